@@ -1,0 +1,21 @@
+import type { Config } from '../config/schema.ts';
+import type { Sql } from '../db/pool.ts';
+import type { DocumentStorage } from '../storage/local-storage.ts';
+import type { StagingArea } from '../storage/staging.ts';
+import { createStorageReconciliationActivities } from './storage-reconciliation.ts';
+
+export interface ActivityDeps {
+  config: Config;
+  sql: Sql;
+  storage: DocumentStorage;
+  staging: StagingArea;
+}
+
+/** Every activity the worker registers, built from its dependencies (no globals). */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createStorageReconciliationActivities({ ...deps, stagingTtlMs: deps.config.staging_ttl }),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,50 @@
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import { requireApiKey } from './auth.ts';
+import type { ApiDeps } from './deps.ts';
+import { sendError } from './envelope.ts';
+import { ApiError } from './errors.ts';
+import { collectionRoutes } from './routes/collections.ts';
+import { healthRoutes } from './routes/health.ts';
+import { openApiRoutes } from './routes/openapi.ts';
+
+export const API_BASE = '/api/v2';
+
+/** The Express app: every route under /api/v2, one envelope for every answer. */
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  const api = express.Router();
+  if (deps.apiKey) api.use(requireApiKey(deps.apiKey));
+  api.use(express.json({ limit: deps.config.max_json_body_kb * 1024 }));
+  api.use(healthRoutes(deps));
+  api.use(openApiRoutes());
+  api.use(collectionRoutes(deps));
+  api.use((req, res) => sendError(res, 404, 'route_not_found', `no route ${req.method} ${API_BASE}${req.path}`));
+
+  app.use(API_BASE, api);
+  app.use((req, res) => sendError(res, 404, 'route_not_found', `no route ${req.method} ${req.path}; the API lives under ${API_BASE}`));
+  app.use(errorHandler);
+  return app;
+}
+
+/** Turns anything thrown into the error envelope; only the unexpected is a 500. */
+const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  if (res.headersSent) return;
+  if (error instanceof ApiError) return sendError(res, error.status, error.code, error.message, error.details);
+  // body-parser's own errors carry a status and a type.
+  const type = (error as { type?: string }).type;
+  if (type === 'entity.parse.failed') return sendError(res, 400, 'invalid_json', `request body is not valid JSON: ${error.message}`);
+  if (type === 'entity.too.large') {
+    return sendError(res, 413, 'limit_exceeded', `JSON body larger than max_json_body_kb (${(error as { limit: number }).limit} bytes)`, {
+      limit: 'max_json_body_kb',
+      allowed: (error as { limit: number }).limit,
+      actual: (error as { length?: number }).length ?? null,
+    });
+  }
+  const status = (error as { status?: number }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500) return sendError(res, status, 'bad_request', error.message);
+  console.error(`[api] ${req.method} ${req.originalUrl} failed:`, error);
+  sendError(res, 500, 'internal_error', 'internal error; the server log has the details');
+};

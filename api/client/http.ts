@@ -1,0 +1,68 @@
+/** The HTTP core of the typed client: envelope handling and errors. */
+
+export interface ClientOptions {
+  /** Base URL including /api/v2; default FILEINTEL_API_URL or http://localhost:8000/api/v2. */
+  baseUrl?: string;
+  /** Sent as X-API-Key; default FILEINTEL_API_KEY. */
+  apiKey?: string;
+}
+
+/** An answer that was not a success envelope: HTTP status, the API's code and message. */
+export class ApiClientError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiClientError';
+  }
+}
+
+export class ApiHttp {
+  readonly baseUrl: string;
+  readonly apiKey?: string;
+
+  constructor(options: ClientOptions = {}) {
+    this.baseUrl = (options.baseUrl ?? process.env.FILEINTEL_API_URL ?? 'http://localhost:8000/api/v2').replace(/\/+$/, '');
+    this.apiKey = options.apiKey ?? process.env.FILEINTEL_API_KEY;
+  }
+
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    return this.apiKey ? { ...extra, 'x-api-key': this.apiKey } : extra;
+  }
+
+  /** Sends a request and returns `data` of the success envelope, or throws ApiClientError. */
+  async request<T>(method: string, path: string, options: { json?: unknown; query?: Record<string, string | number | boolean | undefined>; body?: RequestInit['body']; headers?: Record<string, string> } = {}): Promise<T> {
+    const url = new URL(this.baseUrl + path);
+    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    const headers = this.headers(options.headers);
+    let body = options.body;
+    if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.json);
+    }
+    let response: Response;
+    try {
+      response = await fetch(url, { method, headers, body, duplex: body ? 'half' : undefined } as RequestInit);
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new ApiClientError(0, 'unreachable', `cannot reach ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+    }
+    return parseEnvelope<T>(response);
+  }
+}
+
+export async function parseEnvelope<T>(response: Response): Promise<T> {
+  const text = await response.text();
+  let parsed: { success?: boolean; data?: T; error?: { code: string; message: string; details?: unknown } };
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ApiClientError(response.status, 'bad_response', `HTTP ${response.status}: ${text.slice(0, 200) || 'empty answer'}`);
+  }
+  if (response.ok && parsed.success) return parsed.data as T;
+  const error = parsed.error ?? { code: 'http_error', message: `HTTP ${response.status}` };
+  throw new ApiClientError(response.status, error.code, error.message, error.details);
+}

@@ -1,0 +1,22 @@
+import { collectionsApi } from './collections.ts';
+import { ApiHttp, type ClientOptions } from './http.ts';
+
+export { ApiClientError, type ClientOptions } from './http.ts';
+
+/**
+ * The typed FileIntel client, used by the CLI and by callers' scripts. Each
+ * area of the API is one property, built in its own file.
+ */
+export class FileIntelClient {
+  readonly http: ApiHttp;
+  readonly collections: ReturnType<typeof collectionsApi>;
+
+  constructor(options: ClientOptions = {}) {
+    this.http = new ApiHttp(options);
+    this.collections = collectionsApi(this.http);
+  }
+
+  health() {
+    return this.http.request<{ status: string; checks: Record<string, { ok: boolean; error?: string }> }>('GET', '/health');
+  }
+}

@@ -1,0 +1,114 @@
+import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import { z } from 'zod';
+import { ApiError } from './errors.ts';
+import { ErrorBody, envelopeOf, registry } from './openapi/registry.ts';
+
+type Method = 'get' | 'post' | 'put' | 'delete' | 'patch';
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Bad request: the body, query or path failed validation',
+  401: 'Missing or wrong X-API-Key',
+  404: 'Not found',
+  409: 'Conflict with the current state',
+  413: 'A size or count limit was exceeded',
+  415: 'Unsupported media type',
+  422: 'Understood but cannot be processed',
+  503: 'A dependency is unavailable',
+};
+
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, D extends z.ZodType> {
+  method: Method;
+  /** Express-style path below /api/v2, e.g. `/collections/:id`. */
+  path: string;
+  summary: string;
+  tags: string[];
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** `multipart` documents a multipart/form-data body handled by the route's own middleware. */
+  multipart?: z.ZodType;
+  /** Data schema of the success envelope. */
+  data: D;
+  successStatus?: number;
+  errors?: number[];
+  /** Middleware run before validation (e.g. the upload parser). */
+  before?: RequestHandler[];
+}
+
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  req: Request;
+  res: Response;
+}
+
+/**
+ * Declares a route once: the zod schemas validate the request, type the
+ * handler's input and become the route's OpenAPI entry. The handler returns
+ * the data of a success envelope, or throws an ApiError.
+ */
+export function route<P extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = z.ZodUnknown, B extends z.ZodType = z.ZodUnknown, D extends z.ZodType = z.ZodUnknown>(
+  router: Router,
+  spec: RouteSpec<P, Q, B, D>,
+  handler: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>) => Promise<z.input<D> | Response> | z.input<D>,
+): void {
+  registerOpenApi(spec);
+  const validate = async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const params = spec.params ? parseOrThrow(spec.params, req.params, 'path') : req.params;
+      const query = spec.query ? parseOrThrow(spec.query, req.query, 'query') : req.query;
+      const body = spec.body ? parseOrThrow(spec.body, req.body ?? {}, 'body') : req.body;
+      const data = await handler({ params, query, body, req, res } as RouteInput<z.output<P>, z.output<Q>, z.output<B>>);
+      if (res.headersSent) return;
+      res.status(spec.successStatus ?? 200).json({ success: true, data, timestamp: new Date().toISOString() });
+    } catch (error) {
+      next(error);
+    }
+  };
+  router[spec.method](spec.path, ...(spec.before ?? []), validate);
+}
+
+export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const fields = parsed.error.issues.map((issue) => ({
+    field: [where, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+  throw new ApiError(400, 'validation_error', `invalid ${where}: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, { fields });
+}
+
+const registeredPaths = new Set<string>();
+
+function registerOpenApi(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, z.ZodType>): void {
+  // Apps are built more than once in tests; the document must list each route once.
+  const key = `${spec.method} ${spec.path}`;
+  if (registeredPaths.has(key)) return;
+  registeredPaths.add(key);
+  const responses: RouteConfig['responses'] = {
+    [spec.successStatus ?? 200]: {
+      description: 'Success',
+      content: { 'application/json': { schema: envelopeOf(spec.data) } },
+    },
+  };
+  const errorStatuses = new Set([...(spec.errors ?? []), 401]);
+  if (spec.params || spec.query || spec.body || spec.multipart) errorStatuses.add(400);
+  for (const status of errorStatuses) {
+    responses[status] = { description: ERROR_DESCRIPTIONS[status] ?? 'Error', content: { 'application/json': { schema: ErrorBody } } };
+  }
+  const request: RouteConfig['request'] = {};
+  if (spec.params) request.params = spec.params as never;
+  if (spec.query) request.query = spec.query as never;
+  if (spec.body) request.body = { required: true, content: { 'application/json': { schema: spec.body } } };
+  if (spec.multipart) request.body = { required: true, content: { 'multipart/form-data': { schema: spec.multipart } } };
+  registry.registerPath({
+    method: spec.method,
+    path: '/api/v2' + spec.path.replace(/:(\w+)/g, '{$1}'),
+    summary: spec.summary,
+    tags: spec.tags,
+    request,
+    responses,
+  });
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/** A duration written as `<number><unit>` (ms, s, m, h, d), kept in milliseconds. */
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30s, 15m, 1h or 7d')
+  .transform((text) => {
+    const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(text)!;
+    const unitMs = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit as 'ms'];
+    return Number(amount) * unitMs;
+  });
+
+const positiveInt = (max = 1_000_000) => z.number().int().min(1).max(max);
+const port = z.number().int().min(0).max(65_535);
+
+export const configSchema = z
+  .object({
+    api_host: z.string().min(1),
+    api_port: port,
+    max_json_body_kb: positiveInt(100_000),
+
+    temporal_namespace: z.string().min(1),
+    task_queue: z.string().min(1),
+
+    max_upload_batch_size: positiveInt(10_000),
+    max_file_size_mb: positiveInt(100_000),
+    max_upload_request_mb: positiveInt(1_000_000),
+    max_concurrent_uploads: positiveInt(256),
+
+    max_processing_batch_size: positiveInt(1_000),
+    max_cancel_batch_size: positiveInt(10_000),
+    page_size: positiveInt(10_000),
+    max_concurrent_documents: positiveInt(1_000),
+    max_parallel_collections: positiveInt(1_000),
+    chunk_size: positiveInt(1_000_000).min(50),
+    chunk_overlap: z.number().int().min(0),
+    chunk_max_tokens: positiveInt(100_000),
+
+    db_pool_size: positiveInt(1_000),
+    max_concurrent_activities: positiveInt(1_000),
+
+    data_dir: z.string().min(1),
+    storage_dir: z.string().min(1),
+    staging_dir: z.string().min(1),
+    staging_ttl: duration,
+    reconcile_interval: duration,
+
+    callback_allowed_hosts: z.array(z.string().min(1)),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.chunk_overlap >= config.chunk_size) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['chunk_overlap'],
+        message: `must be smaller than chunk_size (${config.chunk_size})`,
+      });
+    }
+    // Every activity slot may hold a connection: more slots than connections
+    // would queue work on the pool instead of on Temporal.
+    if (config.max_concurrent_activities > config.db_pool_size) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_concurrent_activities'],
+        message: `must not exceed db_pool_size (${config.db_pool_size})`,
+      });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigKey = keyof z.input<typeof configSchema>;

@@ -1,0 +1,40 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+export interface EmbeddedPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * PGlite served over the Postgres wire protocol, so the `postgres` client is
+ * the same in development, tests and production. `dataDir` undefined keeps
+ * the database in memory (tests).
+ */
+export async function startEmbeddedPostgres(options: {
+  dataDir?: string;
+  host?: string;
+  port?: number;
+  maxConnections?: number;
+}): Promise<EmbeddedPostgres> {
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const db = await PGlite.create(options.dataDir ?? 'memory://');
+  const host = options.host ?? '127.0.0.1';
+  const server = new PGLiteSocketServer({
+    db,
+    host,
+    port: options.port ?? 0,
+    maxConnections: options.maxConnections ?? 100,
+  });
+  await server.start();
+  const address = server.getServerConn();
+  const port = Number(address.split(':').pop());
+  return {
+    url: `postgres://postgres@${host}:${port}/postgres`,
+    async stop() {
+      await server.stop();
+      await db.close();
+    },
+  };
+}

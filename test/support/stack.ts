@@ -1,0 +1,132 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { startApiServer } from '../../api/server.ts';
+import { loadConfig } from '../../config/load.ts';
+import type { Config } from '../../config/schema.ts';
+import { migrate } from '../../db/migrate.ts';
+import { createPool, type Sql } from '../../db/pool.ts';
+import type { DocumentStorage } from '../../storage/local-storage.ts';
+import { createStorage } from '../../storage/index.ts';
+import type { StagingArea } from '../../storage/staging.ts';
+import { startTemporalDevServer } from '../../worker/temporal-dev-server.ts';
+import { createFileIntelWorker } from '../../worker/worker.ts';
+import { createTestDatabase } from './database.ts';
+
+export interface TestStack {
+  config: Config;
+  sql: Sql;
+  temporal: Client;
+  temporalAddress: string;
+  storage: DocumentStorage;
+  staging: StagingArea;
+  /** Base URL of the API, e.g. http://127.0.0.1:PORT/api/v2 (when `api` was asked for). */
+  apiUrl: string;
+  worker?: Worker;
+  databaseKind: 'postgresql' | 'pglite';
+  /** Starts a (second) worker with these activities, e.g. mocks; returns a stop function. */
+  startWorker(activities?: object): Promise<() => Promise<void>>;
+  teardown(): Promise<void>;
+}
+
+export interface TestStackOptions {
+  /** Config keys laid over the defaults (as FILEINTEL_* variables would be). */
+  config?: Record<string, unknown>;
+  /** Start the worker with the real activities (default true). */
+  worker?: boolean;
+  /** Start the worker with these activities instead (workflow-logic tests). */
+  activities?: object;
+  /** Start the API (default true). */
+  api?: boolean;
+  /** API key the API requires. */
+  apiKey?: string;
+  /** Extra arguments for `temporal server start-dev`. */
+  temporalArgs?: string[];
+}
+
+/**
+ * A whole FileIntel stack for one test file: a real Temporal dev server (the
+ * installed CLI), a database of its own (real PostgreSQL when DATABASE_URL is
+ * set, PGlite otherwise), storage in a temp folder, the worker and the API.
+ */
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'fileintel-test-'));
+  const env: NodeJS.ProcessEnv = { FILEINTEL_CONFIG: process.env.FILEINTEL_CONFIG };
+  const overrides: Record<string, unknown> = {
+    data_dir: dataDir,
+    storage_dir: path.join(dataDir, 'storage'),
+    staging_dir: path.join(dataDir, 'staging'),
+    api_port: 0,
+    ...options.config,
+  };
+  for (const [key, value] of Object.entries(overrides)) env[`FILEINTEL_${key.toUpperCase()}`] = JSON.stringify(value);
+  const config = loadConfig(env);
+
+  const cleanups: (() => Promise<void>)[] = [() => rm(dataDir, { recursive: true, force: true })];
+  const teardown = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => console.error('teardown:', error));
+    cleanups.length = 0;
+  };
+
+  try {
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    const sql = createPool(database.url, config);
+    cleanups.push(() => sql.end({ timeout: 5 }));
+    await migrate(sql);
+
+    const server = await startTemporalDevServer({ extraArgs: options.temporalArgs });
+    cleanups.push(() => server.stop());
+    const temporal = server.env.client;
+
+    const { storage, staging } = createStorage(config);
+    await staging.ensure();
+    const deps = { config, sql, storage, staging };
+
+    const startWorker = async (activities?: object) => {
+      const { worker, connection } = await createFileIntelWorker({ temporalAddress: server.address, deps, activities });
+      const running = worker.run();
+      let stopped = false;
+      const stop = async () => {
+        if (stopped) return;
+        stopped = true;
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+        await connection.close();
+      };
+      cleanups.push(stop);
+      return Object.assign(stop, { worker });
+    };
+
+    let worker: Worker | undefined;
+    if (options.worker !== false || options.activities) {
+      worker = (await startWorker(options.activities)).worker;
+    }
+
+    let apiUrl = '';
+    if (options.api !== false) {
+      const api = await startApiServer({ ...deps, temporal, apiKey: options.apiKey }, '127.0.0.1', 0);
+      cleanups.push(() => api.close());
+      apiUrl = api.url;
+    }
+
+    return {
+      config,
+      sql,
+      temporal,
+      temporalAddress: server.address,
+      storage,
+      staging,
+      apiUrl,
+      worker,
+      databaseKind: database.kind,
+      startWorker,
+      teardown,
+    };
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+}

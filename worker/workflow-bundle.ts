@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode } from '@temporalio/worker';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const WORKFLOWS_PATH = path.join(ROOT, 'workflows', 'index.ts');
+const CACHE_DIR = path.join(ROOT, 'node_modules', '.cache', 'fileintel');
+
+/**
+ * The workflow bundle, built once per content of `workflows/` and the lock
+ * file, then reused: bundling takes seconds, and every test file and start-up
+ * would otherwise pay for it.
+ */
+export async function loadWorkflowBundle(): Promise<{ code: string }> {
+  const hash = createHash('sha256');
+  const files = (await readdir(path.join(ROOT, 'workflows'), { recursive: true })).filter((f) => f.endsWith('.ts')).sort();
+  for (const file of files) {
+    hash.update(file);
+    hash.update(await readFile(path.join(ROOT, 'workflows', file)));
+  }
+  const lock = path.join(ROOT, 'package-lock.json');
+  if (existsSync(lock)) hash.update(await readFile(lock));
+  const cached = path.join(CACHE_DIR, `workflows-${hash.digest('hex').slice(0, 16)}.js`);
+  if (existsSync(cached)) return { code: await readFile(cached, 'utf8') };
+
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  await mkdir(CACHE_DIR, { recursive: true });
+  const partial = `${cached}.${process.pid}.tmp`;
+  await writeFile(partial, code);
+  await rename(partial, cached);
+  return { code };
+}
+
+const noop = () => {};
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };

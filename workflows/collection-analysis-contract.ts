@@ -1,0 +1,50 @@
+// The contract of the collectionAnalysis workflow, shared by the API, the
+// batchProcess workflow and the CLI. Types and definitions only.
+import { defineQuery } from '@temporalio/workflow';
+
+export interface ProcessingOptions {
+  build_graph: boolean;
+  extract_metadata: boolean;
+  generate_embeddings: boolean;
+}
+
+/** Which documents a run takes: not yet processed (default), only the failed ones, or all (force). */
+export type DocumentSelection = 'pending' | 'only_failed' | 'all';
+
+export interface CollectionAnalysisInput {
+  collectionId: string;
+  options: ProcessingOptions;
+  selection: DocumentSelection;
+  /** Set when the run is a child of a batch. */
+  batchId?: string;
+}
+
+export type CollectionOutcome = 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';
+
+export interface DocumentFailure {
+  document_id: string;
+  filename: string;
+  error: string;
+}
+
+export interface CollectionAnalysisResult {
+  collection_id: string;
+  status: CollectionOutcome;
+  total: number;
+  processed: number;
+  failed: number;
+  /** The most recent failures (capped); `failed` is the exact count. */
+  failures: DocumentFailure[];
+}
+
+export interface CollectionAnalysisProgress {
+  phase: string;
+  total: number;
+  processed: number;
+  failed: number;
+  in_flight: number;
+  percentage: number;
+  recent_failures: DocumentFailure[];
+}
+
+export const progressQuery = defineQuery<CollectionAnalysisProgress>('progress');
