@@ -11,6 +11,7 @@ import { createPool } from '../db/pool.ts';
 import { createStorage } from '../storage/index.ts';
 import { onShutdown } from './process.ts';
 import { ensureReconcileSchedule } from './schedules.ts';
+import { ensureSearchAttributes } from './search-attributes-setup.ts';
 import { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-server.ts';
 import { createFileIntelWorker } from './worker.ts';
 
@@ -54,6 +55,7 @@ try {
   const connection = await Connection.connect({ address: temporalAddress });
   stops.push(() => connection.close());
   const temporal = new Client({ connection, namespace: config.temporal_namespace });
+  await ensureSearchAttributes(temporal, config.temporal_namespace);
   await ensureReconcileSchedule(temporal, config);
 
   const { worker, connection: workerConnection } = await createFileIntelWorker({ temporalAddress, deps: { config, sql, storage, staging } });

@@ -6,6 +6,7 @@ import { createPool } from '../db/pool.ts';
 import { createStorage } from '../storage/index.ts';
 import { onShutdown, requireEnv } from './process.ts';
 import { ensureReconcileSchedule } from './schedules.ts';
+import { ensureSearchAttributes } from './search-attributes-setup.ts';
 import { createFileIntelWorker } from './worker.ts';
 
 const config = loadConfig();
@@ -15,7 +16,9 @@ await migrate(sql);
 const { storage, staging } = createStorage(config);
 await staging.ensure();
 const connection = await Connection.connect({ address });
-await ensureReconcileSchedule(new Client({ connection, namespace: config.temporal_namespace }), config);
+const client = new Client({ connection, namespace: config.temporal_namespace });
+await ensureSearchAttributes(client, config.temporal_namespace);
+await ensureReconcileSchedule(client, config);
 await connection.close();
 const { worker, connection: workerConnection } = await createFileIntelWorker({ temporalAddress: address, deps: { config, sql, storage, staging } });
 console.log(`[worker] polling task queue '${config.task_queue}' on ${address}`);

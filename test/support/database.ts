@@ -10,28 +10,30 @@ export interface TestDatabase {
 }
 
 /**
- * A database of this test file's own: a fresh database on the server named by
- * DATABASE_URL (dropped afterwards), or an in-memory PGlite when it is unset.
+ * A database of this test file's own: a fresh schema inside the database named
+ * by DATABASE_URL (the connection's search_path points at it; dropped
+ * afterwards), or an in-memory PGlite when DATABASE_URL is unset.
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
     const embedded = await startEmbeddedPostgres({});
     return { url: embedded.url, kind: 'pglite', drop: () => embedded.stop() };
   }
-  const name = `fileintel_test_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
+  const schema = `test_${randomBytes(6).toString('hex')}`;
+  const admin = () => postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  const creator = admin();
+  await creator.unsafe(`CREATE SCHEMA ${schema}`);
+  await creator.end();
+  const url = new URL(databaseUrl);
+  url.searchParams.set('search_path', schema);
   return {
     url: url.toString(),
     kind: 'postgresql',
     async drop() {
-      const cleanup = postgres(serverUrl, { max: 1, onnotice: () => {} });
-      await cleanup.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
+      const dropper = admin();
+      await dropper.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await dropper.end();
     },
   };
 }

@@ -1,0 +1,9 @@
+# One image for the API and the worker; the command picks which.
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm install --no-save tsx@4
+COPY . .
+ENV NODE_ENV=production
+EXPOSE 8000
+CMD ["npx", "tsx", "api/main.ts"]
