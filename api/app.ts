@@ -6,6 +6,7 @@ import { ApiError } from './errors.ts';
 import { collectionRoutes } from './routes/collections.ts';
 import { healthRoutes } from './routes/health.ts';
 import { openApiRoutes } from './routes/openapi.ts';
+import { taskRoutes } from './routes/tasks.ts';
 
 export const API_BASE = '/api/v2';
 
@@ -21,6 +22,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use(healthRoutes(deps));
   api.use(openApiRoutes());
   api.use(collectionRoutes(deps));
+  api.use(taskRoutes(deps));
   api.use((req, res) => sendError(res, 404, 'route_not_found', `no route ${req.method} ${API_BASE}${req.path}`));
 
   app.use(API_BASE, api);

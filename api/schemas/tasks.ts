@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { registry } from '../openapi/registry.ts';
+import { QUERY_VALUE } from '../tasks/visibility.ts';
+
+export const TaskStatusFilter = z.enum(['RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'CONTINUED_AS_NEW', 'TIMED_OUT']);
+export const TaskKind = z.enum(['collection_analysis', 'document_processing', 'batch_process', 'reconcile_storage']);
+const filterValue = z.string().regex(QUERY_VALUE, 'letters, digits and _.:- only, at most 200');
+
+export const ListTasksQuery = z
+  .object({
+    collection: filterValue.optional().openapi({ description: 'Collection id or name' }),
+    batch: filterValue.optional(),
+    status: TaskStatusFilter.optional(),
+    kind: TaskKind.optional(),
+    limit: z.coerce.number().int().min(1).max(1_000).default(50),
+    page_token: z.string().max(4_096).regex(/^[A-Za-z0-9_-]*$/, 'a page token from a previous answer').optional(),
+  })
+  .strict();
+
+export const TaskSummary = registry.register(
+  'TaskSummary',
+  z.object({
+    task_id: z.string(),
+    kind: z.string().nullable(),
+    status: z.string(),
+    collection_id: z.string().nullable(),
+    batch_id: z.string().nullable(),
+    started_at: z.string().nullable(),
+    closed_at: z.string().nullable(),
+  }),
+);
+
+export const TaskList = z.object({ tasks: z.array(TaskSummary), next_page_token: z.string().nullable() });
+
+const cancelOptions = {
+  terminate: z.boolean().default(false).openapi({ description: 'Terminate instead of cancel: no cleanup runs' }),
+  reason: z.string().max(1_000).optional(),
+};
+
+export const CancelTaskBody = z.object(cancelOptions).strict();
+
+export const BatchCancelBody = z
+  .object({
+    task_ids: z.array(z.string().min(1).max(1_000)).min(1).optional(),
+    batch_id: filterValue.optional(),
+    collection_id: filterValue.optional().openapi({ description: 'Collection id or name' }),
+    ...cancelOptions,
+  })
+  .strict()
+  .refine((body) => [body.task_ids, body.batch_id, body.collection_id].filter((v) => v !== undefined).length === 1, {
+    message: 'give exactly one of task_ids, batch_id or collection_id',
+  });
+
+export const CancelResult = registry.register(
+  'CancelResult',
+  z.object({
+    task_id: z.string(),
+    outcome: z.enum(['cancelled', 'terminated', 'already_completed', 'not_found', 'error']),
+    status: z.string().optional(),
+    message: z.string().optional(),
+  }),
+);
+
+export const CancelSummary = z.object({
+  cancelled: z.number().int(),
+  terminated: z.number().int(),
+  already_completed: z.number().int(),
+  not_found: z.number().int(),
+  errors: z.number().int(),
+});
+
+export const BatchCancelAnswer = z.object({ results: z.array(CancelResult), summary: CancelSummary, total: z.number().int() });

@@ -1,0 +1,98 @@
+import type { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+import { taskStatusFromRaw, VISIBILITY_STATUS, type TaskStatus } from './status.ts';
+
+export interface TaskFilters {
+  collectionId?: string;
+  batchId?: string;
+  status?: Exclude<TaskStatus, 'UNKNOWN'>;
+  kind?: string;
+}
+
+export interface TaskSummary {
+  task_id: string;
+  kind: string | null;
+  status: TaskStatus;
+  collection_id: string | null;
+  batch_id: string | null;
+  started_at: string | null;
+  closed_at: string | null;
+}
+
+/** Values that go into a visibility query: the route validates them to this shape first. */
+export const QUERY_VALUE = /^[A-Za-z0-9_.:-]{1,200}$/;
+
+/** A visibility query over our search attributes; values are checked, then quoted. */
+export function buildTaskQuery(filters: TaskFilters): string {
+  const clauses: string[] = [];
+  const add = (attribute: string, value: string | undefined) => {
+    if (value === undefined) return;
+    if (!QUERY_VALUE.test(value)) throw new Error(`invalid ${attribute} filter value`);
+    clauses.push(`${attribute} = '${value}'`);
+  };
+  add('CollectionId', filters.collectionId);
+  add('BatchId', filters.batchId);
+  add('Kind', filters.kind);
+  if (filters.status) clauses.push(`ExecutionStatus = '${VISIBILITY_STATUS[filters.status]}'`);
+  // Only FileIntel's own workflows carry Kind.
+  if (!filters.kind) clauses.push('Kind IS NOT NULL');
+  // No ORDER BY: SQL visibility (dev server, PostgreSQL-backed clusters) refuses it.
+  // Its own order is running tasks first, then by close time, newest first.
+  return clauses.join(' AND ');
+}
+
+/** One page of tasks, newest first (running first), with the token of the next page. */
+export async function listTasks(
+  client: Client,
+  namespace: string,
+  filters: TaskFilters,
+  page: { pageSize: number; pageToken?: string },
+): Promise<{ tasks: TaskSummary[]; next_page_token: string | null }> {
+  const response = await client.workflowService.listWorkflowExecutions({
+    namespace,
+    query: buildTaskQuery(filters),
+    pageSize: page.pageSize,
+    nextPageToken: page.pageToken ? Buffer.from(page.pageToken, 'base64url') : undefined,
+  });
+  const tasks = (response.executions ?? []).map(taskFromRaw);
+  const token = response.nextPageToken && response.nextPageToken.length > 0 ? Buffer.from(response.nextPageToken).toString('base64url') : null;
+  return { tasks, next_page_token: token };
+}
+
+/** Every task id matching the filters (for cancel by selection), up to `max`. */
+export async function listTaskIds(client: Client, namespace: string, filters: TaskFilters, max: number): Promise<string[]> {
+  const ids: string[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await listTasks(client, namespace, filters, { pageSize: Math.min(1_000, max), pageToken });
+    ids.push(...page.tasks.map((task) => task.task_id));
+    pageToken = page.next_page_token ?? undefined;
+  } while (pageToken && ids.length < max);
+  return ids.slice(0, max);
+}
+
+function taskFromRaw(raw: temporal.api.workflow.v1.IWorkflowExecutionInfo): TaskSummary {
+  const fields = raw.searchAttributes?.indexedFields ?? {};
+  return {
+    task_id: raw.execution?.workflowId ?? '',
+    kind: keyword(fields.Kind),
+    status: taskStatusFromRaw(raw.status),
+    collection_id: keyword(fields.CollectionId),
+    batch_id: keyword(fields.BatchId),
+    started_at: timestamp(raw.startTime),
+    closed_at: timestamp(raw.closeTime),
+  };
+}
+
+/** Keyword search attributes arrive as JSON payloads. */
+function keyword(payload: temporal.api.common.v1.IPayload | undefined): string | null {
+  if (!payload?.data) return null;
+  const value = JSON.parse(Buffer.from(payload.data).toString('utf8'));
+  return Array.isArray(value) ? (value[0] ?? null) : value;
+}
+
+function timestamp(value: { seconds?: unknown; nanos?: number | null } | null | undefined): string | null {
+  if (!value) return null;
+  const seconds = Number(value.seconds ?? 0);
+  return new Date(seconds * 1000 + Math.floor((value.nanos ?? 0) / 1e6)).toISOString();
+}
