@@ -3,9 +3,11 @@ import { requireApiKey } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { sendError } from './envelope.ts';
 import { ApiError } from './errors.ts';
+import { batchRoutes } from './routes/batches.ts';
 import { collectionRoutes } from './routes/collections.ts';
 import { healthRoutes } from './routes/health.ts';
 import { openApiRoutes } from './routes/openapi.ts';
+import { uploadRoutes } from './routes/uploads.ts';
 import { taskRoutes } from './routes/tasks.ts';
 
 export const API_BASE = '/api/v2';
@@ -21,7 +23,10 @@ export function createApp(deps: ApiDeps): Express {
   api.use(express.json({ limit: deps.config.max_json_body_kb * 1024 }));
   api.use(healthRoutes(deps));
   api.use(openApiRoutes());
+  // Before the collection routes: /collections/batch-process is not a collection id.
+  api.use(batchRoutes(deps));
   api.use(collectionRoutes(deps));
+  api.use(uploadRoutes(deps));
   api.use(taskRoutes(deps));
   api.use((req, res) => sendError(res, 404, 'route_not_found', `no route ${req.method} ${API_BASE}${req.path}`));
 

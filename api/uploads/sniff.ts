@@ -1,0 +1,59 @@
+import { open } from 'node:fs/promises';
+import { fileTypeFromFile } from 'file-type';
+import { ALLOWED_EXTENSIONS, allowedTypeFor, type AllowedType } from './allowed-types.ts';
+import type { RefusalReason } from './refusal-reasons.ts';
+
+export type SniffVerdict = { ok: true; type: AllowedType } | { ok: false; reason: RefusalReason; message: string };
+
+/** Bytes read from the start of a text file to judge that it is text. */
+const TEXT_SAMPLE_BYTES = 64 * 1024;
+
+/**
+ * Checks a staged file's bytes against its name: the extension must be
+ * allowed, and the bytes must be of that type (magic numbers through
+ * file-type, which reads only what it needs from disk; a text sample for
+ * text types).
+ */
+export async function sniffStagedFile(stagedPath: string, filename: string): Promise<SniffVerdict> {
+  const type = allowedTypeFor(filename);
+  if (!type) {
+    return { ok: false, reason: 'unsupported_extension', message: `only ${ALLOWED_EXTENSIONS.map((e) => '.' + e).join(', ')} files are accepted` };
+  }
+  const detected = await fileTypeFromFile(stagedPath);
+  if (type.sniffedAs) {
+    if (detected?.ext === type.sniffedAs) return { ok: true, type };
+    return { ok: false, reason: 'type_mismatch', message: `named .${type.extension} but the bytes are ${describe(detected?.ext)}` };
+  }
+  // Text types: a detected binary format (other than XML, which HTML may look like) is not text.
+  if (detected && detected.ext !== 'xml') {
+    return { ok: false, reason: 'type_mismatch', message: `named .${type.extension} but the bytes are ${describe(detected.ext)}` };
+  }
+  if (!(await looksLikeText(stagedPath))) {
+    return { ok: false, reason: 'type_mismatch', message: `named .${type.extension} but the bytes are not UTF-8 text` };
+  }
+  return { ok: true, type };
+}
+
+function describe(ext: string | undefined): string {
+  return ext ? `${ext.toUpperCase()} data` : 'of no recognised document type';
+}
+
+/** UTF-8 without NUL bytes in the first 64 KiB (a character cut at the sample's end is fine). */
+async function looksLikeText(stagedPath: string): Promise<boolean> {
+  const handle = await open(stagedPath, 'r');
+  try {
+    const buffer = Buffer.alloc(TEXT_SAMPLE_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, TEXT_SAMPLE_BYTES, 0);
+    const sample = buffer.subarray(0, bytesRead);
+    if (sample.includes(0)) return false;
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    try {
+      decoder.decode(sample, { stream: true });
+      return true;
+    } catch {
+      return false;
+    }
+  } finally {
+    await handle.close();
+  }
+}

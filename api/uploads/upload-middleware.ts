@@ -1,0 +1,82 @@
+import type { IncomingMessage } from 'node:http';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Config } from '../../config/schema.ts';
+import { findCollection, type CollectionRow } from '../../db/queries/collections.ts';
+import type { ApiDeps } from '../deps.ts';
+import { notFound } from '../errors.ts';
+import { receiveMultipart, type MultipartLimits, type ReceivedMultipart } from './receive-multipart.ts';
+
+const MB = 1024 * 1024;
+/** How long a refused request's unread body is drained before the socket is closed. */
+const LINGER_MS = 2_000;
+
+export interface UploadLocals {
+  collection: CollectionRow;
+  upload: ReceivedMultipart;
+}
+
+export function uploadLocals(res: Response): UploadLocals {
+  return res.locals as UploadLocals;
+}
+
+export function requestLimits(config: Config, fileField: string, textFields: readonly string[], maxFiles = config.max_upload_batch_size): MultipartLimits {
+  return {
+    fileField,
+    textFields,
+    maxFiles: { limit: maxFiles === config.max_upload_batch_size ? 'max_upload_batch_size' : 'files_per_request', allowed: maxFiles },
+    maxFileBytes: { limit: 'max_file_size_mb', allowed: config.max_file_size_mb * MB },
+    maxRequestBytes: { limit: 'max_upload_request_mb', allowed: config.max_upload_request_mb * MB },
+  };
+}
+
+/** 404 before a byte of the body is read when the collection does not exist. */
+export function loadCollectionFirst(deps: ApiDeps): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const ref = String(req.params.collection ?? '');
+    const collection = await findCollection(deps.sql, ref);
+    if (!collection) {
+      closeAfterAnswer(req, res);
+      throw notFound('collection', ref);
+    }
+    uploadLocals(res).collection = collection;
+    next();
+  };
+}
+
+/**
+ * Streams the file parts to staging (see receiveMultipart) and hands the text
+ * fields to the route as its body. Whatever happens next, every staged file
+ * that was not moved into storage is removed once the answer is sent.
+ */
+export function streamFilesToStaging(deps: ApiDeps, limits: MultipartLimits): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    let upload: ReceivedMultipart;
+    try {
+      upload = await receiveMultipart(req, deps.staging, limits);
+    } catch (error) {
+      closeAfterAnswer(req, res);
+      throw error;
+    }
+    res.on('close', () => {
+      for (const file of upload.files) void deps.staging.remove(file.stagedPath);
+    });
+    uploadLocals(res).upload = upload;
+    req.body = upload.fields;
+    next();
+  };
+}
+
+/**
+ * The answer goes out before the body was read: tell the client the
+ * connection ends, drain a little so it can read the answer, then close.
+ */
+function closeAfterAnswer(req: IncomingMessage, res: Response): void {
+  if (req.complete) return;
+  res.setHeader('connection', 'close');
+  res.once('finish', () => {
+    req.resume();
+    const timer = setTimeout(() => req.destroy(), LINGER_MS);
+    req.once('end', () => clearTimeout(timer));
+    req.once('close', () => clearTimeout(timer));
+  });
+}
