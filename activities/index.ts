@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.ts';
 import type { Sql } from '../db/pool.ts';
 import type { DocumentStorage } from '../storage/local-storage.ts';
 import type { StagingArea } from '../storage/staging.ts';
+import { createBatchActivities } from './batch.ts';
 import { createStorageReconciliationActivities } from './storage-reconciliation.ts';
 
 export interface ActivityDeps {
@@ -15,6 +16,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createStorageReconciliationActivities({ ...deps, stagingTtlMs: deps.config.staging_ttl }),
+    ...createBatchActivities(deps),
   };
 }
 

@@ -23,7 +23,6 @@ export function createApp(deps: ApiDeps): Express {
   api.use(express.json({ limit: deps.config.max_json_body_kb * 1024 }));
   api.use(healthRoutes(deps));
   api.use(openApiRoutes());
-  // Before the collection routes: /collections/batch-process is not a collection id.
   api.use(batchRoutes(deps));
   api.use(collectionRoutes(deps));
   api.use(uploadRoutes(deps));

@@ -1,6 +1,8 @@
 import { Command } from 'commander';
+import { registerBatchCommands } from './commands/batches.ts';
 import { registerCollectionCommands } from './commands/collections.ts';
 import { registerHealthCommand } from './commands/health.ts';
+import { registerTaskCommands } from './commands/tasks.ts';
 import { fail } from './output.ts';
 
 const program = new Command('fileintel')
@@ -12,7 +14,9 @@ const program = new Command('fileintel')
   });
 
 registerHealthCommand(program);
-registerCollectionCommands(program);
+const collections = registerCollectionCommands(program);
+registerBatchCommands(program, collections);
+registerTaskCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,2 +1,3 @@
 // Every workflow the worker registers. Deterministic code only: no I/O, no Node APIs.
 export { reconcileStorage } from './reconcile-storage.ts';
+export { batchProcess } from './batch-process.ts';

@@ -1,5 +1,7 @@
+import { batchesApi } from './batches.ts';
 import { collectionsApi } from './collections.ts';
 import { ApiHttp, type ClientOptions } from './http.ts';
+import { tasksApi } from './tasks.ts';
 
 export { ApiClientError, type ClientOptions } from './http.ts';
 
@@ -10,10 +12,14 @@ export { ApiClientError, type ClientOptions } from './http.ts';
 export class FileIntelClient {
   readonly http: ApiHttp;
   readonly collections: ReturnType<typeof collectionsApi>;
+  readonly batches: ReturnType<typeof batchesApi>;
+  readonly tasks: ReturnType<typeof tasksApi>;
 
   constructor(options: ClientOptions = {}) {
     this.http = new ApiHttp(options);
     this.collections = collectionsApi(this.http);
+    this.batches = batchesApi(this.http);
+    this.tasks = tasksApi(this.http);
   }
 
   health() {

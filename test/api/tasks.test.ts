@@ -4,21 +4,12 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { reconcileStorage } from '../../workflows/reconcile-storage.ts';
 import { BatchIdKey, CollectionIdKey, KindKey } from '../../workflows/search-attributes.ts';
+import { eventually } from '../support/eventually.ts';
 import { request } from '../support/http.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 /** Nobody polls this queue: workflows started on it stay RUNNING until cancelled or terminated. */
 const IDLE_QUEUE = 'nobody-polls-this-queue';
-
-async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
-  let last: T | undefined;
-  for (let i = 0; i < 200; i++) {
-    last = await probe();
-    if (ok(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.fail(`${what}: last seen ${JSON.stringify(last)}`);
-}
 
 describe('tasks: list and cancel through Temporal (real dev server)', () => {
   let stack: TestStack;

@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { FileIntelClient } from '../../api/client/index.ts';
+import type { BatchCancelJson } from '../../api/client/tasks.ts';
+import { printFields, printJson, printTable } from '../output.ts';
+
+/** `tasks status|list|cancel|batch-cancel`. */
+export function registerTaskCommands(program: Command): void {
+  const tasks = program.command('tasks').description('inspect, list and cancel tasks (Temporal workflows)');
+
+  tasks
+    .command('status <task_id>')
+    .description('status, progress and result of one task')
+    .option('--json', 'print JSON')
+    .action(async (taskId: string, options: { json?: boolean }) => {
+      const status = await new FileIntelClient().tasks.status(taskId);
+      if (options.json) return printJson(status);
+      printFields(Object.fromEntries(Object.entries(status).map(([key, value]) => [key, typeof value === 'object' && value !== null ? JSON.stringify(value) : value])));
+    });
+
+  tasks
+    .command('list')
+    .description('tasks, running first, then newest closed')
+    .option('--collection <c>', 'of this collection (id or name)')
+    .option('--batch <b>', 'of this batch')
+    .option('--status <s>', 'RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT')
+    .option('--kind <k>', 'collection_analysis, document_processing, batch_process, reconcile_storage')
+    .option('--limit <n>', 'how many', '50')
+    .option('--page-token <t>', 'the next page, from a previous listing')
+    .option('--json', 'print JSON')
+    .action(async (options: { collection?: string; batch?: string; status?: string; kind?: string; limit: string; pageToken?: string; json?: boolean }) => {
+      const page = await new FileIntelClient().tasks.list({
+        collection: options.collection,
+        batch: options.batch,
+        status: options.status?.toUpperCase() as never,
+        kind: options.kind as never,
+        limit: Number(options.limit),
+        page_token: options.pageToken,
+      });
+      if (options.json) return printJson(page);
+      printTable(['task', 'kind', 'status', 'collection', 'batch', 'started', 'closed'], page.tasks.map((t) => [t.task_id, t.kind, t.status, t.collection_id, t.batch_id, t.started_at, t.closed_at]));
+      if (page.next_page_token) process.stdout.write(`more: --page-token ${page.next_page_token}\n`);
+    });
+
+  tasks
+    .command('cancel <task_id>')
+    .description('cancel a running task (its cleanup runs); --terminate stops it at once without cleanup')
+    .option('--terminate', 'terminate instead of cancel')
+    .option('--reason <text>', 'recorded with the cancel or terminate')
+    .option('--json', 'print JSON')
+    .action(async (taskId: string, options: { terminate?: boolean; reason?: string; json?: boolean }) => {
+      const result = await new FileIntelClient().tasks.cancel(taskId, { terminate: Boolean(options.terminate), reason: options.reason });
+      if (options.json) return printJson(result);
+      printFields({ task_id: result.task_id, outcome: result.outcome, status: result.status });
+    });
+
+  tasks
+    .command('batch-cancel [task_ids...]')
+    .description('cancel many tasks: listed ids, or every running task of --batch or --collection')
+    .option('--batch <b>', 'every running task of this batch')
+    .option('--collection <c>', 'every running task of this collection')
+    .option('--terminate', 'terminate instead of cancel')
+    .option('--reason <text>', 'recorded with each cancel or terminate')
+    .option('--json', 'print JSON')
+    .action(async (taskIds: string[], options: { batch?: string; collection?: string; terminate?: boolean; reason?: string; json?: boolean }) => {
+      const answer = await new FileIntelClient().tasks.batchCancel({
+        task_ids: taskIds.length > 0 ? taskIds : undefined,
+        batch_id: options.batch,
+        collection_id: options.collection,
+        terminate: Boolean(options.terminate),
+        reason: options.reason,
+      });
+      if (options.json) printJson(answer);
+      else printCancelAnswer(answer);
+      if (answer.summary.errors > 0) process.exitCode = 1;
+    });
+}
+
+function printCancelAnswer(answer: BatchCancelJson): void {
+  printTable(['task', 'outcome', 'status', 'message'], answer.results.map((r) => [r.task_id, r.outcome, r.status, r.message]));
+  const s = answer.summary;
+  process.stdout.write(`cancelled ${s.cancelled}, terminated ${s.terminated}, already completed ${s.already_completed}, not found ${s.not_found}, errors ${s.errors}\n`);
+}
