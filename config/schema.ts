@@ -36,6 +36,14 @@ export const configSchema = z
     chunk_overlap: z.number().int().min(0),
     chunk_max_tokens: positiveInt(100_000),
 
+    embedding_provider: z.enum(['hashing', 'openai']),
+    embedding_dimension: positiveInt(8_192).min(16),
+    embedding_batch_size: positiveInt(2_048),
+    openai_base_url: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+    openai_embedding_model: z.string().min(1),
+    openai_chat_model: z.string(),
+    openai_timeout: duration,
+
     db_pool_size: positiveInt(1_000),
     max_concurrent_activities: positiveInt(1_000),
 
@@ -55,6 +63,9 @@ export const configSchema = z
         path: ['chunk_overlap'],
         message: `must be smaller than chunk_size (${config.chunk_size})`,
       });
+    }
+    if (config.embedding_provider === 'openai' && config.openai_base_url === '') {
+      ctx.addIssue({ code: 'custom', path: ['openai_base_url'], message: 'must be set when embedding_provider is openai' });
     }
     // Every activity slot may hold a connection: more slots than connections
     // would queue work on the pool instead of on Temporal.

@@ -1,0 +1,37 @@
+import chardet from 'chardet';
+import { UnreadableDocumentError } from './types.ts';
+
+/**
+ * Bytes of a text file as a string: a BOM decides first (UTF-8, UTF-16 LE/BE),
+ * then strict UTF-8, then the encoding chardet guesses (latin-1 and friends).
+ * Bytes that look binary (NULs without a UTF-16 BOM) are refused.
+ */
+export function decodeText(bytes: Uint8Array): { text: string; encoding: string } {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { text: new TextDecoder('utf-8').decode(bytes.subarray(3)), encoding: 'utf-8' };
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16le' };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), encoding: 'utf-16be' };
+
+  const sample = bytes.subarray(0, 65_536);
+  let nuls = 0;
+  for (const byte of sample) if (byte === 0) nuls++;
+  if (nuls > 0) {
+    // UTF-16 without a BOM is possible; chardet recognises it, anything else with NULs is binary.
+    const guess = chardet.detect(sample);
+    if (guess === 'UTF-16LE' || guess === 'UTF-16BE') return { text: new TextDecoder(guess.toLowerCase()).decode(bytes), encoding: guess.toLowerCase() };
+    throw new UnreadableDocumentError('corrupt_file', 'the file holds binary data, not text');
+  }
+
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8' };
+  } catch {
+    // not UTF-8: ask chardet below
+  }
+  const guess = (chardet.detect(sample) ?? 'windows-1252').toLowerCase();
+  // ISO-8859-1 is decoded as windows-1252, its superset (what browsers do too).
+  const label = guess === 'iso-8859-1' ? 'windows-1252' : guess;
+  try {
+    return { text: new TextDecoder(label).decode(bytes), encoding: guess };
+  } catch {
+    return { text: new TextDecoder('windows-1252').decode(bytes), encoding: 'windows-1252' };
+  }
+}

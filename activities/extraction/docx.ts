@@ -1,0 +1,47 @@
+import JSZip from 'jszip';
+import mammoth from 'mammoth';
+import { XMLParser } from 'fast-xml-parser';
+import { cleanProperties, isoDate, UnreadableDocumentError, type ExtractedDocument, type FileProperties } from './types.ts';
+import { splitAuthors } from './pdf.ts';
+
+/** A Word document's raw text (mammoth) and its core properties (docProps/core.xml). */
+export async function extractDocx(bytes: Uint8Array): Promise<ExtractedDocument> {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let zip: JSZip;
+  try {
+    zip = await JSZip.loadAsync(buffer);
+  } catch (error) {
+    throw new UnreadableDocumentError('corrupt_file', `the docx is not a valid zip archive: ${(error as Error).message}`);
+  }
+  if (!zip.file('word/document.xml')) throw new UnreadableDocumentError('corrupt_file', 'the docx has no word/document.xml');
+  let text: string;
+  try {
+    text = (await mammoth.extractRawText({ buffer })).value;
+  } catch (error) {
+    throw new UnreadableDocumentError('corrupt_file', `the docx cannot be read: ${(error as Error).message}`);
+  }
+  return {
+    format: 'docx',
+    sections: [{ text: text.replace(/\n{3,}/g, '\n\n'), page: null }],
+    pageCount: null,
+    pageUnit: null,
+    properties: await coreProperties(zip),
+  };
+}
+
+async function coreProperties(zip: JSZip): Promise<FileProperties> {
+  const xml = await zip.file('docProps/core.xml')?.async('string');
+  if (!xml) return {};
+  const parsed = new XMLParser({ removeNSPrefix: true, ignoreAttributes: true }).parse(xml) as { coreProperties?: Record<string, unknown> };
+  const core = parsed.coreProperties ?? {};
+  const text = (value: unknown) => (value === undefined || value === null ? undefined : String(value));
+  return cleanProperties({
+    title: text(core.title),
+    authors: splitAuthors(text(core.creator)),
+    subject: text(core.subject),
+    keywords: text(core.keywords)?.split(/[,;]/),
+    created: isoDate(text(core.created)),
+    modified: isoDate(text(core.modified)),
+    language: text(core.language),
+  });
+}

@@ -1,0 +1,58 @@
+import { extractText, getDocumentProxy, getMeta } from 'unpdf';
+import { cleanProperties, isoDate, UnreadableDocumentError, type ExtractedDocument } from './types.ts';
+
+/** Text per page with pdf.js (through unpdf), and the file's own title, author and dates. */
+export async function extractPdf(bytes: Uint8Array, onPage?: () => void): Promise<ExtractedDocument> {
+  let pdf;
+  try {
+    // pdf.js takes ownership of (detaches) the buffer it is given: hand it a copy.
+    pdf = await getDocumentProxy(new Uint8Array(bytes));
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'PasswordException') throw new UnreadableDocumentError('encrypted', 'the PDF is password-protected');
+    throw new UnreadableDocumentError('corrupt_file', `the PDF cannot be parsed: ${(error as Error).message}`);
+  }
+  try {
+    const { info } = await getMeta(pdf);
+    const fields = (info ?? {}) as Record<string, unknown>;
+    const { totalPages, text } = await extractText(pdf, { mergePages: false });
+    onPage?.();
+    return {
+      format: 'pdf',
+      sections: text.map((pageText, index) => ({ text: pageText, page: index + 1 })),
+      pageCount: totalPages,
+      pageUnit: 'page',
+      properties: cleanProperties({
+        title: stringOf(fields.Title),
+        authors: splitAuthors(stringOf(fields.Author)),
+        subject: stringOf(fields.Subject),
+        keywords: stringOf(fields.Keywords)?.split(/[,;]/),
+        created: pdfDate(fields.CreationDate),
+        modified: pdfDate(fields.ModDate),
+      }),
+    };
+  } catch (error) {
+    if (error instanceof UnreadableDocumentError) throw error;
+    throw new UnreadableDocumentError('corrupt_file', `the PDF's pages cannot be read: ${(error as Error).message}`);
+  } finally {
+    await pdf.destroy().catch(() => {});
+  }
+}
+
+const stringOf = (value: unknown) => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
+
+export function splitAuthors(value: string | undefined): string[] | undefined {
+  if (!value) return undefined;
+  return value.split(/;|\band\b|&|,(?=\s*[A-Z][a-z]+\s+[A-Z])/).map((name) => name.trim()).filter(Boolean);
+}
+
+/** PDF dates look like `D:20240131120000+01'00'`. */
+function pdfDate(value: unknown): string | undefined {
+  const text = stringOf(value);
+  if (!text) return undefined;
+  const match = /^D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(Z|[+-]\d{2}'?\d{2}'?)?/.exec(text);
+  if (!match) return isoDate(text);
+  const [, y, mo = '01', d = '01', h = '00', mi = '00', s = '00', zone] = match;
+  const offset = !zone || zone === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.replace(/'/g, '').slice(3, 5) || '00'}`;
+  return isoDate(`${y}-${mo}-${d}T${h}:${mi}:${s}${offset}`);
+}

@@ -1,0 +1,79 @@
+import type { DocumentSelection } from '../../workflows/collection-analysis-contract.ts';
+import type { Sql } from '../pool.ts';
+
+export interface AnalysisDocumentRow {
+  id: string;
+  collection_id: string;
+  original_filename: string;
+  storage_key: string;
+  mime_type: string;
+  status: string;
+  metadata: Record<string, unknown>;
+}
+
+/** The SQL condition a selection stands for: `pending` is everything not yet processed. */
+function selectionFilter(sql: Sql, selection: DocumentSelection) {
+  if (selection === 'only_failed') return sql`status = 'failed'`;
+  if (selection === 'all') return sql`true`;
+  return sql`status <> 'processed'`;
+}
+
+export async function countSelected(sql: Sql, collectionId: string, selection: DocumentSelection): Promise<{ selected: number; documents: number }> {
+  const [row] = await sql<{ selected: number; documents: number }[]>`
+    SELECT count(*) FILTER (WHERE ${selectionFilter(sql, selection)})::int AS selected, count(*)::int AS documents
+    FROM documents WHERE collection_id = ${collectionId}`;
+  return row;
+}
+
+/** The next page of selected documents after `afterId` (keyset paging on id, stable while statuses change). */
+export async function selectedPage(sql: Sql, collectionId: string, selection: DocumentSelection, afterId: string | null, limit: number) {
+  return sql<{ id: string; original_filename: string }[]>`
+    SELECT id, original_filename FROM documents
+    WHERE collection_id = ${collectionId} AND ${selectionFilter(sql, selection)}
+      AND id > ${afterId ?? '00000000-0000-0000-0000-000000000000'}
+    ORDER BY id LIMIT ${limit}`;
+}
+
+export async function findAnalysisDocument(sql: Sql, documentId: string): Promise<AnalysisDocumentRow | undefined> {
+  const [row] = await sql<AnalysisDocumentRow[]>`
+    SELECT id, collection_id, original_filename, storage_key, mime_type, status, metadata FROM documents WHERE id = ${documentId}`;
+  return row;
+}
+
+/** The run key of the collection's next (or running) analysis; undefined when the collection is gone. */
+export async function currentAnalysisRun(sql: Sql, collectionId: string): Promise<number | undefined> {
+  const [row] = await sql<{ analysis_run: number }[]>`SELECT analysis_run FROM collections WHERE id = ${collectionId}`;
+  return row?.analysis_run;
+}
+
+/**
+ * Moves the run key past `runKey`, once: compare-and-set, so a retried
+ * activity or a second caller cannot skip a key.
+ */
+export async function advanceAnalysisRun(sql: Sql, collectionId: string, runKey: number): Promise<boolean> {
+  const rows = await sql`UPDATE collections SET analysis_run = analysis_run + 1 WHERE id = ${collectionId} AND analysis_run = ${runKey} RETURNING id`;
+  return rows.length > 0;
+}
+
+export interface ProcessingStatusRow {
+  by_status: Record<string, number>;
+  documents: number;
+  chunks: number;
+  embedded_chunks: number;
+  entities: number;
+  edges: number;
+}
+
+export async function processingStatus(sql: Sql, collectionId: string): Promise<ProcessingStatusRow> {
+  const statuses = await sql<{ status: string; n: number }[]>`
+    SELECT status, count(*)::int AS n FROM documents WHERE collection_id = ${collectionId} GROUP BY status`;
+  const [counts] = await sql<{ chunks: number; embedded_chunks: number }[]>`
+    SELECT count(*)::int AS chunks, count(c.embedding)::int AS embedded_chunks
+    FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.collection_id = ${collectionId}`;
+  const [graph] = await sql<{ entities: number; edges: number }[]>`
+    SELECT (SELECT count(*)::int FROM graph_entities WHERE collection_id = ${collectionId}) AS entities,
+           (SELECT count(*)::int FROM graph_edges WHERE collection_id = ${collectionId}) AS edges`;
+  const by_status: Record<string, number> = { uploaded: 0, processing: 0, processed: 0, failed: 0, cancelled: 0 };
+  for (const row of statuses) by_status[row.status] = row.n;
+  return { by_status, documents: statuses.reduce((sum, row) => sum + row.n, 0), ...counts, ...graph };
+}
