@@ -42,7 +42,7 @@ export const configSchema = z
     openai_base_url: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
     openai_embedding_model: z.string().min(1),
     openai_chat_model: z.string(),
-    openai_timeout: duration,
+    openai_timeout_seconds: positiveInt(3_600),
 
     db_pool_size: positiveInt(1_000),
     max_concurrent_activities: positiveInt(1_000),
