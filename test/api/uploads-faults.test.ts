@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import type { UploadRouteDeps } from '../../api/routes/uploads.ts';
 import { startApiServer } from '../../api/server.ts';
 import type { CommitHooks } from '../../api/uploads/commit-upload.ts';
-import { makePdf, makeText } from '../fixtures/documents.ts';
+import { makePdf, makeText } from '../fixtures/upload-files.ts';
 import { eventually } from '../fixtures/eventually.ts';
 import { field, file, postMultipart } from '../fixtures/multipart.ts';
 import { request } from '../support/http.ts';

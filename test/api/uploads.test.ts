@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import { makeDocx, makeEpub, makeHtml, makePdf, makePng, makeText } from '../fixtures/documents.ts';
+import { makeDocx, makeEpub, makeHtml, makePdf, makePng, makeText } from '../fixtures/upload-files.ts';
 import { eventually } from '../fixtures/eventually.ts';
 import { field, file, postMultipart } from '../fixtures/multipart.ts';
 import { request } from '../support/http.ts';
