@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerBatchCommands } from './commands/batches.ts';
 import { registerCollectionCommands } from './commands/collections.ts';
+import { registerDocumentCommands } from './commands/documents-upload.ts';
 import { registerHealthCommand } from './commands/health.ts';
 import { registerTaskCommands } from './commands/tasks.ts';
 import { fail } from './output.ts';
@@ -17,6 +18,7 @@ registerHealthCommand(program);
 const collections = registerCollectionCommands(program);
 registerBatchCommands(program, collections);
 registerTaskCommands(program);
+registerDocumentCommands(program);
 
 try {
   await program.parseAsync(process.argv);

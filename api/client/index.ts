@@ -2,6 +2,7 @@ import { batchesApi } from './batches.ts';
 import { collectionsApi } from './collections.ts';
 import { ApiHttp, type ClientOptions } from './http.ts';
 import { tasksApi } from './tasks.ts';
+import { uploadsApi } from './uploads.ts';
 
 export { ApiClientError, type ClientOptions } from './http.ts';
 
@@ -14,12 +15,14 @@ export class FileIntelClient {
   readonly collections: ReturnType<typeof collectionsApi>;
   readonly batches: ReturnType<typeof batchesApi>;
   readonly tasks: ReturnType<typeof tasksApi>;
+  readonly uploads: ReturnType<typeof uploadsApi>;
 
   constructor(options: ClientOptions = {}) {
     this.http = new ApiHttp(options);
     this.collections = collectionsApi(this.http);
     this.batches = batchesApi(this.http);
     this.tasks = tasksApi(this.http);
+    this.uploads = uploadsApi(this.http);
   }
 
   health() {

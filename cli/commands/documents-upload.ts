@@ -1,0 +1,164 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command } from 'commander';
+import picomatch from 'picomatch';
+import { FileIntelClient } from '../../api/client/index.ts';
+import type { BatchUploadResult, UploadBatchOptions } from '../../api/client/uploads.ts';
+import { printJson, printTable } from '../output.ts';
+import { uploadReporter } from '../progress.ts';
+
+interface UploadFlags {
+  process: boolean;
+  wait?: boolean;
+  json?: boolean;
+}
+
+interface BatchUploadFlags extends UploadFlags {
+  pattern: string;
+  recursive?: boolean;
+  concurrency?: string;
+  continueOnError?: boolean;
+  rollbackOnFailure?: boolean;
+}
+
+const WAIT_POLL_MS = 1_000;
+
+/** `fileintel documents …`; the group is returned so other files add their subcommands to it. */
+export function registerDocumentCommands(program: Command): Command {
+  const documents = program.command('documents').description('upload and manage documents');
+
+  documents
+    .command('upload <collection> <file>')
+    .description('upload one document to a collection (id or name)')
+    .option('--no-process', 'do not start analysis after the upload')
+    .option('--wait', 'follow the analysis task to its end')
+    .option('--json', 'print JSON')
+    .action(async (collection: string, file: string, flags: UploadFlags) => {
+      const client = new FileIntelClient();
+      const reporter = uploadReporter({ json: Boolean(flags.json), stream: process.stderr });
+      const result = await client.uploads.uploadDocument(collection, file, {
+        process: flags.process ? {} : false,
+        onProgress: (progress) => reporter.progress(progress),
+        onFileResult: (done, progress) => reporter.fileDone(done, progress),
+      });
+      reporter.stop();
+      await finish(client, result, flags, []);
+    });
+
+  documents
+    .command('batch-upload <collection> <directory>')
+    .description('upload the documents of a directory, several at once, with progress')
+    .option('--pattern <glob>', 'only files matching this glob (matched against the name, or the relative path when it has a /)', '*')
+    .option('--recursive', 'include sub-directories')
+    .option('--concurrency <n>', "files in flight at once (default: the server's max_concurrent_uploads)")
+    .option('--no-process', 'do not start analysis after the upload')
+    .option('--wait', 'follow the analysis task to its end')
+    .option('--continue-on-error', 'upload every file and report the failures at the end')
+    .option('--rollback-on-failure', 'when any file fails, delete every document this run stored')
+    .option('--json', 'print JSON')
+    .action(async (collection: string, directory: string, flags: BatchUploadFlags) => {
+      if (flags.continueOnError && flags.rollbackOnFailure) throw new Error('--continue-on-error and --rollback-on-failure exclude each other');
+      const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
+      if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)) {
+        throw new Error(`--concurrency must be a whole number from 1 to 256, not '${flags.concurrency}'`);
+      }
+      const client = new FileIntelClient();
+      const limits = await client.uploads.limits();
+      const { matched, skipped } = await listDocuments(directory, flags.pattern, Boolean(flags.recursive), limits.allowed_extensions);
+      if (matched.length === 0) throw new Error(`no file in ${directory} matches '${flags.pattern}' with an accepted extension (${limits.allowed_extensions.join(', ')})`);
+
+      const reporter = uploadReporter({ json: Boolean(flags.json), stream: process.stderr });
+      const options: UploadBatchOptions = {
+        concurrency,
+        atomic: Boolean(flags.rollbackOnFailure),
+        stopOnFailure: !flags.continueOnError,
+        process: flags.process ? {} : false,
+        onProgress: (progress) => reporter.progress(progress),
+        onFileResult: (done, progress) => reporter.fileDone(done, progress),
+      };
+      let result: BatchUploadResult;
+      try {
+        result = await client.uploads.uploadDocumentsBatch(collection, matched, options);
+      } finally {
+        reporter.stop();
+      }
+
+      const rolledBack: string[] = [];
+      if (flags.rollbackOnFailure && failedCount(result) > 0) {
+        for (const file of result.files) {
+          if (file.outcome !== 'stored' || !file.document_id) continue;
+          await client.uploads.deleteDocument(file.document_id);
+          rolledBack.push(file.document_id);
+          file.outcome = 'rejected';
+          file.reason = 'rolled_back';
+          file.message = 'stored, then deleted: another file of this run failed (--rollback-on-failure)';
+        }
+      }
+      await finish(client, result, flags, skipped, rolledBack);
+    });
+
+  return documents;
+}
+
+function failedCount(result: BatchUploadResult): number {
+  return result.files.filter((file) => file.outcome === 'rejected' || file.outcome === 'failed' || file.outcome === 'not_sent').length;
+}
+
+/** The files of `directory` the glob selects; other extensions are skipped (reported, not sent). */
+async function listDocuments(directory: string, pattern: string, recursive: boolean, allowedExtensions: string[]) {
+  const entries = await readdir(directory, { recursive, withFileTypes: true });
+  const isMatch = picomatch(pattern, { dot: false, basename: !pattern.includes('/') });
+  const matched: string[] = [];
+  const skipped: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const full = path.join(entry.parentPath, entry.name);
+    const relative = path.relative(directory, full).split(path.sep).join('/');
+    if (relative.split('/').some((part) => part.startsWith('.')) || !isMatch(relative)) continue;
+    const extension = path.extname(entry.name).slice(1).toLowerCase();
+    (allowedExtensions.includes(extension) ? matched : skipped).push(full);
+  }
+  return { matched: matched.sort(), skipped: skipped.sort() };
+}
+
+/** Table (or JSON), totals, the analysis task, and the exit status. */
+async function finish(client: FileIntelClient, result: BatchUploadResult, flags: UploadFlags, skipped: string[], rolledBack: string[] = []) {
+  const counts = { ...result.counts, rolled_back: rolledBack.length, skipped: skipped.length };
+  let analysis: unknown;
+  if (flags.wait && result.task_id) analysis = await waitForTask(client, result.task_id, Boolean(flags.json));
+
+  if (flags.json) {
+    printJson({ files: result.files, skipped, counts, task_id: result.task_id, processing: result.processing, ...(analysis ? { analysis } : {}) });
+  } else {
+    printTable(
+      ['file', 'outcome', 'document', 'reason'],
+      result.files.map((file) => [file.path, file.outcome, file.document_id, file.reason ? `${file.reason}${file.message ? `: ${file.message}` : ''}` : '']),
+    );
+    const parts = ['stored', 'duplicate', 'rejected', 'failed', 'not_sent'].map((key) => `${counts[key as 'stored']} ${key.replace('_', ' ')}`);
+    if (rolledBack.length > 0) parts.push(`${rolledBack.length} rolled back`);
+    if (skipped.length > 0) parts.push(`${skipped.length} skipped (extension not accepted)`);
+    process.stdout.write(`total ${result.counts.total}: ${parts.join(', ')}\n`);
+    if (result.processing.requested) {
+      process.stdout.write(result.task_id ? `analysis task ${result.task_id}\n` : `analysis not started: ${result.processing.reason ?? 'nothing to process'}\n`);
+    }
+    if (analysis) process.stdout.write(`analysis finished: ${(analysis as { status: string }).status}\n`);
+  }
+  if (failedCount(result) > 0) process.exitCode = 1;
+}
+
+/** Polls the task until it is no longer running, with a bar on a terminal. */
+async function waitForTask(client: FileIntelClient, taskId: string, quiet: boolean) {
+  const reporter = uploadReporter({ json: quiet, stream: process.stderr });
+  for (;;) {
+    const status = await client.tasks.status(taskId);
+    const progress = (status.progress ?? {}) as { processed?: number; failed?: number; total?: number };
+    const total = progress.total ?? 0;
+    reporter.progress({ filesDone: (progress.processed ?? 0) + (progress.failed ?? 0), filesTotal: total, bytesSent: (progress.processed ?? 0) + (progress.failed ?? 0), bytesTotal: total });
+    if (String(status.status).toUpperCase() !== 'RUNNING') {
+      reporter.stop();
+      return status;
+    }
+    await sleep(WAIT_POLL_MS);
+  }
+}
