@@ -3,6 +3,8 @@ import type { Sql } from '../db/pool.ts';
 import type { DocumentStorage } from '../storage/local-storage.ts';
 import type { StagingArea } from '../storage/staging.ts';
 import { createBatchActivities } from './batch.ts';
+import { createCollectionAnalysisActivities } from './collection-analysis.ts';
+import { createDocumentProcessingActivities } from './document-processing.ts';
 import { createStorageReconciliationActivities } from './storage-reconciliation.ts';
 
 export interface ActivityDeps {
@@ -16,6 +18,8 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createStorageReconciliationActivities({ ...deps, stagingTtlMs: deps.config.staging_ttl }),
+    ...createDocumentProcessingActivities(deps),
+    ...createCollectionAnalysisActivities(deps),
     ...createBatchActivities(deps),
   };
 }

@@ -17,6 +17,20 @@ export interface CollectionAnalysisInput {
   selection: DocumentSelection;
   /** Set when the run is a child of a batch. */
   batchId?: string;
+  /** Set by the workflow itself when it continues as new; callers leave it out. */
+  continuation?: AnalysisContinuation;
+}
+
+/** The small state one run hands the next when it continues as new. */
+export interface AnalysisContinuation {
+  /** Id of the last document handled; the next page starts after it. */
+  cursor: string | null;
+  total: number;
+  processed: number;
+  failed: number;
+  failures: DocumentFailure[];
+  /** How many runs came before (for the operator). */
+  runs: number;
 }
 
 export type CollectionOutcome = 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';

@@ -1,3 +1,5 @@
 // Every workflow the worker registers. Deterministic code only: no I/O, no Node APIs.
 export { reconcileStorage } from './reconcile-storage.ts';
 export { batchProcess } from './batch-process.ts';
+export { collectionAnalysis } from './collection-analysis.ts';
+export { documentProcessing } from './document-processing.ts';

@@ -1,4 +1,4 @@
-import { extractText, getDocumentProxy, getMeta } from 'unpdf';
+import { getDocumentProxy, getMeta } from 'unpdf';
 import { cleanProperties, isoDate, UnreadableDocumentError, type ExtractedDocument } from './types.ts';
 
 /** Text per page with pdf.js (through unpdf), and the file's own title, author and dates. */
@@ -15,12 +15,24 @@ export async function extractPdf(bytes: Uint8Array, onPage?: () => void): Promis
   try {
     const { info } = await getMeta(pdf);
     const fields = (info ?? {}) as Record<string, unknown>;
-    const { totalPages, text } = await extractText(pdf, { mergePages: false });
-    onPage?.();
+    // Page by page, so a long PDF heartbeats between pages and memory holds one page's items at a time.
+    const sections: { text: string; page: number }[] = [];
+    for (let number = 1; number <= pdf.numPages; number++) {
+      const page = await pdf.getPage(number);
+      const content = await page.getTextContent();
+      let text = '';
+      for (const item of content.items) {
+        if (!('str' in item)) continue;
+        text += item.str + (item.hasEOL ? '\n' : '');
+      }
+      page.cleanup();
+      sections.push({ text, page: number });
+      onPage?.();
+    }
     return {
       format: 'pdf',
-      sections: text.map((pageText, index) => ({ text: pageText, page: index + 1 })),
-      pageCount: totalPages,
+      sections,
+      pageCount: pdf.numPages,
       pageUnit: 'page',
       properties: cleanProperties({
         title: stringOf(fields.Title),

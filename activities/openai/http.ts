@@ -1,8 +1,10 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../../config/schema.ts';
 
 const MAX_ATTEMPTS = 5;
-const MAX_WAIT_MS = 60_000;
+const MAX_WAIT_MS = 30_000;
+/** Calls and waits can outlast an activity's heartbeat timeout: keep heartbeating meanwhile. */
+const HEARTBEAT_EVERY_MS = 10_000;
 
 /**
  * POSTs JSON to an OpenAI-compatible endpoint. 429 and 5xx are retried here
@@ -11,6 +13,23 @@ const MAX_WAIT_MS = 60_000;
  * attempts is thrown as a retryable error for the activity's own retries.
  */
 export async function postOpenAi<T>(config: Pick<Config, 'openai_base_url' | 'openai_timeout_seconds'>, route: string, body: unknown, sleep = defaultSleep): Promise<T> {
+  const keepAlive = setInterval(heartbeatIfInActivity, HEARTBEAT_EVERY_MS);
+  try {
+    return await post<T>(config, route, body, sleep);
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+function heartbeatIfInActivity(): void {
+  try {
+    Context.current().heartbeat();
+  } catch {
+    // called outside an activity (unit tests): nothing to heartbeat
+  }
+}
+
+async function post<T>(config: Pick<Config, 'openai_base_url' | 'openai_timeout_seconds'>, route: string, body: unknown, sleep: (ms: number) => Promise<void>): Promise<T> {
   const url = config.openai_base_url.replace(/\/+$/, '') + route;
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (process.env.OPENAI_API_KEY) headers.authorization = `Bearer ${process.env.OPENAI_API_KEY}`;

@@ -1,0 +1,114 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Config } from '../config/schema.ts';
+import type { Sql } from '../db/pool.ts';
+import { advanceAnalysisRun, countSelected, currentAnalysisRun, selectedPage } from '../db/queries/analysis.ts';
+import type { CollectionOutcome, DocumentSelection } from '../workflows/collection-analysis-contract.ts';
+import { workflowIds } from '../workflows/ids.ts';
+import { createEmbeddingProvider } from './embeddings/provider.ts';
+
+export interface CollectionAnalysisDeps {
+  config: Config;
+  sql: Sql;
+}
+
+export interface DocumentPage {
+  documents: { id: string; filename: string }[];
+  /** The worker's page_size and max_concurrent_documents: config stays in the worker, not in workflow input. */
+  pageSize: number;
+  concurrency: number;
+}
+
+/** The collection-level steps of collectionAnalysis; each idempotent. */
+export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps) {
+  const { config, sql } = deps;
+
+  return {
+    /** Counts the run's documents; when there are any, marks the collection `processing`. */
+    async beginCollectionRun(input: { collectionId: string; selection: DocumentSelection }): Promise<{ selected: number; documents: number }> {
+      const counts = await countSelected(sql, input.collectionId, input.selection);
+      const [found] = await sql`SELECT id FROM collections WHERE id = ${input.collectionId}`;
+      if (!found) throw ApplicationFailure.nonRetryable(`collection ${input.collectionId} does not exist`, 'CollectionNotFound');
+      if (counts.selected > 0) {
+        await sql`UPDATE collections SET status = 'processing', last_error = NULL, updated_at = now() WHERE id = ${input.collectionId}`;
+      }
+      return counts;
+    },
+
+    async nextDocumentPage(input: { collectionId: string; selection: DocumentSelection; afterId: string | null }): Promise<DocumentPage> {
+      const rows = await selectedPage(sql, input.collectionId, input.selection, input.afterId, config.page_size);
+      return {
+        documents: rows.map((row) => ({ id: row.id, filename: row.original_filename })),
+        pageSize: config.page_size,
+        concurrency: config.max_concurrent_documents,
+      };
+    },
+
+    /**
+     * Rebuilds the collection's entities and co-occurrence edges from the
+     * mentions of its processed documents only, in one transaction, in SQL:
+     * nothing is loaded into the worker's memory.
+     */
+    async rebuildCollectionGraph(input: { collectionId: string }): Promise<{ entities: number; edges: number }> {
+      Context.current().heartbeat();
+      return sql.begin(async (tx) => {
+        await tx`DELETE FROM graph_edges WHERE collection_id = ${input.collectionId}`;
+        await tx`DELETE FROM graph_entities WHERE collection_id = ${input.collectionId}`;
+        const entities = await tx`
+          INSERT INTO graph_entities (collection_id, kind, name, mentions, documents)
+          SELECT ${input.collectionId}, m.kind, m.name, count(*), count(DISTINCT m.document_id)
+          FROM entity_mentions m JOIN documents d ON d.id = m.document_id AND d.status = 'processed'
+          WHERE m.collection_id = ${input.collectionId}
+          GROUP BY m.kind, m.name`;
+        const edges = await tx`
+          INSERT INTO graph_edges (collection_id, source_kind, source_name, target_kind, target_name, weight)
+          SELECT ${input.collectionId}, a.kind, a.name, b.kind, b.name, count(*)
+          FROM entity_mentions a
+          JOIN entity_mentions b ON b.document_id = a.document_id AND b.chunk_ordinal = a.chunk_ordinal AND (a.kind, a.name) < (b.kind, b.name)
+          JOIN documents d ON d.id = a.document_id AND d.status = 'processed'
+          WHERE a.collection_id = ${input.collectionId}
+          GROUP BY a.kind, a.name, b.kind, b.name`;
+        return { entities: entities.count, edges: edges.count };
+      });
+    },
+
+    /**
+     * Writes the run's outcome on the collection, records the embedding
+     * provider when processed documents carry vectors, sweeps documents left
+     * `processing` by a cancelled run, and moves the run key on (once: a
+     * retry finds it already moved). The last thing a run does.
+     */
+    async finishCollectionRun(input: {
+      collectionId: string;
+      runKey: number | null;
+      status: CollectionOutcome | null;
+      lastError: string | null;
+      recordEmbeddings: boolean;
+    }): Promise<void> {
+      const { collectionId } = input;
+      if (input.status === 'cancelled') {
+        await sql`UPDATE documents SET status = 'cancelled', error = 'processing was cancelled', updated_at = now()
+                  WHERE collection_id = ${collectionId} AND status = 'processing'`;
+      }
+      if (input.status) {
+        await sql`UPDATE collections SET status = ${input.status}, last_error = ${input.lastError}, updated_at = now() WHERE id = ${collectionId}`;
+      }
+      if (input.recordEmbeddings) {
+        // The dimension from the stored vectors themselves: the remote model decides it.
+        await sql`
+          UPDATE collections SET embedding_provider = ${createEmbeddingProvider(config).name},
+            embedding_dimension = (SELECT array_length(c.embedding, 1) FROM chunks c JOIN documents d ON d.id = c.document_id
+                                   WHERE d.collection_id = ${collectionId} AND d.status = 'processed' AND c.embedding IS NOT NULL LIMIT 1)
+          WHERE id = ${collectionId}`;
+      }
+      if (input.runKey !== null) await advanceAnalysisRun(sql, collectionId, input.runKey);
+    },
+
+    /** The task id the next analysis of a collection takes (for workflows that start it as a child, e.g. batchProcess). */
+    async collectionAnalysisWorkflowId(input: { collectionId: string }): Promise<string | null> {
+      const runKey = await currentAnalysisRun(sql, input.collectionId);
+      return runKey === undefined ? null : workflowIds.collectionAnalysis(input.collectionId, String(runKey));
+    },
+  };
+}
+
+export type CollectionAnalysisActivities = ReturnType<typeof createCollectionAnalysisActivities>;

@@ -1,0 +1,79 @@
+import { ActivityCancellationType, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { DocumentProcessingActivities } from '../activities/document-processing.ts';
+import type { ProcessingOptions } from './collection-analysis-contract.ts';
+
+export interface DocumentProcessingInput {
+  documentId: string;
+  collectionId: string;
+  options: ProcessingOptions;
+  batchId?: string;
+}
+
+export interface DocumentProcessingResult {
+  document_id: string;
+  chunks: number;
+  pages: number | null;
+}
+
+/** Error types no retry can fix: the file is unreadable, or the row is gone. */
+const NON_RETRYABLE = ['UnreadableDocument', 'DocumentNotFound', 'OpenAiRequestRejected'];
+
+const steps = proxyActivities<DocumentProcessingActivities>({
+  startToCloseTimeout: '15 minutes',
+  // Steps heartbeat between pages and batches: a dead worker is noticed within a minute, and a cancel reaches the step.
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  // Wait for a cancelled step to stop before marking the document cancelled, so nothing writes after.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+/** Status writes: one short UPDATE each, run as local activities to save round trips to the server. */
+const status = proxyLocalActivities<DocumentProcessingActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+
+/**
+ * One document: extract and chunk, then metadata, embeddings and graph
+ * entities as asked. The document's row tells the truth at every step
+ * (`processing` with its step, then `processed`, `failed` with the reason, or
+ * `cancelled`). A failure fails this workflow with the reason, so the parent
+ * counts it and an operator sees it, by document id, in the Web UI.
+ */
+export async function documentProcessing(input: DocumentProcessingInput): Promise<DocumentProcessingResult> {
+  const ref = { documentId: input.documentId };
+  let step = 'extract';
+  try {
+    const { chunks, pages } = await steps.extractAndChunkDocument(ref);
+    if (input.options.extract_metadata) {
+      step = 'metadata';
+      await steps.extractDocumentMetadata(ref);
+    }
+    if (input.options.generate_embeddings) {
+      step = 'embeddings';
+      await steps.embedDocumentChunks(ref);
+    }
+    if (input.options.build_graph) {
+      step = 'graph';
+      await steps.extractDocumentEntities(ref);
+    }
+    step = 'finish';
+    await status.markDocumentProcessed(ref);
+    return { document_id: input.documentId, chunks, pages };
+  } catch (error) {
+    if (isCancellation(error)) {
+      await CancellationScope.nonCancellable(() => status.markDocumentCancelled(ref));
+      throw error;
+    }
+    const message = `${step}: ${reasonOf(error)}`;
+    await CancellationScope.nonCancellable(() => status.markDocumentFailed({ ...ref, error: message }));
+    throw ApplicationFailure.nonRetryable(message, 'DocumentProcessingFailed');
+  }
+}
+
+/** The innermost message: an activity's own error, not "Activity task failed". */
+export function reasonOf(error: unknown): string {
+  let current = error as { message?: string; cause?: unknown } | undefined;
+  while (current?.cause) current = current.cause as typeof current;
+  return current?.message || String(error);
+}
