@@ -6,7 +6,7 @@ import { route } from '../route.ts';
 import { BatchCancelAnswer, BatchCancelBody, CancelResult, CancelTaskBody, ListTasksQuery, TaskList } from '../schemas/tasks.ts';
 import { cancelTasks } from '../tasks/cancel.ts';
 import { TaskIdParam } from '../tasks/task-id.ts';
-import { listTaskIds, listTasks, type TaskFilters } from '../tasks/visibility.ts';
+import { InvalidPageTokenError, listTaskIds, listTasks, type TaskFilters } from '../tasks/visibility.ts';
 
 /** Cancel by selection stops at this many tasks; the answer says how many it found. */
 const MAX_SELECTED_TASKS = 10_000;
@@ -38,7 +38,12 @@ export function taskRoutes(deps: ApiDeps): Router {
         status: query.status,
         kind: query.kind,
       };
-      return listTasks(temporal, config.temporal_namespace, filters, { pageSize: query.limit, pageToken: query.page_token });
+      try {
+        return await listTasks(temporal, config.temporal_namespace, filters, { pageSize: query.limit, pageToken: query.page_token });
+      } catch (error) {
+        if (error instanceof InvalidPageTokenError) throw new ApiError(400, 'invalid_page_token', error.message);
+        throw error;
+      }
     },
   );
 

@@ -48,15 +48,41 @@ export async function listTasks(
   filters: TaskFilters,
   page: { pageSize: number; pageToken?: string },
 ): Promise<{ tasks: TaskSummary[]; next_page_token: string | null }> {
-  const response = await client.workflowService.listWorkflowExecutions({
-    namespace,
-    query: buildTaskQuery(filters),
-    pageSize: page.pageSize,
-    nextPageToken: page.pageToken ? Buffer.from(page.pageToken, 'base64url') : undefined,
-  });
+  const nextPageToken = page.pageToken ? decodePageToken(page.pageToken) : undefined;
+  const response = await client.connection
+    .withDeadline(Date.now() + LIST_DEADLINE_MS, () =>
+      client.workflowService.listWorkflowExecutions({ namespace, query: buildTaskQuery(filters), pageSize: page.pageSize, nextPageToken }),
+    )
+    .catch((error) => {
+      // A well-formed token Temporal still cannot use: the caller's mistake, not ours.
+      if (nextPageToken) throw new InvalidPageTokenError(`page_token not accepted: ${(error as Error).message}`);
+      throw error;
+    });
   const tasks = (response.executions ?? []).map(taskFromRaw);
   const token = response.nextPageToken && response.nextPageToken.length > 0 ? Buffer.from(response.nextPageToken).toString('base64url') : null;
   return { tasks, next_page_token: token };
+}
+
+const LIST_DEADLINE_MS = 10_000;
+
+export class InvalidPageTokenError extends Error {
+  override name = 'InvalidPageTokenError';
+}
+
+/**
+ * Page tokens are Temporal's, passed through base64url. Temporal's visibility
+ * tokens are JSON; anything else would only make the server fail (and the
+ * client retry), so it is refused here.
+ */
+function decodePageToken(token: string): Uint8Array {
+  const bytes = Buffer.from(token, 'base64url');
+  try {
+    const parsed = JSON.parse(bytes.toString('utf8'));
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return bytes;
+  } catch {
+    // fall through
+  }
+  throw new InvalidPageTokenError('page_token is not one this API handed out');
 }
 
 /** Every task id matching the filters (for cancel by selection), up to `max`. */

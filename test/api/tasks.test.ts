@@ -188,7 +188,7 @@ describe('tasks: list and cancel through Temporal (real dev server)', () => {
     await handles[0].terminate();
     await eventually(() => request('GET', `${url}/tasks?batch=b-list&status=TERMINATED`), (res) => res.body.data?.tasks.length === 1, 'status filter');
 
-    for (const query of ['status=DONE', 'kind=nope', "collection=a'b", 'limit=0', 'page_token=%%%', 'colour=red']) {
+    for (const query of ['status=DONE', 'kind=nope', "collection=a'b", 'limit=0', 'page_token=%%%', 'page_token=AAAA', 'page_token=eyJ9', 'colour=red']) {
       assert.equal((await request('GET', `${url}/tasks?${query}`)).status, 400, query);
     }
   });
