@@ -7,7 +7,7 @@ import { notFound } from '../errors.ts';
 import { receiveMultipart, type MultipartLimits, type ReceivedMultipart } from './receive-multipart.ts';
 
 const MB = 1024 * 1024;
-/** How long a refused request's unread body is drained before the socket is closed. */
+/** How long a refused request's unread body is drained (and discarded) before the socket is closed. */
 const LINGER_MS = 2_000;
 
 export interface UploadLocals {
@@ -35,7 +35,7 @@ export function loadCollectionFirst(deps: ApiDeps): RequestHandler {
     const ref = String(req.params.collection ?? '');
     const collection = await findCollection(deps.sql, ref);
     if (!collection) {
-      closeAfterAnswer(req, res);
+      closeAfterAnswer(req);
       throw notFound('collection', ref);
     }
     uploadLocals(res).collection = collection;
@@ -54,7 +54,7 @@ export function streamFilesToStaging(deps: ApiDeps, limits: MultipartLimits): Re
     try {
       upload = await receiveMultipart(req, deps.staging, limits);
     } catch (error) {
-      closeAfterAnswer(req, res);
+      closeAfterAnswer(req);
       throw error;
     }
     res.on('close', () => {
@@ -67,16 +67,15 @@ export function streamFilesToStaging(deps: ApiDeps, limits: MultipartLimits): Re
 }
 
 /**
- * The answer goes out before the body was read: tell the client the
- * connection ends, drain a little so it can read the answer, then close.
+ * The answer goes out before the body was read. Closing at once would make
+ * clients that are still writing fail with EPIPE before they read it, so the
+ * rest is drained (discarded, never stored) for a short while, then the
+ * socket is closed if the client keeps sending.
  */
-function closeAfterAnswer(req: IncomingMessage, res: Response): void {
+function closeAfterAnswer(req: IncomingMessage): void {
   if (req.complete) return;
-  res.setHeader('connection', 'close');
-  res.once('finish', () => {
-    req.resume();
-    const timer = setTimeout(() => req.destroy(), LINGER_MS);
-    req.once('end', () => clearTimeout(timer));
-    req.once('close', () => clearTimeout(timer));
-  });
+  req.resume();
+  const timer = setTimeout(() => req.destroy(), LINGER_MS);
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
 }
