@@ -1,5 +1,5 @@
+import { AnalysisAlreadyRunningError, NothingToProcessError, startCollectionAnalysis, type AnalysisStartDeps } from '../analysis/start.ts';
 import type { ProcessingOptions } from '../../workflows/collection-analysis-contract.ts';
-import type { ApiDeps } from '../deps.ts';
 
 export interface AnalysisStart {
   task_id: string | null;
@@ -8,16 +8,19 @@ export interface AnalysisStart {
 }
 
 /**
- * SEAM: starts the collectionAnalysis workflow for the documents an upload
- * stored. The workflow is being built in its own issue; until it lands this
- * answers that nothing was started. Wire it here (workflowIds.collectionAnalysis,
- * search attributes) and the upload routes and the CLI pick it up unchanged.
+ * Starts collectionAnalysis over the collection's pending documents (which
+ * include the ones this upload stored). The files are already committed, so
+ * a start that cannot happen is reported, never turned into a failed upload.
  */
-export async function startAnalysisForUpload(
-  _deps: Pick<ApiDeps, 'temporal' | 'config' | 'sql'>,
-  _collectionId: string,
-  _documentIds: string[],
-  _options: ProcessingOptions,
-): Promise<AnalysisStart> {
-  return { task_id: null, started: false, reason: 'analysis not available yet' };
+export async function startAnalysisForUpload(deps: AnalysisStartDeps, collectionId: string, _documentIds: string[], options: ProcessingOptions): Promise<AnalysisStart> {
+  try {
+    const started = await startCollectionAnalysis(deps, { collectionId, options, selection: 'pending' });
+    return { task_id: started.task_id, started: true };
+  } catch (error) {
+    if (error instanceof AnalysisAlreadyRunningError) {
+      return { task_id: error.taskId, started: false, reason: 'an analysis of this collection is already running' };
+    }
+    if (error instanceof NothingToProcessError) return { task_id: null, started: false, reason: error.message };
+    return { task_id: null, started: false, reason: `analysis could not be started: ${(error as Error).message}` };
+  }
 }

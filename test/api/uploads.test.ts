@@ -223,14 +223,18 @@ describe('document uploads over HTTP (real Temporal, real database, real disk)',
     await stagingIsEmpty();
   });
 
-  test('process_immediately asks for analysis through the seam and reports what happened', async () => {
+  test('process_immediately starts the collection analysis and answers with its task id', async () => {
     const collection = await newCollection();
     const res = await postMultipart(batch(collection), [file('p.txt', makeText()), field('build_graph', 'false')]);
-    assert.equal(res.status, 200);
-    assert.equal(res.body.data.task_id, null);
-    assert.equal(res.body.data.processing.requested, true);
-    assert.equal(res.body.data.processing.started, false);
-    assert.match(res.body.data.processing.reason, /not available/);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.match(res.body.data.task_id, new RegExp(`^collection-analysis:${collection}:`));
+    assert.deepEqual(res.body.data.processing, { requested: true, started: true });
+    const again = await postMultipart(batch(collection), [file('q.txt', makeText()), field('build_graph', 'false')]);
+    assert.equal(again.status, 200);
+    assert.equal(again.body.data.counts.stored, 1);
+    assert.equal(again.body.data.task_id, res.body.data.task_id);
+    assert.equal(again.body.data.processing.started, false);
+    assert.match(again.body.data.processing.reason, /already running/);
   });
 
   test('request errors: unknown collection 404, not multipart 415, unknown fields and bad values 400; staging left empty', async () => {

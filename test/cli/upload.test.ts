@@ -100,13 +100,13 @@ describe('fileintel documents upload / batch-upload (spawned CLI, real API)', ()
     assert.deepEqual(await rows(collection), []);
   });
 
-  test('single upload, processing through the seam, and errors with a non-zero exit', async () => {
+  test('single upload starting analysis, and errors with a non-zero exit', async () => {
     const collection = await newCollection('cli-single');
     const root = await folder('single', [['one.pdf', await makePdf('single')]]);
     const run = await cli(['documents', 'upload', 'cli-single', path.join(root, 'one.pdf')]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /one\.pdf.*stored/);
-    assert.match(run.stdout, /analysis not started: analysis not available yet/);
+    assert.match(run.stdout, new RegExp(`analysis task collection-analysis:${collection}:`));
     assert.deepEqual(await rows(collection), ['one.pdf']);
 
     const missing = await cli(['documents', 'upload', 'cli-single', path.join(root, 'nope.pdf')]);
