@@ -2,7 +2,6 @@ import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { refuseCallbackUrl } from '../config/callback-policy.ts';
 import type { Config } from '../config/schema.ts';
 import type { Sql } from '../db/pool.ts';
-import { workflowIds } from '../workflows/ids.ts';
 
 export interface BatchActivityDeps {
   config: Config;
@@ -13,16 +12,6 @@ const CALLBACK_TIMEOUT_MS = 10_000;
 
 export function createBatchActivities({ config, sql }: BatchActivityDeps) {
   return {
-    /**
-     * The workflow id the collection's next analysis must use. While an
-     * analysis runs, this is its id, so starting another fails on the id.
-     */
-    async reserveAnalysisRun(input: { collectionId: string }): Promise<{ workflowId: string }> {
-      const [row] = await sql<{ analysis_run: number }[]>`SELECT analysis_run FROM collections WHERE id = ${input.collectionId}`;
-      if (!row) throw ApplicationFailure.nonRetryable(`collection ${input.collectionId} no longer exists`, 'CollectionNotFound');
-      return { workflowId: workflowIds.collectionAnalysis(input.collectionId, String(row.analysis_run)) };
-    },
-
     /** After a batch cancel: whatever is still marked processing in these collections ends cancelled. */
     async markCollectionsCancelled(input: { collectionIds: string[] }): Promise<number> {
       if (input.collectionIds.length === 0) return 0;

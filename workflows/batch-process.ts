@@ -11,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { BatchActivities } from '../activities/batch.ts';
+import type { CollectionAnalysisActivities } from '../activities/collection-analysis.ts';
 import type { CollectionAnalysisInput, CollectionAnalysisResult } from './collection-analysis-contract.ts';
 import {
   batchProgressQuery,
@@ -20,10 +21,12 @@ import {
 } from './batch-process-contract.ts';
 import { BatchIdKey, CollectionIdKey, KindKey, WorkflowKind } from './search-attributes.ts';
 
-const { reserveAnalysisRun, markCollectionsCancelled } = proxyActivities<BatchActivities>({
+const shortActivities = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 10 },
-});
+} as const;
+const { markCollectionsCancelled } = proxyActivities<BatchActivities>(shortActivities);
+const { collectionAnalysisWorkflowId } = proxyActivities<CollectionAnalysisActivities>(shortActivities);
 const { postBatchCallback } = proxyActivities<BatchActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 6, nonRetryableErrorTypes: ['CallbackRefused'] },
@@ -109,7 +112,14 @@ async function runInParallel(input: BatchProcessInput, items: BatchItemState[]):
 async function runCollection(input: BatchProcessInput, item: BatchItemState, index: number): Promise<void> {
   const collection = input.collections[index];
   try {
-    const { workflowId } = await reserveAnalysisRun({ collectionId: collection.collection_id });
+    // The collection's current run id: while an analysis runs, this is its
+    // id, so a second analysis of the same collection fails to start.
+    const workflowId = await collectionAnalysisWorkflowId({ collectionId: collection.collection_id });
+    if (workflowId === null) {
+      item.status = 'failed';
+      item.reason = 'the collection was deleted';
+      return;
+    }
     const childInput: CollectionAnalysisInput = {
       collectionId: collection.collection_id,
       options: collection.options,
@@ -126,7 +136,9 @@ async function runCollection(input: BatchProcessInput, item: BatchItemState, ind
       ],
       staticSummary: `Analysis of collection ${collection.name} (batch ${input.batchId}, ${input.mode})`,
       cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      // Terminating the batch is the hard stop: children end with it, no cleanup.
+      // Cancelling it is the clean stop, through the scope, with cleanup.
+      parentClosePolicy: ParentClosePolicy.TERMINATE,
     });
     item.task_id = workflowId;
     item.status = 'running';
