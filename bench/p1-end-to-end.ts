@@ -1,0 +1,165 @@
+// P1: the full path (CLI batch-upload with processing → API → Temporal →
+// worker, until the collection is completed) against the bare loop (the same
+// activity functions in one process, same concurrency, same database, no HTTP,
+// no Temporal). Figure: p1_ratio = time(a) / time(b). Goal ≤ 1.25.
+import { link, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../activities/index.ts';
+import type { DocumentPage } from '../activities/collection-analysis.ts';
+import { createPool } from '../db/pool.ts';
+import type { CollectionAnalysisResult } from '../workflows/collection-analysis-contract.ts';
+import { CORPUS_ROOT, corpusFiles, pdfDocuments, textDocuments } from './corpus.ts';
+import { createCollection, listRuns, resultOf, storeDocuments, timingOf, type ChildTiming } from './support/documents.ts';
+import type { BenchOptions, BenchResult } from './support/result.ts';
+import { runCli } from '../test/support/cli.ts';
+import { log, mapLimit, round, seconds, startBenchStack } from './support/stack.ts';
+
+/** The issue's sizes: 1,000 text/markdown of 2–20 KB and 50 PDFs of 5–30 pages. */
+export function p1Sizes(quick: boolean) {
+  return quick ? { texts: 100, pdfs: 5 } : { texts: 1_000, pdfs: 50 };
+}
+
+/** Both corpora in one directory (hard links), as the CLI takes one directory. */
+async function corpus(quick: boolean): Promise<string> {
+  const sizes = p1Sizes(quick);
+  const texts = await textDocuments({ count: sizes.texts, minKb: 2, maxKb: 20 });
+  const pdfs = await pdfDocuments({ count: sizes.pdfs, minPages: 5, maxPages: 30 });
+  const dir = path.join(CORPUS_ROOT, `p1-${sizes.texts}-${sizes.pdfs}`);
+  if (existsSync(path.join(dir, '.complete'))) return dir;
+  await mkdir(dir, { recursive: true });
+  for (const file of [...(await corpusFiles(texts)), ...(await corpusFiles(pdfs))]) {
+    const target = path.join(dir, path.basename(file.path));
+    if (!existsSync(target)) await link(file.path, target);
+  }
+  await link(path.join(texts, '.complete'), path.join(dir, '.complete'));
+  return dir;
+}
+
+export async function run({ quick }: BenchOptions): Promise<BenchResult> {
+  const dir = await corpus(quick);
+  const files = await corpusFiles(dir);
+  const bytes = files.reduce((sum, file) => sum + file.size, 0);
+  log(`p1: ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB`);
+  const stack = await startBenchStack({});
+  try {
+    const { config } = stack;
+    // The upload's processing defaults: metadata, embeddings and graph, as below.
+
+    // (b) the bare loop first: the worker child is idle meanwhile.
+    log('p1 (b): bare loop');
+    const bareSql = createPool(stack.databaseUrl(`${stack.poolNames.bench}-bare`), config);
+    const activities = createActivities({ config, sql: bareSql, storage: stack.storage, staging: stack.staging });
+    const stepMs: Record<string, number> = {};
+    const call = async <A, R>(name: string, fn: (input: A) => Promise<R>, input: A): Promise<R> => {
+      const started = performance.now();
+      try {
+        return await new MockActivityEnvironment().run(fn as never, input as never);
+      } finally {
+        stepMs[name] = (stepMs[name] ?? 0) + performance.now() - started;
+      }
+    };
+    const bareCollection = await createCollection(stack.sql, 'p1-bare');
+    const b0 = performance.now();
+    await storeDocuments(bareSql, stack.storage, bareCollection, files, config.max_concurrent_uploads);
+    const bStored = performance.now();
+    let bareFailed = 0;
+    await call('beginCollectionRun', activities.beginCollectionRun, { collectionId: bareCollection, selection: 'pending' as const });
+    let cursor: string | null = null;
+    for (;;) {
+      const page: DocumentPage = await call('nextDocumentPage', activities.nextDocumentPage, { collectionId: bareCollection, selection: 'pending' as const, afterId: cursor });
+      await mapLimit(page.documents, page.concurrency, async ({ id }) => {
+        const ref = { documentId: id };
+        try {
+          await call('extractAndChunkDocument', activities.extractAndChunkDocument, ref);
+          await call('extractDocumentMetadata', activities.extractDocumentMetadata, ref);
+          await call('embedDocumentChunks', activities.embedDocumentChunks, ref);
+          await call('extractDocumentEntities', activities.extractDocumentEntities, ref);
+          await call('markDocumentProcessed', activities.markDocumentProcessed, ref);
+        } catch (error) {
+          bareFailed++;
+          await call('markDocumentFailed', activities.markDocumentFailed, { ...ref, error: String(error) });
+        }
+      });
+      if (page.documents.length < page.pageSize) break;
+      cursor = page.documents[page.documents.length - 1].id;
+    }
+    await call('rebuildCollectionGraph', activities.rebuildCollectionGraph, { collectionId: bareCollection });
+    await call('finishCollectionRun', activities.finishCollectionRun, {
+      collectionId: bareCollection,
+      runKey: null,
+      status: bareFailed === 0 ? ('completed' as const) : ('completed_with_errors' as const),
+      lastError: null,
+      recordEmbeddings: true,
+    });
+    const bEnd = performance.now();
+    await bareSql.end({ timeout: 5 });
+    const bare = { totalMs: bEnd - b0, storeMs: bStored - b0, processMs: bEnd - bStored, failed: bareFailed };
+    log(`p1 (b): ${seconds(bare.totalMs)} s (store ${seconds(bare.storeMs)} s, process ${seconds(bare.processMs)} s)`);
+
+    // (a) the full path, through the CLI as a user runs it.
+    log('p1 (a): CLI batch-upload with processing, through API, Temporal and the worker');
+    const [created] = await stack.sql<{ id: string }[]>`INSERT INTO collections (name) VALUES ('p1-full') RETURNING id`;
+    const a0 = performance.now();
+    const cli = await runCli(stack.apiUrl, ['documents', 'batch-upload', 'p1-full', dir, '--json']);
+    const aUploaded = performance.now();
+    if (cli.code !== 0) throw new Error(`CLI failed (${cli.code}): ${cli.stderr.slice(-2_000)} ${cli.stdout.slice(-2_000)}`);
+    const answer = JSON.parse(cli.stdout) as { task_id: string | null; counts: Record<string, number> };
+    if (!answer.task_id) throw new Error(`the CLI started no analysis: ${cli.stdout.slice(0, 1_000)}`);
+    const outcome = await resultOf<CollectionAnalysisResult>(stack.temporal, answer.task_id);
+    const aEnd = performance.now();
+    const [collection] = await stack.sql<{ status: string }[]>`SELECT status FROM collections WHERE id = ${created.id}`;
+    const full = { totalMs: aEnd - a0, uploadMs: aUploaded - a0, processMs: aEnd - aUploaded, status: collection.status, result: { processed: outcome.processed, failed: outcome.failed } };
+    log(`p1 (a): ${seconds(full.totalMs)} s (upload ${seconds(full.uploadMs)} s, process ${seconds(full.processMs)} s), ${collection.status}`);
+
+    // Where (a)'s processing time went: every document's history (a sample in the full run).
+    const children = (await listRuns(stack.temporal, `CollectionId = '${created.id}' AND Kind = 'document_processing'`)).slice(0, quick ? 200 : 300);
+    const timings = await mapLimit(children, 8, (child) => timingOf(stack.temporal, child.workflowId, child.runId));
+    const sum = (key: keyof ChildTiming) => timings.reduce((total, timing) => total + timing[key], 0);
+    const perDoc = (key: keyof ChildTiming) => round(sum(key) / Math.max(1, timings.length), 1);
+    const concurrency = config.max_concurrent_documents;
+    const documents = files.length;
+    const barePerDocMs = ((stepMs.extractAndChunkDocument ?? 0) + (stepMs.extractDocumentMetadata ?? 0) + (stepMs.embedDocumentChunks ?? 0) + (stepMs.extractDocumentEntities ?? 0) + (stepMs.markDocumentProcessed ?? 0)) / documents;
+    const breakdown = {
+      sampled_documents: timings.length,
+      per_document_ms_full_path: { total: perDoc('totalMs'), activity_running: perDoc('runMs'), activity_queued: perDoc('queueMs'), between_steps: perDoc('otherMs') },
+      per_document_ms_bare_loop: round(barePerDocMs, 1),
+      // With `concurrency` lanes, a lane's document-to-document time beyond its child's own duration is parent-side (child start, result, continue-as-new).
+      lane_ms_per_document_full_path: round((full.processMs * concurrency) / documents, 1),
+      lane_ms_per_document_bare_loop: round((bare.processMs * concurrency) / documents, 1),
+      bare_step_ms_per_document: Object.fromEntries(Object.entries(stepMs).map(([name, total]) => [name, round(total / documents, 2)])),
+    };
+
+    const ratio = full.totalMs / bare.totalMs;
+    const notes: string[] = [];
+    notes.push(
+      `processing only: (a) ${seconds(full.processMs)} s vs (b) ${seconds(bare.processMs)} s = ${round(full.processMs / bare.processMs, 2)}×; ` +
+        `upload/store: (a) ${seconds(full.uploadMs)} s vs (b) ${seconds(bare.storeMs)} s = ${round(full.uploadMs / bare.storeMs, 2)}×`,
+    );
+    notes.push(
+      `per document (full path, ${timings.length} histories): ${breakdown.per_document_ms_full_path.total} ms in its child workflow, of which ${breakdown.per_document_ms_full_path.activity_running} ms activities running, ` +
+        `${breakdown.per_document_ms_full_path.activity_queued} ms activities queued, ${breakdown.per_document_ms_full_path.between_steps} ms between steps; ` +
+        `a lane spends ${breakdown.lane_ms_per_document_full_path} ms per document (bare loop: ${breakdown.lane_ms_per_document_bare_loop} ms, steps ${breakdown.per_document_ms_bare_loop} ms)`,
+    );
+    return {
+      figures: { p1_ratio: round(ratio) },
+      details: {
+        documents,
+        texts: p1Sizes(quick).texts,
+        pdfs: p1Sizes(quick).pdfs,
+        bytes,
+        concurrency,
+        max_concurrent_activities: config.max_concurrent_activities,
+        full_path: { ...full, totalMs: round(full.totalMs, 0), uploadMs: round(full.uploadMs, 0), processMs: round(full.processMs, 0) },
+        bare_loop: { ...bare, totalMs: round(bare.totalMs, 0), storeMs: round(bare.storeMs, 0), processMs: round(bare.processMs, 0) },
+        uploaded: answer.counts,
+        breakdown,
+      },
+      notes,
+    };
+  } finally {
+    await stack.teardown();
+  }
+}

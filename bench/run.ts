@@ -1,0 +1,153 @@
+// `npm run bench` runs every benchmark; `npm run bench -- p3` one (or several);
+// `--quick` runs each at a tenth of its size. Figures go to bench/results.json
+// (merged with earlier runs of the other benchmarks) and into the generated
+// block of BENCHMARKS.md for that mode; the prose around it is written by hand.
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchOptions, BenchResult } from './support/result.ts';
+import { log } from './support/stack.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS = path.join(ROOT, 'bench', 'results.json');
+const REPORT = path.join(ROOT, 'BENCHMARKS.md');
+
+const BENCHMARKS: Record<string, { title: string; load: () => Promise<{ run(options: BenchOptions): Promise<BenchResult> }> }> = {
+  p1: { title: 'P1 end-to-end against the bare loop', load: () => import('./p1-end-to-end.ts') },
+  p2: { title: 'P2 upload memory and speed', load: () => import('./p2-upload.ts') },
+  p3: { title: 'P3 scale', load: () => import('./p3-scale.ts') },
+  p4: { title: 'P4 cancel throughput', load: () => import('./p4-cancel.ts') },
+  p5: { title: 'P5 connection discipline', load: () => import('./p5-connections.ts') },
+};
+
+/** Every figure of the issue with its goal; `ok` says whether a value meets it. */
+export const GOALS: Record<string, { goal: string; ok(value: number, figures: Record<string, number | null>): boolean }> = {
+  p1_ratio: { goal: '≤ 1.25', ok: (v) => v <= 1.25 },
+  p2_peak_rss_mb: { goal: '< 150', ok: (v) => v < 150 },
+  p2_speed_vs_cp: { goal: '≥ 0.5', ok: (v) => v >= 0.5 },
+  p3_max_history_events: { goal: '≤ 5,000', ok: (v) => v <= 5_000 },
+  p3_mem_ratio: { goal: '≤ 1.2', ok: (v) => v <= 1.2 },
+  p3_time_ratio: { goal: '≤ 11', ok: (v) => v <= 11 },
+  p4_ratio: { goal: '≤ 0.2', ok: (v) => v <= 0.2 },
+  p5_peak_connections: { goal: '≤ p5_pool_limit', ok: (v, f) => f.p5_pool_limit !== null && f.p5_pool_limit !== undefined && v <= f.p5_pool_limit },
+  p5_pool_limit: { goal: '(the configured pools: API + worker)', ok: () => true },
+  p5_errors: { goal: '0', ok: (v) => v === 0 },
+};
+
+interface RunRecord {
+  mode: 'quick' | 'full';
+  date: string;
+  seconds: number;
+  figures: Record<string, number | null>;
+  details: Record<string, unknown>;
+  notes: string[];
+  skipped?: string;
+  error?: string;
+}
+
+interface ResultsFile {
+  machine: { cores: number; memory_gib: number; cpu: string; node: string };
+  database: string;
+  /** The latest figures by name, whichever mode produced them (see runs for the mode). */
+  figures: Record<string, number | null>;
+  runs: Record<string, RunRecord>;
+  /** Runs by mode, so a quick run never hides the full one. */
+  by_mode: Record<'quick' | 'full', Record<string, RunRecord>>;
+}
+
+function machine() {
+  return { cores: os.cpus().length, memory_gib: Number((os.totalmem() / 2 ** 30).toFixed(1)), cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version };
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const names = args.filter((arg) => !arg.startsWith('--'));
+  for (const name of names) if (!BENCHMARKS[name]) throw new Error(`no benchmark '${name}'; choose from ${Object.keys(BENCHMARKS).join(', ')}`);
+  const selected = names.length > 0 ? names : Object.keys(BENCHMARKS);
+  const mode = quick ? 'quick' : 'full';
+  const database = process.env.DATABASE_URL ? `PostgreSQL (${new URL(process.env.DATABASE_URL).host}, a fresh schema per benchmark)` : 'PGlite in memory (DATABASE_URL unset)';
+
+  const results: ResultsFile = existsSync(RESULTS)
+    ? JSON.parse(await readFile(RESULTS, 'utf8'))
+    : { machine: machine(), database, figures: {}, runs: {}, by_mode: { quick: {}, full: {} } };
+  results.machine = machine();
+  results.database = database;
+
+  const started = Date.now();
+  let failures = 0;
+  for (const name of selected) {
+    log(`${name} (${mode}): ${BENCHMARKS[name].title}`);
+    const t0 = Date.now();
+    let record: RunRecord;
+    try {
+      const result = await (await BENCHMARKS[name].load()).run({ quick });
+      record = { mode, date: new Date().toISOString(), seconds: Math.round((Date.now() - t0) / 1000), ...result };
+    } catch (error) {
+      failures++;
+      console.error(error);
+      record = { mode, date: new Date().toISOString(), seconds: Math.round((Date.now() - t0) / 1000), figures: {}, details: {}, notes: [], error: (error as Error).stack ?? String(error) };
+    }
+    for (const [figure, value] of Object.entries(record.figures)) results.figures[figure] = value;
+    results.runs[name] = record;
+    results.by_mode[mode][name] = record;
+    log(`${name}: ${JSON.stringify(record.figures)}${record.skipped ? ` (skipped: ${record.skipped})` : ''} in ${record.seconds} s`);
+    await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+    await writeReport(results);
+  }
+  log(`done in ${Math.round((Date.now() - started) / 1000)} s; figures in ${path.relative(ROOT, RESULTS)} and BENCHMARKS.md`);
+  process.exit(failures > 0 ? 1 : 0);
+}
+
+/** Replaces the generated block of each mode in BENCHMARKS.md; keeps everything else. */
+async function writeReport(results: ResultsFile) {
+  let text = existsSync(REPORT) ? await readFile(REPORT, 'utf8') : '# Benchmarks\n';
+  for (const mode of ['full', 'quick'] as const) {
+    const runs = results.by_mode[mode];
+    if (Object.keys(runs).length === 0) continue;
+    const begin = `<!-- generated:${mode}:begin -->`;
+    const end = `<!-- generated:${mode}:end -->`;
+    const block = `${begin}\n${renderMode(mode, runs, results)}\n${end}`;
+    const at = text.indexOf(begin);
+    const stop = text.indexOf(end);
+    text = at >= 0 && stop > at ? text.slice(0, at) + block + text.slice(stop + end.length) : `${text.trimEnd()}\n\n${block}\n`;
+  }
+  await writeFile(REPORT, text);
+}
+
+function renderMode(mode: 'quick' | 'full', runs: Record<string, RunRecord>, results: ResultsFile): string {
+  const figures: Record<string, number | null> = {};
+  for (const run of Object.values(runs)) Object.assign(figures, run.figures);
+  const lines = [
+    `### ${mode === 'quick' ? 'Quick run (`npm run bench:quick`, a tenth of each size)' : 'Full run (`npm run bench`)'}`,
+    '',
+    `Machine: ${results.machine.cores} cores, ${results.machine.memory_gib} GiB (${results.machine.cpu}), Node ${results.machine.node}; database: ${results.database}.`,
+    '',
+    '| benchmark | figure | value | goal | met | run at | took |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const [name, run] of Object.entries(runs).sort()) {
+    const entries = Object.entries(run.figures);
+    if (run.error || run.skipped || entries.length === 0) {
+      const why = run.skipped ? `skipped: ${run.skipped}` : `failed: ${(run.error ?? 'no figures').split('\n')[0]}`;
+      lines.push(`| ${name} | — | — | — | ${why} | ${run.date.slice(0, 16).replace('T', ' ')} | ${run.seconds} s |`);
+      continue;
+    }
+    for (const [figure, value] of entries) {
+      const goal = GOALS[figure];
+      const met = value === null ? 'not measured' : goal.ok(value, figures) ? 'yes' : '**no**';
+      lines.push(`| ${name} | \`${figure}\` | ${value ?? '—'} | ${goal?.goal ?? ''} | ${met} | ${run.date.slice(0, 16).replace('T', ' ')} | ${run.seconds} s |`);
+    }
+  }
+  lines.push('');
+  for (const [name, run] of Object.entries(runs).sort()) {
+    if (run.notes.length === 0) continue;
+    lines.push(`${name}:`);
+    for (const note of run.notes) lines.push(`- ${note}`);
+  }
+  return lines.join('\n');
+}
+
+await main();
