@@ -45,7 +45,7 @@ try {
     databaseUrl = embedded.url;
   }
 
-  const sql = createPool(databaseUrl, config);
+  const sql = createPool(databaseUrl, config, { singleConnection: embedded !== undefined });
   stops.push(() => sql.end({ timeout: 5 }));
   const applied = await migrate(sql);
   if (applied.length > 0) console.log(`[fileintel] applied migrations: ${applied.join(', ')}`);

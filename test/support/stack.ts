@@ -73,7 +73,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   try {
     const database = await createTestDatabase();
     cleanups.push(() => database.drop());
-    const sql = createPool(database.url, config);
+    const sql = createPool(database.url, config, { singleConnection: database.kind === 'pglite' });
     cleanups.push(() => sql.end({ timeout: 5 }));
     await migrate(sql);
 
