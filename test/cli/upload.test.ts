@@ -8,14 +8,11 @@ import { runCli } from '../support/cli.ts';
 import { request } from '../support/http.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
-/** PGlite is one session: concurrent transactions need a pool of one. Real PostgreSQL gets the default pool. */
-const POOL_FOR_DATABASE = process.env.DATABASE_URL ? {} : { db_pool_size: 1, max_concurrent_activities: 1 };
-
 describe('fileintel documents upload / batch-upload (spawned CLI, real API)', () => {
   let stack: TestStack;
   let dir: string;
   before(async () => {
-    stack = await startTestStack({ worker: false, config: { max_upload_batch_size: 2, ...POOL_FOR_DATABASE } });
+    stack = await startTestStack({ worker: false, config: { max_upload_batch_size: 2 } });
     dir = await mkdtemp(path.join(os.tmpdir(), 'fileintel-cli-upload-'));
   });
   after(async () => {

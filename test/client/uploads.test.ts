@@ -15,15 +15,12 @@ async function openFileDescriptors(under: string): Promise<number> {
   const targets = await Promise.all((await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
   return targets.filter((target) => target.startsWith(under)).length;
 }
-/** PGlite is one session: concurrent transactions need a pool of one. Real PostgreSQL gets the default pool. */
-const POOL_FOR_DATABASE = process.env.DATABASE_URL ? {} : { db_pool_size: 1, max_concurrent_activities: 1 };
-
 describe('client uploadDocumentsBatch (real API, real disk)', () => {
   let stack: TestStack;
   let client: FileIntelClient;
   let dir: string;
   before(async () => {
-    stack = await startTestStack({ worker: false, config: { max_upload_batch_size: 3, ...POOL_FOR_DATABASE } });
+    stack = await startTestStack({ worker: false, config: { max_upload_batch_size: 3 } });
     client = new FileIntelClient({ baseUrl: stack.apiUrl });
     dir = await mkdtemp(path.join(os.tmpdir(), 'fileintel-client-'));
   });
