@@ -27,7 +27,8 @@ export const configSchema = z
     max_upload_request_mb: positiveInt(1_000_000),
     max_concurrent_uploads: positiveInt(256),
 
-    max_processing_batch_size: positiveInt(1_000),
+    // A batch's history holds ~10 events per collection: 200 keeps it far below Temporal's limits.
+    max_processing_batch_size: positiveInt(200),
     max_cancel_batch_size: positiveInt(10_000),
     page_size: positiveInt(10_000),
     max_concurrent_documents: positiveInt(1_000),
