@@ -142,7 +142,7 @@ export async function apiKillScenario(stack: TestStack, options: { files: number
 
   // The client tries again, on a fresh API: every file is stored once (or was already).
   const api = await startApiChild(stack);
-  let reuploaded = 0;
+  let reuploaded: number;
   try {
     const url = api.ready.url as string;
     const collectionId = collections[0];

@@ -199,9 +199,10 @@ export async function retriesInHistory(temporal: Client, workflowIds: string[]):
     let touched = false;
     for (const event of history.events ?? []) {
       const attempt = event.activityTaskStartedEventAttributes?.attempt ?? 0;
-      if (attempt > 1) (activityAttemptsAfterFirst += 1), (touched = true);
-      if (event.activityTaskTimedOutEventAttributes) (activityTimeouts += 1), (touched = true);
-      if (event.workflowTaskTimedOutEventAttributes) (workflowTaskTimeouts += 1), (touched = true);
+      if (attempt > 1) activityAttemptsAfterFirst += 1;
+      if (event.activityTaskTimedOutEventAttributes) activityTimeouts += 1;
+      if (event.workflowTaskTimedOutEventAttributes) workflowTaskTimeouts += 1;
+      touched ||= attempt > 1 || Boolean(event.activityTaskTimedOutEventAttributes || event.workflowTaskTimedOutEventAttributes);
     }
     if (touched) workflows += 1;
   }
