@@ -39,6 +39,8 @@ export interface Child {
   /** The first message the child sent (its url, for the API child). */
   ready: Record<string, unknown>;
   exited: Promise<void>;
+  /** What the child wrote to stderr (also passed through). */
+  stderr(): string;
 }
 
 /** Forks a TypeScript child (through tsx) and waits for its first IPC message. */
@@ -46,7 +48,12 @@ export async function forkChild(script: string, env: Record<string, string>, exe
   const child = fork(path.resolve(here, script), {
     execArgv: [...execArgv, '--import', 'tsx'],
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    if (stderr.length < 1_000_000) stderr += chunk;
+    process.stderr.write(chunk);
   });
   const exited = once(child, 'exit').then(() => undefined);
   const ready = await Promise.race([
@@ -55,7 +62,7 @@ export async function forkChild(script: string, env: Record<string, string>, exe
       throw new Error(`${script} exited (${child.exitCode}) before it was ready`);
     }),
   ]);
-  return { process: child, pid: child.pid!, ready, exited };
+  return { process: child, pid: child.pid!, ready, exited, stderr: () => stderr };
 }
 
 /** SIGKILL, for real, and wait until the process is gone. */

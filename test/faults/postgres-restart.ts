@@ -1,0 +1,80 @@
+// PostgreSQL restarted in the middle of an analysis: shared by the quick test
+// and the fault run.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startCollectionAnalysis } from '../../api/analysis/start.ts';
+import { loadConfig } from '../../config/load.ts';
+import { migrate } from '../../db/migrate.ts';
+import { createPool } from '../../db/pool.ts';
+import { createStorage } from '../../storage/index.ts';
+import { startTemporalDevServer } from '../../worker/temporal-dev-server.ts';
+import type { CollectionAnalysisResult } from '../../workflows/collection-analysis-contract.ts';
+import { startOwnDatabase } from './own-database.ts';
+import { assertExactlyOnce, configEnv, forkChild, retriesInHistory, seedDocuments, stopChild, waitFor, type Child } from './support.ts';
+
+export async function postgresRestartScenario(options: { documents: number; restarts: number; downMs: number }) {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'fileintel-pgrestart-'));
+  const config = loadConfig({
+    FILEINTEL_DATA_DIR: dataDir,
+    FILEINTEL_STORAGE_DIR: path.join(dataDir, 'storage'),
+    FILEINTEL_STAGING_DIR: path.join(dataDir, 'staging'),
+    FILEINTEL_PAGE_SIZE: '50',
+  });
+  const database = await startOwnDatabase();
+  const pglite = database.kind === 'pglite';
+  const sql = createPool(database.url, { db_pool_size: pglite ? 1 : 4 });
+  const temporal = await startTemporalDevServer({});
+  let worker: Child | undefined;
+  const started = Date.now();
+  try {
+    await migrate(sql);
+    const { storage } = createStorage(config);
+    const [{ id: collectionId }] = await sql`INSERT INTO collections (name) VALUES ('pg-restart') RETURNING id`;
+    await seedDocuments(sql, storage, collectionId, options.documents);
+    worker = await forkChild('worker-child.ts', {
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: temporal.address,
+      WORKER_DB_POOL: String(pglite ? 1 : config.db_pool_size),
+      ...configEnv(config),
+    });
+    const { task_id } = await startCollectionAnalysis(
+      { temporal: temporal.env.client, config, sql },
+      { collectionId, selection: 'pending', options: { build_graph: true, extract_metadata: true, generate_embeddings: true } },
+    );
+    const processed = async () => (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId} AND status = 'processed'`)[0].n;
+    const restarts: { atProcessed: number; inFlight: string[]; downMs: number }[] = [];
+    for (let r = 0; r < options.restarts; r++) {
+      const threshold = Math.floor(options.documents * (0.25 + 0.3 * r));
+      await waitFor(`${threshold} processed before restart ${r + 1}`, processed, (n) => n >= threshold, 15 * 60_000, 200);
+      const busy = (await sql<{ id: string }[]>`SELECT id FROM documents WHERE collection_id = ${collectionId} AND status = 'processing'`).map((row) => row.id);
+      const at = await processed();
+      const downAt = Date.now();
+      await database.restart(options.downMs);
+      restarts.push({ atProcessed: at, inFlight: busy, downMs: Date.now() - downAt });
+      console.log(`postgres-restart ${r + 1} (${database.kind}): at ${at}/${options.documents} processed, ${busy.length} in flight, down ${Date.now() - downAt} ms`);
+    }
+    const result = (await temporal.env.client.workflow.getHandle(task_id).result()) as CollectionAnalysisResult;
+    assert.equal(result.status, 'completed', JSON.stringify(result));
+    assert.equal(result.processed, options.documents);
+    const effect = await assertExactlyOnce(sql, storage, config, collectionId, options.documents);
+    const runKey = task_id.split(':').pop()!;
+    const history = await retriesInHistory(temporal.env.client, restarts.flatMap((r) => r.inFlight).map((id) => `document:${id}:${runKey}`));
+    return {
+      database: database.kind,
+      documents: options.documents,
+      restarts: restarts.map((r) => ({ atProcessed: r.atProcessed, inFlight: r.inFlight.length, downMs: r.downMs })),
+      result: { status: result.status, processed: result.processed, failed: result.failed },
+      exactly_once: effect,
+      history_of_documents_in_flight: history,
+      seconds: Math.round((Date.now() - started) / 1000),
+    };
+  } finally {
+    await stopChild(worker);
+    await temporal.stop();
+    await sql.end({ timeout: 2 }).catch(() => {});
+    await database.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
