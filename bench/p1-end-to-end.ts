@@ -5,7 +5,7 @@
 import { link, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities/index.ts';
 import type { DocumentPage } from '../activities/collection-analysis.ts';
@@ -62,6 +62,9 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       }
     };
     const bareCollection = await createCollection(stack.sql, 'p1-bare');
+    const bareLoop = monitorEventLoopDelay({ resolution: 10 });
+    bareLoop.enable();
+    const bareCpu = process.cpuUsage();
     const b0 = performance.now();
     await storeDocuments(bareSql, stack.storage, bareCollection, files, config.max_concurrent_uploads);
     const bStored = performance.now();
@@ -95,6 +98,9 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       recordEmbeddings: true,
     });
     const bEnd = performance.now();
+    const bareCpuMs = (process.cpuUsage(bareCpu).user + process.cpuUsage(bareCpu).system) / 1000;
+    bareLoop.disable();
+    const bareLoopMs = { mean: round(bareLoop.mean / 1e6, 1), p50: round(bareLoop.percentile(50) / 1e6, 1), p99: round(bareLoop.percentile(99) / 1e6, 1), max: round(bareLoop.max / 1e6, 1) };
     await bareSql.end({ timeout: 5 });
     const bare = { totalMs: bEnd - b0, storeMs: bStored - b0, processMs: bEnd - bStored, failed: bareFailed };
     log(`p1 (b): ${seconds(bare.totalMs)} s (store ${seconds(bare.storeMs)} s, process ${seconds(bare.processMs)} s)`);
@@ -102,6 +108,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     // (a) the full path, through the CLI as a user runs it.
     log('p1 (a): CLI batch-upload with processing, through API, Temporal and the worker');
     const [created] = await stack.sql<{ id: string }[]>`INSERT INTO collections (name) VALUES ('p1-full') RETURNING id`;
+    await stack.worker!.resetStats();
     const a0 = performance.now();
     const cli = await runCli(stack.apiUrl, ['documents', 'batch-upload', 'p1-full', dir, '--json']);
     const aUploaded = performance.now();
@@ -110,6 +117,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     if (!answer.task_id) throw new Error(`the CLI started no analysis: ${cli.stdout.slice(0, 1_000)}`);
     const outcome = await resultOf<CollectionAnalysisResult>(stack.temporal, answer.task_id);
     const aEnd = performance.now();
+    const workerStats = await stack.worker!.stats();
     const [collection] = await stack.sql<{ status: string }[]>`SELECT status FROM collections WHERE id = ${created.id}`;
     const full = { totalMs: aEnd - a0, uploadMs: aUploaded - a0, processMs: aEnd - aUploaded, status: collection.status, result: { processed: outcome.processed, failed: outcome.failed } };
     log(`p1 (a): ${seconds(full.totalMs)} s (upload ${seconds(full.uploadMs)} s, process ${seconds(full.processMs)} s), ${collection.status}`);
@@ -129,6 +137,9 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       // With `concurrency` lanes, a lane's document-to-document time beyond its child's own duration is parent-side (child start, result, continue-as-new).
       lane_ms_per_document_full_path: round((full.processMs * concurrency) / documents, 1),
       lane_ms_per_document_bare_loop: round((bare.processMs * concurrency) / documents, 1),
+      // CPU time: the bare loop's process during (b), the worker's during (a) (the API and Temporal server come on top).
+      cpu_ms: { bare_loop_process: round(bareCpuMs, 0), worker_process: workerStats.cpuMs },
+      event_loop_delay_ms: { bare_loop: bareLoopMs, worker_main_thread: workerStats.eventLoopDelayMs },
       bare_step_ms_per_document: Object.fromEntries(Object.entries(stepMs).map(([name, total]) => [name, round(total / documents, 2)])),
     };
 
@@ -142,6 +153,10 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       `per document (full path, ${timings.length} histories): ${breakdown.per_document_ms_full_path.total} ms in its child workflow, of which ${breakdown.per_document_ms_full_path.activity_running} ms activities running, ` +
         `${breakdown.per_document_ms_full_path.activity_queued} ms activities queued, ${breakdown.per_document_ms_full_path.between_steps} ms between steps; ` +
         `a lane spends ${breakdown.lane_ms_per_document_full_path} ms per document (bare loop: ${breakdown.lane_ms_per_document_bare_loop} ms, steps ${breakdown.per_document_ms_bare_loop} ms)`,
+    );
+    notes.push(
+      `CPU: worker ${seconds(workerStats.cpuMs)} s during (a) vs bare-loop process ${seconds(bareCpuMs)} s during (b); ` +
+        `event loop delay p50/p99/max: worker ${workerStats.eventLoopDelayMs.p50}/${workerStats.eventLoopDelayMs.p99}/${workerStats.eventLoopDelayMs.max} ms, bare loop ${bareLoopMs.p50}/${bareLoopMs.p99}/${bareLoopMs.max} ms`,
     );
     return {
       figures: { p1_ratio: round(ratio) },

@@ -46,9 +46,18 @@ export interface BenchStack {
   teardown(): Promise<void>;
 }
 
+export interface WorkerStats {
+  eventLoopDelayMs: { mean: number; p50: number; p99: number; max: number };
+  cpuMs: number;
+}
+
 export interface WorkerChild {
   pid: number;
   process: ChildProcess;
+  /** Starts a new window for stats(). */
+  resetStats(): Promise<void>;
+  /** Event loop delay of the worker's main thread and its CPU time (all threads) since resetStats(). */
+  stats(): Promise<WorkerStats>;
   stop(): Promise<void>;
 }
 
@@ -150,9 +159,18 @@ export async function startWorkerChild(env: Record<string, string>): Promise<Wor
   await Promise.race([once(child, 'message'), exited]);
   exited.catch(() => {});
   let stopped = false;
+  const ask = async (message: string) => {
+    const answer = once(child, 'message');
+    child.send(message);
+    return (await answer)[0];
+  };
   return {
     pid: child.pid!,
     process: child,
+    resetStats: async () => {
+      await ask('stats-reset');
+    },
+    stats: async () => (await ask('stats')) as WorkerStats,
     async stop() {
       if (stopped || child.exitCode !== null) return;
       stopped = true;
