@@ -32,7 +32,7 @@ export async function postgresRestartScenario(options: { documents: number; rest
     await migrate(sql);
     const { storage } = createStorage(config);
     const [{ id: collectionId }] = await sql`INSERT INTO collections (name) VALUES ('pg-restart') RETURNING id`;
-    await seedDocuments(sql, storage, collectionId, options.documents);
+    const documentIds = await seedDocuments(sql, storage, collectionId, options.documents);
     worker = await forkChild('worker-child.ts', {
       DATABASE_URL: database.url,
       TEMPORAL_ADDRESS: temporal.address,
@@ -60,14 +60,16 @@ export async function postgresRestartScenario(options: { documents: number; rest
     assert.equal(result.processed, options.documents);
     const effect = await assertExactlyOnce(sql, storage, config, collectionId, options.documents);
     const runKey = task_id.split(':').pop()!;
-    const history = await retriesInHistory(temporal.env.client, restarts.flatMap((r) => r.inFlight).map((id) => `document:${id}:${runKey}`));
+    const history = await retriesInHistory(temporal.env.client, documentIds.map((id) => `document:${id}:${runKey}`));
+    const failedAttemptsLogged = (worker.stderr().match(/Activity failed/g) ?? []).length;
     return {
       database: database.kind,
       documents: options.documents,
       restarts: restarts.map((r) => ({ atProcessed: r.atProcessed, inFlight: r.inFlight.length, downMs: r.downMs })),
       result: { status: result.status, processed: result.processed, failed: result.failed },
       exactly_once: effect,
-      history_of_documents_in_flight: history,
+      retries_in_document_histories: history,
+      activity_attempts_failed_in_worker_log: failedAttemptsLogged,
       seconds: Math.round((Date.now() - started) / 1000),
     };
   } finally {
