@@ -23,15 +23,19 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
   const { config, sql } = deps;
 
   return {
-    /** Counts the run's documents; when there are any, marks the collection `processing`. */
-    async beginCollectionRun(input: { collectionId: string; selection: DocumentSelection }): Promise<{ selected: number; documents: number }> {
+    /**
+     * Counts the run's documents; when there are any, marks the collection
+     * `processing`. Also reads the run key from the workflow id: as an
+     * activity result it is in the history, so replay under another id agrees.
+     */
+    async beginCollectionRun(input: { collectionId: string; selection: DocumentSelection }): Promise<{ selected: number; documents: number; runKey: number | null }> {
       const counts = await countSelected(sql, input.collectionId, input.selection);
       const [found] = await sql`SELECT id FROM collections WHERE id = ${input.collectionId}`;
       if (!found) throw ApplicationFailure.nonRetryable(`collection ${input.collectionId} does not exist`, 'CollectionNotFound');
       if (counts.selected > 0) {
         await sql`UPDATE collections SET status = 'processing', last_error = NULL, updated_at = now() WHERE id = ${input.collectionId}`;
       }
-      return counts;
+      return { ...counts, runKey: runKeyOf(Context.current().info.workflowExecution?.workflowId ?? '', input.collectionId) };
     },
 
     async nextDocumentPage(input: { collectionId: string; selection: DocumentSelection; afterId: string | null }): Promise<DocumentPage> {
@@ -109,6 +113,14 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
       return runKey === undefined ? null : workflowIds.collectionAnalysis(input.collectionId, String(runKey));
     },
   };
+}
+
+/** The numeric run key from `collection-analysis:<collection>:<n>`; null under any other id (tests). */
+function runKeyOf(workflowId: string, collectionId: string): number | null {
+  const prefix = workflowIds.collectionAnalysis(collectionId, '');
+  if (!workflowId.startsWith(prefix)) return null;
+  const key = Number(workflowId.slice(prefix.length));
+  return Number.isInteger(key) ? key : null;
 }
 
 export type CollectionAnalysisActivities = ReturnType<typeof createCollectionAnalysisActivities>;

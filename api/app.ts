@@ -9,6 +9,9 @@ import { healthRoutes } from './routes/health.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { analysisRoutes } from './routes/analysis.ts';
+import { documentReadRoutes } from './routes/documents.ts';
+import { taskStatusRoutes } from './routes/tasks-status.ts';
 
 export const API_BASE = '/api/v2';
 
@@ -27,6 +30,9 @@ export function createApp(deps: ApiDeps): Express {
   api.use(collectionRoutes(deps));
   api.use(uploadRoutes(deps));
   api.use(taskRoutes(deps));
+  api.use(analysisRoutes(deps));
+  api.use(taskStatusRoutes(deps));
+  api.use(documentReadRoutes(deps));
   api.use((req, res) => sendError(res, 404, 'route_not_found', `no route ${req.method} ${API_BASE}${req.path}`));
 
   app.use(API_BASE, api);

@@ -31,6 +31,8 @@ export interface AnalysisContinuation {
   failures: DocumentFailure[];
   /** How many runs came before (for the operator). */
   runs: number;
+  /** The run key of this analysis (from its workflow id), null when started under another id. */
+  runKey: number | null;
 }
 
 export type CollectionOutcome = 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';

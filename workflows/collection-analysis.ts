@@ -53,8 +53,7 @@ type Phase = 'starting' | 'processing' | 'finalizing' | 'done' | 'cancelling' | 
  */
 export async function collectionAnalysis(input: CollectionAnalysisInput): Promise<CollectionAnalysisResult> {
   const { collectionId, selection, options } = input;
-  const runKey = runKeyOf(workflowInfo().workflowId, collectionId);
-  const state: AnalysisContinuation = input.continuation ?? { cursor: null, total: 0, processed: 0, failed: 0, failures: [], runs: 0 };
+  const state: AnalysisContinuation = input.continuation ?? { cursor: null, total: 0, processed: 0, failed: 0, failures: [], runs: 0, runKey: null };
   let phase: Phase = input.continuation ? 'processing' : 'starting';
   let inFlight = 0;
 
@@ -85,9 +84,10 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     if (!input.continuation) {
       const begun = await collection.beginCollectionRun({ collectionId, selection });
       state.total = begun.selected;
+      state.runKey = begun.runKey;
       if (begun.selected === 0) {
         // Nothing selected: the collection's status is left as it is (nothing happened to it).
-        await collection.finishCollectionRun({ collectionId, runKey, status: null, lastError: null, recordEmbeddings: false });
+        await collection.finishCollectionRun({ collectionId, runKey: state.runKey, status: null, lastError: null, recordEmbeddings: false });
         phase = 'done';
         return result('completed');
       }
@@ -106,7 +106,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     if (options.build_graph && state.processed > 0) await collection.rebuildCollectionGraph({ collectionId });
     await collection.finishCollectionRun({
       collectionId,
-      runKey,
+      runKey: state.runKey,
       status: outcome,
       lastError: lastErrorOf(state, outcome),
       recordEmbeddings: options.generate_embeddings && state.processed > 0,
@@ -118,14 +118,14 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     if (isCancellation(error)) {
       phase = 'cancelling';
       await CancellationScope.nonCancellable(() =>
-        collection.finishCollectionRun({ collectionId, runKey, status: 'cancelled', lastError: 'analysis was cancelled', recordEmbeddings: false }),
+        collection.finishCollectionRun({ collectionId, runKey: state.runKey, status: 'cancelled', lastError: 'analysis was cancelled', recordEmbeddings: false }),
       );
       phase = 'cancelled';
       throw error;
     }
     phase = 'failed';
     await CancellationScope.nonCancellable(() =>
-      collection.finishCollectionRun({ collectionId, runKey, status: 'failed', lastError: `analysis failed: ${reasonOf(error)}`, recordEmbeddings: false }),
+      collection.finishCollectionRun({ collectionId, runKey: state.runKey, status: 'failed', lastError: `analysis failed: ${reasonOf(error)}`, recordEmbeddings: false }),
     );
     throw error;
   }
@@ -174,7 +174,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     ];
     if (input.batchId) searchAttributes.push({ key: BatchIdKey, value: input.batchId });
     return executeChild(documentProcessing, {
-      workflowId: workflowIds.documentProcessing(document.id, runKey === null ? workflowInfo().firstExecutionRunId : String(runKey)),
+      workflowId: workflowIds.documentProcessing(document.id, state.runKey === null ? workflowInfo().firstExecutionRunId : String(state.runKey)),
       args: [{ documentId: document.id, collectionId, options, batchId: input.batchId }],
       typedSearchAttributes: searchAttributes,
       staticSummary: `Document processing of ${document.filename} (document ${document.id}, collection ${collectionId})`,
@@ -195,12 +195,4 @@ function lastErrorOf(state: AnalysisContinuation, outcome: CollectionOutcome): s
   const example = state.failures[state.failures.length - 1];
   const total = state.processed + state.failed;
   return `${state.failed} of ${total} document(s) failed${example ? `; last: ${example.filename}: ${example.error}` : ''}`.slice(0, 2_000);
-}
-
-/** The numeric run key from `collection-analysis:<collection>:<n>`; null when started under another id (tests). */
-function runKeyOf(workflowId: string, collectionId: string): number | null {
-  const prefix = workflowIds.collectionAnalysis(collectionId, '');
-  if (!workflowId.startsWith(prefix)) return null;
-  const key = Number(workflowId.slice(prefix.length));
-  return Number.isInteger(key) ? key : null;
 }
