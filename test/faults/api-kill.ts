@@ -32,14 +32,14 @@ export interface ApiKillFigures {
 }
 
 /** Starts the API alone in a child process (test/fixtures/upload-api-child.ts) on the stack's database and folders. */
-export function startApiChild(stack: TestStack, env: Record<string, string> = {}): Promise<Child> {
+export function startApiChild(stack: TestStack, env: Record<string, string> = {}, execArgv: string[] = []): Promise<Child> {
   const pglite = stack.databaseKind === 'pglite';
   return forkChild('../fixtures/upload-api-child.ts', {
     DATABASE_URL: databaseUrlOf(stack.sql),
     TEMPORAL_ADDRESS: stack.temporalAddress,
     ...configEnv(stack.config, pglite ? { db_pool_size: 1, max_concurrent_activities: 1 } : {}),
     ...env,
-  });
+  }, execArgv);
 }
 
 function fileBytes(round: number, i: number, size: number): Buffer {
