@@ -71,7 +71,7 @@ describe('analysis activities are idempotent: run twice, same rows', () => {
         await env.run(steps.markDocumentProcessed, { documentId });
       }
       await env.run(collectionSteps.rebuildCollectionGraph, { collectionId });
-      await env.run(collectionSteps.finishCollectionRun, { collectionId, runKey: 1, status: 'completed', lastError: null, recordEmbeddings: true });
+      await env.run(collectionSteps.finishCollectionRun, { collectionId, runKey: 1, status: 'completed' as const, lastError: null, recordEmbeddings: true });
       const graph = await sql`SELECT kind, name, mentions, documents FROM graph_entities WHERE collection_id = ${collectionId} ORDER BY 1, 2`;
       const edges = await sql`SELECT source_kind, source_name, target_kind, target_name, weight FROM graph_edges WHERE collection_id = ${collectionId} ORDER BY 1, 2, 3, 4`;
       const [collection] = await sql`SELECT status, analysis_run, embedding_provider, embedding_dimension FROM collections WHERE id = ${collectionId}`;
