@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAnalysisCommands } from './commands/analysis.ts';
 import { registerBatchCommands } from './commands/batches.ts';
 import { registerCollectionCommands } from './commands/collections.ts';
 import { registerDocumentCommands } from './commands/documents-upload.ts';
@@ -18,7 +19,8 @@ registerHealthCommand(program);
 const collections = registerCollectionCommands(program);
 registerBatchCommands(program, collections);
 registerTaskCommands(program);
-registerDocumentCommands(program);
+const documents = registerDocumentCommands(program);
+registerAnalysisCommands(collections, documents);
 
 try {
   await program.parseAsync(process.argv);

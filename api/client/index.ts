@@ -1,4 +1,5 @@
 import { batchesApi } from './batches.ts';
+import { analysisApi } from './analysis.ts';
 import { collectionsApi } from './collections.ts';
 import { ApiHttp, type ClientOptions } from './http.ts';
 import { tasksApi } from './tasks.ts';
@@ -13,6 +14,7 @@ export { ApiClientError, type ClientOptions } from './http.ts';
 export class FileIntelClient {
   readonly http: ApiHttp;
   readonly collections: ReturnType<typeof collectionsApi>;
+  readonly analysis: ReturnType<typeof analysisApi>;
   readonly batches: ReturnType<typeof batchesApi>;
   readonly tasks: ReturnType<typeof tasksApi>;
   readonly uploads: ReturnType<typeof uploadsApi>;
@@ -20,6 +22,7 @@ export class FileIntelClient {
   constructor(options: ClientOptions = {}) {
     this.http = new ApiHttp(options);
     this.collections = collectionsApi(this.http);
+    this.analysis = analysisApi(this.http);
     this.batches = batchesApi(this.http);
     this.tasks = tasksApi(this.http);
     this.uploads = uploadsApi(this.http);

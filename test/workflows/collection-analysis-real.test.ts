@@ -7,6 +7,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { documentProcessing } from '../../workflows/document-processing.ts';
 import { CollectionIdKey, KindKey } from '../../workflows/search-attributes.ts';
 import { brokenFixtures, goodFixtures, type FixtureFile } from '../fixtures/documents.ts';
+import { runCli } from '../support/cli.ts';
 import { recordHistoryIfAsked } from '../support/histories.ts';
 import { request } from '../support/http.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -201,5 +202,35 @@ describe('collection analysis end to end (real activities, real files, HTTP)', (
     assert.equal(status.status, 'FAILED');
     assert.match(status.error, /^extract: corrupt_file: the PDF cannot be parsed/);
     assert.equal(status.kind, 'document_processing');
+  });
+
+  test('CLI: collections process --wait, collections status, documents get and chunks', async () => {
+    const created = await request('POST', `${url}/collections`, { name: 'cli-analysis' });
+    const collectionId = created.body.data.id;
+    const good = await addDocument(collectionId, (await goodFixtures())[4]);
+    await addDocument(collectionId, (await brokenFixtures())[5]);
+
+    const processed = await runCli(url, ['collections', 'process', 'cli-analysis', '--wait', '--graph']);
+    assert.equal(processed.code, 1, 'completed with errors is not a clean exit');
+    assert.match(processed.stdout, /status\s+COMPLETED_WITH_ERRORS/);
+    assert.match(processed.stdout, /binary\.txt.*corrupt_file/);
+    assert.match(processed.stderr, /done, 1 failed/);
+
+    const status = await runCli(url, ['collections', 'status', 'cli-analysis', '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    assert.deepEqual(JSON.parse(status.stdout).documents.by_status, { uploaded: 0, processing: 0, processed: 1, failed: 1, cancelled: 0 });
+
+    const doc = await runCli(url, ['documents', 'get', good]);
+    assert.equal(doc.code, 0, doc.stderr);
+    assert.match(doc.stdout, /status\s+processed/);
+    assert.match(doc.stdout, /title\s+Lab Notes/);
+
+    const chunks = await runCli(url, ['documents', 'chunks', good, '--limit', '1']);
+    assert.equal(chunks.code, 0, chunks.stderr);
+    assert.match(chunks.stdout, /1 of \d+ chunk\(s\); next page: --after 0/);
+
+    const missing = await runCli(url, ['collections', 'process', 'no-such-collection']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /not found \(not_found, HTTP 404\)/);
   });
 });
