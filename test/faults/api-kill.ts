@@ -12,7 +12,12 @@ import { configEnv, databaseUrlOf, filesUnder, forkChild, killHard, sleep, stopC
 const ORPHAN_GRACE_MS = 10 * 60_000;
 const KB = 1024;
 
-export type KillMoment = 'mid-body' | 'body-sent' | 'body-sent+50ms';
+/**
+ * When the SIGKILL lands: halfway through the body; as the last byte is sent;
+ * 50 ms later; or mid-commit: as soon as the first file has been moved into
+ * storage, inside the still-open transaction.
+ */
+export type KillMoment = 'mid-body' | 'body-sent' | 'body-sent+50ms' | 'mid-commit';
 
 export interface ApiKillRound {
   moment: KillMoment;
@@ -99,7 +104,13 @@ export async function apiKillScenario(stack: TestStack, options: { files: number
         (r) => `answered ${r.status}`,
         (error: Error) => `cut: ${error.message}`,
       );
-      if (moment !== 'mid-body') {
+      let answeredFirst = false;
+      void upload.then(() => (answeredFirst = true));
+      if (moment === 'mid-commit') {
+        const target = path.join(stack.config.storage_dir, collectionId);
+        while (!answeredFirst && (await filesUnder(target)).length === 0) await sleep(1);
+        killed = killHard(api);
+      } else if (moment !== 'mid-body') {
         while (sent < options.files) await sleep(2);
         if (moment === 'body-sent+50ms') await sleep(50);
         killed = killHard(api);
@@ -110,6 +121,7 @@ export async function apiKillScenario(stack: TestStack, options: { files: number
       const stored = (await filesUnder(stack.config.storage_dir)).filter((f) => f.startsWith(collectionId)).length;
       const staged = (await filesUnder(stack.config.staging_dir)).length;
       console.log(`api-kill round ${round} (${moment}): ${sent}/${options.files} files sent, client saw "${outcome}"; ${rows} rows, ${stored} stored files, ${staged} staged files left`);
+      if (stored > 0 && rows === 0) console.log(`api-kill round ${round}: ${stored} file(s) moved into storage by a transaction that never committed; the reconciler must remove them`);
       assert.ok(rows === 0 || rows === options.files, `all or nothing: ${rows} rows`);
       rounds.push({ moment, sentFiles: sent, rowsAfterKill: rows, storedFilesAfterKill: stored, stagedFilesAfterKill: staged });
     } finally {
