@@ -386,7 +386,7 @@ describe('hostile and malformed input: 4xx with the error body, nothing stored, 
         assert.equal(processBatch.body.data.rejected[0].outcome, 'not_found');
       }
     }
-    const [tables] = await stack.sql`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name IN ('documents', 'collections', 'chunks')`;
+    const [tables] = await stack.sql`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN ('documents', 'collections', 'chunks')`;
     assert.equal(tables.n, 3, 'the tables are all still there');
     await assertNothingStored('hostile ids');
   });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
@@ -228,6 +228,33 @@ export async function procStats(pid: number): Promise<{ fds: number; vmHwmKb: nu
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
   return { fds, vmHwmKb: kb('VmHWM'), vmRssKb: kb('VmRSS') };
+}
+
+/**
+ * Open descriptors of a process split by what they are: sockets to the
+ * database port (its pool), other sockets, and the rest (files, pipes).
+ */
+export async function descriptorKinds(pid: number, databasePort: number): Promise<{ total: number; database: number; otherSockets: number; rest: number }> {
+  const inodes: string[] = [];
+  let total = 0;
+  for (const fd of await readdir(`/proc/${pid}/fd`)) {
+    total += 1;
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    if (inode) inodes.push(inode);
+  }
+  const toDatabase = new Set<string>();
+  for (const table of ['tcp', 'tcp6']) {
+    const lines = (await readFile(`/proc/${pid}/net/${table}`, 'utf8').catch(() => '')).split('\n').slice(1);
+    for (const line of lines) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 10) continue;
+      const remotePort = parseInt(cols[2].split(':')[1], 16);
+      if (remotePort === databasePort) toDatabase.add(cols[9]);
+    }
+  }
+  const database = inodes.filter((inode) => toDatabase.has(inode)).length;
+  return { total, database, otherSockets: inodes.length - database, rest: total - inodes.length };
 }
 
 /** One line a runner can grep: `FIGURES <scenario> {json}`. */
