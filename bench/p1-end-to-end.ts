@@ -43,7 +43,9 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
   const files = await corpusFiles(dir);
   const bytes = files.reduce((sum, file) => sum + file.size, 0);
   log(`p1: ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB`);
-  const stack = await startBenchStack({});
+  // BENCH_P1_CONCURRENCY sets max_concurrent_documents for both paths (an experiment; the default is the config's).
+  const concurrencyOverride = process.env.BENCH_P1_CONCURRENCY ? { max_concurrent_documents: Number(process.env.BENCH_P1_CONCURRENCY) } : {};
+  const stack = await startBenchStack({ config: concurrencyOverride });
   try {
     const { config } = stack;
     // The upload's processing defaults: metadata, embeddings and graph, as below.
