@@ -1,7 +1,8 @@
 // The Temporal dev server stopped in the middle of a batch and started again
 // with its SQLite file: shared by the fault run (20 s) and any shorter run.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -15,6 +16,29 @@ import { createTestDatabase } from '../support/database.ts';
 import { request } from '../support/http.ts';
 import { freePort } from '../support/ports.ts';
 import { assertExactlyOnce, configEnv, forkChild, seedDocuments, sleep, stopChild, waitFor, type Child } from './support.ts';
+
+/** Processes (ours: the dev server we started) whose command line names this SQLite file. */
+async function processesUsing(file: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(file)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** True when nothing accepts connections on the port. */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
 
 export async function temporalRestartScenario(options: { collections: number; documentsEach: number; downMs: number }) {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'fileintel-temporal-restart-'));
@@ -61,6 +85,14 @@ export async function temporalRestartScenario(options: { collections: number; do
     await server.stop();
     server = undefined;
     const stoppedAt = Date.now();
+    // teardown() can return while the server process is still shutting down; the
+    // restart must not meet the old one on the same port and SQLite file.
+    const lingering = await waitFor('the old server gone', async () => (await processesUsing(dbFilename)).length === 0 && (await portIsFree(port)), Boolean, 30_000, 200).then(
+      () => [] as number[],
+      async () => processesUsing(dbFilename),
+    );
+    if (lingering.length > 0) console.log(`temporal-restart: old server process(es) ${lingering.join(', ')} still running 30 s after stop`);
+    assert.deepEqual(lingering, [], 'the stopped dev server exited');
     console.log(`temporal-restart: server stopped at ${before}/${total} processed`);
     const askedWhileDown = Date.now();
     const whileDownAnswer = request('GET', `${api.url}/batches/${batchId}`).then(
@@ -70,7 +102,9 @@ export async function temporalRestartScenario(options: { collections: number; do
     await sleep(options.downMs);
     const processedWhileDown = (await processed()) - before;
     console.log('temporal-restart: starting the server again');
-    server = await startTemporalDevServer({ dbFilename, port });
+    server = await startTemporalDevServer({ dbFilename, port }).catch(async (error: Error) => {
+      throw new Error(`restarting the dev server failed (${error.message}); processes on its file: ${JSON.stringify(await processesUsing(dbFilename))}`);
+    });
     const whileDown = await whileDownAnswer;
     const downMs = Date.now() - stoppedAt;
     const workerSurvived = worker.process.exitCode === null && worker.process.signalCode === null;
