@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Config } from '../config/schema.ts';
 import type { Sql } from '../db/pool.ts';
@@ -149,6 +150,7 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
           await storeEmbeddings(sql, documentId, batch.map((chunk, k) => ({ ordinal: chunk.ordinal, embedding: vectors[k] })));
           embedded += batch.length;
           checkpoint({ embedded });
+          await yieldToEventLoop();
         }
       }
       return { embedded, provider: provider.name, dimension: provider.dimension };
@@ -161,6 +163,8 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
       for await (const page of eachChunk(sql, documentId)) {
         for (const chunk of page) {
           for (const entity of entitiesOf(chunk.text)) mentions.push({ chunk_ordinal: chunk.ordinal, kind: entity.kind, name: entity.name });
+          // Tagging is CPU-bound: let the worker's event loop (workflow activations, polls, heartbeats) breathe between chunks.
+          await yieldToEventLoop();
         }
         checkpoint({ mentions: mentions.length });
       }
