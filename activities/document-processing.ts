@@ -42,9 +42,6 @@ interface StepRow {
   metadata: { extraction?: ExtractionRecord } & Record<string, unknown>;
 }
 
-/** Error types the workflow must not retry. */
-export const NON_RETRYABLE_DOCUMENT_ERRORS = ['UnreadableDocument', 'DocumentNotFound'];
-
 /**
  * The per-document steps. Each is idempotent: it replaces what an earlier run
  * of the same step wrote (chunks, vectors, mentions, metadata keys), so a
