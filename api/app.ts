@@ -55,8 +55,19 @@ const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
       actual: (error as { length?: number }).length ?? null,
     });
   }
+  if (isTemporalUnavailable(error)) {
+    return sendError(res, 503, 'temporal_unavailable', 'Temporal is not reachable right now; try again shortly');
+  }
   const status = (error as { status?: number }).status;
   if (typeof status === 'number' && status >= 400 && status < 500) return sendError(res, status, 'bad_request', error.message);
   console.error(`[api] ${req.method} ${req.originalUrl} failed:`, error);
   sendError(res, 500, 'internal_error', 'internal error; the server log has the details');
 };
+
+/** gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4), on the error or any of its causes. */
+function isTemporalUnavailable(error: unknown): boolean {
+  for (let current = error as { code?: unknown; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
+    if (typeof current === 'object' && (current.code === 14 || current.code === 4) && 'metadata' in current) return true;
+  }
+  return false;
+}

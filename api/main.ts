@@ -1,16 +1,17 @@
 // `npm run api`: the API alone, against TEMPORAL_ADDRESS and DATABASE_URL (production).
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { loadConfig } from '../config/load.ts';
 import { migrate } from '../db/migrate.ts';
 import { createPool } from '../db/pool.ts';
 import { createStorage } from '../storage/index.ts';
 import { requireEnv, onShutdown } from '../worker/process.ts';
 import { startApiServer } from './server.ts';
+import { connectTemporalForApi } from './temporal-connection.ts';
 
 const config = loadConfig();
 const sql = createPool(requireEnv('DATABASE_URL'), config);
 await migrate(sql);
-const connection = await Connection.connect({ address: requireEnv('TEMPORAL_ADDRESS') });
+const connection = await connectTemporalForApi(requireEnv('TEMPORAL_ADDRESS'));
 const temporal = new Client({ connection, namespace: config.temporal_namespace });
 const { storage, staging } = createStorage(config);
 await staging.ensure();

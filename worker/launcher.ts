@@ -2,8 +2,9 @@
 // the Temporal dev server unless TEMPORAL_ADDRESS is set, embedded PostgreSQL
 // (PGlite) unless DATABASE_URL is set; then the worker and the API.
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { startApiServer } from '../api/server.ts';
+import { connectTemporalForApi } from '../api/temporal-connection.ts';
 import { loadConfig } from '../config/load.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded.ts';
 import { migrate } from '../db/migrate.ts';
@@ -52,7 +53,7 @@ try {
   const { storage, staging } = createStorage(config);
   await staging.ensure();
 
-  const connection = await Connection.connect({ address: temporalAddress });
+  const connection = await connectTemporalForApi(temporalAddress);
   stops.push(() => connection.close());
   const temporal = new Client({ connection, namespace: config.temporal_namespace });
   await ensureSearchAttributes(temporal, config.temporal_namespace);

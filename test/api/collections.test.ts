@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { startApiServer } from '../../api/server.ts';
+import { apiConnectionOptions } from '../../api/temporal-connection.ts';
 import { request } from '../support/http.ts';
+import { freePort } from '../support/ports.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 describe('collections API over HTTP (real Temporal, real database)', () => {
@@ -151,6 +155,26 @@ describe('API key', () => {
       const ok = await request('GET', `${stack.apiUrl}/collections`, undefined, { 'x-api-key': 's3cret' });
       assert.equal(ok.status, 200);
     } finally {
+      await stack.teardown();
+    }
+  });
+});
+
+describe('Temporal unreachable', () => {
+  test('routes that need Temporal answer a prompt 503, health names it', async () => {
+    const stack = await startTestStack({ worker: false, api: false });
+    const deadTemporal = new Client({ connection: Connection.lazy(apiConnectionOptions(`127.0.0.1:${await freePort()}`)) });
+    const api = await startApiServer({ config: stack.config, sql: stack.sql, storage: stack.storage, staging: stack.staging, temporal: deadTemporal }, '127.0.0.1', 0);
+    try {
+      const tasks = await request('GET', `${api.url}/tasks`);
+      assert.equal(tasks.status, 503);
+      assert.equal(tasks.body.error.code, 'temporal_unavailable');
+      const health = await request('GET', `${api.url}/health`);
+      assert.equal(health.status, 503);
+      assert.equal(health.body.error.message, 'temporal unavailable');
+      assert.equal((await request('GET', `${api.url}/collections`)).status, 200, 'what needs only the database still answers');
+    } finally {
+      await api.close();
       await stack.teardown();
     }
   });
