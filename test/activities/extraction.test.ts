@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chunkSections } from '../../activities/chunking/chunker.ts';
 import { countTokens } from '../../activities/chunking/tokenizer.ts';
+import { MAX_HTML_DEPTH } from '../../activities/extraction/html.ts';
 import { extractDocument, UnreadableDocumentError } from '../../activities/extraction/index.ts';
 import { brokenFixtures, docxFixture, epubFixture, htmlFixture, latin1TextFixture, markdownFixture, pdfFixture, utf16TextFixture, utf8TextFixture, type FixtureFile } from '../fixtures/documents.ts';
 
@@ -69,6 +70,23 @@ describe('text extraction from real files', () => {
     assert.match(allText(utf16.sections), /^UTF-16 Überblick/);
     const latin1 = await extract(latin1TextFixture());
     assert.match(allText(latin1.sections), /Le café de la gare à Montréal était très animé/);
+  });
+
+  test('html nested deeper than the limit fails at once as corrupt, naming the reason (no stack overflow retried as transient)', async () => {
+    const nested = (levels: number) => Buffer.from(`<html><body>${'<div>'.repeat(levels)}deep text${'</div>'.repeat(levels)}</body></html>`);
+    // <html> and <body> are two levels: this is exactly the limit, and extracts.
+    const atLimit = await extract({ filename: 'at-limit.html', mimeType: 'text/html', bytes: nested(MAX_HTML_DEPTH - 2) });
+    assert.match(allText(atLimit.sections), /deep text/);
+    for (const levels of [MAX_HTML_DEPTH - 1, 5_000, 200_000]) {
+      const started = Date.now();
+      await assert.rejects(extract({ filename: `deep-${levels}.html`, mimeType: 'text/html', bytes: nested(levels) }), (error: unknown) => {
+        assert.ok(error instanceof UnreadableDocumentError, `${levels} levels: ${error}`);
+        assert.equal(error.reason, 'corrupt_file');
+        assert.equal(error.message, `HTML nested deeper than ${MAX_HTML_DEPTH} levels`);
+        return true;
+      });
+      assert.ok(Date.now() - started < 5_000, `${levels} levels took ${Date.now() - started} ms`);
+    }
   });
 
   test('broken and unsupported files fail with an error naming the reason', async () => {
