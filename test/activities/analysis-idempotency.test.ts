@@ -5,9 +5,10 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createCollectionAnalysisActivities } from '../../activities/collection-analysis.ts';
-import { createDocumentProcessingActivities } from '../../activities/document-processing.ts';
+import { createDocumentProcessingActivities, failureAtStep, type StepHeartbeat } from '../../activities/document-processing.ts';
 import { HashingEmbeddingProvider } from '../../activities/embeddings/hashing.ts';
 import { OpenAiEmbeddingProvider } from '../../activities/embeddings/openai.ts';
 import { askLlmForMetadata } from '../../activities/metadata/llm.ts';
@@ -16,7 +17,7 @@ import type { Config } from '../../config/schema.ts';
 import { migrate } from '../../db/migrate.ts';
 import { createPool, type Sql } from '../../db/pool.ts';
 import { LocalDirectoryStorage } from '../../storage/local-storage.ts';
-import { docxFixture, pdfFixture } from '../fixtures/documents.ts';
+import { brokenFixtures, docxFixture, pdfFixture, type FixtureFile } from '../fixtures/documents.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 describe('analysis activities are idempotent: run twice, same rows', () => {
@@ -85,10 +86,105 @@ describe('analysis activities are idempotent: run twice, same rows', () => {
     assert.equal(second.collection.analysis_run, 2, 'a retried finish does not skip a run key');
   });
 
+  async function storedDocument(collectionId: string, fixture: FixtureFile): Promise<string> {
+    const key = `${collectionId}/${fixture.filename}`;
+    await mkdir(path.join(dir, collectionId), { recursive: true });
+    await writeFile(path.join(dir, key), fixture.bytes);
+    const [row] = await sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
+      VALUES (${collectionId}, ${fixture.filename}, ${key}, ${fixture.mimeType}, ${fixture.bytes.length}, ${key}) RETURNING id`;
+    return row.id;
+  }
+
+  /** Runs processDocument (then the workflow's finish) and returns the steps it heartbeated from, in order. */
+  async function processDocument(documentId: string, options: { extract_metadata: boolean; generate_embeddings: boolean; build_graph: boolean }) {
+    const heartbeats = new MockActivityEnvironment();
+    const seen: string[] = [];
+    heartbeats.on('heartbeat', (detail: StepHeartbeat) => {
+      if (seen.at(-1) !== detail.step) seen.push(detail.step);
+    });
+    const result = await heartbeats.run(steps.processDocument, { documentId, options });
+    const [{ processing_step }] = await sql`SELECT processing_step FROM documents WHERE id = ${documentId}`;
+    await env.run(steps.markDocumentProcessed, { documentId });
+    return { result, seen, lastStep: processing_step as string };
+  }
+
+  test('processDocument: every step in one activity, in order; twice, the same rows as the four step activities', async () => {
+    const [{ id: collectionId }] = await sql`INSERT INTO collections (name) VALUES ('idem-single') RETURNING id`;
+    const all = { extract_metadata: true, generate_embeddings: true, build_graph: true };
+    for (const fixture of [await pdfFixture(), await docxFixture()]) {
+      const documentId = await storedDocument(collectionId, fixture);
+      // The reference: the four activities one after the other, as histories from before processDocument ran them.
+      const separate = await env.run(steps.extractAndChunkDocument, { documentId });
+      await env.run(steps.extractDocumentMetadata, { documentId });
+      await env.run(steps.embedDocumentChunks, { documentId });
+      await env.run(steps.extractDocumentEntities, { documentId });
+      await env.run(steps.markDocumentProcessed, { documentId });
+      const reference = await documentRows(documentId);
+      assert.ok(reference.chunks.length > 0 && reference.mentions.length > 0 && reference.chunks.every((c: { embedding: unknown }) => c.embedding));
+
+      for (let run = 1; run <= 2; run++) {
+        const { result, seen, lastStep } = await processDocument(documentId, all);
+        assert.deepEqual(result, separate, `${fixture.filename} run ${run}`);
+        assert.deepEqual(seen, ['extract', 'metadata', 'embeddings', 'graph'], 'heartbeats from every step, in order');
+        assert.equal(lastStep, 'graph', 'the row names the step it reached');
+        assert.deepEqual(await documentRows(documentId), reference, `${fixture.filename} run ${run}: the same rows, none duplicated`);
+      }
+    }
+  });
+
+  test('processDocument runs only the steps the options ask for', async () => {
+    const [{ id: collectionId }] = await sql`INSERT INTO collections (name) VALUES ('idem-options') RETURNING id`;
+    const documentId = await storedDocument(collectionId, await docxFixture());
+    const { seen, lastStep } = await processDocument(documentId, { extract_metadata: false, generate_embeddings: true, build_graph: false });
+    assert.deepEqual(seen, ['extract', 'embeddings']);
+    assert.equal(lastStep, 'embeddings');
+    const rows = await documentRows(documentId);
+    assert.equal(rows.doc.metadata.analysis, undefined, 'no metadata step');
+    assert.equal(rows.mentions.length, 0, 'no graph step');
+    assert.ok(rows.chunks.length > 0 && rows.chunks.every((c: { embedding: unknown }) => c.embedding));
+  });
+
+  test('processDocument: a corrupt file fails at once, non-retryable, naming the step and the reason as the workflow did', async () => {
+    const [{ id: collectionId }] = await sql`INSERT INTO collections (name) VALUES ('idem-corrupt') RETURNING id`;
+    const corrupt = (await brokenFixtures()).find((fixture) => fixture.filename === 'garbage.pdf')!;
+    const documentId = await storedDocument(collectionId, corrupt);
+    // What the workflow used to build from the extract activity's failure: "extract: <its message>".
+    const separate = await env.run(steps.extractAndChunkDocument, { documentId }).then(
+      () => assert.fail('the corrupt file was extracted'),
+      (error: Error) => error,
+    );
+    await assert.rejects(env.run(steps.processDocument, { documentId, options: { extract_metadata: true, generate_embeddings: true, build_graph: true } }), (error: Error & { type?: string; nonRetryable?: boolean }) => {
+      assert.equal(error.type, 'UnreadableDocument');
+      assert.equal(error.nonRetryable, true);
+      assert.match(error.message, /^extract: corrupt_file: the PDF cannot be parsed/);
+      assert.equal(error.message, `extract: ${separate.message}`);
+      return true;
+    });
+    const [row] = await sql`SELECT status, processing_step FROM documents WHERE id = ${documentId}`;
+    assert.deepEqual({ ...row }, { status: 'processing', processing_step: 'extract' }, 'the workflow then marks it failed, keeping the step');
+    const [{ n }] = await sql`SELECT count(*)::int AS n FROM chunks WHERE document_id = ${documentId}`;
+    assert.equal(n, 0);
+  });
+
+  test('a step error keeps its type and retryability, with the innermost reason after the step name; a cancel passes through', async () => {
+    const wrapped: unknown = await env.run(async () => failureAtStep('embeddings', new TypeError('fetch failed', { cause: new Error('socket hang up') })));
+    const transient = wrapped as Error & { type?: string; nonRetryable?: boolean };
+    assert.deepEqual([transient.message, transient.type, transient.nonRetryable], ['embeddings: socket hang up', 'TypeError', false]);
+    const cancelled = new CancelledFailure('cancelled');
+    assert.equal(await env.run(async () => failureAtStep('graph', cancelled)), cancelled);
+  });
+
   test('a document deleted mid-way fails its step non-retryably', async () => {
     await assert.rejects(env.run(steps.extractAndChunkDocument, { documentId: '00000000-0000-0000-0000-000000000001' }), (error: Error & { type?: string; nonRetryable?: boolean }) => {
       assert.equal(error.type, 'DocumentNotFound');
       assert.equal(error.nonRetryable, true);
+      return true;
+    });
+    const options = { extract_metadata: true, generate_embeddings: true, build_graph: true };
+    await assert.rejects(env.run(steps.processDocument, { documentId: '00000000-0000-0000-0000-000000000001', options }), (error: Error & { type?: string; nonRetryable?: boolean }) => {
+      assert.equal(error.type, 'DocumentNotFound');
+      assert.equal(error.nonRetryable, true);
+      assert.match(error.message, /^extract: document 0{8}-0{4}-0{4}-0{4}-0{11}1 does not exist/);
       return true;
     });
   });
