@@ -12,8 +12,8 @@ import { startTestStack, type TestStack } from '../support/stack.ts';
 
 /**
  * batchProcess over the real collectionAnalysis and documentProcessing
- * workflows and the real collection activities; only the extraction step is a
- * stand-in that records when each document started and ended in the database
+ * workflows and the real collection activities; only the document activity
+ * (processDocument) is a stand-in that records when each document started and ended in the database
  * (how long it takes and whether it fails come from the file name), so the
  * tests can check the ordering of whole collections.
  */
@@ -44,7 +44,7 @@ describe('batchProcess workflow', () => {
     const real = createActivities({ config: stack.config, sql: stack.sql, storage: stack.storage, staging: stack.staging });
     await stack.startWorker({
       ...real,
-      async extractAndChunkDocument({ documentId }: { documentId: string }) {
+      async processDocument({ documentId }: { documentId: string }) {
         const [doc] = await stack.sql`SELECT collection_id, original_filename FROM documents WHERE id = ${documentId}`;
         const [run] = await stack.sql`INSERT INTO document_runs (document_id, collection_id) VALUES (${documentId}, ${doc.collection_id}) RETURNING ctid`;
         try {
@@ -53,20 +53,11 @@ describe('batchProcess workflow', () => {
             Context.current().heartbeat();
             await Context.current().sleep(50);
           }
-          if (doc.original_filename.startsWith('bad')) throw ApplicationFailure.nonRetryable('not a real PDF', 'UnreadableDocument');
+          if (doc.original_filename.startsWith('bad')) throw ApplicationFailure.nonRetryable('extract: not a real PDF', 'UnreadableDocument');
           return { chunks: 1, pages: null };
         } finally {
           await stack.sql`UPDATE document_runs SET ended_at = clock_timestamp() WHERE ctid = ${run.ctid}`;
         }
-      },
-      async extractDocumentMetadata() {
-        return { fields: [] };
-      },
-      async embedDocumentChunks() {
-        return { embedded: 0, provider: 'none', dimension: 0 };
-      },
-      async extractDocumentEntities() {
-        return { mentions: 0 };
       },
     });
   });

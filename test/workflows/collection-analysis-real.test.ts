@@ -176,7 +176,7 @@ describe('collection analysis end to end (real activities, real files, HTTP)', (
     }
   });
 
-  test('documentProcessing on its own: a processed pdf and a corrupt one (histories recorded)', async () => {
+  test('documentProcessing on its own: a processed pdf and a corrupt one (histories of the single-activity path recorded)', async () => {
     const created = await request('POST', `${url}/collections`, { name: 'single' });
     const collectionId = created.body.data.id;
     const good = await addDocument(collectionId, (await goodFixtures())[0]);
@@ -194,10 +194,10 @@ describe('collection analysis end to end (real activities, real files, HTTP)', (
       });
     const goodHandle = await start(good);
     assert.equal((await goodHandle.result()).document_id, good);
-    await recordHistoryIfAsked(goodHandle, 'document-processing-pdf');
+    await recordHistoryIfAsked(goodHandle, 'document-processing-single-activity-pdf');
     const badHandle = await start(bad);
     await assert.rejects(badHandle.result(), (error: unknown) => error instanceof WorkflowFailedError && /extract: corrupt_file/.test(error.cause?.message ?? ''));
-    await recordHistoryIfAsked(badHandle, 'document-processing-corrupt');
+    await recordHistoryIfAsked(badHandle, 'document-processing-single-activity-corrupt');
     const status = (await request('GET', `${url}/tasks/${badHandle.workflowId}/status`)).body.data;
     assert.equal(status.status, 'FAILED');
     assert.match(status.error, /^extract: corrupt_file: the PDF cannot be parsed/);

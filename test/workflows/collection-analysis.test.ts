@@ -15,12 +15,13 @@ import { startTestStack, type TestStack } from '../support/stack.ts';
 const OPTIONS = { build_graph: false, extract_metadata: true, generate_embeddings: true };
 
 /**
- * Workflow logic with the document steps mocked (the collection steps are the
- * real ones, on a real database): a file named `fail-*` is unreadable, `gate-*`
- * holds its extraction until the test opens the gate. Every extraction is
- * counted, so "each document exactly once" can be asserted across runs.
+ * Workflow logic with the document activity (processDocument) mocked (the
+ * collection steps are the real ones, on a real database): a file named
+ * `fail-*` is unreadable, `gate-*` holds its processing until the test opens
+ * the gate. Every run of it is counted, so "each document exactly once" can be
+ * asserted across runs.
  */
-describe('collectionAnalysis workflow (document steps mocked)', () => {
+describe('collectionAnalysis workflow (document activity mocked)', () => {
   let stack: TestStack;
   const extractions = new Map<string, number>();
   let gateOpen = false;
@@ -40,25 +41,17 @@ describe('collectionAnalysis workflow (document steps mocked)', () => {
     };
     await stack.startWorker({
       ...real,
-      async extractAndChunkDocument({ documentId }: { documentId: string }) {
+      async processDocument({ documentId }: { documentId: string }) {
         const filename = await filenameOf(documentId);
         extractions.set(documentId, (extractions.get(documentId) ?? 0) + 1);
-        if (filename.startsWith('fail-')) throw ApplicationFailure.nonRetryable(`corrupt_file: ${filename} is broken`, 'UnreadableDocument');
+        // As the real activity does, the failure names its step.
+        if (filename.startsWith('fail-')) throw ApplicationFailure.nonRetryable(`extract: corrupt_file: ${filename} is broken`, 'UnreadableDocument');
         while (filename.startsWith('gate-') && !gateOpen) {
           Context.current().heartbeat();
           if (Context.current().cancellationSignal.aborted) throw new CancelledFailure('cancelled');
           await sleep(20);
         }
         return { chunks: 3, pages: 1 };
-      },
-      async extractDocumentMetadata() {
-        return { fields: [] };
-      },
-      async embedDocumentChunks() {
-        return { embedded: 3, provider: 'mock', dimension: 4 };
-      },
-      async extractDocumentEntities() {
-        return { mentions: 0 };
       },
     });
   });
@@ -179,6 +172,8 @@ describe('collectionAnalysis workflow (document steps mocked)', () => {
     assert.equal(collection.status, 'cancelled');
     assert.equal(collection.analysis_run, 2, 'a cancelled run frees the run key too');
     await recordHistoryIfAsked(handle, 'collection-analysis-cancelled');
+    // A cancelled document on the single-activity path (processDocument).
+    await recordHistoryIfAsked(stack.temporal.workflow.getHandle(`document:${inFlight[0]}:1`), 'document-processing-single-activity-cancelled');
   });
 
   test('a second start while one runs is refused with the running task id; a run closed without freeing its key is skipped', async () => {
