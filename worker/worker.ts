@@ -21,6 +21,8 @@ export async function createFileIntelWorker(options: {
     workflowBundle: await loadWorkflowBundle(),
     activities: options.activities ?? createActivities(options.deps),
     maxConcurrentActivityTaskExecutions: config.max_concurrent_activities,
+    // A cancel reaches an activity only with a heartbeat's answer; the default throttle (0.8 × the 1-minute heartbeat timeout) delays it up to ~48 s.
+    maxHeartbeatThrottleInterval: '5 seconds',
     shutdownGraceTime: '10 seconds',
   });
   return { worker, connection };
