@@ -2,7 +2,7 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm install --no-save tsx@4
+RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
 ENV NODE_ENV=production
 EXPOSE 8000
