@@ -71,7 +71,7 @@ export function taskRoutes(deps: ApiDeps): Router {
         const filters: TaskFilters = { status: 'RUNNING', batchId: body.batch_id, collectionId: await collectionIdOf(body.collection_id) };
         ids = await listTaskIds(temporal, config.temporal_namespace, filters, MAX_SELECTED_TASKS);
       }
-      const { results, summary } = await cancelTasks(temporal, ids, { terminate: body.terminate, reason: body.reason });
+      const { results, summary } = await cancelTasks(temporal, ids, { terminate: body.terminate, reason: body.reason, listedAsRunning: !body.task_ids });
       return { results, summary, total: results.length };
     },
   );
