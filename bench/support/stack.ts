@@ -7,13 +7,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { startApiServer } from '../../api/server.ts';
-import { loadConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 import { migrate } from '../../db/migrate.ts';
 import { createPool, type Sql } from '../../db/pool.ts';
@@ -21,6 +18,7 @@ import type { DocumentStorage } from '../../storage/local-storage.ts';
 import { createStorage } from '../../storage/index.ts';
 import type { StagingArea } from '../../storage/staging.ts';
 import { createTestDatabase } from '../../test/support/database.ts';
+import { cleanupsFor, tempDirConfig } from '../../test/support/temp-config.ts';
 import { startTemporalDevServer } from '../../worker/temporal-dev-server.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -68,25 +66,11 @@ export interface BenchStackOptions {
 }
 
 export async function startBenchStack(options: BenchStackOptions = {}): Promise<BenchStack> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'fileintel-bench-'));
+  const { dataDir, config, configEnv } = await tempDirConfig('fileintel-bench-', options.config);
   const tag = randomBytes(3).toString('hex');
   const poolNames = { api: `fib-api-${tag}`, worker: `fib-worker-${tag}`, bench: `fib-bench-${tag}` };
-  const overrides: Record<string, unknown> = {
-    data_dir: dataDir,
-    storage_dir: path.join(dataDir, 'storage'),
-    staging_dir: path.join(dataDir, 'staging'),
-    api_port: 0,
-    ...options.config,
-  };
-  const configEnv: Record<string, string> = {};
-  for (const [key, value] of Object.entries(overrides)) configEnv[`FILEINTEL_${key.toUpperCase()}`] = JSON.stringify(value);
-  const config = loadConfig({ FILEINTEL_CONFIG: process.env.FILEINTEL_CONFIG, ...configEnv });
-
-  const cleanups: (() => Promise<unknown>)[] = [() => rm(dataDir, { recursive: true, force: true })];
-  const teardown = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => console.error('teardown:', error));
-    cleanups.length = 0;
-  };
+  const cleanups = cleanupsFor(dataDir);
+  const teardown = () => cleanups.run();
 
   try {
     const database = await createTestDatabase();

@@ -1,10 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { startApiServer } from '../../api/server.ts';
-import { loadConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 import { migrate } from '../../db/migrate.ts';
 import { createPool, type Sql } from '../../db/pool.ts';
@@ -14,6 +10,7 @@ import type { StagingArea } from '../../storage/staging.ts';
 import { startTemporalDevServer } from '../../worker/temporal-dev-server.ts';
 import { createFileIntelWorker } from '../../worker/worker.ts';
 import { createTestDatabase } from './database.ts';
+import { cleanupsFor, tempDirConfig } from './temp-config.ts';
 
 export interface TestStack {
   config: Config;
@@ -52,23 +49,9 @@ export interface TestStackOptions {
  * set, PGlite otherwise), storage in a temp folder, the worker and the API.
  */
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'fileintel-test-'));
-  const env: NodeJS.ProcessEnv = { FILEINTEL_CONFIG: process.env.FILEINTEL_CONFIG };
-  const overrides: Record<string, unknown> = {
-    data_dir: dataDir,
-    storage_dir: path.join(dataDir, 'storage'),
-    staging_dir: path.join(dataDir, 'staging'),
-    api_port: 0,
-    ...options.config,
-  };
-  for (const [key, value] of Object.entries(overrides)) env[`FILEINTEL_${key.toUpperCase()}`] = JSON.stringify(value);
-  const config = loadConfig(env);
-
-  const cleanups: (() => Promise<void>)[] = [() => rm(dataDir, { recursive: true, force: true })];
-  const teardown = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => console.error('teardown:', error));
-    cleanups.length = 0;
-  };
+  const { dataDir, config } = await tempDirConfig('fileintel-test-', options.config);
+  const cleanups = cleanupsFor(dataDir);
+  const teardown = () => cleanups.run();
 
   try {
     const database = await createTestDatabase();
