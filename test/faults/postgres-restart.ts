@@ -1,27 +1,19 @@
 // PostgreSQL restarted in the middle of an analysis: shared by the quick test
 // and the fault run.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { startCollectionAnalysis } from '../../api/analysis/start.ts';
-import { loadConfig } from '../../config/load.ts';
 import { migrate } from '../../db/migrate.ts';
 import { createPool } from '../../db/pool.ts';
 import { createStorage } from '../../storage/index.ts';
+import { tempDirConfig } from '../support/temp-config.ts';
 import { startTemporalDevServer } from '../../worker/temporal-dev-server.ts';
 import type { CollectionAnalysisResult } from '../../workflows/collection-analysis-contract.ts';
 import { startOwnDatabase } from './own-database.ts';
 import { assertExactlyOnce, configEnv, forkChild, retriesInHistory, seedDocuments, stopChild, waitFor, type Child } from './support.ts';
 
 export async function postgresRestartScenario(options: { documents: number; restarts: number; downMs: number }) {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'fileintel-pgrestart-'));
-  const config = loadConfig({
-    FILEINTEL_DATA_DIR: dataDir,
-    FILEINTEL_STORAGE_DIR: path.join(dataDir, 'storage'),
-    FILEINTEL_STAGING_DIR: path.join(dataDir, 'staging'),
-    FILEINTEL_PAGE_SIZE: '50',
-  });
+  const { dataDir, config } = await tempDirConfig('fileintel-pgrestart-', { page_size: 50 });
   const database = await startOwnDatabase();
   const pglite = database.kind === 'pglite';
   const sql = createPool(database.url, { db_pool_size: pglite ? 1 : 4 });

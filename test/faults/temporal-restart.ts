@@ -1,16 +1,15 @@
 // The Temporal dev server stopped in the middle of a batch and started again
 // with its SQLite file: shared by the fault run (20 s) and any shorter run.
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startApiServer } from '../../api/server.ts';
-import { loadConfig } from '../../config/load.ts';
 import { migrate } from '../../db/migrate.ts';
 import { createPool } from '../../db/pool.ts';
 import { createStorage } from '../../storage/index.ts';
+import { tempDirConfig } from '../support/temp-config.ts';
 import { startTemporalDevServer, type TemporalDevServer } from '../../worker/temporal-dev-server.ts';
 import { createTestDatabase } from '../support/database.ts';
 import { request } from '../support/http.ts';
@@ -41,13 +40,7 @@ function portIsFree(port: number): Promise<boolean> {
 }
 
 export async function temporalRestartScenario(options: { collections: number; documentsEach: number; downMs: number }) {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'fileintel-temporal-restart-'));
-  const config = loadConfig({
-    FILEINTEL_DATA_DIR: dataDir,
-    FILEINTEL_STORAGE_DIR: path.join(dataDir, 'storage'),
-    FILEINTEL_STAGING_DIR: path.join(dataDir, 'staging'),
-    FILEINTEL_PAGE_SIZE: '10',
-  });
+  const { dataDir, config } = await tempDirConfig('fileintel-temporal-restart-', { page_size: 10 });
   const database = await createTestDatabase();
   const pglite = database.kind === 'pglite';
   const sql = createPool(database.url, { db_pool_size: pglite ? 1 : 4 });
