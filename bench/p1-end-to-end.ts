@@ -2,6 +2,7 @@
 // worker, until the collection is completed) against the bare loop (the same
 // activity functions in one process, same concurrency, same database, no HTTP,
 // no Temporal). Figure: p1_ratio = time(a) / time(b). Goal ≤ 1.25.
+import { mapWithConcurrency } from '../api/tasks/concurrency.ts';
 import { link, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -15,7 +16,7 @@ import { CORPUS_ROOT, corpusFiles, pdfDocuments, textDocuments } from './corpus.
 import { createCollection, listRuns, resultOf, storeDocuments, timingOf, type ChildTiming } from './support/documents.ts';
 import type { BenchOptions, BenchResult } from './support/result.ts';
 import { runCli } from '../test/support/cli.ts';
-import { log, mapLimit, round, seconds, startBenchStack } from './support/stack.ts';
+import { log, round, seconds, startBenchStack } from './support/stack.ts';
 
 /** The issue's sizes: 1,000 text/markdown of 2–20 KB and 50 PDFs of 5–30 pages. */
 export function p1Sizes(quick: boolean) {
@@ -75,7 +76,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     let cursor: string | null = null;
     for (;;) {
       const page: DocumentPage = await call('nextDocumentPage', activities.nextDocumentPage, { collectionId: bareCollection, selection: 'pending' as const, afterId: cursor });
-      await mapLimit(page.documents, page.concurrency, async ({ id }) => {
+      await mapWithConcurrency(page.documents, page.concurrency, async ({ id }) => {
         const ref = { documentId: id };
         try {
           await call('extractAndChunkDocument', activities.extractAndChunkDocument, ref);
@@ -126,7 +127,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
 
     // Where (a)'s processing time went: every document's history (a sample in the full run).
     const children = (await listRuns(stack.temporal, `CollectionId = '${created.id}' AND Kind = 'document_processing'`)).slice(0, quick ? 200 : 300);
-    const timings = await mapLimit(children, 8, (child) => timingOf(stack.temporal, child.workflowId, child.runId));
+    const timings = await mapWithConcurrency(children, 8, (child) => timingOf(stack.temporal, child.workflowId, child.runId));
     const sum = (key: keyof ChildTiming) => timings.reduce((total, timing) => total + timing[key], 0);
     const perDoc = (key: keyof ChildTiming) => round(sum(key) / Math.max(1, timings.length), 1);
     const concurrency = config.max_concurrent_documents;

@@ -4,6 +4,7 @@
 // collection, against a loop cancelling N others one at a time through the
 // same client. Figure: p4_ratio = time(batch) / time(loop). Goal ≤ 0.2, and
 // the batch's summary exact.
+import { mapWithConcurrency } from '../api/tasks/concurrency.ts';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FileIntelClient } from '../api/client/index.ts';
@@ -12,7 +13,7 @@ import { workflowIds } from '../workflows/ids.ts';
 import { CollectionIdKey, KindKey, WorkflowKind } from '../workflows/search-attributes.ts';
 import { createCollection } from './support/documents.ts';
 import type { BenchOptions, BenchResult } from './support/result.ts';
-import { log, mapLimit, round, seconds, startBenchStack } from './support/stack.ts';
+import { log, round, seconds, startBenchStack } from './support/stack.ts';
 
 const UNPOLLED_QUEUE = 'fileintel-bench-unpolled';
 
@@ -23,7 +24,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     const client = new FileIntelClient({ baseUrl: stack.apiUrl });
     const start = async (collectionId: string) => {
       const ids = Array.from({ length: count }, (_, i) => workflowIds.collectionAnalysis(collectionId, String(i + 1)));
-      await mapLimit(ids, 16, (workflowId) => {
+      await mapWithConcurrency(ids, 16, (workflowId) => {
         const input: CollectionAnalysisInput = { collectionId, selection: 'pending', options: { build_graph: false, extract_metadata: true, generate_embeddings: true } };
         return stack.temporal.workflow.start('collectionAnalysis', {
           workflowId,
@@ -65,7 +66,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     const directCollection = await createCollection(stack.sql, 'p4-direct');
     const directIds = await start(directCollection);
     const t2 = performance.now();
-    await mapLimit(directIds, 16, (id) => stack.temporal.workflow.getHandle(id).cancel());
+    await mapWithConcurrency(directIds, 16, (id) => stack.temporal.workflow.getHandle(id).cancel());
     const directMs = performance.now() - t2;
 
     const returned = new Set(answer.results.map((result) => result.task_id));

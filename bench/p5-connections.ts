@@ -5,6 +5,7 @@
 // are failed requests, batches that did not end completed, and failed
 // documents. Needs the real PostgreSQL (DATABASE_URL): PGlite serves one
 // connection and has no pg_stat_activity to speak of.
+import { mapWithConcurrency } from '../api/tasks/concurrency.ts';
 import { performance } from 'node:perf_hooks';
 import postgres from 'postgres';
 import { FileIntelClient } from '../api/client/index.ts';
@@ -12,7 +13,7 @@ import type { BatchProcessResult } from '../workflows/batch-process-contract.ts'
 import { corpusFiles, textDocuments } from './corpus.ts';
 import { createCollection, resultOf, storeDocuments } from './support/documents.ts';
 import type { BenchOptions, BenchResult } from './support/result.ts';
-import { log, mapLimit, round, seconds, startBenchStack } from './support/stack.ts';
+import { log, round, seconds, startBenchStack } from './support/stack.ts';
 
 const DOCUMENTS_PER_COLLECTION = 3;
 
@@ -65,7 +66,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     );
     const acceptedMs = performance.now() - t0;
     const requestErrors = answers.filter((answer) => !answer.ok);
-    const results = await mapLimit(answers, 32, async (answer) => {
+    const results = await mapWithConcurrency(answers, 32, async (answer) => {
       if (!answer.ok) return null;
       return resultOf<BatchProcessResult>(stack.temporal, answer.submitted.task_id).catch((error: Error) => ({ status: `error: ${error.message}` }) as unknown as BatchProcessResult);
     });

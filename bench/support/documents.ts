@@ -1,5 +1,6 @@
 // Putting documents into a collection without the upload path (for the
 // benchmarks that measure processing, not uploading), and reading histories.
+import { mapWithConcurrency } from '../../api/tasks/concurrency.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,7 +8,6 @@ import type { Client } from '@temporalio/client';
 import type { Sql } from '../../db/pool.ts';
 import type { DocumentStorage } from '../../storage/local-storage.ts';
 import { allowedTypeFor } from '../../api/uploads/allowed-types.ts';
-import { mapLimit } from './stack.ts';
 
 export async function createCollection(sql: Sql, name: string): Promise<string> {
   const [row] = await sql<{ id: string }[]>`INSERT INTO collections (name) VALUES (${name}) RETURNING id`;
@@ -19,7 +19,7 @@ export async function createCollection(sql: Sql, name: string): Promise<string> 
  * hashed, copied into storage, one row each (inserted 500 at a time).
  */
 export async function storeDocuments(sql: Sql, storage: DocumentStorage, collectionId: string, files: { path: string; size: number }[], concurrency = 8): Promise<string[]> {
-  const rows = await mapLimit(files, concurrency, async (file) => {
+  const rows = await mapWithConcurrency(files, concurrency, async (file) => {
     const bytes = await readFile(file.path);
     const name = path.basename(file.path);
     const type = allowedTypeFor(name);
@@ -65,7 +65,7 @@ export async function listRuns(client: Client, query: string): Promise<RunRef[]>
 
 /** Event count of each run, from fetchHistory; the largest first. */
 export async function historySizes(client: Client, runs: RunRef[], concurrency = 8): Promise<(RunRef & { events: number })[]> {
-  const sized = await mapLimit(runs, concurrency, async (run) => {
+  const sized = await mapWithConcurrency(runs, concurrency, async (run) => {
     const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
     return { ...run, events: history.events?.length ?? 0 };
   });
