@@ -3,7 +3,7 @@ import proto from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes.ts';
 
 /**
- * Registers CollectionId, BatchId and Kind on the namespace when they are
+ * Registers FileIntel's search attributes (SEARCH_ATTRIBUTE_KEYS) on the namespace when they are
  * missing, so a fresh cluster (docker-compose, production) needs no manual
  * step. The dev server gets them from its start flags already.
  */

@@ -19,7 +19,7 @@ import {
   type BatchProcessInput,
   type BatchProcessResult,
 } from './batch-process-contract.ts';
-import { BatchIdKey, CollectionIdKey, KindKey, WorkflowKind } from './search-attributes.ts';
+import { BatchIdKey, CollectionIdKey, CollectionNameKey, KindKey, WorkflowKind } from './search-attributes.ts';
 
 const shortActivities = {
   startToCloseTimeout: '30 seconds',
@@ -132,9 +132,10 @@ async function runCollection(input: BatchProcessInput, item: BatchItemState, ind
       typedSearchAttributes: [
         { key: KindKey, value: WorkflowKind.collectionAnalysis },
         { key: CollectionIdKey, value: collection.collection_id },
+        { key: CollectionNameKey, value: collection.name },
         { key: BatchIdKey, value: input.batchId },
       ],
-      staticSummary: `Analysis of collection ${collection.name} (batch ${input.batchId}, ${input.mode})`,
+      staticSummary: `${collection.name}: analysis (collection ${collection.collection_id}, batch ${input.batchId}, ${input.mode})`,
       cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
       // Terminating the batch is the hard stop: children end with it, no cleanup.
       // Cancelling it is the clean stop, through the scope, with cleanup.

@@ -23,7 +23,7 @@ import {
 } from './collection-analysis-contract.ts';
 import { documentProcessing, reasonOf } from './document-processing.ts';
 import { workflowIds } from './ids.ts';
-import { BatchIdKey, CollectionIdKey, KindKey, WorkflowKind } from './search-attributes.ts';
+import { BatchIdKey, CollectionIdKey, CollectionNameKey, DocumentNameKey, KindKey, WorkflowKind } from './search-attributes.ts';
 
 /** Failures carried across runs and shown by `progress`; `failed` stays the exact count. */
 export const MAX_RECENT_FAILURES = 20;
@@ -168,16 +168,21 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
   }
 
   function runDocument(document: { id: string; filename: string }) {
+    // The collection's name comes from this run's own attributes (set by whoever started it; runs started before it existed have none).
+    const collectionName = workflowInfo().typedSearchAttributes.get(CollectionNameKey);
     const searchAttributes: SearchAttributePair[] = [
       { key: CollectionIdKey, value: collectionId },
+      { key: DocumentNameKey, value: document.filename },
       { key: KindKey, value: WorkflowKind.documentProcessing },
     ];
+    if (collectionName) searchAttributes.push({ key: CollectionNameKey, value: collectionName });
     if (input.batchId) searchAttributes.push({ key: BatchIdKey, value: input.batchId });
     return executeChild(documentProcessing, {
       workflowId: workflowIds.documentProcessing(document.id, state.runKey === null ? workflowInfo().firstExecutionRunId : String(state.runKey)),
       args: [{ documentId: document.id, collectionId, options, batchId: input.batchId }],
       typedSearchAttributes: searchAttributes,
-      staticSummary: `Document processing of ${document.filename} (document ${document.id}, collection ${collectionId})`,
+      // The filename first: the Web UI shows the summary's start on the workflow's page.
+      staticSummary: `${document.filename}: document processing (document ${document.id}, collection ${collectionName ?? collectionId})`,
       // A cancelled analysis cancels its documents and waits for their cleanup.
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,

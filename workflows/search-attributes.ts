@@ -4,8 +4,15 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const CollectionIdKey = defineSearchAttributeKey('CollectionId', SearchAttributeType.KEYWORD);
 export const BatchIdKey = defineSearchAttributeKey('BatchId', SearchAttributeType.KEYWORD);
 export const KindKey = defineSearchAttributeKey('Kind', SearchAttributeType.KEYWORD);
+/**
+ * The human names next to the ids, so the Web UI's list can show (and filter
+ * on) `papers` and `report.pdf` instead of UUIDs. Names can change later (a
+ * rename); these hold the name at the time the workflow started.
+ */
+export const CollectionNameKey = defineSearchAttributeKey('CollectionName', SearchAttributeType.KEYWORD);
+export const DocumentNameKey = defineSearchAttributeKey('DocumentName', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTE_KEYS = [CollectionIdKey, BatchIdKey, KindKey];
+export const SEARCH_ATTRIBUTE_KEYS = [CollectionIdKey, BatchIdKey, KindKey, CollectionNameKey, DocumentNameKey];
 
 /** The `Kind` of each workflow, as it appears in the task list. */
 export const WorkflowKind = {

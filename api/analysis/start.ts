@@ -2,11 +2,12 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import type { SearchAttributePair } from '@temporalio/common';
 import type { Config } from '../../config/schema.ts';
 import { advanceAnalysisRun, countSelected, currentAnalysisRun } from '../../db/queries/analysis.ts';
+import { findCollection } from '../../db/queries/collections.ts';
 import type { Sql } from '../../db/pool.ts';
 import type { collectionAnalysis } from '../../workflows/collection-analysis.ts';
 import type { CollectionAnalysisInput } from '../../workflows/collection-analysis-contract.ts';
 import { workflowIds } from '../../workflows/ids.ts';
-import { BatchIdKey, CollectionIdKey, KindKey, WorkflowKind } from '../../workflows/search-attributes.ts';
+import { BatchIdKey, CollectionIdKey, CollectionNameKey, KindKey, WorkflowKind } from '../../workflows/search-attributes.ts';
 
 /** An analysis of this collection is running; `taskId` is its id. */
 export class AnalysisAlreadyRunningError extends Error {
@@ -70,8 +71,11 @@ export async function startCollectionAnalysis(deps: AnalysisStartDeps, input: Co
     throw new NothingToProcessError('nothing_selected', message);
   }
 
+  // The name as well as the id: the Web UI list shows it, and document children copy it from here.
+  const collectionName = (await findCollection(sql, collectionId))?.name ?? collectionId;
   const searchAttributes: SearchAttributePair[] = [
     { key: CollectionIdKey, value: collectionId },
+    { key: CollectionNameKey, value: collectionName },
     { key: KindKey, value: WorkflowKind.collectionAnalysis },
   ];
   if (input.batchId) searchAttributes.push({ key: BatchIdKey, value: input.batchId });
@@ -91,7 +95,7 @@ export async function startCollectionAnalysis(deps: AnalysisStartDeps, input: Co
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: searchAttributes,
-        staticSummary: `Collection analysis of ${collectionId}: ${counts.selected} ${input.selection} document(s); extract+chunk${steps ? `, ${steps}` : ''}${input.batchId ? `; batch ${input.batchId}` : ''}`,
+        staticSummary: `${collectionName}: analysis of ${counts.selected} ${input.selection} document(s); extract+chunk${steps ? `, ${steps}` : ''} (collection ${collectionId}${input.batchId ? `, batch ${input.batchId}` : ''})`,
       });
       return { task_id: workflowId, documents: counts.selected };
     } catch (error) {

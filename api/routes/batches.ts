@@ -88,7 +88,7 @@ export function batchRoutes(deps: ApiDeps): Router {
           { key: KindKey, value: WorkflowKind.batchProcess },
           { key: BatchIdKey, value: batchId },
         ],
-        staticSummary: `Batch ${batchId}: ${accepted.length} collection(s), ${body.workflow_type}${body.workflow_type === 'parallel' ? ` (${maxParallel} at once)` : body.stop_on_failure ? ', stop on failure' : ''}`,
+        staticSummary: `${namesOf(accepted)}: ${accepted.length} collection(s), ${body.workflow_type}${body.workflow_type === 'parallel' ? ` (${maxParallel} at once)` : body.stop_on_failure ? ', stop on failure' : ''} (batch ${batchId})`,
       });
       return {
         batch_id: batchId,
@@ -145,4 +145,10 @@ export function batchRoutes(deps: ApiDeps): Router {
   );
 
   return router;
+}
+
+/** The collections' names for the batch's summary (the Web UI shows its start), the first few only. */
+function namesOf(collections: { name: string }[]): string {
+  const shown = collections.slice(0, 5).map((c) => c.name).join(', ');
+  return collections.length > 5 ? `${shown} and ${collections.length - 5} more` : shown;
 }
