@@ -17,6 +17,14 @@ const STOPWORDS = new Set(
   ).split(' '),
 );
 
+/** What an analyzer keeps of one piece of text, small enough to store beside it (JSON) and merge later. */
+export interface TextAnalysisPartial {
+  sample: string;
+  words: [string, number][];
+  doi?: string;
+  firstLine?: string;
+}
+
 /**
  * Reads a document's text piece by piece (never all of it at once) and keeps
  * what metadata needs: a language sample, word frequencies for keywords, the
@@ -47,6 +55,25 @@ export class TextAnalyzer {
       .slice(0, keywordCount)
       .map(([word]) => word);
     return { language: code === 'und' ? undefined : code, keywords, doi: this.doi, titleGuess: this.firstLine };
+  }
+
+  /** This analyzer's state with only its `maxWords` most frequent words. */
+  toPartial(maxWords = 5_000): TextAnalysisPartial {
+    const words = [...this.words.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, maxWords);
+    return { sample: this.sample, words, doi: this.doi, firstLine: this.firstLine };
+  }
+
+  /** One analyzer for pieces analysed apart, in their order: the first sample, DOI and title line win; word counts add up. */
+  static fromPartials(partials: TextAnalysisPartial[]): TextAnalyzer {
+    const merged = new TextAnalyzer();
+    for (const partial of partials) {
+      if (merged.sample.length < LANGUAGE_SAMPLE) merged.sample += partial.sample.slice(0, LANGUAGE_SAMPLE - merged.sample.length);
+      merged.doi ??= partial.doi;
+      merged.firstLine ??= partial.firstLine;
+      for (const [word, count] of partial.words ?? []) merged.words.set(word, (merged.words.get(word) ?? 0) + count);
+      if (merged.words.size > MAX_TRACKED_WORDS) merged.prune();
+    }
+    return merged;
   }
 
   /** Drops the rarest words, keeping the most frequent half. */
