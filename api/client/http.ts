@@ -5,6 +5,12 @@ export interface ClientOptions {
   baseUrl?: string;
   /** Sent as X-API-Key; default FILEINTEL_API_KEY. */
   apiKey?: string;
+  /**
+   * Give up on a request (answer included) after this long, as `timeout`.
+   * Default: no limit. Waits set a short one so a hung connection is retried
+   * instead of holding the wait for minutes.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** An answer that was not a success envelope: HTTP status, the API's code and message. */
@@ -23,10 +29,12 @@ export class ApiClientError extends Error {
 export class ApiHttp {
   readonly baseUrl: string;
   readonly apiKey?: string;
+  readonly requestTimeoutMs?: number;
 
   constructor(options: ClientOptions = {}) {
     this.baseUrl = (options.baseUrl ?? process.env.FILEINTEL_API_URL ?? 'http://localhost:8000/api/v2').replace(/\/+$/, '');
     this.apiKey = options.apiKey ?? process.env.FILEINTEL_API_KEY;
+    this.requestTimeoutMs = options.requestTimeoutMs;
   }
 
   headers(extra: Record<string, string> = {}): Record<string, string> {
@@ -43,15 +51,25 @@ export class ApiHttp {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.json);
     }
-    let response: Response;
+    const signal = this.requestTimeoutMs ? AbortSignal.timeout(this.requestTimeoutMs) : undefined;
     try {
-      response = await fetch(url, { method, headers, body, duplex: body ? 'half' : undefined } as RequestInit);
+      const response = await fetch(url, { method, headers, body, signal, duplex: body ? 'half' : undefined } as RequestInit);
+      return await parseEnvelope<T>(response);
     } catch (error) {
+      if (error instanceof ApiClientError) throw error;
+      if ((error as Error).name === 'TimeoutError') throw new ApiClientError(0, 'timeout', `no answer from ${this.baseUrl} within ${this.requestTimeoutMs} ms`);
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       throw new ApiClientError(0, 'unreachable', `cannot reach ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
     }
-    return parseEnvelope<T>(response);
   }
+}
+
+/**
+ * Worth asking again: no answer at all (refused, reset, timed out), or a
+ * gateway/unavailable answer (the API restarting, Temporal briefly away).
+ */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof ApiClientError && (error.status === 0 || error.status === 502 || error.status === 503 || error.status === 504);
 }
 
 export async function parseEnvelope<T>(response: Response): Promise<T> {

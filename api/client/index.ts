@@ -5,7 +5,7 @@ import { ApiHttp, type ClientOptions } from './http.ts';
 import { tasksApi } from './tasks.ts';
 import { uploadsApi } from './uploads.ts';
 
-export { ApiClientError, type ClientOptions } from './http.ts';
+export { ApiClientError, isRetryable, type ClientOptions } from './http.ts';
 
 /**
  * The typed FileIntel client, used by the CLI and by callers' scripts. Each
