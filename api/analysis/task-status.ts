@@ -31,7 +31,7 @@ export async function describeTask(temporal: Client, taskId: string): Promise<Ta
   let status: TaskStatusJson['status'] = (closed as readonly string[]).includes(temporalStatus) ? (temporalStatus as (typeof closed)[number]) : 'RUNNING';
   let result: unknown = null;
   let error: string | null = null;
-  let progress: CollectionAnalysisProgress | null = null;
+  let progress: CollectionAnalysisProgress | null;
 
   if (status === 'RUNNING') {
     progress = await withTimeout(handle.query(progressQuery), QUERY_TIMEOUT_MS).catch(() => null);
@@ -46,6 +46,8 @@ export async function describeTask(temporal: Client, taskId: string): Promise<Ta
       () => null,
       (failure: unknown) => innermostMessage(failure instanceof WorkflowFailedError ? failure.cause ?? failure : failure),
     );
+    // No result, but its last progress says what it did before it stopped (a worker replays it to answer).
+    progress = await withTimeout(handle.query(progressQuery), QUERY_TIMEOUT_MS).catch(() => null);
   }
 
   // A task that continued as new: its start is the first run's start.

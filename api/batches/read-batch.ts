@@ -48,17 +48,25 @@ export async function readBatch(temporal: Client, batchId: string): Promise<Batc
   // terminated before its first task has nothing to answer with.
   const progress = await handle.query(batchProgressQuery).catch(() => undefined);
   const collections = progress?.collections ?? [];
-  if (temporalStatus === 'RUNNING') {
-    await mapWithConcurrency(collections, CHILD_QUERY_CONCURRENCY, async (item) => {
-      if (item.status !== 'running' || !item.task_id) return;
-      const child = await temporal.workflow.getHandle(item.task_id).query(progressQuery).catch(() => undefined);
-      if (child) {
-        item.processed = child.processed;
-        item.failed = child.failed;
-      }
-    });
-  }
+  // The batch records a child's counts only from its result. A child still
+  // running, or one cancelled or terminated with the batch, has none there:
+  // ask the child itself, so a cancelled batch still shows what each
+  // collection processed before the cancel (a closed child answers too: a
+  // worker replays it).
+  await mapWithConcurrency(collections, CHILD_QUERY_CONCURRENCY, async (item) => {
+    if (!item.task_id || !countsMissing(item)) return;
+    const child = await temporal.workflow.getHandle(item.task_id).query(progressQuery).catch(() => undefined);
+    if (child) {
+      item.processed = child.processed;
+      item.failed = child.failed;
+    }
+  });
   return view(batchId, taskId, temporalStatus, progress?.mode ?? null, collections, error);
+}
+
+/** Counts that did not come from the child's result: it runs, or ended without one (cancelled, terminated). */
+function countsMissing(item: BatchItemState): boolean {
+  return item.status === 'running' || ((item.status === 'cancelled' || item.status === 'failed') && item.processed === 0 && item.failed === 0);
 }
 
 function view(batchId: string, taskId: string, status: string, mode: string | null, collections: BatchItemState[], error: string | null): BatchView {
