@@ -5,14 +5,16 @@ import { registerCollectionCommands } from './commands/collections.ts';
 import { registerDocumentCommands } from './commands/documents-upload.ts';
 import { registerHealthCommand } from './commands/health.ts';
 import { registerTaskCommands } from './commands/tasks.ts';
-import { fail } from './output.ts';
+import { EXIT, endQuietlyOnClosedPipe, fail } from './output.ts';
+
+endQuietlyOnClosedPipe();
 
 const program = new Command('fileintel')
   .description('FileIntel: document intelligence on Temporal.\nAPI from FILEINTEL_API_URL (default http://localhost:8000/api/v2); X-API-Key from FILEINTEL_API_KEY.')
   .showHelpAfterError()
   .exitOverride((error) => {
     // commander's own usage errors: it has printed the reason already.
-    process.exit(error.exitCode === 0 ? 0 : 2);
+    process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
   });
 
 registerHealthCommand(program);

@@ -1,11 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import type { TaskStatusJson } from '../../api/client/analysis.ts';
-import { FileIntelClient } from '../../api/client/index.ts';
-import { printFields, printJson, printTable } from '../output.ts';
-
-const POLL_MS = 1_000;
+import type { ProcessingStatusJson } from '../../api/client/analysis.ts';
+import { ApiClientError, FileIntelClient } from '../../api/client/index.ts';
+import { waitClient } from '../follow.ts';
+import { failUnless, oneLine, printFields, printJson, printTable } from '../output.ts';
+import { followTask, followTaskCommand, printTaskOutcome, taskSucceeded } from '../task-follow.ts';
 
 /**
  * `fileintel collections process|status` and `fileintel documents get|chunks`,
@@ -24,41 +22,54 @@ export function registerAnalysisCommands(collections: Command, documents: Comman
     .option('--json', 'print JSON')
     .action(async (ref: string, options: { onlyFailed?: boolean; force?: boolean; embeddings: boolean; metadata: boolean; graph?: boolean; wait?: boolean; json?: boolean }) => {
       const client = new FileIntelClient();
-      const started = await client.analysis.process(ref, {
-        only_failed: Boolean(options.onlyFailed),
-        force: Boolean(options.force),
-        generate_embeddings: options.embeddings,
-        extract_metadata: options.metadata,
-        build_graph: Boolean(options.graph),
-      });
+      const started = await client.analysis
+        .process(ref, {
+          only_failed: Boolean(options.onlyFailed),
+          force: Boolean(options.force),
+          generate_embeddings: options.embeddings,
+          extract_metadata: options.metadata,
+          build_graph: Boolean(options.graph),
+        })
+        .catch((error: unknown) => {
+          // Already running: say how to follow that task instead of only refusing.
+          if (error instanceof ApiClientError && error.code === 'analysis_running') {
+            const taskId = (error.details as { task_id?: string } | undefined)?.task_id;
+            if (taskId) throw new ApiClientError(error.status, error.code, `${error.message}; follow it with: ${followTaskCommand(taskId)}`);
+          }
+          throw error;
+        });
       if (!options.wait) {
         if (options.json) return printJson(started);
-        return printFields({ task_id: started.task_id, collection: started.collection_id, selection: started.selection, documents: started.documents });
+        return printFields({ task_id: started.task_id, collection: started.collection_id, selection: started.selection, documents: started.documents, follow: followTaskCommand(started.task_id) });
       }
       if (!options.json) process.stderr.write(`task ${started.task_id}: ${started.documents} document(s)\n`);
-      const final = await followTask(client, started.task_id, !options.json);
+      const final = await followTask(started.task_id, { json: Boolean(options.json) });
       if (options.json) printJson(final);
-      else printOutcome(final);
-      if (final.status !== 'COMPLETED') process.exitCode = 1;
+      else printTaskOutcome(final);
+      failUnless(taskSucceeded(final));
     });
 
   collections
     .command('status <collection>')
     .description("a collection's processing status: documents by status, chunks, embedding coverage, graph, running task")
+    .option('--follow', 'follow its running analysis to the end, then show the status again; exit non-zero unless it completed without errors')
     .option('--json', 'print JSON')
-    .action(async (ref: string, options: { json?: boolean }) => {
-      const status = await new FileIntelClient().analysis.processingStatus(ref);
-      if (options.json) return printJson(status);
-      printFields({
-        collection: status.collection_id,
-        status: status.status,
-        last_error: status.last_error,
-        running_task: status.running_task_id,
-        documents: `${status.documents.total} (${Object.entries(status.documents.by_status).map(([s, n]) => `${s} ${n}`).join(', ')})`,
-        chunks: status.chunks,
-        embeddings: `${status.embedded_chunks} of ${status.chunks} chunks (${Math.round(status.embedding_coverage * 100)}%)${status.embedding_provider ? `, ${status.embedding_provider}, dimension ${status.embedding_dimension}` : ''}`,
-        graph: `${status.graph.entities} entities, ${status.graph.edges} edges`,
-      });
+    .action(async (ref: string, options: { follow?: boolean; json?: boolean }) => {
+      const client = options.follow ? waitClient() : new FileIntelClient();
+      const status = await client.analysis.processingStatus(ref);
+      if (!options.follow || !status.running_task_id) {
+        if (options.follow && !options.json) process.stderr.write(`no analysis of ${ref} is running\n`);
+        return options.json ? printJson(status) : printProcessingStatus(status);
+      }
+      const task = await followTask(status.running_task_id, { json: Boolean(options.json) });
+      const after = await client.analysis.processingStatus(ref);
+      if (options.json) printJson({ ...after, task });
+      else {
+        printTaskOutcome(task);
+        process.stdout.write('\n');
+        printProcessingStatus(after);
+      }
+      failUnless(taskSucceeded(task));
     });
 
   documents
@@ -107,37 +118,15 @@ export function registerAnalysisCommands(collections: Command, documents: Comman
     });
 }
 
-/** Polls the task until it closes: a bar on a terminal, a line per change otherwise, nothing with --json. */
-async function followTask(client: FileIntelClient, taskId: string, show: boolean): Promise<TaskStatusJson> {
-  const tty = show && process.stderr.isTTY;
-  const bar = tty ? new cliProgress.SingleBar({ stream: process.stderr, format: '{bar} {percentage}% | {done}/{total} documents | {failed} failed | {phase}' }, cliProgress.Presets.shades_classic) : undefined;
-  let lastLine = '';
-  bar?.start(100, 0, { done: 0, total: 0, failed: 0, phase: 'starting' });
-  try {
-    for (;;) {
-      const status = await client.analysis.taskStatus(taskId);
-      const p = status.progress;
-      if (p) {
-        bar?.update(p.percentage, { done: p.processed + p.failed, total: p.total, failed: p.failed, phase: p.phase });
-        const line = `${p.phase}: ${p.processed + p.failed}/${p.total} done, ${p.failed} failed, ${p.in_flight} in flight`;
-        if (show && !tty && line !== lastLine) process.stderr.write(line + '\n');
-        lastLine = line;
-      }
-      if (status.status !== 'RUNNING') return status;
-      await sleep(POLL_MS);
-    }
-  } finally {
-    bar?.stop();
-  }
+function printProcessingStatus(status: ProcessingStatusJson): void {
+  printFields({
+    collection: status.collection_id,
+    status: status.status,
+    last_error: status.last_error,
+    running_task: status.running_task_id,
+    documents: `${status.documents.total} (${Object.entries(status.documents.by_status).map(([s, n]) => `${s} ${n}`).join(', ')})`,
+    chunks: status.chunks,
+    embeddings: `${status.embedded_chunks} of ${status.chunks} chunks (${Math.round(status.embedding_coverage * 100)}%)${status.embedding_provider ? `, ${status.embedding_provider}, dimension ${status.embedding_dimension}` : ''}`,
+    graph: `${status.graph.entities} entities, ${status.graph.edges} edges`,
+  });
 }
-
-function printOutcome(status: TaskStatusJson): void {
-  const result = status.result as { processed?: number; failed?: number; total?: number; failures?: { filename: string; error: string }[] } | null;
-  printFields({ task_id: status.task_id, status: status.status, processed: result?.processed, failed: result?.failed, total: result?.total, error: status.error });
-  if (result?.failures?.length) printTable(['file', 'error'], result.failures.map((f) => [f.filename, oneLine(f.error, 100)]));
-}
-
-const oneLine = (text: string, max: number) => {
-  const flat = text.replace(/\s+/g, ' ');
-  return flat.length > max ? flat.slice(0, max - 1) + '…' : flat;
-};

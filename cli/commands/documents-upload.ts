@@ -1,12 +1,12 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import picomatch from 'picomatch';
 import { FileIntelClient } from '../../api/client/index.ts';
 import type { BatchUploadResult, UploadBatchOptions } from '../../api/client/uploads.ts';
-import { printJson, printTable } from '../output.ts';
+import { failUnless, printJson, printTable, UsageError } from '../output.ts';
 import { uploadReporter } from '../progress.ts';
+import { followTask, taskSucceeded } from '../task-follow.ts';
 
 interface UploadFlags {
   process: boolean;
@@ -22,7 +22,12 @@ interface BatchUploadFlags extends UploadFlags {
   rollbackOnFailure?: boolean;
 }
 
-const WAIT_POLL_MS = 1_000;
+/** A file of the directory the CLI does not send, and why. */
+interface SkippedFile {
+  path: string;
+  reason: 'unsupported_extension';
+  message: string;
+}
 
 /** `fileintel documents …`; the group is returned so other files add their subcommands to it. */
 export function registerDocumentCommands(program: Command): Command {
@@ -43,7 +48,7 @@ export function registerDocumentCommands(program: Command): Command {
         onFileResult: (done, progress) => reporter.fileDone(done, progress),
       });
       reporter.stop();
-      await finish(client, result, flags, []);
+      await finish(result, flags, []);
     });
 
   documents
@@ -58,10 +63,10 @@ export function registerDocumentCommands(program: Command): Command {
     .option('--rollback-on-failure', 'when any file fails, delete every document this run stored')
     .option('--json', 'print JSON')
     .action(async (collection: string, directory: string, flags: BatchUploadFlags) => {
-      if (flags.continueOnError && flags.rollbackOnFailure) throw new Error('--continue-on-error and --rollback-on-failure exclude each other');
+      if (flags.continueOnError && flags.rollbackOnFailure) throw new UsageError('--continue-on-error and --rollback-on-failure exclude each other');
       const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
       if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)) {
-        throw new Error(`--concurrency must be a whole number from 1 to 256, not '${flags.concurrency}'`);
+        throw new UsageError(`--concurrency must be a whole number from 1 to 256, not '${flags.concurrency}'`);
       }
       const client = new FileIntelClient();
       const limits = await client.uploads.limits();
@@ -95,7 +100,7 @@ export function registerDocumentCommands(program: Command): Command {
           file.message = 'stored, then deleted: another file of this run failed (--rollback-on-failure)';
         }
       }
-      await finish(client, result, flags, skipped, rolledBack);
+      await finish(result, flags, skipped, rolledBack);
     });
 
   return documents;
@@ -105,60 +110,55 @@ function failedCount(result: BatchUploadResult): number {
   return result.files.filter((file) => file.outcome === 'rejected' || file.outcome === 'failed' || file.outcome === 'not_sent').length;
 }
 
-/** The files of `directory` the glob selects; other extensions are skipped (reported, not sent). */
+/** The files of `directory` the glob selects; other extensions are skipped (listed with the reason, not sent). */
 async function listDocuments(directory: string, pattern: string, recursive: boolean, allowedExtensions: string[]) {
   const entries = await readdir(directory, { recursive, withFileTypes: true });
   const isMatch = picomatch(pattern, { dot: false, basename: !pattern.includes('/') });
   const matched: string[] = [];
-  const skipped: string[] = [];
+  const skipped: SkippedFile[] = [];
+  const accepted = allowedExtensions.map((e) => `.${e}`).join(', ');
   for (const entry of entries) {
     if (!entry.isFile()) continue;
     const full = path.join(entry.parentPath, entry.name);
     const relative = path.relative(directory, full).split(path.sep).join('/');
     if (relative.split('/').some((part) => part.startsWith('.')) || !isMatch(relative)) continue;
     const extension = path.extname(entry.name).slice(1).toLowerCase();
-    (allowedExtensions.includes(extension) ? matched : skipped).push(full);
+    if (allowedExtensions.includes(extension)) matched.push(full);
+    else {
+      const what = extension ? `.${extension} is not an accepted extension` : 'the name has no extension';
+      skipped.push({ path: full, reason: 'unsupported_extension', message: `not sent: ${what} (accepted: ${accepted})` });
+    }
   }
-  return { matched: matched.sort(), skipped: skipped.sort() };
+  return { matched: matched.sort(), skipped: skipped.sort((a, b) => a.path.localeCompare(b.path)) };
 }
 
-/** Table (or JSON), totals, the analysis task, and the exit status. */
-async function finish(client: FileIntelClient, result: BatchUploadResult, flags: UploadFlags, skipped: string[], rolledBack: string[] = []) {
+/** Table (or JSON) listing every file with its outcome, skipped ones included; totals, the analysis task, and the exit status. */
+async function finish(result: BatchUploadResult, flags: UploadFlags, skipped: SkippedFile[], rolledBack: string[] = []) {
   const counts = { ...result.counts, rolled_back: rolledBack.length, skipped: skipped.length };
-  let analysis: unknown;
-  if (flags.wait && result.task_id) analysis = await waitForTask(client, result.task_id, Boolean(flags.json));
+  const analysis = flags.wait && result.task_id ? await followTask(result.task_id, { json: Boolean(flags.json) }) : undefined;
 
   if (flags.json) {
     printJson({ files: result.files, skipped, counts, task_id: result.task_id, processing: result.processing, ...(analysis ? { analysis } : {}) });
   } else {
     printTable(
       ['file', 'outcome', 'document', 'reason'],
-      result.files.map((file) => [file.path, file.outcome, file.document_id, file.reason ? `${file.reason}${file.message ? `: ${file.message}` : ''}` : '']),
+      [
+        ...result.files.map((file) => [file.path, file.outcome, file.document_id, file.reason ? `${file.reason}${file.message ? `: ${file.message}` : ''}` : '']),
+        ...skipped.map((file) => [file.path, 'skipped', '', `${file.reason}: ${file.message}`]),
+      ],
     );
     const parts = ['stored', 'duplicate', 'rejected', 'failed', 'not_sent'].map((key) => `${counts[key as 'stored']} ${key.replace('_', ' ')}`);
     if (rolledBack.length > 0) parts.push(`${rolledBack.length} rolled back`);
-    if (skipped.length > 0) parts.push(`${skipped.length} skipped (extension not accepted)`);
+    if (skipped.length > 0) parts.push(`${skipped.length} skipped (extension not accepted: ${skipped.map((file) => path.basename(file.path)).join(', ')})`);
     process.stdout.write(`total ${result.counts.total}: ${parts.join(', ')}\n`);
     if (result.processing.requested) {
       process.stdout.write(result.task_id ? `analysis task ${result.task_id}\n` : `analysis not started: ${result.processing.reason ?? 'nothing to process'}\n`);
     }
-    if (analysis) process.stdout.write(`analysis finished: ${(analysis as { status: string }).status}\n`);
-  }
-  if (failedCount(result) > 0) process.exitCode = 1;
-}
-
-/** Polls the task until it is no longer running, with a bar on a terminal. */
-async function waitForTask(client: FileIntelClient, taskId: string, quiet: boolean) {
-  const reporter = uploadReporter({ json: quiet, stream: process.stderr });
-  for (;;) {
-    const status = await client.tasks.status(taskId);
-    const progress = (status.progress ?? {}) as { processed?: number; failed?: number; total?: number };
-    const total = progress.total ?? 0;
-    reporter.progress({ filesDone: (progress.processed ?? 0) + (progress.failed ?? 0), filesTotal: total, bytesSent: (progress.processed ?? 0) + (progress.failed ?? 0), bytesTotal: total });
-    if (String(status.status).toUpperCase() !== 'RUNNING') {
-      reporter.stop();
-      return status;
+    if (analysis) {
+      const p = analysis.progress;
+      process.stdout.write(`analysis finished: ${analysis.status}${p ? ` (${p.processed} processed, ${p.failed} failed of ${p.total})` : ''}${analysis.error ? `: ${analysis.error}` : ''}\n`);
     }
-    await sleep(WAIT_POLL_MS);
   }
+  // Skipped files were never asked for (the directory held them); refused and failed ones were.
+  failUnless(failedCount(result) === 0 && (!analysis || taskSucceeded(analysis)));
 }

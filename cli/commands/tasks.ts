@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { FileIntelClient } from '../../api/client/index.ts';
 import type { BatchCancelJson } from '../../api/client/tasks.ts';
-import { printFields, printJson, printTable } from '../output.ts';
+import { failUnless, printFields, printJson, printTable } from '../output.ts';
+import { followTask, printTaskOutcome, taskSucceeded } from '../task-follow.ts';
 
 /** `tasks status|list|cancel|batch-cancel`. */
 export function registerTaskCommands(program: Command): void {
@@ -9,9 +10,16 @@ export function registerTaskCommands(program: Command): void {
 
   tasks
     .command('status <task_id>')
-    .description('status, progress and result of one task')
+    .description('status, progress and result of one task; --wait follows it (again) to its end')
+    .option('--wait', 'follow the task to its end; exit non-zero unless it completed without errors')
     .option('--json', 'print JSON')
-    .action(async (taskId: string, options: { json?: boolean }) => {
+    .action(async (taskId: string, options: { wait?: boolean; json?: boolean }) => {
+      if (options.wait) {
+        const final = await followTask(taskId, { json: Boolean(options.json) });
+        if (options.json) printJson(final);
+        else printTaskOutcome(final);
+        return failUnless(taskSucceeded(final));
+      }
       const status = await new FileIntelClient().tasks.status(taskId);
       if (options.json) return printJson(status);
       printFields(Object.fromEntries(Object.entries(status).map(([key, value]) => [key, typeof value === 'object' && value !== null ? JSON.stringify(value) : value])));
@@ -71,7 +79,8 @@ export function registerTaskCommands(program: Command): void {
       });
       if (options.json) printJson(answer);
       else printCancelAnswer(answer);
-      if (answer.summary.errors > 0) process.exitCode = 1;
+      // An id that names no task was refused as much as one that errored.
+      failUnless(answer.summary.errors === 0 && answer.summary.not_found === 0);
     });
 }
 
