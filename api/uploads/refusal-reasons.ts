@@ -7,6 +7,7 @@ export const REFUSAL_REASONS = {
   invalid_filename: 'nothing is left of the file name after removing path parts and control characters',
   unsupported_extension: 'the file name does not end in an accepted extension',
   type_mismatch: 'the bytes are not of the type the extension names',
+  truncated_file: 'the file ends before its format says it should: cut short in transfer or on disk',
   batch_refused: 'the file was fine but atomic=true and another file of the request was refused',
 } as const;
 

@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { fileTypeFromFile } from 'file-type';
 import { ALLOWED_EXTENSIONS, allowedTypeFor, type AllowedType } from './allowed-types.ts';
 import type { RefusalReason } from './refusal-reasons.ts';
+import { judgeZipDocument } from './zip-archive.ts';
 
 export type SniffVerdict = { ok: true; type: AllowedType } | { ok: false; reason: RefusalReason; message: string };
 
@@ -21,6 +22,11 @@ export async function sniffStagedFile(stagedPath: string, filename: string): Pro
   }
   const detected = await fileTypeFromFile(stagedPath);
   if (type.sniffedAs) {
+    // ZIP-based types: "ZIP data" alone would not say whether it is cut short or something else.
+    if (detected?.ext === 'zip' || detected?.ext === type.sniffedAs) {
+      const verdict = await judgeZipDocument(stagedPath, type.extension);
+      if (verdict) return verdict.ok ? { ok: true, type } : verdict;
+    }
     if (detected?.ext === type.sniffedAs) return { ok: true, type };
     return { ok: false, reason: 'type_mismatch', message: `named .${type.extension} but the bytes are ${describe(detected?.ext)}` };
   }
