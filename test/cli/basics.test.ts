@@ -58,7 +58,7 @@ describe('fileintel CLI against a real stack', () => {
     assert.match(unreachable.stderr, /^fileintel: cannot reach http:\/\/127.0.0.1:9\/api\/v2/);
 
     const usage = await cli('collections', 'frobnicate');
-    assert.notEqual(usage.code, 0);
+    assert.equal(usage.code, 2);
   });
 
   test('tasks batch-cancel prints the per-id table and the summary; tasks list and cancel', async () => {
@@ -69,7 +69,7 @@ describe('fileintel CLI against a real stack', () => {
       typedSearchAttributes: [{ key: KindKey, value: 'collection_analysis' }],
     });
     const run = await cli('tasks', 'batch-cancel', running.workflowId, 'cli-unknown', running.workflowId);
-    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.code, 1, 'an id that names no task counts as refused');
     assert.match(run.stdout, /cli-running.*cancelled/);
     assert.match(run.stdout, /cli-unknown.*not_found/);
     assert.match(run.stdout, /cancelled 1, terminated 0, already completed 0, not found 1, errors 0/);

@@ -40,6 +40,7 @@ describe('fileintel documents upload / batch-upload (spawned CLI, real API)', ()
       ['b.pdf', await makePdf('b')],
       ['c.md', makeText('c')],
       ['notes.csv', makeText('skip me')],
+      ['program.exe', makePng()],
       ['sub/d.txt', makeText('d')],
     ]);
     const run = await cli(['documents', 'batch-upload', collection, root, '--concurrency', '2', '--no-process']);
@@ -47,7 +48,8 @@ describe('fileintel documents upload / batch-upload (spawned CLI, real API)', ()
     assert.match(run.stderr, /^\[1\/3\] stored /m);
     assert.match(run.stderr, /^\[3\/3\] stored /m);
     assert.match(run.stdout, /a\.txt.*stored/);
-    assert.match(run.stdout, /total 3: 3 stored, 0 duplicate, 0 rejected, 0 failed, 0 not sent, 1 skipped/);
+    assert.match(run.stdout, /total 3: 3 stored, 0 duplicate, 0 rejected, 0 failed, 0 not sent, 2 skipped \(extension not accepted: notes\.csv, program\.exe\)/);
+    assert.match(run.stdout, /program\.exe.*skipped.*unsupported_extension: not sent: \.exe is not an accepted extension \(accepted: \.pdf/);
     assert.deepEqual(await rows(collection), ['a.txt', 'b.pdf', 'c.md']);
 
     const recursive = await cli(['documents', 'batch-upload', collection, root, '--recursive', '--pattern', '*.txt', '--no-process', '--json']);
@@ -57,6 +59,8 @@ describe('fileintel documents upload / batch-upload (spawned CLI, real API)', ()
     assert.equal(json.counts.stored, 1);
     assert.equal(json.counts.duplicate, 1);
     assert.equal(recursive.stderr, '');
+    const skipped = JSON.parse((await cli(['documents', 'batch-upload', collection, root, '--no-process', '--json'])).stdout).skipped;
+    assert.deepEqual(skipped.map((f: { path: string; reason: string }) => [path.basename(f.path), f.reason]), [['notes.csv', 'unsupported_extension'], ['program.exe', 'unsupported_extension']]);
   });
 
   test('--continue-on-error: good files stored, the bad one reported, exit 1; a re-run stores only what is missing', async () => {
@@ -111,7 +115,7 @@ describe('fileintel documents upload / batch-upload (spawned CLI, real API)', ()
     assert.match(missing.stderr, /nothing was sent.*nope\.pdf: does not exist/);
 
     const both = await cli(['documents', 'batch-upload', 'cli-single', root, '--continue-on-error', '--rollback-on-failure']);
-    assert.equal(both.code, 1);
+    assert.equal(both.code, 2, 'a usage error');
     assert.match(both.stderr, /exclude each other/);
 
     const noCollection = await cli(['documents', 'batch-upload', 'no-such', root, '--no-process']);
