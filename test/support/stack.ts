@@ -41,6 +41,8 @@ export interface TestStackOptions {
   apiKey?: string;
   /** Extra arguments for `temporal server start-dev`. */
   temporalArgs?: string[];
+  /** Serve the Temporal Web UI on this port (default: no UI). */
+  temporalUiPort?: number;
 }
 
 /**
@@ -60,7 +62,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     cleanups.push(() => sql.end({ timeout: 5 }));
     await migrate(sql);
 
-    const server = await startTemporalDevServer({ extraArgs: options.temporalArgs });
+    const server = await startTemporalDevServer({ extraArgs: options.temporalArgs, uiPort: options.temporalUiPort });
     cleanups.push(() => server.stop());
     const temporal = server.env.client;
 
