@@ -1,40 +1,51 @@
-import { NodeType, parse, type HTMLElement, type Node } from 'node-html-parser';
 import { decodeText } from './decode-text.ts';
-import { UnreadableDocumentError, type ExtractedDocument } from './types.ts';
+import { assertHtmlDepthWithinLimit } from './html-depth.ts';
+import { parseHtmlDocument, type HtmlDocument } from './html-dom.ts';
+import { mainContent, removeHiddenAndBoilerplate } from './html-main-content.ts';
+import { renderText } from './html-render.ts';
+import { type ExtractedDocument } from './types.ts';
 
-const INVISIBLE = 'script, style, noscript, template, svg, head';
+export { MAX_HTML_DEPTH } from './html-depth.ts';
 
 /**
- * Deepest element nesting we extract. node-html-parser builds the tree without
- * recursion, but its selectors and text walk recurse and overflow the stack at
- * about 3,500 levels; real pages stay far below this (browsers flatten beyond 512).
+ * The readable text of an HTML (or XHTML) document: its main content without site
+ * navigation, sidebars, scripts or markup; blocks on their own lines, words apart
+ * where inline tags meet, code listings verbatim. Title from <title> (else the
+ * first <h1>), language from <html lang>, author from <meta name="author">.
+ * Pure: parses with linkedom, picks the content (html-main-content.ts) and renders
+ * it with html-to-text (html-render.ts).
  */
-export const MAX_HTML_DEPTH = 1_000;
-
-/** The visible text of an HTML document (scripts, styles and head removed), block elements on their own lines. */
 export function htmlToText(html: string): { text: string; title?: string; language?: string; authors?: string[] } {
-  const root = parse(html, { blockTextElements: { script: false, style: false, noscript: false, pre: true } });
-  // Refuse hostile nesting up front: a stack overflow would be retried as if it were transient.
-  if (deeperThan(root, MAX_HTML_DEPTH)) throw new UnreadableDocumentError('corrupt_file', `HTML nested deeper than ${MAX_HTML_DEPTH} levels`);
-  const title = root.querySelector('title')?.text.trim() || undefined;
-  const language = root.querySelector('html')?.getAttribute('lang') || undefined;
-  const author = root.querySelector('meta[name="author"]')?.getAttribute('content');
-  for (const element of root.querySelectorAll(INVISIBLE)) element.remove();
-  const body = (root.querySelector('body') ?? root) as HTMLElement;
-  // structuredText puts block elements on separate lines; decode entities once more for stragglers.
-  const text = body.structuredText.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
-  return { text, title, language, authors: author ? [author] : undefined };
+  const markup = isXhtml(html) ? expandSelfClosingTags(html) : html;
+  // Refuse hostile nesting before parsing: the parser's time grows with depth, and a stack overflow would be retried as transient.
+  assertHtmlDepthWithinLimit(markup);
+  const document = parseHtmlDocument(markup);
+  const { title, language, authors } = documentProperties(document);
+  removeHiddenAndBoilerplate(document);
+  return { text: renderText(mainContent(document)), title, language, authors };
 }
 
-/** Whether any element is nested more than `limit` levels deep (`<html>` is level 1); an explicit stack, so this walk cannot overflow. */
-function deeperThan(root: Node, limit: number): boolean {
-  const pending: [Node, number][] = [[root, 0]];
-  while (pending.length > 0) {
-    const [node, depth] = pending.pop()!;
-    if (depth > limit) return true;
-    for (const child of node.childNodes) if (child.nodeType === NodeType.ELEMENT_NODE) pending.push([child, depth + 1]);
-  }
-  return false;
+function documentProperties(document: HtmlDocument): { title?: string; language?: string; authors?: string[] } {
+  const clean = (text: string | null | undefined) => text?.replace(/\s+/g, ' ').trim() || undefined;
+  const root = document.documentElement;
+  const title = clean(document.querySelector('title')?.textContent) ?? clean(document.querySelector('h1')?.textContent);
+  const language = clean(root?.getAttribute('lang')) ?? clean(root?.getAttribute('xml:lang')) ?? clean(document.body?.getAttribute('lang'));
+  const author = clean(document.querySelector('meta[name="author"]')?.getAttribute('content'));
+  return { title, language, authors: author ? [author] : undefined };
+}
+
+/** XHTML (EPUB chapters, DocBook output) declares itself in its first bytes. */
+const isXhtml = (html: string) => /^\s*<\?xml\b|xmlns\s*=\s*["']http:\/\/www\.w3\.org\/1999\/xhtml["']/i.test(html.slice(0, 4096));
+
+const VOID_ELEMENTS = /^(?:area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)$/i;
+
+/**
+ * `<a id="x"/>` and `<script src="..."/>` are empty elements in XHTML, but an HTML
+ * parser opens them, swallowing the rest of the chapter into a link or a script.
+ * Writes them as open + close tags. Linear: each match stops at the next `<` or `>`.
+ */
+function expandSelfClosingTags(xhtml: string): string {
+  return xhtml.replace(/<([a-zA-Z][\w:.-]*)(\s[^<>]*?)?\/>/g, (tag, name: string, attributes = '') => (VOID_ELEMENTS.test(name) ? tag : `<${name}${attributes}></${name}>`));
 }
 
 export function extractHtml(bytes: Uint8Array): ExtractedDocument {
