@@ -1,5 +1,6 @@
 import type { TextSection } from '../extraction/index.ts';
-import { tokenizer } from './tokenizer.ts';
+import { sentenceRanges, type Range } from './sentences.ts';
+import { countTokens, decode, encode } from './tokenizer.ts';
 
 export interface ChunkingLimits {
   /** Characters per chunk, about (overlap included). */
@@ -24,7 +25,7 @@ export interface Chunk {
 }
 
 const SECTION_SEPARATOR = '\n\n';
-const sentenceSegmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
+const wordSegmenter = new Intl.Segmenter('en', { granularity: 'word' });
 
 /**
  * Cuts a document into chunks along sentence boundaries: sentences are added
@@ -32,10 +33,16 @@ const sentenceSegmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
  * at word boundaries; each chunk after the first begins with about `overlap`
  * characters of the previous one (starting on a word). No chunk exceeds
  * `maxTokens` tokens. Each chunk keeps the page range its characters came from.
+ *
+ * Time is linear in the text: every search is bounded by a chunk's length and
+ * each chunk is tokenized a bounded number of times.
  */
 export function chunkSections(sections: TextSection[], limits: ChunkingLimits): Chunk[] {
   const { text, pageAt } = joinSections(sections);
   const units = sentenceUnits(text, Math.max(1, limits.chunkSize - limits.overlap));
+  const tokensIn = lastCounted();
+  /** Whether the chunk [from, to) would stay within the cap; it is stored trimmed, so the trimmed text is counted. */
+  const fits = (from: number, to: number) => tokensIn(trimmedText(text, from, to)) <= limits.maxTokens;
   const chunks: Chunk[] = [];
   let i = 0;
   let previousEnd = -1;
@@ -44,48 +51,35 @@ export function chunkSections(sections: TextSection[], limits: ChunkingLimits): 
     let start = previousEnd < 0 || limits.overlap === 0 ? ownStart : overlapStart(text, previousEnd, limits.overlap, ownStart);
     let j = i;
     while (j + 1 < units.length && units[j + 1].end - start <= limits.chunkSize) j++;
+    // The token cap: give back whole sentences first, as few as need be.
+    if (j > i && !fits(start, units[j].end)) j = lastFitting(i, j - 1, (k) => fits(start, units[k].end));
     let end = units[j].end;
-    let chunkText = text.slice(start, end);
-    let tokens = tokenizer().encode(chunkText);
-    // The token cap: give back whole sentences first, then cut by tokens.
-    while (tokens.length > limits.maxTokens && j > i) {
-      j--;
-      end = units[j].end;
-      chunkText = text.slice(start, end);
-      tokens = tokenizer().encode(chunkText);
+    // Still over with one sentence: the overlap goes first, so the cut below always moves forward.
+    if (start < ownStart && !fits(start, end)) start = ownStart;
+    let next = j + 1;
+    if (!fits(start, end)) {
+      end = tokenCapEnd(text, start, end, limits.maxTokens);
+      if (end < units[j].end) {
+        units[j] = { start: end, end: units[j].end };
+        next = j; // the rest of this sentence starts the next chunk
+      }
     }
-    if (tokens.length > limits.maxTokens && start < ownStart) {
-      // Still over with one sentence: the overlap goes first, so the cut below always moves forward.
-      start = ownStart;
-      chunkText = text.slice(start, end);
-      tokens = tokenizer().encode(chunkText);
-    }
-    if (tokens.length > limits.maxTokens) {
-      chunkText = tokenizer().decode(tokens.slice(0, limits.maxTokens));
-      // A cut inside a multi-byte character decodes to U+FFFD; drop it.
-      chunkText = chunkText.replace(/\uFFFD+$/, '');
-      end = start + chunkText.length;
-      tokens = tokenizer().encode(chunkText);
-      units[j] = { start: end, end: units[j].end };
-      if (units[j].start >= units[j].end) j++;
-      else j--; // the rest of this unit starts the next chunk
-    }
-    const trimmed = chunkText.trim();
-    if (trimmed) {
-      const lead = chunkText.length - chunkText.trimStart().length;
+    const { start: charStart, end: charEnd } = trimmedRange(text, start, end);
+    if (charEnd > charStart) {
+      const chunkText = text.slice(charStart, charEnd);
       chunks.push({
         ordinal: chunks.length,
-        text: trimmed,
-        tokenCount: trimmed === chunkText ? tokens.length : tokenizer().encode(trimmed).length,
-        charStart: start + lead,
-        charEnd: start + lead + trimmed.length,
-        ownStart: Math.max(ownStart, start + lead),
-        pageStart: pageAt(start + lead),
-        pageEnd: pageAt(Math.max(start + lead, start + lead + trimmed.length - 1)),
+        text: chunkText,
+        tokenCount: tokensIn(chunkText),
+        charStart,
+        charEnd,
+        ownStart: Math.max(ownStart, charStart),
+        pageStart: pageAt(charStart),
+        pageEnd: pageAt(charEnd - 1),
       });
     }
     previousEnd = end;
-    i = j + 1;
+    i = next;
   }
   return chunks;
 }
@@ -94,12 +88,17 @@ export function chunkSections(sections: TextSection[], limits: ChunkingLimits): 
 function joinSections(sections: TextSection[]): { text: string; pageAt: (offset: number) => number | null } {
   const starts: number[] = [];
   const pages: (number | null)[] = [];
-  let text = '';
+  const parts: string[] = [];
+  let length = 0;
   for (const section of sections) {
-    if (text) text += SECTION_SEPARATOR;
-    starts.push(text.length);
+    if (length > 0) {
+      parts.push(SECTION_SEPARATOR);
+      length += SECTION_SEPARATOR.length;
+    }
+    starts.push(length);
     pages.push(section.page);
-    text += section.text;
+    parts.push(section.text);
+    length += section.text.length;
   }
   const pageAt = (offset: number) => {
     let low = 0;
@@ -111,19 +110,20 @@ function joinSections(sections: TextSection[]): { text: string; pageAt: (offset:
     }
     return pages[low] ?? null;
   };
-  return { text, pageAt };
+  return { text: parts.join(''), pageAt };
 }
 
 /** Sentence ranges (blank text dropped); a sentence longer than `maxChars` is cut between words. */
-function sentenceUnits(text: string, maxChars: number): { start: number; end: number }[] {
-  const units: { start: number; end: number }[] = [];
-  for (const { index, segment } of sentenceSegmenter.segment(text)) {
-    if (!/\S/.test(segment)) continue;
-    const end = index + segment.length;
-    let start = index;
+function sentenceUnits(text: string, maxChars: number): Range[] {
+  const units: Range[] = [];
+  for (const { start: first, end } of sentenceRanges(text)) {
+    if (!/\S/.test(text.slice(first, end))) continue;
+    let start = first;
     while (end - start > maxChars) {
-      let cut = text.lastIndexOf(' ', start + maxChars);
-      if (cut <= start) cut = start + maxChars;
+      // The last space within reach (searched in a slice: an unbounded lastIndexOf walks back through the whole text).
+      const space = text.slice(start + 1, start + maxChars + 1).lastIndexOf(' ');
+      let cut = space >= 0 ? start + 1 + space : start + maxChars;
+      if (space < 0 && isLowSurrogate(text, cut) && cut - 1 > start) cut--;
       units.push({ start, end: cut });
       start = cut;
     }
@@ -132,10 +132,86 @@ function sentenceUnits(text: string, maxChars: number): { start: number; end: nu
   return units;
 }
 
-/** About `overlap` characters before `end`, starting at a word boundary, never before the previous chunk's own text. */
+/**
+ * About `overlap` characters before `end`, starting on a word (after a space,
+ * or where the word segmenter finds one begin in text without spaces, such
+ * as Thai or Japanese), never before the previous chunk's own text. No
+ * overlap when no word begins in it (a long run of one character).
+ */
 function overlapStart(text: string, end: number, overlap: number, ownStart: number): number {
-  let start = Math.max(0, end - overlap);
-  const space = text.indexOf(' ', start);
-  if (space >= 0 && space < end) start = space + 1;
-  return Math.min(start, ownStart);
+  const from = Math.max(0, end - overlap);
+  const space = text.slice(from, end).indexOf(' ');
+  return Math.min(space >= 0 ? from + space + 1 : wordStartFrom(text, from, end), ownStart);
+}
+
+/** Characters the word segmenter sees before a position, to know the word it falls in. */
+const WORD_CONTEXT = 32;
+
+/** The first word boundary at or after `from` and before `end`; `end` if there is none. */
+function wordStartFrom(text: string, from: number, end: number): number {
+  const context = Math.max(0, from - WORD_CONTEXT);
+  for (const { index } of wordSegmenter.segment(text.slice(context, end))) {
+    if (context + index >= from) return context + index;
+  }
+  return end;
+}
+
+/** The largest k in [low, high] for which `fits(k)` holds (fits grows false as k grows); `low` if none does. */
+function lastFitting(low: number, high: number, fits: (k: number) => boolean): number {
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (fits(mid)) low = mid;
+    else high = mid - 1;
+  }
+  return low;
+}
+
+/**
+ * Where a chunk starting at `start` must end to hold at most `maxTokens`
+ * tokens once trimmed: after its first `maxTokens` tokens, on a whole
+ * character, less if re-encoding that text gives more. At least one
+ * character past the leading whitespace, so the chunker always moves on.
+ */
+function tokenCapEnd(text: string, start: number, end: number, maxTokens: number): number {
+  const from = trimmedRange(text, start, end).start;
+  const tail = text.slice(from, end);
+  const tokens = encode(tail);
+  let keep = maxTokens;
+  for (;;) {
+    // A cut inside a multi-byte character decodes to U+FFFD; drop it.
+    const length = decode(tokens.slice(0, Math.max(0, keep))).replace(/\uFFFD+$/, '').length;
+    if (length === 0) return from + String.fromCodePoint(tail.codePointAt(0)!).length;
+    const count = countTokens(tail.slice(0, length).trimEnd());
+    if (count <= maxTokens) return from + length;
+    keep -= count - maxTokens;
+  }
+}
+
+/** The range [start, end) without the whitespace at its ends (what String.prototype.trim drops). */
+function trimmedRange(text: string, start: number, end: number): Range {
+  const slice = text.slice(start, end);
+  const from = start + slice.length - slice.trimStart().length;
+  return { start: from, end: Math.max(from, start + slice.trimEnd().length) };
+}
+
+function trimmedText(text: string, start: number, end: number): string {
+  return text.slice(start, end).trim();
+}
+
+/** countTokens that remembers its last answer: a chunk's text is counted when fitted and again when stored. */
+function lastCounted(): (text: string) => number {
+  let last: string | undefined;
+  let count = 0;
+  return (text) => {
+    if (text !== last) {
+      last = text;
+      count = countTokens(text);
+    }
+    return count;
+  };
+}
+
+function isLowSurrogate(text: string, at: number): boolean {
+  const code = text.charCodeAt(at);
+  return code >= 0xdc00 && code <= 0xdfff;
 }
