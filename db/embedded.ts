@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { serveOneExchangeAtATime } from './pglite-session.ts';
 
 export interface EmbeddedPostgres {
   url: string;
@@ -10,7 +11,9 @@ export interface EmbeddedPostgres {
 /**
  * PGlite served over the Postgres wire protocol, so the `postgres` client is
  * the same in development, tests and production. `dataDir` undefined keeps
- * the database in memory (tests).
+ * the database in memory (tests). Any number of connections, from any number
+ * of processes: each holds PGlite's one session for a whole exchange or
+ * transaction (db/pglite-session.ts).
  */
 export async function startEmbeddedPostgres(options: {
   dataDir?: string;
@@ -27,6 +30,7 @@ export async function startEmbeddedPostgres(options: {
     port: options.port ?? 0,
     maxConnections: options.maxConnections ?? 100,
   });
+  serveOneExchangeAtATime(server, db);
   await server.start();
   const address = server.getServerConn();
   const port = Number(address.split(':').pop());

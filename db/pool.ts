@@ -3,12 +3,20 @@ import type { Config } from '../config/schema.ts';
 
 export type Sql = postgres.Sql;
 
+/** Set by `npm start` (worker/launcher.ts) for its worker and API when the database is its embedded PGlite. */
+export const EMBEDDED_DATABASE_VARIABLE = 'DATABASE_EMBEDDED';
+
+export function isEmbeddedPglite(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env[EMBEDDED_DATABASE_VARIABLE] === 'pglite';
+}
+
 /**
  * One pool per process, sized from config so concurrency cannot outgrow it.
- * `singleConnection` is for embedded PGlite: its socket server multiplexes
- * connections onto one session, and two transactions interleaving there lose
- * each other's portals ("portal does not exist"), so everything goes through
- * one connection and postgres.js queues the rest.
+ * `singleConnection` is for embedded PGlite: it is one session, which serves
+ * one connection's exchange or transaction at a time (db/pglite-session.ts),
+ * so more connections add no parallelism. With one connection per process,
+ * postgres.js queues the process's queries, and the API waits behind at most
+ * one exchange of the worker instead of one per worker connection.
  */
 export function createPool(databaseUrl: string, config: Pick<Config, 'db_pool_size'>, options: { singleConnection?: boolean } = {}): Sql {
   return postgres(databaseUrl, {
