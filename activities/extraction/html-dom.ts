@@ -16,6 +16,9 @@ export interface HtmlElement extends HtmlNode {
   readonly localName: string;
   readonly outerHTML: string;
   readonly parentElement: HtmlElement | null;
+  readonly ownerDocument: HtmlDocument;
+  append(...nodes: HtmlNode[]): void;
+  replaceWith(...nodes: HtmlNode[]): void;
   getAttribute(name: string): string | null;
   closest(selectors: string): HtmlElement | null;
   querySelector(selectors: string): HtmlElement | null;
@@ -28,6 +31,7 @@ export interface HtmlDocument {
   querySelector(selectors: string): HtmlElement | null;
   querySelectorAll(selectors: string): ArrayLike<HtmlElement> & Iterable<HtmlElement>;
   cloneNode(deep: true): HtmlDocument;
+  createElement(tagName: string): HtmlElement;
 }
 
 export const NODE_TYPE = { element: 1, text: 3, comment: 8 } as const;

@@ -85,8 +85,18 @@ const render = compile({
   ],
 });
 
+/** Docs generators wrap cell text in paragraphs (Sphinx: `<td><p>`): made inline, so a table row stays one line. */
+function inlineTableCellBlocks(root: HtmlElement): void {
+  for (const block of root.querySelectorAll('td p, th p, td div, th div')) {
+    const span = block.ownerDocument.createElement('span');
+    span.append(...block.childNodes);
+    block.replaceWith(span);
+  }
+}
+
 /** The text of an element: block boundaries as line breaks, inline boundaries as spaces, code without its markup. */
 export function renderText(element: HtmlElement): string {
+  inlineTableCellBlocks(element);
   spaceInlineBoundaries(element);
   return render(element.outerHTML)
     .replace(/[ \t]+\n/g, '\n')
