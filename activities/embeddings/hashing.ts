@@ -3,6 +3,7 @@ import type { EmbeddingProvider } from './provider.ts';
 const WORD = /[\p{L}\p{N}]+/gu;
 const NGRAM = 3;
 const NGRAM_WEIGHT = 0.5;
+const FNV_OFFSET = 0x811c9dc5;
 
 /**
  * Offline lexical vectors: words and their character trigrams are hashed
@@ -27,27 +28,36 @@ export class HashingEmbeddingProvider implements EmbeddingProvider {
 
   vector(text: string): number[] {
     const counts = new Map<number, number>();
-    const add = (feature: string, weight: number) => {
-      const hash = fnv1a(feature);
+    const add = (hash: number, weight: number) => {
       const bucket = hash % this.dimension;
       const sign = (hash >>> 31) & 1 ? -1 : 1;
       counts.set(bucket, (counts.get(bucket) ?? 0) + sign * weight);
     };
     for (const [word] of text.toLowerCase().matchAll(WORD)) {
-      add(`w:${word}`, 1);
+      add(fnv1a(word, 0, word.length, WORD_PREFIX), 1);
+      // The trigrams of `<word>`, hashed in place: a long "word" (a base64 blob) would otherwise cost a string per trigram.
       const padded = `<${word}>`;
-      for (let i = 0; i + NGRAM <= padded.length; i++) add(`g:${padded.slice(i, i + NGRAM)}`, NGRAM_WEIGHT);
+      for (let i = 0; i + NGRAM <= padded.length; i++) add(fnv1a(padded, i, i + NGRAM, NGRAM_PREFIX), NGRAM_WEIGHT);
     }
     const vector = new Array<number>(this.dimension).fill(0);
-    for (const [bucket, value] of counts) vector[bucket] = Math.sign(value) * Math.log1p(Math.abs(value));
-    const norm = Math.hypot(...vector);
+    let squares = 0;
+    for (const [bucket, value] of counts) {
+      vector[bucket] = Math.sign(value) * Math.log1p(Math.abs(value));
+      squares += vector[bucket] * vector[bucket];
+    }
+    // A loop, not Math.hypot(...vector): spreading a large dimension overflows the call stack.
+    const norm = Math.sqrt(squares);
     return norm === 0 ? vector : vector.map((value) => value / norm);
   }
 }
 
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
+/** The FNV-1a state after the feature prefixes "w:" and "g:", so features hash without building their strings. */
+const WORD_PREFIX = fnv1a('w:', 0, 2, FNV_OFFSET);
+const NGRAM_PREFIX = fnv1a('g:', 0, 2, FNV_OFFSET);
+
+/** FNV-1a over text[start, end), continuing from `hash`. */
+function fnv1a(text: string, start: number, end: number, hash: number): number {
+  for (let i = start; i < end; i++) {
     hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }

@@ -25,10 +25,20 @@ export interface TextAnalysisPartial {
   firstLine?: string;
 }
 
+/** What a TextAnalyzer keeps of one part of a document, small enough to store as JSON. */
+export interface TextAnalysisPartial {
+  sample: string;
+  /** The most frequent words with their counts. */
+  words: [string, number][];
+  doi?: string;
+  firstLine?: string;
+}
+
 /**
  * Reads a document's text piece by piece (never all of it at once) and keeps
  * what metadata needs: a language sample, word frequencies for keywords, the
- * first DOI, and the first line that could be a title.
+ * first DOI, and the first line that could be a title. Parts of a document
+ * can be read apart (in worker threads) and merged: toPartial, fromPartials.
  */
 export class TextAnalyzer {
   private sample = '';
@@ -39,7 +49,7 @@ export class TextAnalyzer {
   add(text: string): void {
     if (this.sample.length < LANGUAGE_SAMPLE) this.sample += text.slice(0, LANGUAGE_SAMPLE - this.sample.length) + ' ';
     this.doi ??= DOI.exec(text)?.[1];
-    this.firstLine ??= text.split('\n').map((line) => line.trim()).find((line) => line.length >= 3 && line.length <= 200);
+    this.firstLine ??= firstTitleLine(text);
     for (const [word] of text.toLowerCase().matchAll(WORD)) {
       if (STOPWORDS.has(word)) continue;
       this.words.set(word, (this.words.get(word) ?? 0) + 1);
@@ -76,11 +86,48 @@ export class TextAnalyzer {
     return merged;
   }
 
+  /** What this analyzer has read, with only its `maxWords` most frequent words. */
+  toPartial(maxWords = 5_000): TextAnalysisPartial {
+    const partial: TextAnalysisPartial = { sample: this.sample, words: mostFrequent(this.words, maxWords) };
+    if (this.doi !== undefined) partial.doi = this.doi;
+    if (this.firstLine !== undefined) partial.firstLine = this.firstLine;
+    return partial;
+  }
+
+  /** An analyzer as if it had read the parts in order: the sample continues across them, the first DOI and title line win, counts add up. */
+  static fromPartials(partials: TextAnalysisPartial[]): TextAnalyzer {
+    const merged = new TextAnalyzer();
+    for (const partial of partials) {
+      if (merged.sample.length < LANGUAGE_SAMPLE) merged.sample += partial.sample.slice(0, LANGUAGE_SAMPLE - merged.sample.length);
+      merged.doi ??= partial.doi;
+      merged.firstLine ??= partial.firstLine;
+      for (const [word, count] of partial.words) merged.words.set(word, (merged.words.get(word) ?? 0) + count);
+      if (merged.words.size > MAX_TRACKED_WORDS) merged.prune();
+    }
+    return merged;
+  }
+
   /** Drops the rarest words, keeping the most frequent half. */
   private prune(): void {
-    const kept = [...this.words.entries()].sort((a, b) => b[1] - a[1]).slice(0, MAX_TRACKED_WORDS / 2);
-    this.words = new Map(kept);
+    this.words = new Map(mostFrequent(this.words, MAX_TRACKED_WORDS / 2));
   }
+}
+
+/** The `count` most frequent words, most frequent first (ties alphabetically, so the choice is stable). */
+function mostFrequent(words: Map<string, number>, count: number): [string, number][] {
+  return [...words.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, count);
+}
+
+/** The first line of 3 to 200 characters (trimmed), read line by line rather than splitting the whole text. */
+function firstTitleLine(text: string): string | undefined {
+  for (let start = 0; start <= text.length; ) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end).trim();
+    if (line.length >= 3 && line.length <= 200) return line;
+    start = end + 1;
+  }
+  return undefined;
 }
 
 export function countWords(text: string): number {
