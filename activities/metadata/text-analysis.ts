@@ -17,15 +17,7 @@ const STOPWORDS = new Set(
   ).split(' '),
 );
 
-/** What an analyzer keeps of one piece of text, small enough to store beside it (JSON) and merge later. */
-export interface TextAnalysisPartial {
-  sample: string;
-  words: [string, number][];
-  doi?: string;
-  firstLine?: string;
-}
-
-/** What a TextAnalyzer keeps of one part of a document, small enough to store as JSON. */
+/** What a TextAnalyzer keeps of one part of a document, small enough to store beside it (JSON) and merge later. */
 export interface TextAnalysisPartial {
   sample: string;
   /** The most frequent words with their counts. */
@@ -67,25 +59,6 @@ export class TextAnalyzer {
     return { language: code === 'und' ? undefined : code, keywords, doi: this.doi, titleGuess: this.firstLine };
   }
 
-  /** This analyzer's state with only its `maxWords` most frequent words. */
-  toPartial(maxWords = 5_000): TextAnalysisPartial {
-    const words = [...this.words.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, maxWords);
-    return { sample: this.sample, words, doi: this.doi, firstLine: this.firstLine };
-  }
-
-  /** One analyzer for pieces analysed apart, in their order: the first sample, DOI and title line win; word counts add up. */
-  static fromPartials(partials: TextAnalysisPartial[]): TextAnalyzer {
-    const merged = new TextAnalyzer();
-    for (const partial of partials) {
-      if (merged.sample.length < LANGUAGE_SAMPLE) merged.sample += partial.sample.slice(0, LANGUAGE_SAMPLE - merged.sample.length);
-      merged.doi ??= partial.doi;
-      merged.firstLine ??= partial.firstLine;
-      for (const [word, count] of partial.words ?? []) merged.words.set(word, (merged.words.get(word) ?? 0) + count);
-      if (merged.words.size > MAX_TRACKED_WORDS) merged.prune();
-    }
-    return merged;
-  }
-
   /** What this analyzer has read, with only its `maxWords` most frequent words. */
   toPartial(maxWords = 5_000): TextAnalysisPartial {
     const partial: TextAnalysisPartial = { sample: this.sample, words: mostFrequent(this.words, maxWords) };
@@ -101,7 +74,7 @@ export class TextAnalyzer {
       if (merged.sample.length < LANGUAGE_SAMPLE) merged.sample += partial.sample.slice(0, LANGUAGE_SAMPLE - merged.sample.length);
       merged.doi ??= partial.doi;
       merged.firstLine ??= partial.firstLine;
-      for (const [word, count] of partial.words) merged.words.set(word, (merged.words.get(word) ?? 0) + count);
+      for (const [word, count] of partial.words ?? []) merged.words.set(word, (merged.words.get(word) ?? 0) + count);
       if (merged.words.size > MAX_TRACKED_WORDS) merged.prune();
     }
     return merged;
