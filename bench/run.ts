@@ -20,6 +20,7 @@ const BENCHMARKS: Record<string, { title: string; load: () => Promise<{ run(opti
   p3: { title: 'P3 scale', load: () => import('./p3-scale.ts') },
   p4: { title: 'P4 cancel throughput', load: () => import('./p4-cancel.ts') },
   p5: { title: 'P5 connection discipline', load: () => import('./p5-connections.ts') },
+  text: { title: 'Text pipeline per MB (chunking, tokens, analysis, entities, embeddings)', load: () => import('./text-pipeline.ts') },
 };
 
 /** Every figure of the issue with its goal; `ok` says whether a value meets it. */
@@ -34,6 +35,19 @@ export const GOALS: Record<string, { goal: string; ok(value: number, figures: Re
   p5_peak_connections: { goal: '≤ p5_pool_limit', ok: (v, f) => f.p5_pool_limit !== null && f.p5_pool_limit !== undefined && v <= f.p5_pool_limit },
   p5_pool_limit: { goal: '(the configured pools: API + worker)', ok: () => true },
   p5_errors: { goal: '0', ok: (v) => v === 0 },
+  // Each text stage linear in the text: time(10 MB)/time(1 MB) ≤ 12; seconds per MB are recorded as measured.
+  text_chunking_ratio: { goal: '≤ 12', ok: (v) => v <= 12 },
+  text_tokens_ratio: { goal: '≤ 12', ok: (v) => v <= 12 },
+  text_analysis_ratio: { goal: '≤ 12', ok: (v) => v <= 12 },
+  text_entities_ratio: { goal: '≤ 12', ok: (v) => v <= 12 },
+  text_embeddings_ratio: { goal: '≤ 12', ok: (v) => v <= 12 },
+  text_chunking_s_per_mb: { goal: '(as measured)', ok: () => true },
+  text_tokens_s_per_mb: { goal: '(as measured)', ok: () => true },
+  text_analysis_s_per_mb: { goal: '(as measured)', ok: () => true },
+  text_entities_s_per_mb: { goal: '(as measured)', ok: () => true },
+  text_embeddings_s_per_mb: { goal: '(as measured)', ok: () => true },
+  // pgfmanual's 1.28 M characters took 39 s to chunk (extraction 2.3 s).
+  text_pdf_like_chunking_s: { goal: '≤ 5', ok: (v) => v <= 5 },
 };
 
 interface RunRecord {

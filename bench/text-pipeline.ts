@@ -1,0 +1,130 @@
+// Text pipeline: the pure text steps a document goes through (chunking, token
+// counting, text analysis with word counts, entity tagging, hashing
+// embeddings), each timed on mixed document text (test/fixtures/mixed-text.ts:
+// prose in English, German and Russian, Japanese and Thai without spaces, code,
+// dotted table-of-contents leaders, long URLs, base64, number tables) cut into
+// pages, at 10 KB, 100 KB, 1 MB and 10 MB (the quick run a tenth of each).
+// Figures per stage: seconds per MB at the largest size, and time(largest) /
+// time(a tenth of it) (goal ≤ 12: linear, with room for noise). Also a
+// PDF-like document of 1,300 pages (the size of pgfmanual, whose 1.28 M
+// characters once took 39 s to chunk) through every stage.
+// BENCH_TEXT_FILE=<a pdftotext output> adds that file's timings to the details.
+import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { chunkSections, type Chunk } from '../activities/chunking/chunker.ts';
+import { countTokens } from '../activities/chunking/tokenizer.ts';
+import { HashingEmbeddingProvider } from '../activities/embeddings/hashing.ts';
+import type { TextSection } from '../activities/extraction/index.ts';
+import { entitiesOf } from '../activities/graph/entities.ts';
+import { countWords, TextAnalyzer } from '../activities/metadata/text-analysis.ts';
+import { loadConfig } from '../config/load.ts';
+import { mixedText } from '../test/fixtures/mixed-text.ts';
+import type { BenchOptions, BenchResult } from './support/result.ts';
+import { log, round } from './support/stack.ts';
+
+export const TEXT_STAGES = ['chunking', 'tokens', 'analysis', 'entities', 'embeddings'] as const;
+type Stage = (typeof TEXT_STAGES)[number];
+
+const PAGE_CHARS = 1_000;
+const PDF_LIKE_PAGES = 1_300;
+/** Repeat a stage until it has run this long (at most MAX_REPEATS times) and keep the fastest run: the machine is shared. */
+const REPEAT_UNTIL_MS = 2_000;
+const MAX_REPEATS = 5;
+
+export async function run({ quick }: BenchOptions): Promise<BenchResult> {
+  const config = loadConfig({});
+  const limits = { chunkSize: config.chunk_size, overlap: config.chunk_overlap, maxTokens: config.chunk_max_tokens };
+  const embedder = new HashingEmbeddingProvider(config.embedding_dimension, config.embedding_batch_size);
+  const sizes = (quick ? [1_000, 10_000, 100_000, 1_000_000] : [10_000, 100_000, 1_000_000, 10_000_000]);
+
+  /** Seconds per stage for one document, fastest of a few runs each. */
+  const timeStages = (sections: TextSection[]) => {
+    const text = sections.map((section) => section.text).join('\n\n');
+    let chunks: Chunk[] = [];
+    const stages: Record<Stage, () => unknown> = {
+      chunking: () => (chunks = chunkSections(sections, limits)),
+      tokens: () => countTokens(text),
+      analysis: () => {
+        const analyzer = new TextAnalyzer();
+        for (const chunk of chunks) analyzer.add(chunk.text.slice(chunk.ownStart - chunk.charStart));
+        return [analyzer.result(), sections.reduce((sum, section) => sum + countWords(section.text), 0)];
+      },
+      entities: () => chunks.map((chunk) => entitiesOf(chunk.text)),
+      embeddings: () => chunks.map((chunk) => embedder.vector(chunk.text)),
+    };
+    const seconds = {} as Record<Stage, number>;
+    for (const stage of TEXT_STAGES) seconds[stage] = fastest(stages[stage]);
+    return { seconds, chunks: chunks.length, chars: text.length };
+  };
+
+  // Loads the tokenizer's ranks and compromise's lexicon, so no size pays for them.
+  timeStages(pages(mixedText(5_000, 1)));
+
+  const bySize: { chars: number; chunks: number; seconds: Record<Stage, number>; secondsPerMb: Record<Stage, number> }[] = [];
+  for (const size of sizes) {
+    const measured = timeStages(pages(mixedText(size)));
+    const secondsPerMb = Object.fromEntries(TEXT_STAGES.map((stage) => [stage, round(measured.seconds[stage] / (size / 1e6), 3)])) as Record<Stage, number>;
+    bySize.push({ ...measured, seconds: roundAll(measured.seconds), secondsPerMb });
+    log(`text: ${size.toLocaleString('en')} characters, ${measured.chunks} chunks: ${JSON.stringify(roundAll(measured.seconds))} s`);
+  }
+
+  const pdfLike = timeStages(pages(mixedText(PDF_LIKE_PAGES * PAGE_CHARS, 2)));
+  log(`text: PDF-like, ${PDF_LIKE_PAGES} pages: ${JSON.stringify(roundAll(pdfLike.seconds))} s`);
+
+  const largest = bySize[bySize.length - 1];
+  const tenth = bySize[bySize.length - 2];
+  const figures: Record<string, number | null> = {};
+  for (const stage of TEXT_STAGES) {
+    figures[`text_${stage}_s_per_mb`] = largest.secondsPerMb[stage];
+    figures[`text_${stage}_ratio`] = round(largest.seconds[stage] / tenth.seconds[stage], 2);
+  }
+  figures.text_pdf_like_chunking_s = round(pdfLike.seconds.chunking, 2);
+
+  const details: Record<string, unknown> = {
+    limits,
+    embedding_dimension: config.embedding_dimension,
+    page_chars: PAGE_CHARS,
+    sizes: bySize,
+    pdf_like: { pages: PDF_LIKE_PAGES, chars: pdfLike.chars, chunks: pdfLike.chunks, seconds: roundAll(pdfLike.seconds) },
+  };
+  const notes = [
+    `Mixed text cut into ${PAGE_CHARS.toLocaleString('en')}-character pages; ratios are time(${sizes[sizes.length - 1].toLocaleString('en')} characters) / time(${sizes[sizes.length - 2].toLocaleString('en')}), each the fastest of up to ${MAX_REPEATS} runs (${REPEAT_UNTIL_MS / 1000} s).`,
+    `Seconds per MB by size: ${TEXT_STAGES.map((stage) => `${stage} ${bySize.map((row) => row.secondsPerMb[stage]).join(' / ')}`).join('; ')}.`,
+  ];
+
+  const file = process.env.BENCH_TEXT_FILE;
+  if (file) {
+    const real = timeStages((await readFile(file, 'utf8')).split('\f').map((text, i) => ({ text, page: i + 1 })));
+    details.text_file = { file, chars: real.chars, chunks: real.chunks, seconds: roundAll(real.seconds) };
+    notes.push(`${file}: ${real.chars.toLocaleString('en')} characters, ${real.chunks} chunks: ${JSON.stringify(roundAll(real.seconds))} s.`);
+  }
+  return { figures, details, notes };
+}
+
+/** Text cut into pages of about PAGE_CHARS characters, after a line break where there is one, as extraction hands them over. */
+function pages(text: string): TextSection[] {
+  const sections: TextSection[] = [];
+  for (let start = 0; start < text.length; ) {
+    let end = Math.min(text.length, start + PAGE_CHARS);
+    const lineBreak = text.slice(start, end).lastIndexOf('\n');
+    if (end < text.length && lineBreak > PAGE_CHARS / 2) end = start + lineBreak;
+    sections.push({ text: text.slice(start, end), page: sections.length + 1 });
+    start = end;
+  }
+  return sections;
+}
+
+function fastest(work: () => unknown): number {
+  let best = Infinity;
+  const started = performance.now();
+  for (let run = 0; run < MAX_REPEATS && (run === 0 || performance.now() - started < REPEAT_UNTIL_MS); run++) {
+    const t0 = performance.now();
+    work();
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  return best;
+}
+
+function roundAll(seconds: Record<Stage, number>): Record<Stage, number> {
+  return Object.fromEntries(Object.entries(seconds).map(([stage, value]) => [stage, round(value, 3)])) as Record<Stage, number>;
+}
