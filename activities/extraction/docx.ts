@@ -2,9 +2,16 @@ import JSZip from 'jszip';
 import mammoth from 'mammoth';
 import { XMLParser } from 'fast-xml-parser';
 import { cleanProperties, isoDate, UnreadableDocumentError, type ExtractedDocument, type FileProperties } from './types.ts';
+import { wordHtmlToText } from './html.ts';
 import { splitAuthors } from './pdf.ts';
 
-/** A Word document's raw text (mammoth) and its core properties (docProps/core.xml). */
+/**
+ * A Word document's text and its core properties (docProps/core.xml). mammoth renders
+ * the body as HTML (headings, paragraphs, line breaks, lists, tables) and the HTML
+ * renderer turns that into text: blocks and line breaks as lines, table rows one line
+ * each. mammoth's raw-text mode drops line breaks inside a paragraph (gluing the lines)
+ * and puts every table cell on a paragraph of its own.
+ */
 export async function extractDocx(bytes: Uint8Array): Promise<ExtractedDocument> {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let zip: JSZip;
@@ -14,15 +21,15 @@ export async function extractDocx(bytes: Uint8Array): Promise<ExtractedDocument>
     throw new UnreadableDocumentError('corrupt_file', `the docx is not a valid zip archive: ${(error as Error).message}`);
   }
   if (!zip.file('word/document.xml')) throw new UnreadableDocumentError('corrupt_file', 'the docx has no word/document.xml');
-  let text: string;
+  let html: string;
   try {
-    text = (await mammoth.extractRawText({ buffer })).value;
+    html = (await mammoth.convertToHtml({ buffer })).value;
   } catch (error) {
     throw new UnreadableDocumentError('corrupt_file', `the docx cannot be read: ${(error as Error).message}`);
   }
   return {
     format: 'docx',
-    sections: [{ text: text.replace(/\n{3,}/g, '\n\n'), page: null }],
+    sections: [{ text: wordHtmlToText(html), page: null }],
     pageCount: null,
     pageUnit: null,
     properties: await coreProperties(zip),

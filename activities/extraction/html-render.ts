@@ -94,10 +94,14 @@ function inlineTableCellBlocks(root: HtmlElement): void {
   }
 }
 
-/** The text of an element: block boundaries as line breaks, inline boundaries as spaces, code without its markup. */
-export function renderText(element: HtmlElement): string {
+/**
+ * The text of an element: block boundaries as line breaks, code without its markup,
+ * and inline boundaries as spaces unless `inlineBoundariesAreSpaces` is false (for
+ * HTML rendered from a Word document, whose runs split words: "Spl<em>it</em>").
+ */
+export function renderText(element: HtmlElement, { inlineBoundariesAreSpaces = true } = {}): string {
   inlineTableCellBlocks(element);
-  spaceInlineBoundaries(element);
+  if (inlineBoundariesAreSpaces) spaceInlineBoundaries(element);
   return render(element.outerHTML)
     .replace(/[ \t]+\n/g, '\n')
     .replace(/\n{3,}/g, '\n\n')

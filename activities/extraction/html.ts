@@ -25,6 +25,17 @@ export function htmlToText(html: string): { text: string; title?: string; langua
   return { text: renderText(mainContent(document)), title, language, authors };
 }
 
+/**
+ * The text of HTML that is all content, mammoth's rendering of a Word document:
+ * no main content to choose, no chrome to drop, and tags never fall between words
+ * (they mark Word's runs, which split words), so they add no spaces.
+ */
+export function wordHtmlToText(html: string): string {
+  assertHtmlDepthWithinLimit(html);
+  const document = parseHtmlDocument(`<html><body>${html}</body></html>`);
+  return renderText(document.body ?? document.documentElement, { inlineBoundariesAreSpaces: false });
+}
+
 function documentProperties(document: HtmlDocument): { title?: string; language?: string; authors?: string[] } {
   const clean = (text: string | null | undefined) => text?.replace(/\s+/g, ' ').trim() || undefined;
   const root = document.documentElement;

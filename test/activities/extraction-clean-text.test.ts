@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { extractDocx } from '../../activities/extraction/docx.ts';
 import { extractEpub } from '../../activities/extraction/epub.ts';
 import { extractHtml, htmlToText } from '../../activities/extraction/html.ts';
-import { bigSphinxPage, CODE_LINES, CONTENT_SENTENCES, docbookPage, messyEpub, NAVIGATION_WORDS, SCRIPT_SENTENCES, sphinxPage } from '../fixtures/messy-documents.ts';
+import { bigSphinxPage, CODE_LINES, CONTENT_SENTENCES, docbookPage, messyDocx, messyEpub, NAVIGATION_WORDS, SCRIPT_SENTENCES, sphinxPage } from '../fixtures/messy-documents.ts';
 
 const lines = (text: string) => text.split('\n').map((line) => line.trimEnd());
 
@@ -90,5 +91,20 @@ describe('clean text from HTML and EPUB shaped like real documentation', () => {
     assert.equal(htmlToText(xhtml).text, 'Anchored text.\n\nAfter the empty div.');
     const flat = `<html><body>${'<p>Paragraph without end <ul><li>item<li>item</ul>'.repeat(3_000)}</body></html>`;
     assert.equal(lines(htmlToText(flat).text).filter((line) => line === 'Paragraph without end').length, 3_000);
+  });
+
+  test('a Word document: headings, paragraphs, line breaks, list items and table rows on lines of their own; runs inside a word not split', async () => {
+    const doc = await extractDocx((await messyDocx()).bytes);
+    assert.deepEqual(lines(doc.sections[0].text).filter(Boolean), [
+      'File handling',
+      'Use the open() function to read a file.',
+      'First line',
+      'Second line',
+      ' * First item',
+      ' * Second item',
+      'Mode | Meaning',
+      'r | open for reading',
+      SCRIPT_SENTENCES.japanese,
+    ]);
   });
 });
