@@ -45,20 +45,25 @@ export function chunkSections(sections: TextSection[], limits: ChunkingLimits): 
   const fits = (from: number, to: number) => tokensIn(trimmedText(text, from, to)) <= limits.maxTokens;
   const chunks: Chunk[] = [];
   let i = 0;
-  let previousEnd = -1;
+  /** The previous chunk's own text, where the next chunk's overlap comes from. */
+  let previous: Range | undefined;
   while (i < units.length) {
     const ownStart = units[i].start;
-    let start = previousEnd < 0 || limits.overlap === 0 ? ownStart : overlapStart(text, previousEnd, limits.overlap, ownStart);
+    let start = previous === undefined || limits.overlap === 0 ? ownStart : overlapStart(text, previous, limits.overlap, ownStart);
     let j = i;
     while (j + 1 < units.length && units[j + 1].end - start <= limits.chunkSize) j++;
     // The token cap: give back whole sentences first, as few as need be.
     if (j > i && !fits(start, units[j].end)) j = lastFitting(i, j - 1, (k) => fits(start, units[k].end));
     let end = units[j].end;
-    // Still over with one sentence: the overlap goes first, so the cut below always moves forward.
-    if (start < ownStart && !fits(start, end)) start = ownStart;
     let next = j + 1;
     if (!fits(start, end)) {
-      end = tokenCapEnd(text, start, end, limits.maxTokens);
+      // Still over with one sentence: cut it by tokens. The overlap stays if the cut still moves past it.
+      let cut = start < ownStart ? tokenCapEnd(text, start, end, limits.maxTokens) : ownStart;
+      if (cut <= ownStart) {
+        start = ownStart;
+        cut = fits(start, end) ? end : tokenCapEnd(text, start, end, limits.maxTokens);
+      }
+      end = cut;
       if (end < units[j].end) {
         units[j] = { start: end, end: units[j].end };
         next = j; // the rest of this sentence starts the next chunk
@@ -78,7 +83,7 @@ export function chunkSections(sections: TextSection[], limits: ChunkingLimits): 
         pageEnd: pageAt(charEnd - 1),
       });
     }
-    previousEnd = end;
+    previous = { start: ownStart, end };
     i = next;
   }
   return chunks;
@@ -138,19 +143,21 @@ function sentenceUnits(text: string, maxChars: number): Range[] {
  * as Thai or Japanese), never before the previous chunk's own text. No
  * overlap when no word begins in it (a long run of one character).
  */
-function overlapStart(text: string, end: number, overlap: number, ownStart: number): number {
-  const from = Math.max(0, end - overlap);
+function overlapStart(text: string, previous: Range, overlap: number, ownStart: number): number {
+  const end = previous.end;
+  const from = Math.max(previous.start, end - overlap);
   const space = text.slice(from, end).indexOf(' ');
   return Math.min(space >= 0 ? from + space + 1 : wordStartFrom(text, from, end), ownStart);
 }
 
-/** Characters the word segmenter sees before a position, to know the word it falls in. */
+/** Characters the word segmenter sees on either side of the overlap, to know the words at its edges. */
 const WORD_CONTEXT = 32;
 
 /** The first word boundary at or after `from` and before `end`; `end` if there is none. */
 function wordStartFrom(text: string, from: number, end: number): number {
   const context = Math.max(0, from - WORD_CONTEXT);
-  for (const { index } of wordSegmenter.segment(text.slice(context, end))) {
+  for (const { index } of wordSegmenter.segment(text.slice(context, end + WORD_CONTEXT))) {
+    if (context + index >= end) break;
     if (context + index >= from) return context + index;
   }
   return end;
