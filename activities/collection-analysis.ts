@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../config/schema.ts';
 import type { Sql } from '../db/pool.ts';
 import { advanceAnalysisRun, countSelected, currentAnalysisRun, selectedPage } from '../db/queries/analysis.ts';
+import { cancelProcessingDocuments } from '../db/queries/document-runs.ts';
 import type { CollectionOutcome, DocumentSelection } from '../workflows/collection-analysis-contract.ts';
 import { workflowIds } from '../workflows/ids.ts';
 import { createEmbeddingProvider } from './embeddings/provider.ts';
@@ -89,10 +90,7 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
       recordEmbeddings: boolean;
     }): Promise<void> {
       const { collectionId } = input;
-      if (input.status === 'cancelled') {
-        await sql`UPDATE documents SET status = 'cancelled', error = 'processing was cancelled', updated_at = now()
-                  WHERE collection_id = ${collectionId} AND status = 'processing'`;
-      }
+      if (input.status === 'cancelled') await cancelProcessingDocuments(sql, collectionId);
       if (input.status) {
         await sql`UPDATE collections SET status = ${input.status}, last_error = ${input.lastError}, updated_at = now() WHERE id = ${collectionId}`;
       }

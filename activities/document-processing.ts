@@ -1,22 +1,36 @@
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { ensureApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config/schema.ts';
 import type { Sql } from '../db/pool.ts';
-import { eachChunk, replaceChunks, replaceMentions, storeEmbeddings, type MentionInsert } from '../db/queries/chunks.ts';
+import { documentExcerpt, eachChunk, insertChunks, replaceMentions, storeEmbeddings, type MentionInsert } from '../db/queries/chunks.ts';
+import {
+  AttemptSupersededError,
+  claimDocument,
+  committedRanges,
+  fencedWrite,
+  insertRange,
+  markProcessed,
+  markUnfinished,
+  type AttemptFence,
+  type ClaimedDocument,
+  type RangeRecord,
+} from '../db/queries/document-runs.ts';
 import type { DocumentStorage } from '../storage/local-storage.ts';
 import type { ProcessingOptions } from '../workflows/collection-analysis-contract.ts';
-import { chunkSections } from './chunking/chunker.ts';
 import { createEmbeddingProvider } from './embeddings/provider.ts';
-import { extractDocument, UnreadableDocumentError, type FileProperties } from './extraction/index.ts';
-import { entitiesOf } from './graph/entities.ts';
+import { HashingEmbeddingProvider } from './embeddings/hashing.ts';
+import { formatOf, UnreadableDocumentError, type FileProperties, type PageRange } from './extraction/index.ts';
 import { buildMetadata } from './metadata/build.ts';
-import { countWords } from './metadata/text-analysis.ts';
+import { TextAnalyzer, type TextAnalysisPartial } from './metadata/text-analysis.ts';
+import { createTextWorkPool, ThreadOutOfMemoryError, type TextWork } from './text-work/pool.ts';
+import type { TextTasks } from './text-work/tasks.ts';
 
 export interface DocumentProcessingDeps {
   config: Config;
   sql: Sql;
   storage: DocumentStorage;
+  /** The worker-thread pool for CPU work; one is made from config when not given. */
+  textWork?: TextWork;
 }
 
 export interface DocumentRef {
@@ -32,9 +46,6 @@ export interface StepHeartbeat {
   progress?: unknown;
 }
 
-/** Heartbeats with the step's progress, and stops the step when the workflow asked for cancellation. */
-type Checkpoint = (progress?: unknown) => void;
-
 /** What the extraction step leaves in documents.metadata.extraction, for the steps after it. */
 export interface ExtractionRecord {
   format: string;
@@ -44,153 +55,231 @@ export interface ExtractionRecord {
   word_count: number;
   char_count: number;
   chunk_count: number;
+  /** Code points removed because PostgreSQL refuses them (NUL) or they are not text. */
+  removed_characters: number;
+  /** Ranges the text was extracted and committed in (pages for a long PDF; 1 otherwise). */
+  ranges: number;
 }
 
-interface StepRow {
-  id: string;
-  collection_id: string;
-  original_filename: string;
-  storage_key: string;
-  mime_type: string;
-  page_count: number | null;
-  metadata: { extraction?: ExtractionRecord } & Record<string, unknown>;
+/** What is known of a document after its first range: kept so a resumed attempt need not read it again. */
+type ExtractionFacts = Pick<ExtractionRecord, 'format' | 'encoding' | 'page_unit' | 'file_properties'>;
+
+/** One step of one attempt: who may write, and how it reports. */
+interface StepAttempt {
+  step: DocumentStep;
+  fence: AttemptFence;
+  signal: AbortSignal;
+  /** Heartbeats with progress; never throws (thread reports call it from an event listener). */
+  beat(progress?: unknown): void;
+  /** Heartbeats, and stops the step when the workflow asked for cancellation. */
+  checkpoint(progress?: unknown): void;
 }
+
+/** Characters of a document's start a chat model reads for metadata. */
+const LLM_EXCERPT_CHARS = 8_000;
 
 /**
- * The per-document steps. Each is idempotent: it replaces what an earlier run
- * of the same step wrote (chunks, vectors, mentions, metadata keys), so a
- * retry or a re-run leaves the same rows. Each marks the step it is at, so the
- * document's row says where processing stands.
+ * The per-document steps. Each claims the document for its attempt, and every
+ * write checks that claim in the same transaction: an attempt that timed out,
+ * was cancelled or was superseded writes nothing more. Extraction commits a
+ * long PDF range by range, so a retry resumes at the first range not yet
+ * committed. CPU work runs in the worker-thread pool; this event loop only
+ * awaits, heartbeats and answers cancels.
  */
 export function createDocumentProcessingActivities(deps: DocumentProcessingDeps) {
   const { config, sql, storage } = deps;
+  const textWork = deps.textWork ?? createTextWorkPool(config);
+  const limits = { chunkSize: config.chunk_size, overlap: config.chunk_overlap, maxTokens: config.chunk_max_tokens };
 
-  /** Marks the document `processing` at `step` and loads it, in one round trip. */
-  async function beginStep(documentId: string, step: string): Promise<StepRow> {
-    const [row] = await sql<StepRow[]>`
-      UPDATE documents SET status = 'processing', processing_step = ${step}, error = NULL, updated_at = now()
-      WHERE id = ${documentId}
-      RETURNING id, collection_id, original_filename, storage_key, mime_type, page_count, metadata`;
-    if (!row) throw ApplicationFailure.nonRetryable(`document ${documentId} does not exist (deleted while processing?)`, 'DocumentNotFound');
-    return row;
-  }
-
-  function checkpointAt(step: DocumentStep): Checkpoint {
-    return (progress) => {
-      const context = Context.current();
-      context.heartbeat({ step, progress } satisfies StepHeartbeat);
-      if (context.cancellationSignal.aborted) throw new CancelledFailure('document processing cancelled');
+  function attemptAt(step: DocumentStep, documentId: string): StepAttempt {
+    const context = Context.current();
+    const { workflowExecution, activityId, attempt } = context.info;
+    const beat = (progress?: unknown) => context.heartbeat({ step, progress } satisfies StepHeartbeat);
+    return {
+      step,
+      // A retry of this activity resumes what it committed; any other activity starts afresh.
+      fence: { documentId, run: `${workflowExecution?.workflowId}/${workflowExecution?.runId}/${activityId}`, attempt },
+      signal: context.cancellationSignal,
+      beat,
+      checkpoint(progress) {
+        beat(progress);
+        if (context.cancellationSignal.aborted) throw new CancelledFailure('document processing cancelled');
+      },
     };
   }
 
-  const requireExtraction = (row: StepRow): ExtractionRecord => {
-    const extraction = row.metadata.extraction;
+  async function claim(at: StepAttempt, options: { fresh: boolean }): Promise<ClaimedDocument> {
+    const row = await claimDocument(sql, at.fence, at.step, options);
+    if (!row) throw ApplicationFailure.nonRetryable(`document ${at.fence.documentId} does not exist (deleted while processing?)`, 'DocumentNotFound');
+    return row;
+  }
+
+  /** A task in the thread pool, its reports turned into heartbeats; a cancel stops the thread at once. */
+  async function inThread<Name extends keyof TextTasks>(at: StepAttempt, name: Name, input: Omit<Parameters<TextTasks[Name]>[0], 'progress'>, where: object = {}) {
+    try {
+      return await textWork.run(name, input, { signal: at.signal, onProgress: (progress) => at.beat({ ...where, ...progress }) });
+    } catch (error) {
+      at.checkpoint(where);
+      throw error;
+    }
+  }
+
+  const requireExtraction = (row: ClaimedDocument): ExtractionRecord => {
+    const extraction = (row.metadata as { extraction?: ExtractionRecord }).extraction;
     if (!extraction) throw ApplicationFailure.nonRetryable(`document ${row.id} has not been extracted yet`, 'DocumentNotFound');
     return extraction;
   };
 
-  /** Reads the stored file, extracts its text, and replaces its chunks (one transaction). */
-  async function extract(documentId: string, checkpoint: Checkpoint): Promise<{ chunks: number; pages: number | null }> {
-    const row = await beginStep(documentId, 'extract');
+  /**
+   * Extracts and chunks the stored file, committing each range (its chunks
+   * and its record) in one fenced transaction before the next; resumes after
+   * the ranges this activity's earlier attempts committed.
+   */
+  async function extract(documentId: string, at: StepAttempt): Promise<{ chunks: number; pages: number | null }> {
+    const row = await claim(at, { fresh: true });
     if (!(await storage.exists(row.storage_key))) {
       throw ApplicationFailure.nonRetryable(`missing_file: the stored file ${row.storage_key} of ${row.original_filename} is missing`, 'UnreadableDocument');
     }
-    let extracted;
-    try {
-      extracted = await extractDocument(storage.localPath(row.storage_key), row.mime_type, row.original_filename, () => checkpoint('extracting'));
-    } catch (error) {
-      if (error instanceof UnreadableDocumentError) throw ApplicationFailure.nonRetryable(`${error.reason}: ${error.message}`, 'UnreadableDocument');
-      throw error;
+    const paged = formatOf(row.mime_type, row.original_filename) === 'pdf';
+    const done = await committedRanges(sql, documentId);
+    let facts = done.length > 0 ? (row.metadata as { extraction?: ExtractionFacts }).extraction : undefined;
+    let pageCount = done.length > 0 ? row.page_count : null;
+    let nextOrdinal = done.reduce((sum, range) => sum + range.chunk_count, 0);
+
+    for (let index = done.length; index === 0 || (paged && index * config.pdf_pages_per_range < (pageCount ?? 0)); index++) {
+      const pages: PageRange | null = paged ? { first: index * config.pdf_pages_per_range + 1, last: (index + 1) * config.pdf_pages_per_range } : null;
+      const where = pages ? { range: index + 1, ranges: pageCount ? Math.ceil(pageCount / config.pdf_pages_per_range) : undefined, first_page: pages.first } : {};
+      at.checkpoint(where);
+      const outcome = await inThread(at, 'extractRange', { file: storage.localPath(row.storage_key), mimeType: row.mime_type, filename: row.original_filename, pages, limits }, where);
+      if (!outcome.ok) throw new UnreadableDocumentError(outcome.reason, outcome.message);
+      pageCount = outcome.pageCount;
+      const chunks = outcome.chunks;
+      const range: RangeRecord = {
+        range_index: index,
+        page_start: pages ? pages.first : null,
+        page_end: pages ? Math.min(pages.last, pageCount ?? pages.last) : null,
+        first_ordinal: nextOrdinal,
+        chunk_count: chunks.length,
+        word_count: outcome.wordCount,
+        char_count: outcome.charCount,
+        removed_characters: outcome.removedCharacters,
+        analysis: outcome.analysis as unknown as Record<string, unknown>,
+        attempt: at.fence.attempt,
+      };
+      facts ??= { format: outcome.format, encoding: outcome.encoding, page_unit: outcome.pageUnit, file_properties: outcome.properties };
+      const firstFacts = index === 0 ? facts : undefined;
+      await fencedWrite(sql, at.fence, async (tx) => {
+        await insertChunks(
+          tx,
+          documentId,
+          chunks.map((chunk) => ({
+            ordinal: range.first_ordinal + chunk.ordinal,
+            text: chunk.text,
+            token_count: chunk.tokenCount,
+            page_start: chunk.pageStart,
+            page_end: chunk.pageEnd,
+            metadata: { char_start: chunk.charStart, char_end: chunk.charEnd, own_start: chunk.ownStart },
+          })),
+        );
+        await insertRange(tx, documentId, range);
+        if (firstFacts) {
+          await tx`UPDATE documents SET page_count = ${pageCount}, metadata = metadata || ${tx.json({ extraction: firstFacts } as never)}::jsonb, updated_at = now()
+                   WHERE id = ${documentId}`;
+        }
+      });
+      nextOrdinal += chunks.length;
+      at.checkpoint({ ...where, committed: true });
     }
-    checkpoint('chunking');
-    const chunks = chunkSections(extracted.sections, { chunkSize: config.chunk_size, overlap: config.chunk_overlap, maxTokens: config.chunk_max_tokens });
-    checkpoint('storing');
-    await replaceChunks(
-      sql,
-      documentId,
-      chunks.map((chunk) => ({
-        ordinal: chunk.ordinal,
-        text: chunk.text,
-        token_count: chunk.tokenCount,
-        page_start: chunk.pageStart,
-        page_end: chunk.pageEnd,
-        metadata: { char_start: chunk.charStart, char_end: chunk.charEnd, own_start: chunk.ownStart },
-      })),
-    );
+
+    const ranges = await committedRanges(sql, documentId);
+    const sum = (key: 'chunk_count' | 'word_count' | 'char_count' | 'removed_characters') => ranges.reduce((total, range) => total + range[key], 0);
+    if (sum('chunk_count') === 0) {
+      throw new UnreadableDocumentError('no_text', `no text could be extracted from ${row.original_filename} (empty, or scanned images without a text layer)`);
+    }
     const record: ExtractionRecord = {
-      format: extracted.format,
-      encoding: extracted.encoding,
-      page_unit: extracted.pageUnit,
-      file_properties: extracted.properties,
-      word_count: extracted.sections.reduce((sum, section) => sum + countWords(section.text), 0),
-      char_count: extracted.sections.reduce((sum, section) => sum + section.text.length, 0),
-      chunk_count: chunks.length,
+      ...facts!,
+      word_count: sum('word_count'),
+      char_count: sum('char_count'),
+      chunk_count: sum('chunk_count'),
+      removed_characters: sum('removed_characters'),
+      ranges: ranges.length,
     };
-    await sql`UPDATE documents SET page_count = ${extracted.pageCount},
-                metadata = metadata || ${sql.json({ extraction: record } as never)}::jsonb, updated_at = now()
-              WHERE id = ${documentId}`;
-    return { chunks: chunks.length, pages: extracted.pageCount };
+    await fencedWrite(sql, at.fence, (tx) => tx`
+      UPDATE documents SET metadata = metadata || ${tx.json({ extraction: record } as never)}::jsonb, updated_at = now() WHERE id = ${documentId}`);
+    return { chunks: record.chunk_count, pages: pageCount };
   }
 
-  /** Title, authors, dates, language, keywords, counts, DOI; from the file, the text and (when configured) a chat model. */
-  async function metadata(documentId: string, checkpoint: Checkpoint): Promise<{ fields: string[] }> {
-    const row = await beginStep(documentId, 'metadata');
+  /** Title, authors, dates, language, keywords, counts, DOI; from the file, the text (analysed per range) and (when configured) a chat model. */
+  async function metadata(documentId: string, at: StepAttempt): Promise<{ fields: string[] }> {
+    const row = await claim(at, { fresh: false });
     const extraction = requireExtraction(row);
+    const ranges = await committedRanges(sql, documentId);
+    const analyzer = TextAnalyzer.fromPartials(ranges.map((range) => range.analysis as unknown as TextAnalysisPartial));
+    at.checkpoint();
     const analysis = await buildMetadata({
       config,
       filename: row.original_filename,
       extraction,
       pageCount: row.page_count,
-      chunkPages: eachChunk(sql, documentId),
-      heartbeat: () => checkpoint(),
+      analysis: analyzer.result(),
+      excerpt: () => documentExcerpt(sql, documentId, LLM_EXCERPT_CHARS),
     });
-    await sql`UPDATE documents SET metadata = metadata || ${sql.json({ analysis } as never)}::jsonb, updated_at = now()
-              WHERE id = ${documentId}`;
+    await fencedWrite(sql, at.fence, (tx) => tx`
+      UPDATE documents SET metadata = metadata || ${tx.json({ analysis } as never)}::jsonb, updated_at = now() WHERE id = ${documentId}`);
     return { fields: Object.keys(analysis.field_sources) };
   }
 
-  /** A vector for every chunk, `embedding_batch_size` chunks per provider call. */
-  async function embeddings(documentId: string, checkpoint: Checkpoint): Promise<{ embedded: number; provider: string; dimension: number }> {
-    await beginStep(documentId, 'embeddings');
+  /** A vector for every chunk: the hashing provider in the thread pool, a remote one `embedding_batch_size` chunks per call. */
+  async function embeddings(documentId: string, at: StepAttempt): Promise<{ embedded: number; provider: string; dimension: number }> {
+    await claim(at, { fresh: false });
     const provider = createEmbeddingProvider(config);
     let embedded = 0;
     for await (const page of eachChunk(sql, documentId, provider.batchSize * 4)) {
-      for (let i = 0; i < page.length; i += provider.batchSize) {
-        const batch = page.slice(i, i + provider.batchSize);
-        const vectors = await provider.embed(batch.map((chunk) => chunk.text));
-        await storeEmbeddings(sql, documentId, batch.map((chunk, k) => ({ ordinal: chunk.ordinal, embedding: vectors[k] })));
-        embedded += batch.length;
-        checkpoint({ embedded });
-        await yieldToEventLoop();
+      const texts = page.map((chunk) => chunk.text);
+      let vectors: number[][];
+      if (provider instanceof HashingEmbeddingProvider) {
+        vectors = await inThread(at, 'embedTexts', { texts, dimension: provider.dimension }, { embedded });
+      } else {
+        vectors = [];
+        for (let i = 0; i < texts.length; i += provider.batchSize) {
+          vectors.push(...(await provider.embed(texts.slice(i, i + provider.batchSize))));
+          at.checkpoint({ embedded: embedded + vectors.length });
+        }
       }
+      await fencedWrite(sql, at.fence, (tx) => storeEmbeddings(tx, documentId, page.map((chunk, k) => ({ ordinal: chunk.ordinal, embedding: vectors[k] }))));
+      embedded += page.length;
+      at.checkpoint({ embedded });
     }
     return { embedded, provider: provider.name, dimension: provider.dimension };
   }
 
-  /** People, organisations, places and key terms per chunk, replacing the document's earlier mentions. */
-  async function entities(documentId: string, checkpoint: Checkpoint): Promise<{ mentions: number }> {
-    const row = await beginStep(documentId, 'graph');
+  /** People, organisations, places and key terms per chunk (tagged in the thread pool), replacing the document's earlier mentions. */
+  async function entities(documentId: string, at: StepAttempt): Promise<{ mentions: number }> {
+    const row = await claim(at, { fresh: false });
     const mentions: MentionInsert[] = [];
     for await (const page of eachChunk(sql, documentId)) {
-      for (const chunk of page) {
-        for (const entity of entitiesOf(chunk.text)) mentions.push({ chunk_ordinal: chunk.ordinal, kind: entity.kind, name: entity.name });
-        // Tagging is CPU-bound: let the worker's event loop (workflow activations, polls, heartbeats) breathe between chunks.
-        await yieldToEventLoop();
-      }
-      checkpoint({ mentions: mentions.length });
+      const found = await inThread(at, 'tagEntities', { texts: page.map((chunk) => chunk.text) }, { mentions: mentions.length });
+      page.forEach((chunk, i) => {
+        for (const entity of found[i]) mentions.push({ chunk_ordinal: chunk.ordinal, kind: entity.kind, name: entity.name });
+      });
+      at.checkpoint({ mentions: mentions.length });
     }
-    await replaceMentions(sql, row.collection_id, documentId, mentions);
+    await fencedWrite(sql, at.fence, (tx) => replaceMentions(tx, row.collection_id, documentId, mentions));
     return { mentions: mentions.length };
   }
 
-  /** Runs one step of processDocument: a heartbeat (and cancellation check) first, its failure named after it. */
-  async function atStep<T>(step: DocumentStep, run: (documentId: string, checkpoint: Checkpoint) => Promise<T>, documentId: string): Promise<T> {
-    const checkpoint = checkpointAt(step);
+  /**
+   * Runs one step: a heartbeat (and cancellation check) first, its failure
+   * made plain (see failureAtStep) and, inside processDocument, named after
+   * the step (a step that is its own activity is named by the workflow).
+   */
+  async function atStep<T>(step: DocumentStep, run: (documentId: string, at: StepAttempt) => Promise<T>, documentId: string, named = true): Promise<T> {
+    const at = attemptAt(step, documentId);
     try {
-      checkpoint('starting');
-      return await run(documentId, checkpoint);
+      at.checkpoint('starting');
+      return await run(documentId, at);
     } catch (error) {
-      throw failureAtStep(step, error);
+      throw failureAtStep(step, error, named ? `${step}: ` : '');
     }
   }
 
@@ -201,7 +290,8 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
      * graph entities as the options ask. Each step marks the row with its
      * name as it starts and heartbeats as it goes; a failure says
      * "<step>: <reason>" and keeps its type, so unreadable files still fail
-     * at once. A retry reruns the steps, each replacing what it wrote before.
+     * at once. A retry resumes extraction at its first uncommitted range and
+     * reruns the later steps, each replacing what it wrote before.
      */
     async processDocument({ documentId, options }: DocumentRef & { options: ProcessingOptions }): Promise<{ chunks: number; pages: number | null }> {
       const extracted = await atStep('extract', extract, documentId);
@@ -212,42 +302,50 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
     },
 
     // The steps one activity each: histories recorded before processDocument, and the bare loop of bench/p1, call these.
-    extractAndChunkDocument: ({ documentId }: DocumentRef) => extract(documentId, checkpointAt('extract')),
-    extractDocumentMetadata: ({ documentId }: DocumentRef) => metadata(documentId, checkpointAt('metadata')),
-    embedDocumentChunks: ({ documentId }: DocumentRef) => embeddings(documentId, checkpointAt('embeddings')),
-    extractDocumentEntities: ({ documentId }: DocumentRef) => entities(documentId, checkpointAt('graph')),
+    extractAndChunkDocument: ({ documentId }: DocumentRef) => atStep('extract', extract, documentId, false),
+    extractDocumentMetadata: ({ documentId }: DocumentRef) => atStep('metadata', metadata, documentId, false),
+    embedDocumentChunks: ({ documentId }: DocumentRef) => atStep('embeddings', embeddings, documentId, false),
+    extractDocumentEntities: ({ documentId }: DocumentRef) => atStep('graph', entities, documentId, false),
 
-    async markDocumentProcessed({ documentId }: DocumentRef): Promise<void> {
-      await sql`UPDATE documents SET status = 'processed', processing_step = NULL, error = NULL, updated_at = now() WHERE id = ${documentId}`;
-    },
+    markDocumentProcessed: ({ documentId }: DocumentRef) => markProcessed(sql, documentId),
 
-    /** Keeps processing_step, so the row says which step failed. */
-    async markDocumentFailed({ documentId, error }: DocumentRef & { error: string }): Promise<void> {
-      await sql`UPDATE documents SET status = 'failed', error = ${error.slice(0, 2_000)}, updated_at = now() WHERE id = ${documentId}`;
-    },
+    /** Keeps processing_step, so the row says which step failed; this run's chunks go. */
+    markDocumentFailed: ({ documentId, error }: DocumentRef & { error: string }) => markUnfinished(sql, documentId, 'failed', error),
 
-    async markDocumentCancelled({ documentId }: DocumentRef): Promise<void> {
-      await sql`UPDATE documents SET status = 'cancelled', error = 'processing was cancelled', updated_at = now()
-                WHERE id = ${documentId} AND status <> 'processed'`;
-    },
+    markDocumentCancelled: ({ documentId }: DocumentRef) => markUnfinished(sql, documentId, 'cancelled', 'processing was cancelled'),
   };
 }
 
 export type DocumentProcessingActivities = ReturnType<typeof createDocumentProcessingActivities>;
 
+/** PostgreSQL's classes of errors about the data itself (22: data exception, 54: program limit): the same text fails again. */
+const REFUSED_DATA = /^(22|54)/;
+
 /**
- * A step's error as processDocument reports it: "<step>: <reason>", the
+ * A step's error as processDocument reports it: "<step>: <reason>" (`prefix`), the
  * reason being the innermost message (what the workflow showed when each step
  * was its own activity), with the error's type, retryability and stack kept.
- * A cancellation passes through untouched.
+ * Errors no retry can fix become non-retryable and say so: an unreadable
+ * file, text the database refuses, a range too big for a thread's memory, an
+ * attempt that lost its claim. A cancelled attempt fails as a cancellation,
+ * whatever its step was doing when the cancel arrived.
  */
-export function failureAtStep(step: DocumentStep, error: unknown): unknown {
-  if (error instanceof CancelledFailure || Context.current().cancellationSignal.aborted) return error;
+export function failureAtStep(step: DocumentStep, error: unknown, prefix = `${step}: `): unknown {
+  if (error instanceof CancelledFailure) return error;
+  if (Context.current().cancellationSignal.aborted) return new CancelledFailure(`${step}: document processing cancelled`);
+  const nonRetryable = (message: string, type: string) => ApplicationFailure.create({ message: prefix + message, type, nonRetryable: true });
+  if (error instanceof UnreadableDocumentError) return nonRetryable(`${error.reason}: ${error.message}`, 'UnreadableDocument');
+  if (error instanceof ThreadOutOfMemoryError) return nonRetryable(`too_large: ${error.message}`, 'UnreadableDocument');
+  if (error instanceof AttemptSupersededError) return nonRetryable(error.message, 'AttemptSuperseded');
+  const code = (error as { code?: unknown }).code;
+  if ((error as Error).name === 'PostgresError' && typeof code === 'string' && REFUSED_DATA.test(code)) {
+    return nonRetryable(`the database refused the document's text and would refuse it again (${code}): ${(error as Error).message}`, 'DatabaseRefusedText');
+  }
   const original = ensureApplicationFailure(error);
   let innermost = error as { message?: string; cause?: unknown } | undefined;
   while (innermost?.cause) innermost = innermost.cause as typeof innermost;
   const failure = ApplicationFailure.create({
-    message: `${step}: ${innermost?.message || String(error)}`,
+    message: prefix + (innermost?.message || String(error)),
     type: original.type ?? undefined,
     nonRetryable: original.nonRetryable ?? undefined,
     details: original.details ?? undefined,

@@ -6,19 +6,22 @@ import { createBatchActivities } from './batch.ts';
 import { createCollectionAnalysisActivities } from './collection-analysis.ts';
 import { createDocumentProcessingActivities } from './document-processing.ts';
 import { createStorageReconciliationActivities } from './storage-reconciliation.ts';
+import { createTextWorkPool, type TextWork } from './text-work/pool.ts';
 
 export interface ActivityDeps {
   config: Config;
   sql: Sql;
   storage: DocumentStorage;
   staging: StagingArea;
+  /** Worker threads for CPU-heavy document work; made from config when not given. */
+  textWork?: TextWork;
 }
 
 /** Every activity the worker registers, built from its dependencies (no globals). */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createStorageReconciliationActivities({ ...deps, stagingTtlMs: deps.config.staging_ttl }),
-    ...createDocumentProcessingActivities(deps),
+    ...createDocumentProcessingActivities({ ...deps, textWork: deps.textWork ?? createTextWorkPool(deps.config) }),
     ...createCollectionAnalysisActivities(deps),
     ...createBatchActivities(deps),
   };

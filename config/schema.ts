@@ -36,6 +36,8 @@ export const configSchema = z
     chunk_size: positiveInt(1_000_000).min(50),
     chunk_overlap: z.number().int().min(0),
     chunk_max_tokens: positiveInt(100_000),
+    pdf_pages_per_range: positiveInt(100_000),
+    text_worker_threads: z.number().int().min(0).max(256),
 
     embedding_provider: z.enum(['hashing', 'openai']),
     embedding_dimension: positiveInt(8_192).min(16),

@@ -1,3 +1,4 @@
+import { TimeoutType } from '@temporalio/common';
 import { ActivityCancellationType, ApplicationFailure, CancellationScope, TimeoutFailure, isCancellation, patched, proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { DocumentProcessingActivities, StepHeartbeat } from '../activities/document-processing.ts';
 import type { ProcessingOptions } from './collection-analysis-contract.ts';
@@ -18,10 +19,12 @@ export interface DocumentProcessingResult {
 /** Error types no retry can fix: the file is unreadable, or the row is gone. */
 const NON_RETRYABLE = ['UnreadableDocument', 'DocumentNotFound', 'OpenAiRequestRejected'];
 
+/** Steps heartbeat as their pages, ranges and batches progress: a dead worker is noticed within this, and a cancel reaches the step. */
+const HEARTBEAT_TIMEOUT_SECONDS = 60;
+
 const STEP_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '15 minutes',
-  // Steps heartbeat between pages and batches: a dead worker is noticed within a minute, and a cancel reaches the step.
-  heartbeatTimeout: '1 minute',
+  heartbeatTimeout: `${HEARTBEAT_TIMEOUT_SECONDS} seconds`,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
   // Wait for a cancelled step to stop before marking the document cancelled, so nothing writes after.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -78,7 +81,7 @@ export async function documentProcessing(input: DocumentProcessingInput): Promis
       await CancellationScope.nonCancellable(() => status.markDocumentCancelled(ref));
       throw error;
     }
-    const message = step === 'process' ? processFailureOf(error) : `${step}: ${reasonOf(error)}`;
+    const message = step === 'process' ? processFailureOf(error) : `${step}: ${timeoutReasonOf(error, step) ?? reasonOf(error)}`;
     await CancellationScope.nonCancellable(() => status.markDocumentFailed({ ...ref, error: message }));
     throw ApplicationFailure.nonRetryable(message, 'DocumentProcessingFailed');
   }
@@ -92,12 +95,27 @@ export async function documentProcessing(input: DocumentProcessingInput): Promis
 function processFailureOf(error: unknown): string {
   const reason = reasonOf(error);
   if (/^(extract|metadata|embeddings|graph): /.test(reason)) return reason;
-  let current = error as { cause?: unknown } | undefined;
-  let step = 'extract';
-  for (; current; current = current.cause as typeof current) {
-    if (current instanceof TimeoutFailure) step = (current.lastHeartbeatDetails as StepHeartbeat | undefined)?.step ?? step;
+  const step = lastHeartbeatOf(error)?.step ?? 'extract';
+  return `${step}: ${timeoutReasonOf(error, step) ?? reason}`;
+}
+
+/** The heartbeat a timed-out attempt last sent, when the failure is a timeout. */
+function lastHeartbeatOf(error: unknown): StepHeartbeat | undefined {
+  for (let current = error as { cause?: unknown } | undefined; current; current = current.cause as typeof current) {
+    if (current instanceof TimeoutFailure) return current.lastHeartbeatDetails as StepHeartbeat | undefined;
   }
-  return `${step}: ${reason}`;
+  return undefined;
+}
+
+/** "timeout: <step> made no progress for <n> s (last: <progress>)" for a heartbeat timeout; undefined for any other failure. */
+function timeoutReasonOf(error: unknown, step: string): string | undefined {
+  for (let current = error as { cause?: unknown } | undefined; current; current = current.cause as typeof current) {
+    if (current instanceof TimeoutFailure && current.timeoutType === TimeoutType.HEARTBEAT) {
+      const progress = (current.lastHeartbeatDetails as StepHeartbeat | undefined)?.progress;
+      return `timeout: ${step} made no progress for ${HEARTBEAT_TIMEOUT_SECONDS} s${progress === undefined ? '' : ` (last progress: ${JSON.stringify(progress)})`}`;
+    }
+  }
+  return undefined;
 }
 
 /** The innermost message: an activity's own error, not "Activity task failed". */

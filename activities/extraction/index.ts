@@ -5,9 +5,10 @@ import { extractEpub } from './epub.ts';
 import { extractHtml } from './html.ts';
 import { extractPdf } from './pdf.ts';
 import { extractPlainText } from './plain-text.ts';
-import { UnreadableDocumentError, type ExtractedDocument } from './types.ts';
+import { cleanText } from './clean-text.ts';
+import { UnreadableDocumentError, type CleanedDocument, type ExtractedDocument, type PageRange } from './types.ts';
 
-export { UnreadableDocumentError, type ExtractedDocument, type TextSection, type FileProperties } from './types.ts';
+export { UnreadableDocumentError, type CleanedDocument, type ExtractedDocument, type TextSection, type FileProperties, type PageRange, type UnreadableReason } from './types.ts';
 
 type Format = ExtractedDocument['format'];
 
@@ -39,29 +40,44 @@ export function formatOf(mimeType: string, filename: string): Format {
   return format;
 }
 
-/**
- * Reads a stored file and extracts its text and properties. `progress` is called
- * between pages or chapters so the activity can heartbeat. Throws
- * UnreadableDocumentError for unsupported, corrupt, encrypted or textless files.
- */
-export async function extractDocument(file: string, mimeType: string, filename: string, progress?: () => void): Promise<ExtractedDocument> {
-  const format = formatOf(mimeType, filename);
-  const bytes = new Uint8Array(await readFile(file));
-  const extracted = await extractByFormat(format, bytes, progress);
-  if (!extracted.sections.some((section) => /\S/.test(section.text))) {
-    throw new UnreadableDocumentError('no_text', `no text could be extracted from ${filename} (empty, or scanned images without a text layer)`);
-  }
-  return extracted;
+export interface ExtractOptions {
+  /** Only these pages of a PDF (other formats have no pages and are read whole). */
+  pages?: PageRange;
+  /** Called after each page or chapter, so the caller can report progress. */
+  onPage?: () => void;
 }
 
-function extractByFormat(format: Format, bytes: Uint8Array, progress?: () => void): Promise<ExtractedDocument> | ExtractedDocument {
+/**
+ * Reads a stored file and extracts its text and properties, without the code
+ * points PostgreSQL refuses (counted in `removedCharacters`). Throws
+ * UnreadableDocumentError for unsupported, corrupt, encrypted or textless
+ * files; a page range without text is not an error (the document may have
+ * text elsewhere: the caller judges the whole).
+ */
+export async function extractDocument(file: string, mimeType: string, filename: string, options: ExtractOptions = {}): Promise<CleanedDocument> {
+  const format = formatOf(mimeType, filename);
+  const bytes = new Uint8Array(await readFile(file));
+  const extracted = await extractByFormat(format, bytes, options);
+  let removedCharacters = 0;
+  const sections = extracted.sections.map((section) => {
+    const { text, removed } = cleanText(section.text);
+    removedCharacters += removed;
+    return { ...section, text };
+  });
+  if (!options.pages && !sections.some((section) => /\S/.test(section.text))) {
+    throw new UnreadableDocumentError('no_text', `no text could be extracted from ${filename} (empty, or scanned images without a text layer)`);
+  }
+  return { ...extracted, sections, removedCharacters };
+}
+
+function extractByFormat(format: Format, bytes: Uint8Array, options: ExtractOptions): Promise<ExtractedDocument> | ExtractedDocument {
   switch (format) {
     case 'pdf':
-      return extractPdf(bytes, progress);
+      return extractPdf(bytes, options.onPage, options.pages);
     case 'docx':
       return extractDocx(bytes);
     case 'epub':
-      return extractEpub(bytes, progress);
+      return extractEpub(bytes, options.onPage);
     case 'html':
       return extractHtml(bytes);
     case 'markdown':

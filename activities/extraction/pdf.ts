@@ -1,8 +1,13 @@
 import { getDocumentProxy, getMeta } from 'unpdf';
-import { cleanProperties, isoDate, UnreadableDocumentError, type ExtractedDocument } from './types.ts';
+import { cleanProperties, isoDate, UnreadableDocumentError, type ExtractedDocument, type PageRange } from './types.ts';
 
-/** Text per page with pdf.js (through unpdf), and the file's own title, author and dates. */
-export async function extractPdf(bytes: Uint8Array, onPage?: () => void): Promise<ExtractedDocument> {
+/**
+ * Text per page with pdf.js (through unpdf), and the file's own title, author
+ * and dates. With `range`, only those pages are read (pdf.js loads pages
+ * lazily), so memory follows the range, not the document; `pageCount` is
+ * still the document's.
+ */
+export async function extractPdf(bytes: Uint8Array, onPage?: () => void, range?: PageRange): Promise<ExtractedDocument> {
   let pdf;
   try {
     // pdf.js takes ownership of (detaches) the buffer it is given: hand it a copy.
@@ -17,7 +22,9 @@ export async function extractPdf(bytes: Uint8Array, onPage?: () => void): Promis
     const fields = (info ?? {}) as Record<string, unknown>;
     // Page by page, so a long PDF heartbeats between pages and memory holds one page's items at a time.
     const sections: { text: string; page: number }[] = [];
-    for (let number = 1; number <= pdf.numPages; number++) {
+    const first = Math.max(1, range?.first ?? 1);
+    const last = Math.min(pdf.numPages, range?.last ?? pdf.numPages);
+    for (let number = first; number <= last; number++) {
       const page = await pdf.getPage(number);
       const content = await page.getTextContent();
       let text = '';

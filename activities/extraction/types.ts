@@ -26,6 +26,18 @@ export interface ExtractedDocument {
   encoding?: string;
 }
 
+/** A document as extractDocument hands it on: its text cleaned for storage. */
+export interface CleanedDocument extends ExtractedDocument {
+  /** Code points dropped from the text because PostgreSQL refuses them (NUL) or they are not text (see clean-text.ts). */
+  removedCharacters: number;
+}
+
+/** Pages `first` to `last` (1-based, inclusive) of a paged document. */
+export interface PageRange {
+  first: number;
+  last: number;
+}
+
 export type UnreadableReason = 'unsupported_type' | 'corrupt_file' | 'encrypted' | 'no_text';
 
 /**

@@ -1,8 +1,7 @@
 import type { Config } from '../../config/schema.ts';
-import type { ChunkRow } from '../../db/queries/chunks.ts';
 import type { ExtractionRecord } from '../document-processing.ts';
 import { askLlmForMetadata } from './llm.ts';
-import { TextAnalyzer } from './text-analysis.ts';
+import type { TextAnalyzer } from './text-analysis.ts';
 
 export type MetadataSource = 'file_properties' | 'text_analysis' | 'llm';
 
@@ -25,29 +24,18 @@ export interface DocumentMetadata {
 
 /**
  * Merges, in rising order of trust for each field: text analysis, then the
- * chat model (when configured), then the file's own properties, recording
- * which one produced each field. Chunks are read page by page, and only each
- * chunk's own text (not the overlap) is counted.
+ * chat model (when configured; `excerpt` reads the start of the text for it),
+ * then the file's own properties, recording which one produced each field.
  */
 export async function buildMetadata(input: {
   config: Config;
   filename: string;
   extraction: ExtractionRecord;
   pageCount: number | null;
-  chunkPages: AsyncIterable<ChunkRow[]>;
-  heartbeat: () => void;
+  analysis: ReturnType<TextAnalyzer['result']>;
+  excerpt: () => Promise<string>;
 }): Promise<DocumentMetadata> {
-  const analyzer = new TextAnalyzer();
-  let excerpt = '';
-  for await (const page of input.chunkPages) {
-    for (const chunk of page) {
-      const own = chunk.text.slice(Math.max(0, (chunk.metadata.own_start ?? 0) - (chunk.metadata.char_start ?? 0)));
-      analyzer.add(own);
-      if (excerpt.length < 8_000) excerpt += own + '\n';
-    }
-    input.heartbeat();
-  }
-  const analysis = analyzer.result();
+  const { analysis } = input;
   const metadata: DocumentMetadata = { page_count: input.pageCount, word_count: input.extraction.word_count, field_sources: {} };
   const set = (field: keyof DocumentMetadata & string, value: unknown, source: MetadataSource) => {
     if (value === undefined || value === null || (Array.isArray(value) && value.length === 0) || value === '') return;
@@ -61,7 +49,7 @@ export async function buildMetadata(input: {
   set('doi', analysis.doi, 'text_analysis');
 
   if (input.config.openai_base_url && input.config.openai_chat_model) {
-    const answer = await askLlmForMetadata(input.config, excerpt, input.filename);
+    const answer = await askLlmForMetadata(input.config, await input.excerpt(), input.filename);
     if ('error' in answer) metadata.llm_error = answer.error;
     else for (const [field, value] of Object.entries(answer.fields)) set(field as keyof DocumentMetadata & string, value, 'llm');
   }

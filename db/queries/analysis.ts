@@ -64,12 +64,13 @@ export interface ProcessingStatusRow {
   edges: number;
 }
 
+/** Documents by status; chunk and vector counts of processed documents only (a document still running or failed is not coverage). */
 export async function processingStatus(sql: Sql, collectionId: string): Promise<ProcessingStatusRow> {
   const statuses = await sql<{ status: string; n: number }[]>`
     SELECT status, count(*)::int AS n FROM documents WHERE collection_id = ${collectionId} GROUP BY status`;
   const [counts] = await sql<{ chunks: number; embedded_chunks: number }[]>`
     SELECT count(*)::int AS chunks, count(c.embedding)::int AS embedded_chunks
-    FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.collection_id = ${collectionId}`;
+    FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.collection_id = ${collectionId} AND d.status = 'processed'`;
   const [graph] = await sql<{ entities: number; edges: number }[]>`
     SELECT (SELECT count(*)::int FROM graph_entities WHERE collection_id = ${collectionId}) AS entities,
            (SELECT count(*)::int FROM graph_edges WHERE collection_id = ${collectionId}) AS edges`;

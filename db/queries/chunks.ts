@@ -1,4 +1,5 @@
 import type { Sql } from '../pool.ts';
+import type { Transaction } from './document-runs.ts';
 
 export interface ChunkInsert {
   ordinal: number;
@@ -22,15 +23,24 @@ export interface ChunkRow {
 
 const INSERT_BATCH = 500;
 
-/** Replaces every chunk of a document in one transaction: a rerun leaves the same rows, never more. */
-export async function replaceChunks(sql: Sql, documentId: string, chunks: ChunkInsert[]): Promise<void> {
-  await sql.begin(async (tx) => {
-    await tx`DELETE FROM chunks WHERE document_id = ${documentId}`;
-    for (let i = 0; i < chunks.length; i += INSERT_BATCH) {
-      const rows = chunks.slice(i, i + INSERT_BATCH).map((chunk) => ({ document_id: documentId, ...chunk, metadata: tx.json(chunk.metadata as never) }));
-      await tx`INSERT INTO chunks ${tx(rows, 'document_id', 'ordinal', 'text', 'token_count', 'page_start', 'page_end', 'metadata')}`;
+/** Adds chunks of a document (one committed range), inside the caller's fenced transaction. */
+export async function insertChunks(tx: Transaction, documentId: string, chunks: ChunkInsert[]): Promise<void> {
+  for (let i = 0; i < chunks.length; i += INSERT_BATCH) {
+    const rows = chunks.slice(i, i + INSERT_BATCH).map((chunk) => ({ document_id: documentId, ...chunk, metadata: tx.json(chunk.metadata as never) }));
+    await tx`INSERT INTO chunks ${tx(rows, 'document_id', 'ordinal', 'text', 'token_count', 'page_start', 'page_end', 'metadata')}`;
+  }
+}
+
+/** The start of a document's text, at most `maxChars` characters of its chunks' own text (for a chat model's excerpt). */
+export async function documentExcerpt(sql: Sql, documentId: string, maxChars: number): Promise<string> {
+  let excerpt = '';
+  for await (const page of eachChunk(sql, documentId, 20)) {
+    for (const chunk of page) {
+      excerpt += chunk.text.slice(Math.max(0, (chunk.metadata.own_start ?? 0) - (chunk.metadata.char_start ?? 0))) + '\n';
+      if (excerpt.length >= maxChars) return excerpt.slice(0, maxChars);
     }
-  });
+  }
+  return excerpt;
 }
 
 /** One page of a document's chunks after `afterOrdinal` (a cursor: reads never load every chunk at once). */
@@ -65,12 +75,12 @@ export async function countChunks(sql: Sql, documentId: string): Promise<{ chunk
   return row;
 }
 
-/** Writes vectors for some chunks in one statement. */
-export async function storeEmbeddings(sql: Sql, documentId: string, vectors: { ordinal: number; embedding: number[] }[]): Promise<void> {
+/** Writes vectors for some chunks in one statement, inside the caller's fenced transaction. */
+export async function storeEmbeddings(tx: Transaction, documentId: string, vectors: { ordinal: number; embedding: number[] }[]): Promise<void> {
   if (vectors.length === 0) return;
-  await sql`
+  await tx`
     UPDATE chunks c SET embedding = v.embedding
-    FROM jsonb_to_recordset(${sql.json(vectors as never)}::jsonb) AS v(ordinal integer, embedding real[])
+    FROM jsonb_to_recordset(${tx.json(vectors as never)}::jsonb) AS v(ordinal integer, embedding real[])
     WHERE c.document_id = ${documentId} AND c.ordinal = v.ordinal`;
 }
 
@@ -80,13 +90,11 @@ export interface MentionInsert {
   name: string;
 }
 
-/** Replaces a document's entity mentions in one transaction. */
-export async function replaceMentions(sql: Sql, collectionId: string, documentId: string, mentions: MentionInsert[]): Promise<void> {
-  await sql.begin(async (tx) => {
-    await tx`DELETE FROM entity_mentions WHERE document_id = ${documentId}`;
-    for (let i = 0; i < mentions.length; i += INSERT_BATCH) {
-      const rows = mentions.slice(i, i + INSERT_BATCH).map((m) => ({ collection_id: collectionId, document_id: documentId, ...m }));
-      await tx`INSERT INTO entity_mentions ${tx(rows, 'collection_id', 'document_id', 'chunk_ordinal', 'kind', 'name')} ON CONFLICT DO NOTHING`;
-    }
-  });
+/** Replaces a document's entity mentions, inside the caller's fenced transaction. */
+export async function replaceMentions(tx: Transaction, collectionId: string, documentId: string, mentions: MentionInsert[]): Promise<void> {
+  await tx`DELETE FROM entity_mentions WHERE document_id = ${documentId}`;
+  for (let i = 0; i < mentions.length; i += INSERT_BATCH) {
+    const rows = mentions.slice(i, i + INSERT_BATCH).map((m) => ({ collection_id: collectionId, document_id: documentId, ...m }));
+    await tx`INSERT INTO entity_mentions ${tx(rows, 'collection_id', 'document_id', 'chunk_ordinal', 'kind', 'name')} ON CONFLICT DO NOTHING`;
+  }
 }

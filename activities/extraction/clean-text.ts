@@ -1,0 +1,19 @@
+/**
+ * Code points that cannot or should not be stored as text: NUL (PostgreSQL's
+ * text type refuses it: "invalid byte sequence for encoding UTF8: 0x00"), the
+ * other C0/C1 control characters but tab, line feed, carriage return and form
+ * feed, lone UTF-16 surrogates (not encodable as UTF-8) and the
+ * noncharacters U+FFFE/U+FFFF. pdf.js returns such code points for fonts
+ * whose ToUnicode maps are broken; `pdftotext` drops them too.
+ */
+const UNSTORABLE = /[\u0000-\u0008\u000B\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** The text without unstorable code points, and how many were removed. */
+export function cleanText(text: string): { text: string; removed: number } {
+  let removed = 0;
+  const cleaned = text.replace(UNSTORABLE, () => {
+    removed++;
+    return '';
+  });
+  return { text: cleaned, removed };
+}

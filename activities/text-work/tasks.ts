@@ -1,0 +1,103 @@
+// The tasks of the text worker threads (see pool.ts). Each receives a
+// MessagePort `progress`: it first says it started, then reports as it goes,
+// so the activity heartbeats with real progress. Results cross the thread
+// boundary by structured clone: plain data only, and unreadable files come
+// back as a value (an Error subclass would lose its reason on the way).
+import type { MessagePort } from 'node:worker_threads';
+import { chunkSections, type Chunk, type ChunkingLimits } from '../chunking/chunker.ts';
+import { HashingEmbeddingProvider } from '../embeddings/hashing.ts';
+import { extractDocument, UnreadableDocumentError, type CleanedDocument, type PageRange, type UnreadableReason } from '../extraction/index.ts';
+import { entitiesOf, type Entity } from '../graph/entities.ts';
+import { countWords, TextAnalyzer, type TextAnalysisPartial } from '../metadata/text-analysis.ts';
+
+interface WithProgress {
+  progress: MessagePort;
+}
+
+/** One range of a document, extracted and chunked; ordinals start at 0 within the range. */
+export type RangeOutcome =
+  | {
+      ok: true;
+      format: CleanedDocument['format'];
+      encoding?: string;
+      pageCount: number | null;
+      pageUnit: CleanedDocument['pageUnit'];
+      properties: CleanedDocument['properties'];
+      chunks: Chunk[];
+      wordCount: number;
+      charCount: number;
+      removedCharacters: number;
+      analysis: TextAnalysisPartial;
+    }
+  | { ok: false; reason: UnreadableReason; message: string };
+
+/** Pages between progress reports while a PDF range is read. */
+const PAGES_PER_REPORT = 10;
+/** Chunks between progress reports while tagging or embedding. */
+const ITEMS_PER_REPORT = 25;
+
+export async function extractRange(input: WithProgress & { file: string; mimeType: string; filename: string; pages: PageRange | null; limits: ChunkingLimits }): Promise<RangeOutcome> {
+  const { progress } = input;
+  progress.postMessage({ started: true });
+  try {
+    let pagesRead = 0;
+    const extracted = await extractDocument(input.file, input.mimeType, input.filename, {
+      pages: input.pages ?? undefined,
+      onPage: () => {
+        if (++pagesRead % PAGES_PER_REPORT === 0) progress.postMessage({ phase: 'extracting', pages_read: pagesRead });
+      },
+    });
+    progress.postMessage({ phase: 'chunking', pages_read: pagesRead });
+    const chunks = chunkSections(extracted.sections, input.limits);
+    progress.postMessage({ phase: 'analysing', chunks: chunks.length });
+    const analyzer = new TextAnalyzer();
+    let wordCount = 0;
+    let charCount = 0;
+    for (const section of extracted.sections) {
+      analyzer.add(section.text);
+      wordCount += countWords(section.text);
+      charCount += section.text.length;
+    }
+    return {
+      ok: true,
+      format: extracted.format,
+      encoding: extracted.encoding,
+      pageCount: extracted.pageCount,
+      pageUnit: extracted.pageUnit,
+      properties: extracted.properties,
+      chunks,
+      wordCount,
+      charCount,
+      removedCharacters: extracted.removedCharacters,
+      analysis: analyzer.toPartial(),
+    };
+  } catch (error) {
+    if (error instanceof UnreadableDocumentError) return { ok: false, reason: error.reason, message: error.message };
+    throw error;
+  }
+}
+
+/** Lexical vectors of the hashing provider, one per text. */
+export function embedTexts(input: WithProgress & { texts: string[]; dimension: number }): number[][] {
+  input.progress.postMessage({ started: true });
+  const provider = new HashingEmbeddingProvider(input.dimension, input.texts.length);
+  return input.texts.map((text, i) => {
+    if ((i + 1) % ITEMS_PER_REPORT === 0) input.progress.postMessage({ embedded: i + 1 });
+    return provider.vector(text);
+  });
+}
+
+/** Entities of each text, in order. */
+export function tagEntities(input: WithProgress & { texts: string[] }): Entity[][] {
+  input.progress.postMessage({ started: true });
+  return input.texts.map((text, i) => {
+    if ((i + 1) % ITEMS_PER_REPORT === 0) input.progress.postMessage({ tagged: i + 1 });
+    return entitiesOf(text);
+  });
+}
+
+export type TextTasks = {
+  extractRange: typeof extractRange;
+  embedTexts: typeof embedTexts;
+  tagEntities: typeof tagEntities;
+};
