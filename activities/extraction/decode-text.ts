@@ -2,9 +2,18 @@ import chardet from 'chardet';
 import { UnreadableDocumentError } from './types.ts';
 
 /**
+ * Share of control bytes (C0 but tab, line feed, form feed, carriage return,
+ * and DEL) above which a file is binary. Real text files carry a few stray
+ * NULs (an editor's bug, a cut-off export); those are removed later with the
+ * other code points PostgreSQL refuses, not a reason to refuse the file.
+ */
+const MAX_CONTROL_SHARE = 0.01;
+
+/**
  * Bytes of a text file as a string: a BOM decides first (UTF-8, UTF-16 LE/BE),
- * then strict UTF-8, then the encoding chardet guesses (latin-1 and friends).
- * Bytes that look binary (NULs without a UTF-16 BOM) are refused.
+ * then UTF-16 without a BOM (NULs in every other byte), then strict UTF-8,
+ * then the encoding chardet guesses (latin-1 and friends). Bytes that look
+ * binary (more than 1 % control bytes) are refused.
  */
 export function decodeText(bytes: Uint8Array): { text: string; encoding: string } {
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { text: new TextDecoder('utf-8').decode(bytes.subarray(3)), encoding: 'utf-8' };
@@ -12,10 +21,8 @@ export function decodeText(bytes: Uint8Array): { text: string; encoding: string 
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), encoding: 'utf-16be' };
 
   const sample = bytes.subarray(0, 65_536);
-  let nuls = 0;
-  for (const byte of sample) if (byte === 0) nuls++;
-  if (nuls > 0) {
-    // UTF-16 without a BOM is possible; chardet recognises it, anything else with NULs is binary.
+  if (isBinarySample(sample)) {
+    // UTF-16 without a BOM is possible; chardet recognises it, anything else this full of control bytes is binary.
     const guess = chardet.detect(sample);
     if (guess === 'UTF-16LE' || guess === 'UTF-16BE') return { text: new TextDecoder(guess.toLowerCase()).decode(bytes), encoding: guess.toLowerCase() };
     throw new UnreadableDocumentError('corrupt_file', 'the file holds binary data, not text');
@@ -34,4 +41,18 @@ export function decodeText(bytes: Uint8Array): { text: string; encoding: string 
   } catch {
     return { text: new TextDecoder('windows-1252').decode(bytes), encoding: 'windows-1252' };
   }
+}
+
+/** Whether the start of a file reads as text in some encoding decodeText knows (a BOM, UTF-16, or few control bytes). */
+export function isTextSample(sample: Uint8Array): boolean {
+  if ((sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf) || (sample[0] === 0xff && sample[1] === 0xfe) || (sample[0] === 0xfe && sample[1] === 0xff)) return true;
+  if (!isBinarySample(sample)) return true;
+  const guess = chardet.detect(sample);
+  return guess === 'UTF-16LE' || guess === 'UTF-16BE';
+}
+
+function isBinarySample(sample: Uint8Array): boolean {
+  let controls = 0;
+  for (const byte of sample) if ((byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0c && byte !== 0x0d) || byte === 0x7f) controls++;
+  return controls > sample.length * MAX_CONTROL_SHARE;
 }

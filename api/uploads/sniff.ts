@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { fileTypeFromFile } from 'file-type';
 import { ALLOWED_EXTENSIONS, allowedTypeFor, type AllowedType } from './allowed-types.ts';
+import { isTextSample } from '../../activities/extraction/decode-text.ts';
 import type { RefusalReason } from './refusal-reasons.ts';
 import { judgeZipDocument } from './zip-archive.ts';
 
@@ -35,7 +36,7 @@ export async function sniffStagedFile(stagedPath: string, filename: string): Pro
     return { ok: false, reason: 'type_mismatch', message: `named .${type.extension} but the bytes are ${describe(detected.ext)}` };
   }
   if (!(await looksLikeText(stagedPath))) {
-    return { ok: false, reason: 'type_mismatch', message: `named .${type.extension} but the bytes are not UTF-8 text` };
+    return { ok: false, reason: 'type_mismatch', message: `named .${type.extension} but the bytes are binary, not text` };
   }
   return { ok: true, type };
 }
@@ -44,21 +45,13 @@ function describe(ext: string | undefined): string {
   return ext ? `${ext.toUpperCase()} data` : 'of no recognised document type';
 }
 
-/** UTF-8 without NUL bytes in the first 64 KiB (a character cut at the sample's end is fine). */
+/** Text in an encoding extraction can read (UTF-8, UTF-16, latin-1 and friends), judged on the first 64 KiB; not binary. */
 async function looksLikeText(stagedPath: string): Promise<boolean> {
   const handle = await open(stagedPath, 'r');
   try {
     const buffer = Buffer.alloc(TEXT_SAMPLE_BYTES);
     const { bytesRead } = await handle.read(buffer, 0, TEXT_SAMPLE_BYTES, 0);
-    const sample = buffer.subarray(0, bytesRead);
-    if (sample.includes(0)) return false;
-    const decoder = new TextDecoder('utf-8', { fatal: true });
-    try {
-      decoder.decode(sample, { stream: true });
-      return true;
-    } catch {
-      return false;
-    }
+    return isTextSample(buffer.subarray(0, bytesRead));
   } finally {
     await handle.close();
   }
