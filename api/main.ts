@@ -1,16 +1,18 @@
-// `npm run api`: the API alone, against TEMPORAL_ADDRESS and DATABASE_URL (production).
+// `npm run api`: the API alone, against TEMPORAL_ADDRESS and DATABASE_URL
+// (production); also the API process of `npm start`.
 import { Client } from '@temporalio/client';
 import { loadConfig } from '../config/load.ts';
 import { migrate } from '../db/migrate.ts';
-import { createPool } from '../db/pool.ts';
+import { createPool, isEmbeddedPglite } from '../db/pool.ts';
 import { createStorage } from '../storage/index.ts';
-import { requireEnv, onShutdown } from '../worker/process.ts';
+import { notifySupervisor, onShutdown, requireEnv } from '../worker/process.ts';
+import { stackAlreadySetUp } from '../worker/stack-setup.ts';
 import { startApiServer } from './server.ts';
 import { connectTemporalForApi } from './temporal-connection.ts';
 
 const config = loadConfig();
-const sql = createPool(requireEnv('DATABASE_URL'), config);
-await migrate(sql);
+const sql = createPool(requireEnv('DATABASE_URL'), config, { singleConnection: isEmbeddedPglite() });
+if (!stackAlreadySetUp()) await migrate(sql);
 const connection = await connectTemporalForApi(requireEnv('TEMPORAL_ADDRESS'));
 const temporal = new Client({ connection, namespace: config.temporal_namespace });
 const { storage, staging } = createStorage(config);
@@ -22,3 +24,4 @@ onShutdown(async () => {
   await connection.close();
   await sql.end({ timeout: 5 });
 });
+notifySupervisor({ url: api.url });

@@ -1,87 +1,105 @@
-// `npm start`: the whole stack on one machine. Starts what is not given:
-// the Temporal dev server unless TEMPORAL_ADDRESS is set, embedded PostgreSQL
-// (PGlite) unless DATABASE_URL is set; then the worker and the API.
+// `npm start`: the whole stack on one machine, one process per part, so the
+// API never waits on the worker's event loop. Starts what is not given (the
+// Temporal dev server unless TEMPORAL_ADDRESS is set, embedded PostgreSQL
+// (PGlite) unless DATABASE_URL is set), sets the stack up once (migrations,
+// search attributes, Schedule), then the worker and the API. Each part is a
+// supervised child (worker/supervisor.ts): its output prefixed with its name,
+// restarted with backoff when it dies, and when it keeps dying the whole
+// stack stops with exit code 1. SIGINT/SIGTERM stop the API, the worker, then
+// the services, in that order.
 import path from 'node:path';
-import { Client } from '@temporalio/client';
-import { startApiServer } from '../api/server.ts';
-import { connectTemporalForApi } from '../api/temporal-connection.ts';
 import { loadConfig } from '../config/load.ts';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded.ts';
-import { migrate } from '../db/migrate.ts';
-import { createPool } from '../db/pool.ts';
-import { createStorage } from '../storage/index.ts';
+import { EMBEDDED_DATABASE_VARIABLE } from '../db/pool.ts';
 import { onShutdown } from './process.ts';
-import { ensureReconcileSchedule } from './schedules.ts';
-import { ensureSearchAttributes } from './search-attributes-setup.ts';
-import { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-server.ts';
-import { createFileIntelWorker } from './worker.ts';
+import { setUpStack, STACK_SET_UP_VARIABLE } from './stack-setup.ts';
+import { GaveUpError, log, SupervisedChild, type ChildSpec } from './supervisor.ts';
 
+const ROOT = path.resolve(import.meta.dirname, '..');
 const config = loadConfig();
-const stops: (() => Promise<void>)[] = [];
-const stopAll = async () => {
-  for (const stop of stops.reverse()) await stop().catch((error) => console.error('[fileintel] stop failed:', error));
-};
+
+/** Started children, in start order; stopped in reverse. */
+const children: SupervisedChild[] = [];
+let stopping: Promise<void> | undefined;
+const stopAll = (): Promise<void> =>
+  (stopping ??= (async () => {
+    for (const child of [...children].reverse()) {
+      await child.stop().catch((error) => console.error(`[fileintel] stopping ${child.name} failed:`, error));
+    }
+  })());
 onShutdown(stopAll);
 
-try {
-  let temporalAddress = process.env.TEMPORAL_ADDRESS;
-  let devServer: TemporalDevServer | undefined;
-  if (!temporalAddress) {
-    console.log('[fileintel] starting the Temporal dev server…');
-    devServer = await startTemporalDevServer({
-      dbFilename: path.resolve(config.data_dir, 'temporal.sqlite'),
-      port: Number(process.env.TEMPORAL_DEV_PORT ?? 7233),
-      uiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
-    });
-    stops.push(() => devServer!.stop());
-    temporalAddress = devServer.address;
-  }
+function giveUp(error: GaveUpError): void {
+  console.error(`[fileintel] ${error.message}: stopping everything`);
+  void stopAll().finally(() => process.exit(1));
+}
 
-  let databaseUrl = process.env.DATABASE_URL;
-  let embedded: EmbeddedPostgres | undefined;
-  if (!databaseUrl) {
-    console.log('[fileintel] starting embedded PostgreSQL (PGlite)…');
-    embedded = await startEmbeddedPostgres({ dataDir: path.resolve(config.data_dir, 'pglite') });
-    stops.push(() => embedded!.stop());
-    databaseUrl = embedded.url;
-  }
+function supervise(spec: Omit<ChildSpec, 'cwd'>): SupervisedChild {
+  const child = new SupervisedChild({ cwd: ROOT, ...spec }, giveUp);
+  children.push(child);
+  return child;
+}
 
-  const sql = createPool(databaseUrl, config, { singleConnection: embedded !== undefined });
-  stops.push(() => sql.end({ timeout: 5 }));
-  const applied = await migrate(sql);
-  if (applied.length > 0) console.log(`[fileintel] applied migrations: ${applied.join(', ')}`);
-  const { storage, staging } = createStorage(config);
-  await staging.ensure();
-
-  const connection = await connectTemporalForApi(temporalAddress);
-  stops.push(() => connection.close());
-  const temporal = new Client({ connection, namespace: config.temporal_namespace });
-  await ensureSearchAttributes(temporal, config.temporal_namespace);
-  await ensureReconcileSchedule(temporal, config);
-
-  const { worker, connection: workerConnection } = await createFileIntelWorker({ temporalAddress, deps: { config, sql, storage, staging } });
-  const running = worker.run();
-  stops.push(async () => {
-    // The SDK already shuts the worker down on SIGINT/SIGTERM; only ask when it has not.
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-    await workerConnection.close();
+/** The Temporal dev server as the 'temporal' child; its frontend address and Web UI. */
+async function startDevServer(): Promise<{ address: string; uiUrl?: string }> {
+  log('starting the Temporal dev server…');
+  const temporal = supervise({
+    name: 'temporal',
+    entry: 'worker/temporal-dev-server-main.ts',
+    env: { ...process.env, TEMPORAL_DEV_DB_FILE: path.resolve(config.data_dir, 'temporal.sqlite') },
+    stopTimeoutMs: 15_000,
   });
+  const ready = await temporal.start();
+  return { address: String(ready.address), uiUrl: ready.uiUrl === undefined ? undefined : String(ready.uiUrl) };
+}
 
-  const api = await startApiServer({ config, sql, temporal, storage, staging, apiKey: process.env.FILEINTEL_API_KEY }, config.api_host, config.api_port);
-  stops.push(() => api.close());
+/** Embedded PostgreSQL (PGlite) as the 'db' child; its URL. */
+async function startEmbeddedDatabase(): Promise<string> {
+  log('starting embedded PostgreSQL (PGlite)…');
+  const db = supervise({
+    name: 'db',
+    entry: 'db/embedded-main.ts',
+    env: { ...process.env, PGLITE_DATA_DIR: path.resolve(config.data_dir, 'pglite'), PGLITE_PORT: '0' },
+    stopTimeoutMs: 10_000,
+  });
+  const url = String((await db.start()).url);
+  // A restarted db must come back where the worker and the API look for it.
+  db.spec.env.PGLITE_PORT = new URL(url).port;
+  return url;
+}
+
+try {
+  const devServer = !process.env.TEMPORAL_ADDRESS;
+  const { address: temporalAddress, uiUrl } = devServer ? await startDevServer() : { address: process.env.TEMPORAL_ADDRESS!, uiUrl: undefined };
+  const embeddedDatabase = !process.env.DATABASE_URL;
+  const databaseUrl = embeddedDatabase ? await startEmbeddedDatabase() : process.env.DATABASE_URL!;
+
+  const applied = await setUpStack({ config, databaseUrl, temporalAddress, singleConnection: embeddedDatabase });
+  if (applied.length > 0) log(`applied migrations: ${applied.join(', ')}`);
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: temporalAddress,
+    DATABASE_URL: databaseUrl,
+    [STACK_SET_UP_VARIABLE]: '1',
+    ...(embeddedDatabase ? { [EMBEDDED_DATABASE_VARIABLE]: 'pglite' } : {}),
+  };
+  await supervise({ name: 'worker', entry: 'worker/main.ts', env, stopTimeoutMs: 30_000 }).start();
+  const api = await supervise({ name: 'api', entry: 'api/main.ts', env, stopTimeoutMs: 10_000 }).start();
 
   console.log('');
   console.log(`  API          ${api.url}   (try ${api.url}/health)`);
   console.log(`  OpenAPI      ${api.url}/openapi.json`);
   console.log(`  Temporal     ${temporalAddress}${devServer ? ' (dev server, data in ' + config.data_dir + '/temporal.sqlite)' : ''}`);
-  if (devServer?.uiUrl) console.log(`  Web UI       ${devServer.uiUrl}`);
-  console.log(`  PostgreSQL   ${embedded ? 'embedded PGlite at ' + embedded.url + ' (data in ' + config.data_dir + '/pglite)' : 'DATABASE_URL'}`);
+  if (uiUrl) console.log(`  Web UI       ${uiUrl}`);
+  console.log(`  PostgreSQL   ${embeddedDatabase ? 'embedded PGlite at ' + databaseUrl + ' (data in ' + config.data_dir + '/pglite)' : 'DATABASE_URL'}`);
   console.log(`  Worker       task queue '${config.task_queue}'`);
+  console.log(`  Processes    ${children.map((child) => `${child.name} ${child.pid}`).join(', ')}`);
   console.log('\n  Ctrl-C stops everything.\n');
-  await running;
 } catch (error) {
-  console.error('[fileintel] start-up failed:', error instanceof Error ? error.message : error);
-  await stopAll();
-  process.exit(1);
+  // A signal or a child given up on is already stopping everything, and exits with its own code.
+  if (!stopping && !(error instanceof GaveUpError)) {
+    console.error('[fileintel] start-up failed:', error instanceof Error ? error.message : error);
+    await stopAll();
+    process.exit(1);
+  }
 }

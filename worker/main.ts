@@ -1,25 +1,20 @@
-// `npm run worker`: the worker alone, against TEMPORAL_ADDRESS and DATABASE_URL (production).
-import { Client, Connection } from '@temporalio/client';
+// `npm run worker`: the worker alone, against TEMPORAL_ADDRESS and DATABASE_URL
+// (production); also the worker process of `npm start`.
 import { loadConfig } from '../config/load.ts';
-import { migrate } from '../db/migrate.ts';
-import { createPool } from '../db/pool.ts';
+import { createPool, isEmbeddedPglite } from '../db/pool.ts';
 import { createStorage } from '../storage/index.ts';
-import { onShutdown, requireEnv } from './process.ts';
-import { ensureReconcileSchedule } from './schedules.ts';
-import { ensureSearchAttributes } from './search-attributes-setup.ts';
+import { notifySupervisor, onShutdown, requireEnv } from './process.ts';
+import { setUpStack, stackAlreadySetUp } from './stack-setup.ts';
 import { createFileIntelWorker } from './worker.ts';
 
 const config = loadConfig();
 const address = requireEnv('TEMPORAL_ADDRESS');
-const sql = createPool(requireEnv('DATABASE_URL'), config);
-await migrate(sql);
+const databaseUrl = requireEnv('DATABASE_URL');
+const singleConnection = isEmbeddedPglite();
+if (!stackAlreadySetUp()) await setUpStack({ config, databaseUrl, temporalAddress: address, singleConnection });
+const sql = createPool(databaseUrl, config, { singleConnection });
 const { storage, staging } = createStorage(config);
 await staging.ensure();
-const connection = await Connection.connect({ address });
-const client = new Client({ connection, namespace: config.temporal_namespace });
-await ensureSearchAttributes(client, config.temporal_namespace);
-await ensureReconcileSchedule(client, config);
-await connection.close();
 const { worker, connection: workerConnection } = await createFileIntelWorker({ temporalAddress: address, deps: { config, sql, storage, staging } });
 console.log(`[worker] polling task queue '${config.task_queue}' on ${address}`);
 const running = worker.run();
@@ -29,4 +24,5 @@ onShutdown(async () => {
   await workerConnection.close();
   await sql.end({ timeout: 5 });
 });
+notifySupervisor({ taskQueue: config.task_queue });
 await running;

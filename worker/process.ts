@@ -1,4 +1,5 @@
 /** Small helpers shared by the process entry points. */
+import type { ReadyMessage } from './supervisor.ts';
 
 export function requireEnv(name: string): string {
   const value = process.env[name];
@@ -9,13 +10,18 @@ export function requireEnv(name: string): string {
   return value;
 }
 
-/** Runs `stop` once on SIGINT/SIGTERM, then exits; a second signal exits at once. */
+/**
+ * Runs `stop` once on SIGINT/SIGTERM, then exits; a second signal exits at
+ * once. Under `npm start` also when the launcher goes away (its IPC channel
+ * closes), so a launcher killed outright leaves no process behind.
+ */
 export function onShutdown(stop: () => Promise<void>): void {
   let stopping = false;
-  const handler = (signal: NodeJS.Signals) => {
+  const handler = (reason: string) => {
     if (stopping) process.exit(130);
     stopping = true;
-    console.log(`\n[fileintel] ${signal}: stopping…`);
+    // After a terminal's ^C, start a fresh line; under the launcher the line is prefixed anyway.
+    console.log(`${process.send ? '' : '\n'}[fileintel] ${reason}: stopping…`);
     stop().then(
       () => process.exit(0),
       (error) => {
@@ -26,4 +32,16 @@ export function onShutdown(stop: () => Promise<void>): void {
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+  if (process.send) {
+    process.on('disconnect', () => {
+      // Nobody reads our output any more: writing it must not fail the stop (EPIPE).
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+      handler('launcher gone');
+    });
+  }
+}
+
+/** Tells the launcher (worker/supervisor.ts) this process serves now; nothing when run on its own. */
+export function notifySupervisor(details: Omit<ReadyMessage, 'type'> = {}): void {
+  process.send?.({ type: 'ready', ...details } satisfies ReadyMessage);
 }

@@ -1,82 +1,89 @@
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { eventuallyPasses } from '../support/eventually.ts';
 import { request } from '../support/http.ts';
-import { freePort } from '../support/ports.ts';
+import { launch, launcherPorts, leftOver, stop, type Launched } from './support/launcher.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-
-/** `npm start` as a user runs it (through tsx), on free ports and a temp data dir. */
-async function launch(dataDir: string, ports: { api: number; temporal: number; ui: number }) {
-  const env = { ...process.env };
-  delete env.DATABASE_URL;
-  delete env.TEMPORAL_ADDRESS;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/launcher.ts'], {
-    cwd: ROOT,
-    env: {
-      ...env,
-      FILEINTEL_DATA_DIR: dataDir,
-      FILEINTEL_STORAGE_DIR: path.join(dataDir, 'storage'),
-      FILEINTEL_STAGING_DIR: path.join(dataDir, 'staging'),
-      FILEINTEL_API_PORT: String(ports.api),
-      TEMPORAL_DEV_PORT: String(ports.temporal),
-      TEMPORAL_UI_PORT: String(ports.ui),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const api = `http://127.0.0.1:${ports.api}/api/v2`;
-  for (let i = 0; i < 240; i++) {
-    if (child.exitCode !== null) throw new Error(`launcher exited ${child.exitCode}:\n${output}`);
-    const health = await request('GET', `${api}/health`).catch(() => undefined);
-    if (health?.status === 200) return { child, api, output: () => output };
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`no healthy API after 2 minutes:\n${output}`);
+/** The pid the launcher last reported for `name`. */
+function pidOf(launched: Launched, name: string): number {
+  const pid = launched.started().findLast((started) => started.name === name)?.pid;
+  assert.ok(pid, `${name} started:\n${launched.output()}`);
+  return pid;
 }
 
-async function stop(child: ChildProcess): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGINT');
-  return exited;
-}
-
-/** Processes whose command line mentions the data dir (the dev server names its SQLite file there). */
-function processesUsing(dataDir: string): string[] {
-  const lines = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n');
-  return lines.filter((line) => line.includes(dataDir) && !line.includes('ps -eo'));
-}
-
-describe('npm start: the whole stack on embedded defaults', () => {
+describe('npm start: the whole stack on embedded defaults, one process per part', () => {
   let dataDir: string;
+  let ports: Awaited<ReturnType<typeof launcherPorts>>;
+  before(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'fileintel-launch-'));
+    ports = await launcherPorts();
+  });
   after(() => rm(dataDir, { recursive: true, force: true }));
 
-  test('starts Temporal, PGlite, worker and API; Ctrl-C stops all; a restart keeps the data', async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'fileintel-launch-'));
-    const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort() };
-
+  test('starts Temporal, PGlite, worker and API; a killed worker is restarted; Ctrl-C stops all in order; a restart keeps the data', async () => {
     const first = await launch(dataDir, ports);
     const health = await request('GET', `${first.api}/health`);
     assert.equal(health.body.data.status, 'ok');
     const ui = await fetch(`http://127.0.0.1:${ports.ui}/`);
     assert.equal(ui.status, 200, 'the Web UI answers');
     assert.match(first.output(), new RegExp(`Web UI\\s+http://127.0.0.1:${ports.ui}`));
+    assert.match(first.output(), /^\[api\] listening on http:\/\/127\.0\.0\.1:\d+\/api\/v2$/m, "the API's output carries its name");
+    assert.match(first.output(), /^\[worker\] polling task queue 'fileintel'/m, "the worker's output carries its name");
+    assert.deepEqual(
+      first.started().map(({ name }) => name),
+      ['temporal', 'db', 'worker', 'api'],
+      'one process per part, services first',
+    );
     assert.equal((await request('POST', `${first.api}/collections`, { name: 'survives-restart' })).status, 201);
-    assert.equal(await stop(first.child), 0, first.output());
-    assert.deepEqual(processesUsing(dataDir), [], 'no stray child process');
+
+    // The worker dies: reported with its exit signal, restarted; the API never stopped answering.
+    const worker = pidOf(first, 'worker');
+    process.kill(worker, 'SIGKILL');
+    await first.waitForOutput(new RegExp(`worker \\(pid ${worker}\\) exited unexpectedly \\(signal SIGKILL\\); restarting in 1 s`));
+    assert.equal((await request('GET', `${first.api}/health`)).status, 200, 'the API answers while the worker is down');
+    await first.waitForOutput(/\[fileintel\] worker is running again \(pid \d+\)/);
+    assert.notEqual(pidOf(first, 'worker'), worker);
+
+    assert.equal(await stop(first), 0, first.output());
+    const stopped = [...first.output().matchAll(/\[fileintel\] (\w+) stopped/g)].map((match) => match[1]);
+    assert.deepEqual(stopped, ['api', 'worker', 'db', 'temporal'], 'the API first, then the worker, then the services');
+    await eventuallyPasses(() => assert.deepEqual(leftOver(first, dataDir), [], 'no stray process'));
 
     const second = await launch(dataDir, ports);
     try {
       const kept = await request('GET', `${second.api}/collections/survives-restart`);
       assert.equal(kept.status, 200);
     } finally {
-      assert.equal(await stop(second.child), 0, second.output());
+      assert.equal(await stop(second), 0, second.output());
     }
+  });
+
+  test('a worker that keeps crashing stops the whole stack with a clear message and exit code 1', async () => {
+    const launched = await launch(dataDir, ports);
+    const killed = new Set<number>();
+    // Kill every worker the launcher starts, as a crash loop would, until it gives up.
+    while (launched.child.exitCode === null) {
+      const worker = pidOf(launched, 'worker');
+      if (!killed.has(worker)) {
+        killed.add(worker);
+        process.kill(worker, 'SIGKILL');
+      }
+      await Promise.race([launched.exited, new Promise((resolve) => setTimeout(resolve, 100))]);
+    }
+    const { code } = await launched.exited;
+    assert.equal(code, 1, launched.output());
+    assert.match(launched.output(), /\[fileintel\] worker exited \(signal SIGKILL\) 4 times within 60 s; giving up: stopping everything/);
+    assert.equal(killed.size, 4, 'the first run and three restarts');
+    await eventuallyPasses(() => assert.deepEqual(leftOver(launched, dataDir), [], 'no stray process'));
+  });
+
+  test('a launcher killed outright leaves no process behind: the children stop when it is gone', async () => {
+    const launched = await launch(dataDir, ports);
+    launched.child.kill('SIGKILL');
+    await launched.exited;
+    await eventuallyPasses(() => assert.deepEqual(leftOver(launched, dataDir), [], 'no stray process'), 300, 100);
   });
 });
