@@ -20,6 +20,8 @@ const log = (message: string) => process.stderr.write(`[real-corpus ${new Date()
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 /** Upload progress is logged at most this often. */
 const UPLOAD_LOG_EVERY_MS = 5_000;
+/** Following the task gives up when no status poll has been answered for this long (the API is gone). */
+const API_GONE_MS = 5 * 60_000;
 /** After --timeout, reading the outcome back may take this long before the run gives up on the API. */
 const READ_BACK_GRACE_MS = 120_000;
 
@@ -90,6 +92,7 @@ async function run(options: RealCorpusOptions, report: RealCorpusReport, running
 async function upload(client: FileIntelClient, options: RealCorpusOptions, files: CorpusFile[], collectionId: string, deadline: number, report: RealCorpusReport): Promise<BatchUploadResult | 'timeout'> {
   const started = Date.now();
   let lastLog = 0;
+  let bytesSent = 0;
   const uploading = client.uploads.uploadDocumentsBatch(
     collectionId,
     files.map((file) => file.path),
@@ -98,6 +101,7 @@ async function upload(client: FileIntelClient, options: RealCorpusOptions, files
       atomic: false,
       process: false,
       onProgress: (progress) => {
+        bytesSent = progress.bytesSent;
         if (Date.now() - lastLog < UPLOAD_LOG_EVERY_MS && progress.filesDone < progress.filesTotal) return;
         lastLog = Date.now();
         log(`upload ${progress.filesDone}/${progress.filesTotal} files, ${(progress.bytesSent / 1_048_576).toFixed(1)}/${(progress.bytesTotal / 1_048_576).toFixed(1)} MB`);
@@ -110,10 +114,11 @@ async function upload(client: FileIntelClient, options: RealCorpusOptions, files
     return result;
   }
   const elapsedMs = Date.now() - started;
-  const bytes = files.reduce((sum, file) => sum + file.size, 0);
   report.upload = {
     elapsed_s: seconds(elapsedMs),
-    mb_per_s: Math.round((bytes / 1_048_576 / Math.max(elapsedMs / 1000, 0.001)) * 10) / 10,
+    mb_sent: Math.round((bytesSent / 1_048_576) * 10) / 10,
+    // Of the bytes actually sent: a file refused before sending (too large) is not counted.
+    mb_per_s: Math.round((bytesSent / 1_048_576 / Math.max(elapsedMs / 1000, 0.001)) * 10) / 10,
     counts: result.counts,
     refused: result.files
       .filter((file) => file.outcome !== 'stored' && file.outcome !== 'duplicate')
@@ -141,10 +146,12 @@ async function processAndFollow(client: FileIntelClient, options: RealCorpusOpti
   };
   report.processing = processing;
   let lastLine = '';
+  let lastAnswer = Date.now();
   for (;;) {
     processing.polls += 1;
     try {
       const status = await client.analysis.taskStatus(answer.task_id);
+      lastAnswer = Date.now();
       processing.final_status = status.status;
       processing.task_error = status.error;
       processing.last_progress = status.progress;
@@ -157,6 +164,10 @@ async function processAndFollow(client: FileIntelClient, options: RealCorpusOpti
       processing.poll_errors += 1;
       processing.last_poll_error = (error as Error).message;
       log(`status poll failed: ${processing.last_poll_error}`);
+      if (Date.now() - lastAnswer > API_GONE_MS) {
+        report.run.aborted = `no status poll answered for ${API_GONE_MS / 60_000} min (last error: ${processing.last_poll_error})`;
+        break;
+      }
     }
     if (Date.now() + options.pollMs > deadline) {
       report.run.stopped_by_timeout = 'processing';
@@ -188,7 +199,9 @@ async function main() {
       report.health = running.probe?.snapshot() ?? null;
     }
   } catch (error) {
-    report.run.aborted = (error as Error).message;
+    // Keep the first reason (e.g. the API gone while following the task); the read-back failing after it is a consequence.
+    const message = (error as Error).message;
+    report.run.aborted = report.run.aborted ? `${report.run.aborted}; then: ${message}` : message;
   }
   report.run.finished_at = new Date().toISOString();
   report.verdict = judge(report);

@@ -26,11 +26,16 @@ export interface HealthSummary {
   over_200ms: number;
   /** Latency of answered probes, ms. */
   latency_ms: { p50: number; p99: number; max: number; mean: number } | null;
-  /** The first few probes that were not healthy, to see when and why. */
-  problems: { at: string; elapsed_s: number; outcome: string; latency_ms: number }[];
+  /**
+   * Probes that were not healthy, consecutive ones with the same outcome as
+   * one span (an API down for minutes is one line, not thousands).
+   */
+  problems: { at: string; from_s: number; to_s: number; probes: number; outcome: string; max_latency_ms: number }[];
+  /** Seconds since the last answered probe when the summary was taken (0 if the last one answered). */
+  unanswered_for_s: number;
 }
 
-const MAX_PROBLEMS_KEPT = 20;
+const MAX_PROBLEM_SPANS_KEPT = 50;
 
 /**
  * Starts probing at once; `stop()` ends the loop after the probe in flight and
@@ -52,15 +57,25 @@ export function startHealthProbe(http: ApiHttp) {
     over_200ms: 0,
     latency_ms: null,
     problems: [],
+    unanswered_for_s: 0,
   };
   const started = performance.now();
+  let lastAnswered = started;
+  let lastProbeOk = true;
   let running = true;
   const stopped = new AbortController();
 
   const note = (outcome: string, latency: number, at: number) => {
-    if (summary.problems.length < MAX_PROBLEMS_KEPT) {
-      summary.problems.push({ at: new Date(performance.timeOrigin + at).toISOString(), elapsed_s: round((at - started) / 1000), outcome, latency_ms: round(latency) });
+    const elapsed = round((at - started) / 1000);
+    const last = summary.problems.at(-1);
+    if (last && !lastProbeOk && last.outcome === outcome) {
+      last.to_s = elapsed;
+      last.probes += 1;
+      last.max_latency_ms = Math.max(last.max_latency_ms, round(latency));
+    } else if (summary.problems.length < MAX_PROBLEM_SPANS_KEPT) {
+      summary.problems.push({ at: new Date(performance.timeOrigin + at).toISOString(), from_s: elapsed, to_s: elapsed, probes: 1, outcome, max_latency_ms: round(latency) });
     }
+    lastProbeOk = false;
   };
 
   const probeOnce = async () => {
@@ -71,12 +86,15 @@ export function startHealthProbe(http: ApiHttp) {
       const body = await response.text();
       const latency = performance.now() - at;
       summary.answered += 1;
+      lastAnswered = performance.now();
       histogram.record(Math.max(1, Math.round(latency * 1000)));
       if (latency > HEALTH_SLOW_MS) summary.over_200ms += 1;
-      if (response.ok) summary.healthy += 1;
-      else {
+      if (response.ok) {
+        summary.healthy += 1;
+        lastProbeOk = true;
+      } else {
         summary.unhealthy += 1;
-        note(`HTTP ${response.status}: ${body.slice(0, 200)}`, latency, at);
+        note(`HTTP ${response.status}: ${errorMessage(body)}`, latency, at);
       }
     } catch (error) {
       const latency = performance.now() - at;
@@ -105,7 +123,7 @@ export function startHealthProbe(http: ApiHttp) {
   const snapshot = (): HealthSummary => {
     const ms = (micros: number) => round(micros / 1000);
     const latency = histogram.count > 0 ? { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max), mean: ms(histogram.mean) } : null;
-    return { ...summary, latency_ms: latency, problems: [...summary.problems] };
+    return { ...summary, latency_ms: latency, problems: summary.problems.map((span) => ({ ...span })), unanswered_for_s: round((performance.now() - lastAnswered) / 1000) };
   };
 
   return {
@@ -120,6 +138,17 @@ export function startHealthProbe(http: ApiHttp) {
 }
 
 export type HealthProbe = ReturnType<typeof startHealthProbe>;
+
+/** The envelope's error message (without its timestamp, so equal failures group into one span). */
+function errorMessage(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: { message?: string } };
+    if (parsed.error?.message) return parsed.error.message;
+  } catch {
+    // not JSON: the raw start of the body says more than nothing
+  }
+  return body.slice(0, 200);
+}
 
 function round(value: number): number {
   return Math.round(value * 10) / 10;

@@ -27,6 +27,7 @@ export interface RealCorpusReport {
   };
   upload: {
     elapsed_s: number;
+    mb_sent: number;
     mb_per_s: number;
     counts: Record<BatchOutcome, number> & { total: number };
     /** Every file not stored: refused, failed or not sent, with the reason. */
@@ -102,12 +103,13 @@ export function formatReport(report: RealCorpusReport, outFile: string): string 
   const types = Object.entries(report.corpus.by_type).map(([type, { files, bytes }]) => `${type} ${files} (${mb(bytes)})`);
   add();
   add(`Corpus: ${report.corpus.accepted_files} files, ${mb(report.corpus.accepted_bytes)}${types.length > 0 ? `: ${types.join(', ')}` : ''}`);
-  if (report.corpus.skipped.length > 0) add(`  skipped (extension not accepted): ${report.corpus.skipped.length}`);
+  const skipped = report.corpus.skipped;
+  if (skipped.length > 0) add(`  skipped (extension not accepted): ${skipped.length}: ${skipped.slice(0, 10).join(', ')}${skipped.length > 10 ? ', …' : ''}`);
 
   if (report.upload) {
     const counts = report.upload.counts;
     add();
-    add(`Upload: ${report.upload.elapsed_s} s (${report.upload.mb_per_s} MB/s); ${counts.stored} stored, ${counts.duplicate} duplicate, ${counts.rejected} rejected, ${counts.failed} failed, ${counts.not_sent} not sent`);
+    add(`Upload: ${report.upload.mb_sent} MB in ${report.upload.elapsed_s} s (${report.upload.mb_per_s} MB/s); ${counts.stored} stored, ${counts.duplicate} duplicate, ${counts.rejected} rejected, ${counts.failed} failed, ${counts.not_sent} not sent`);
     for (const file of report.upload.refused) add(`  ${file.outcome}: ${file.file}: ${file.reason ?? ''}${file.message ? ` — ${file.message}` : ''}`);
   }
 
@@ -141,7 +143,10 @@ export function formatReport(report: RealCorpusReport, outFile: string): string 
     add();
     add(`Health (GET /health every ${health.interval_ms} ms, ${health.timeout_ms / 1000} s timeout): ${health.probes} probes, ${health.answered} answered (${health.healthy} ok, ${health.unhealthy} unhealthy), ${health.timed_out} timed out, ${health.unreachable} unreachable`);
     add(`  latency ${latency}; ${health.over_200ms} over 200 ms`);
-    for (const problem of health.problems) add(`  at ${problem.elapsed_s} s: ${problem.outcome} (${problem.latency_ms} ms)`);
+    for (const span of health.problems) {
+      const when = span.probes === 1 ? `at ${span.from_s} s` : `${span.from_s}–${span.to_s} s, ${span.probes} probes`;
+      add(`  ${when}: ${span.outcome} (max ${span.max_latency_ms} ms)`);
+    }
   }
 
   if (report.largest_pdfs.length > 0) {
