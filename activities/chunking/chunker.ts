@@ -1,5 +1,5 @@
 import type { TextSection } from '../extraction/index.ts';
-import { sentenceRanges, type Range } from './sentences.ts';
+import { isLowSurrogate, sentenceRanges, type Range } from './sentences.ts';
 import { countTokens, decode, encode } from './tokenizer.ts';
 
 export interface ChunkingLimits {
@@ -216,9 +216,4 @@ function lastCounted(): (text: string) => number {
     }
     return count;
   };
-}
-
-function isLowSurrogate(text: string, at: number): boolean {
-  const code = text.charCodeAt(at);
-  return code >= 0xdc00 && code <= 0xdfff;
 }

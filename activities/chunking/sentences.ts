@@ -23,6 +23,7 @@ export function* sentenceRanges(text: string): Generator<Range> {
   let at = 0;
   while (at < text.length) {
     let stop = Math.min(text.length, at + WINDOW);
+    if (isLowSurrogate(text, stop)) stop--; // never between the halves of a character
     let complete = stop === text.length;
     if (!complete) {
       const lineBreak = text.slice(at, stop).lastIndexOf('\n');
@@ -44,4 +45,9 @@ export function* sentenceRanges(text: string): Generator<Range> {
     yield* found;
     at = found[found.length - 1].end;
   }
+}
+
+export function isLowSurrogate(text: string, at: number): boolean {
+  const code = text.charCodeAt(at);
+  return code >= 0xdc00 && code <= 0xdfff;
 }

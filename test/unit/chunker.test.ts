@@ -106,3 +106,15 @@ describe('chunking hostile text', () => {
     assert.ok(thaiWhole <= 4.8 * thaiQuarter, `${thaiQuarter} → ${thaiWhole}`);
   });
 });
+
+describe('chunking characters outside the Basic Multilingual Plane', () => {
+  test('emoji without spaces are never cut between the halves of a character', () => {
+    const text = Array.from({ length: 100_000 }, (_, i) => ['👋🏽', '𝔸', '😀', '🧪'][i % 4]).join('');
+    const sections = pages(text, 60_000);
+    for (const limits of [LIMITS, { chunkSize: 300, overlap: 30, maxTokens: 25 }]) {
+      const chunks = chunkSections(sections, limits);
+      assertChunks(sections, limits, chunks);
+      for (const chunk of chunks) assert.ok(!/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(chunk.text), `chunk ${chunk.ordinal} holds half a character`);
+    }
+  });
+});
