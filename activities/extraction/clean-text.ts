@@ -4,16 +4,20 @@
  * other C0/C1 control characters but tab, line feed, carriage return and form
  * feed, lone UTF-16 surrogates (not encodable as UTF-8) and the
  * noncharacters U+FFFE/U+FFFF. pdf.js returns such code points for fonts
- * whose ToUnicode maps are broken; `pdftotext` drops them too.
+ * whose ToUnicode maps are broken, often where the space glyph should be.
  */
 const UNSTORABLE = /[\u0000-\u0008\u000B\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** The text without unstorable code points, and how many were removed. */
+/**
+ * The text without unstorable code points, and how many were removed. A
+ * control character becomes a space (words it separated stay apart); a lone
+ * surrogate or a noncharacter goes.
+ */
 export function cleanText(text: string): { text: string; removed: number } {
   let removed = 0;
-  const cleaned = text.replace(UNSTORABLE, () => {
+  const cleaned = text.replace(UNSTORABLE, (found) => {
     removed++;
-    return '';
+    return found.charCodeAt(0) <= 0x9f ? ' ' : '';
   });
   return { text: cleaned, removed };
 }
