@@ -19,6 +19,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 const ALL_STEPS = { extract_metadata: true, generate_embeddings: true, build_graph: true };
 const PAGES_PER_RANGE = 100;
+type Processed = { chunks: number; pages: number | null };
 
 describe('long and messy documents: ranges committed one by one, resumed, fenced, cleaned', () => {
   let database: TestDatabase;
@@ -70,7 +71,7 @@ describe('long and messy documents: ranges committed one by one, resumed, fenced
   test('a 1,500-page PDF is read in 15 ranges, each committed with its chunks; every page is in the chunks', async () => {
     const documentId = await storedDocument(await longPdf(1_500));
     const { env, heartbeats } = attemptEnvironment();
-    const result = await env.run(steps.processDocument, { documentId, options: ALL_STEPS });
+    const result = (await env.run(steps.processDocument, { documentId, options: ALL_STEPS })) as Processed;
     assert.equal(result.pages, 1_500);
 
     const ranges = await committedRanges(sql, documentId);
@@ -107,7 +108,7 @@ describe('long and messy documents: ranges committed one by one, resumed, fenced
     first.env.on('heartbeat', (details: StepHeartbeat) => {
       const progress = details.progress as { range?: number; committed?: boolean } | undefined;
       // The worker dies right after range 5 is committed (cancel stands in for the kill: the attempt stops where it is).
-      if (progress?.committed && progress.range === 5) first.env.cancel('worker lost');
+      if (progress?.committed && progress.range === 5) first.env.cancel();
     });
     await assert.rejects(first.env.run(steps.processDocument, { documentId, options: ALL_STEPS }), (error: Error) => error.name === 'CancelledFailure');
     assert.deepEqual((await committedRanges(sql, documentId)).map((range) => range.range_index), [0, 1, 2, 3, 4]);
@@ -188,7 +189,7 @@ describe('long and messy documents: ranges committed one by one, resumed, fenced
 
   test('5 MB of plain text in many scripts processes in one range, every chunk within the token cap', async () => {
     const documentId = await storedDocument(bigPlainText(5));
-    const result = await attemptEnvironment().env.run(steps.processDocument, { documentId, options: { extract_metadata: true, generate_embeddings: true, build_graph: false } });
+    const result = (await attemptEnvironment().env.run(steps.processDocument, { documentId, options: { extract_metadata: true, generate_embeddings: true, build_graph: false } })) as Processed;
     assert.ok(result.chunks > 5_000, `${result.chunks} chunks`);
     const [over] = await sql`SELECT count(*)::int AS n FROM chunks WHERE document_id = ${documentId} AND token_count > ${config.chunk_max_tokens}`;
     assert.equal(over.n, 0);
