@@ -23,10 +23,12 @@ export async function launcherPorts() {
   return { api: await freePort(), temporal: await freePort(), ui: await freePort() };
 }
 
-export async function launch(dataDir: string, ports: { api: number; temporal: number; ui: number }): Promise<Launched> {
+/** The launcher on embedded defaults, or against `databaseUrl` (then it starts no PGlite). */
+export async function launch(dataDir: string, ports: { api: number; temporal: number; ui: number }, databaseUrl?: string): Promise<Launched> {
   const env = { ...process.env };
   delete env.DATABASE_URL;
   delete env.TEMPORAL_ADDRESS;
+  if (databaseUrl) env.DATABASE_URL = databaseUrl;
   const child = spawn(process.execPath, ['--import', 'tsx', 'worker/launcher.ts'], {
     cwd: ROOT,
     env: {
