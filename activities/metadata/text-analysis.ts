@@ -80,9 +80,29 @@ export class TextAnalyzer {
     return merged;
   }
 
-  /** Drops the rarest words, keeping the most frequent half. */
+  /**
+   * Drops the rarest words, keeping the most frequent half (the earliest seen
+   * among equals). Counts are small integers, so the cut-off comes from how
+   * many words have each count rather than from sorting every word: text with
+   * endless distinct "words" (base64, hashes) prunes often.
+   */
   private prune(): void {
-    this.words = new Map(mostFrequent(this.words, MAX_TRACKED_WORDS / 2));
+    const keep = MAX_TRACKED_WORDS / 2;
+    const wordsWithCount = new Map<number, number>();
+    for (const count of this.words.values()) wordsWithCount.set(count, (wordsWithCount.get(count) ?? 0) + 1);
+    let cutoff = 0;
+    let above = 0;
+    for (const [count, words] of [...wordsWithCount.entries()].sort((a, b) => b[0] - a[0])) {
+      cutoff = count;
+      if (above + words >= keep) break;
+      above += words;
+    }
+    let ties = keep - above;
+    const kept = new Map<string, number>();
+    for (const [word, count] of this.words) {
+      if (count > cutoff || (count === cutoff && ties-- > 0)) kept.set(word, count);
+    }
+    this.words = kept;
   }
 }
 
