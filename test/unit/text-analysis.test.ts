@@ -62,6 +62,14 @@ describe('text analysis in pieces', () => {
     assert.ok(JSON.stringify(partial).length < 100_000);
   });
 
+  test('endless distinct words (a base64 blob) never push out the frequent ones', () => {
+    const analyzer = new TextAnalyzer();
+    analyzer.add('Radium radium radium polonium polonium.');
+    for (let i = 0; i < 150_000; i++) analyzer.add(`token${i.toString(36)}x`);
+    analyzer.add('Radium polonium.');
+    assert.deepEqual(analyzer.result().keywords, ['radium', 'polonium']);
+  });
+
   test('counts words in every script', () => {
     assert.equal(countWords('Die Messung, the result: измерение 125 — 測定'), 7);
   });
