@@ -6,7 +6,7 @@ import { extractHtml } from './html.ts';
 import { extractPdf } from './pdf.ts';
 import { extractPlainText } from './plain-text.ts';
 import { cleanText } from './clean-text.ts';
-import { UnreadableDocumentError, type CleanedDocument, type ExtractedDocument, type PageRange } from './types.ts';
+import { UnreadableDocumentError, type CleanedDocument, type ExtractedDocument, type FileProperties, type PageRange } from './types.ts';
 
 export { UnreadableDocumentError, type CleanedDocument, type ExtractedDocument, type TextSection, type FileProperties, type PageRange, type UnreadableReason } from './types.ts';
 
@@ -67,7 +67,15 @@ export async function extractDocument(file: string, mimeType: string, filename: 
   if (!options.pages && !sections.some((section) => /\S/.test(section.text))) {
     throw new UnreadableDocumentError('no_text', `no text could be extracted from ${filename} (empty, or scanned images without a text layer)`);
   }
-  return { ...extracted, sections, removedCharacters };
+  return { ...extracted, sections, properties: cleanProperties(extracted.properties), removedCharacters };
+}
+
+/** The file's own properties (a PDF's Info dictionary holds NULs as often as its text) cleaned the same way. */
+function cleanProperties(properties: FileProperties): FileProperties {
+  const clean = (value: string) => cleanText(value).text.trim();
+  return Object.fromEntries(
+    Object.entries(properties).map(([key, value]) => [key, Array.isArray(value) ? value.map(clean).filter(Boolean) : typeof value === 'string' ? clean(value) : value]),
+  ) as FileProperties;
 }
 
 function extractByFormat(format: Format, bytes: Uint8Array, options: ExtractOptions): Promise<ExtractedDocument> | ExtractedDocument {

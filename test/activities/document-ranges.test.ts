@@ -187,6 +187,14 @@ describe('long and messy documents: ranges committed one by one, resumed, fenced
     }
   });
 
+  test("NULs in a PDF's own properties (its Info dictionary) are cleaned too: the document processes and its author reads right", async () => {
+    const documentId = await storedDocument(await pdfFixture({ title: 'Properties\u0000 with NUL', author: 'Nicola\u0000Talbot' }));
+    await attemptEnvironment().env.run(steps.processDocument, { documentId, options: ALL_STEPS });
+    const [doc] = await sql`SELECT metadata FROM documents WHERE id = ${documentId}`;
+    assert.deepEqual(doc.metadata.extraction.file_properties.authors, ['Nicola Talbot']);
+    assert.equal(doc.metadata.analysis.title, 'Properties  with NUL');
+  });
+
   test('5 MB of plain text in many scripts processes in one range, every chunk within the token cap', async () => {
     const documentId = await storedDocument(bigPlainText(5));
     const result = (await attemptEnvironment().env.run(steps.processDocument, { documentId, options: { extract_metadata: true, generate_embeddings: true, build_graph: false } })) as Processed;
