@@ -1,7 +1,7 @@
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import { requireApiKey } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
-import { sendError } from './envelope.ts';
+import { errorHandlerFor, nativeErrorHandler } from './error-handler.ts';
 import { ApiError } from './errors.ts';
 import { batchRoutes } from './routes/batches.ts';
 import { collectionRoutes } from './routes/collections.ts';
@@ -12,62 +12,53 @@ import { taskRoutes } from './routes/tasks.ts';
 import { analysisRoutes } from './routes/analysis.ts';
 import { documentReadRoutes } from './routes/documents.ts';
 import { taskStatusRoutes } from './routes/tasks-status.ts';
+import { COMPAT, sendV2Error } from './v2/envelope.ts';
+import { compatRoutes } from './v2/routes/index.ts';
 
-export const API_BASE = '/api/v2';
+/** The native API: envelope, RUNNING/COMPLETED…, per-file outcomes, page tokens. Our CLI and client use it. */
+export const API_BASE = '/api/v3';
+/** The original FileIntel contract, so its CLI and scripts keep working. */
+export const API_V2_BASE = '/api/v2';
 
-/** The Express app: every route under /api/v2, one envelope for every answer. */
+/** The Express app: the native API under /api/v3, the original FileIntel contract under /api/v2. */
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
-  const api = express.Router();
-  if (deps.apiKey) api.use(requireApiKey(deps.apiKey));
-  api.use(express.json({ limit: deps.config.max_json_body_kb * 1024 }));
-  api.use(healthRoutes(deps));
-  api.use(openApiRoutes());
-  api.use(batchRoutes(deps));
-  api.use(collectionRoutes(deps));
-  api.use(uploadRoutes(deps));
-  api.use(taskRoutes(deps));
-  api.use(analysisRoutes(deps));
-  api.use(taskStatusRoutes(deps));
-  api.use(documentReadRoutes(deps));
-  api.use((req, res) => sendError(res, 404, 'route_not_found', `no route ${req.method} ${API_BASE}${req.path}`));
+  const native = versionRouter(deps);
+  native.use(healthRoutes(deps));
+  native.use(openApiRoutes());
+  native.use(batchRoutes(deps));
+  native.use(collectionRoutes(deps));
+  native.use(uploadRoutes(deps));
+  native.use(taskRoutes(deps));
+  native.use(analysisRoutes(deps));
+  native.use(taskStatusRoutes(deps));
+  native.use(documentReadRoutes(deps));
+  native.use(routeNotFound(API_BASE));
 
-  app.use(API_BASE, api);
-  app.use((req, res) => sendError(res, 404, 'route_not_found', `no route ${req.method} ${req.path}; the API lives under ${API_BASE}`));
-  app.use(errorHandler);
+  const compat = versionRouter(deps);
+  compat.use(healthRoutes(deps, COMPAT));
+  compat.use(openApiRoutes());
+  compat.use(compatRoutes(deps));
+  compat.use(routeNotFound(API_V2_BASE));
+
+  app.use(API_BASE, native, nativeErrorHandler);
+  app.use(API_V2_BASE, compat, errorHandlerFor(sendV2Error));
+  app.use((req, _res, next) => next(new ApiError(404, 'route_not_found', `no route ${req.method} ${req.path}; the API lives under ${API_BASE} (and ${API_V2_BASE} for FileIntel's original clients)`)));
+  app.use(nativeErrorHandler);
   return app;
 }
 
-/** Turns anything thrown into the error envelope; only the unexpected is a 500. */
-const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
-  if (res.headersSent) return;
-  if (error instanceof ApiError) return sendError(res, error.status, error.code, error.message, error.details);
-  // body-parser's own errors carry a status and a type.
-  const type = (error as { type?: string }).type;
-  if (type === 'entity.parse.failed') return sendError(res, 400, 'invalid_json', `request body is not valid JSON: ${error.message}`);
-  if (type === 'entity.too.large') {
-    return sendError(res, 413, 'limit_exceeded', `JSON body larger than max_json_body_kb (${(error as { limit: number }).limit} bytes)`, {
-      limit: 'max_json_body_kb',
-      allowed: (error as { limit: number }).limit,
-      actual: (error as { length?: number }).length ?? null,
-    });
-  }
-  if (isTemporalUnavailable(error)) {
-    return sendError(res, 503, 'temporal_unavailable', 'Temporal is not reachable right now; try again shortly');
-  }
-  const status = (error as { status?: number }).status;
-  if (typeof status === 'number' && status >= 400 && status < 500) return sendError(res, status, 'bad_request', error.message);
-  console.error(`[api] ${req.method} ${req.originalUrl} failed:`, error);
-  sendError(res, 500, 'internal_error', 'internal error; the server log has the details');
-};
+/** A version's router: the API key (when set) and JSON bodies up to max_json_body_kb. */
+function versionRouter(deps: ApiDeps): Router {
+  const router = express.Router();
+  if (deps.apiKey) router.use(requireApiKey(deps.apiKey));
+  router.use(express.json({ limit: deps.config.max_json_body_kb * 1024 }));
+  return router;
+}
 
-/** gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4), on the error or any of its causes. */
-function isTemporalUnavailable(error: unknown): boolean {
-  for (let current = error as { code?: unknown; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
-    if (typeof current === 'object' && (current.code === 14 || current.code === 4) && 'metadata' in current) return true;
-  }
-  return false;
+function routeNotFound(base: string): express.RequestHandler {
+  return (req, _res, next) => next(new ApiError(404, 'route_not_found', `no route ${req.method} ${base}${req.path}`));
 }

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { sendError } from './envelope.ts';
+import { ApiError } from './errors.ts';
 
 /** Paths that answer without a key: liveness checks and the API description. */
 const PUBLIC_PATHS = new Set(['/health', '/openapi.json']);
@@ -11,11 +11,12 @@ const PUBLIC_PATHS = new Set(['/health', '/openapi.json']);
  */
 export function requireApiKey(apiKey: string): RequestHandler {
   const expected = createHash('sha256').update(apiKey).digest();
-  return (req, res, next) => {
+  return (req, _res, next) => {
     if (PUBLIC_PATHS.has(req.path)) return next();
     const given = req.get('x-api-key') ?? '';
     const actual = createHash('sha256').update(given).digest();
     if (given.length > 0 && timingSafeEqual(actual, expected)) return next();
-    sendError(res, 401, 'unauthorized', 'missing or invalid X-API-Key header');
+    // Through the error chain, so each API version answers in its own shape.
+    next(new ApiError(401, 'unauthorized', 'missing or invalid X-API-Key header'));
   };
 }

@@ -4,6 +4,26 @@ import { z } from 'zod';
 import { ApiError } from './errors.ts';
 import { ErrorBody, envelopeOf, registry } from './openapi/registry.ts';
 
+/**
+ * How one API version mounts and wraps its routes: the path prefix its
+ * OpenAPI entries carry, the body a success is sent as, and the schemas the
+ * document shows for success and error bodies.
+ */
+export interface ApiFlavour {
+  prefix: string;
+  successBody(data: unknown, res?: Response): unknown;
+  envelopeSchema(data: z.ZodType): z.ZodType;
+  errorSchema: z.ZodType;
+}
+
+/** The native API (v3): `{success, data, timestamp}` and `{success: false, error: {code, message, details}, timestamp}`. */
+export const NATIVE: ApiFlavour = {
+  prefix: '/api/v3',
+  successBody: (data) => ({ success: true, data, timestamp: new Date().toISOString() }),
+  envelopeSchema: envelopeOf,
+  errorSchema: ErrorBody,
+};
+
 type Method = 'get' | 'post' | 'put' | 'delete' | 'patch';
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
@@ -19,7 +39,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, D extends z.ZodType> {
   method: Method;
-  /** Express-style path below /api/v2, e.g. `/collections/:id`. */
+  /** Express-style path below the version prefix, e.g. `/collections/:id`. */
   path: string;
   summary: string;
   tags: string[];
@@ -52,9 +72,23 @@ export interface RouteInput<P, Q, B> {
 export function route<P extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = z.ZodUnknown, B extends z.ZodType = z.ZodUnknown, D extends z.ZodType = z.ZodUnknown>(
   router: Router,
   spec: RouteSpec<P, Q, B, D>,
-  handler: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>) => Promise<z.input<D> | Response> | z.input<D>,
+  handler: RouteHandler<P, Q, B, D>,
 ): void {
-  registerOpenApi(spec);
+  declareRoute(NATIVE, router, spec, handler);
+}
+
+export type RouteHandler<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, D extends z.ZodType> = (
+  input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>,
+) => Promise<z.input<D> | Response> | z.input<D>;
+
+/** `route()` for any API version: the flavour decides the prefix and the envelope. */
+export function declareRoute<P extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = z.ZodUnknown, B extends z.ZodType = z.ZodUnknown, D extends z.ZodType = z.ZodUnknown>(
+  flavour: ApiFlavour,
+  router: Router,
+  spec: RouteSpec<P, Q, B, D>,
+  handler: RouteHandler<P, Q, B, D>,
+): void {
+  registerOpenApi(flavour, spec);
   const validate = async (req: Request, res: Response, next: NextFunction) => {
     try {
       const params = spec.params ? parseOrThrow(spec.params, req.params, 'path') : req.params;
@@ -62,7 +96,7 @@ export function route<P extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = 
       const body = spec.body ? parseOrThrow(spec.body, req.body ?? {}, 'body') : req.body;
       const data = await handler({ params, query, body, req, res } as RouteInput<z.output<P>, z.output<Q>, z.output<B>>);
       if (res.headersSent) return;
-      res.status(spec.successStatus ?? 200).json({ success: true, data, timestamp: new Date().toISOString() });
+      res.status(spec.successStatus ?? 200).json(flavour.successBody(data, res));
     } catch (error) {
       next(error);
     }
@@ -82,21 +116,21 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, whe
 
 const registeredPaths = new Set<string>();
 
-function registerOpenApi(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, z.ZodType>): void {
+function registerOpenApi(flavour: ApiFlavour, spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, z.ZodType>): void {
   // Apps are built more than once in tests; the document must list each route once.
-  const key = `${spec.method} ${spec.path}`;
+  const key = `${spec.method} ${flavour.prefix}${spec.path}`;
   if (registeredPaths.has(key)) return;
   registeredPaths.add(key);
   const responses: RouteConfig['responses'] = {
     [spec.successStatus ?? 200]: {
       description: 'Success',
-      content: { 'application/json': { schema: envelopeOf(spec.data) } },
+      content: { 'application/json': { schema: flavour.envelopeSchema(spec.data) } },
     },
   };
   const errorStatuses = new Set([...(spec.errors ?? []), 401]);
   if (spec.params || spec.query || spec.body || spec.multipart) errorStatuses.add(400);
   for (const status of errorStatuses) {
-    responses[status] = { description: ERROR_DESCRIPTIONS[status] ?? 'Error', content: { 'application/json': { schema: ErrorBody } } };
+    responses[status] = { description: ERROR_DESCRIPTIONS[status] ?? 'Error', content: { 'application/json': { schema: flavour.errorSchema } } };
   }
   const request: RouteConfig['request'] = {};
   if (spec.params) request.params = spec.params as never;
@@ -105,7 +139,7 @@ function registerOpenApi(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, z.ZodT
   if (spec.multipart) request.body = { required: true, content: { 'multipart/form-data': { schema: spec.multipart } } };
   registry.registerPath({
     method: spec.method,
-    path: '/api/v2' + spec.path.replace(/:(\w+)/g, '{$1}'),
+    path: flavour.prefix + spec.path.replace(/:(\w+)/g, '{$1}'),
     summary: spec.summary,
     tags: spec.tags,
     request,

@@ -13,7 +13,7 @@ export async function startApiServer(deps: ApiDeps, host: string, port: number):
   const address = server.address() as AddressInfo;
   return {
     server,
-    url: `http://${host}:${address.port}/api/v2`,
+    url: `http://${host}:${address.port}/api/v3`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

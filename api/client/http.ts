@@ -1,7 +1,7 @@
 /** The HTTP core of the typed client: envelope handling and errors. */
 
 export interface ClientOptions {
-  /** Base URL including /api/v2; default FILEINTEL_API_URL or http://localhost:8000/api/v2. */
+  /** Base URL including /api/v3 (the native API); default FILEINTEL_API_URL or http://localhost:8000/api/v3. */
   baseUrl?: string;
   /** Sent as X-API-Key; default FILEINTEL_API_KEY. */
   apiKey?: string;
@@ -32,7 +32,7 @@ export class ApiHttp {
   readonly requestTimeoutMs?: number;
 
   constructor(options: ClientOptions = {}) {
-    this.baseUrl = (options.baseUrl ?? process.env.FILEINTEL_API_URL ?? 'http://localhost:8000/api/v2').replace(/\/+$/, '');
+    this.baseUrl = (options.baseUrl ?? process.env.FILEINTEL_API_URL ?? 'http://localhost:8000/api/v3').replace(/\/+$/, '');
     this.apiKey = options.apiKey ?? process.env.FILEINTEL_API_KEY;
     this.requestTimeoutMs = options.requestTimeoutMs;
   }

@@ -1,18 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import {
-  countCollections,
-  countDocuments,
-  deleteCollectionRows,
-  findCollection,
-  insertCollection,
-  listCollections,
-  listDocumentSummaries,
-  type CollectionRow,
-  type DocumentSummaryRow,
-} from '../../db/queries/collections.ts';
+import { countCollections, countDocuments, listCollections, listDocumentSummaries, type DocumentSummaryRow } from '../../db/queries/collections.ts';
+import { collectionJson, createCollection, deleteCollection, loadCollection } from '../collections/collections.ts';
 import type { ApiDeps } from '../deps.ts';
-import { ApiError, notFound } from '../errors.ts';
 import { route } from '../route.ts';
 import { Collection, CollectionRef, CollectionWithDocuments, CreateCollectionBody, Pagination } from '../schemas/collections.ts';
 
@@ -33,8 +23,7 @@ export function collectionRoutes(deps: ApiDeps): Router {
       errors: [409],
     },
     async ({ body }) => {
-      const row = await insertCollection(sql, body.name, body.description ?? null);
-      if (!row) throw new ApiError(409, 'conflict', `a collection named '${body.name}' already exists`, { name: body.name });
+      const row = await createCollection(sql, body.name, body.description ?? null);
       return collectionJson(row, 0);
     },
   );
@@ -68,8 +57,7 @@ export function collectionRoutes(deps: ApiDeps): Router {
       errors: [404],
     },
     async ({ params, query }) => {
-      const row = await findCollection(sql, params.collection);
-      if (!row) throw notFound('collection', params.collection);
+      const row = await loadCollection(sql, params.collection);
       const [count, documents] = await Promise.all([
         countDocuments(sql, row.id),
         listDocumentSummaries(sql, row.id, query.limit, query.offset),
@@ -89,34 +77,10 @@ export function collectionRoutes(deps: ApiDeps): Router {
       data: z.object({ id: z.string(), name: z.string(), deleted_documents: z.number().int() }),
       errors: [404, 409],
     },
-    async ({ params }) => {
-      const row = await findCollection(sql, params.collection);
-      if (!row) throw notFound('collection', params.collection);
-      if (row.status === 'processing') {
-        throw new ApiError(409, 'collection_busy', `collection '${row.name}' is being processed; cancel its task first`, { id: row.id });
-      }
-      const keys = await deleteCollectionRows(sql, row.id);
-      // Rows first, files after: a crash in between leaves files without rows,
-      // which the storage reconciler finds and removes.
-      await Promise.all(keys.map((key) => deps.storage.remove(key)));
-      return { id: row.id, name: row.name, deleted_documents: keys.length };
-    },
+    async ({ params }) => deleteCollection(deps, params.collection),
   );
 
   return router;
-}
-
-export function collectionJson(row: CollectionRow, documentCount: number): z.input<typeof Collection> {
-  return {
-    id: row.id,
-    name: row.name,
-    description: row.description,
-    status: row.status as z.infer<typeof Collection>['status'],
-    last_error: row.last_error,
-    document_count: documentCount,
-    created_at: row.created_at.toISOString(),
-    updated_at: row.updated_at.toISOString(),
-  };
 }
 
 function documentJson(row: DocumentSummaryRow) {

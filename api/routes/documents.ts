@@ -1,65 +1,29 @@
 import { Router } from 'express';
 import { chunksAfter, countChunks, listChunks } from '../../db/queries/chunks.ts';
 import type { ApiDeps } from '../deps.ts';
-import { notFound } from '../errors.ts';
+import { readDocument, resolveDocument } from '../documents/documents.ts';
 import { route } from '../route.ts';
 import { ChunkPage, ChunkPageQuery, DocumentDetail, DocumentParam } from '../schemas/analysis.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-interface DocumentRow {
-  id: string;
-  collection_id: string;
-  original_filename: string;
-  mime_type: string;
-  size_bytes: number;
-  content_hash: string;
-  status: string;
-  processing_step: string | null;
-  error: string | null;
-  page_count: number | null;
-  metadata: Record<string, unknown>;
-  created_at: Date;
-  updated_at: Date;
-}
 
 /** GET /documents/{id} and its chunks, read by page (offset) or cursor (after), never all at once. */
 export function documentReadRoutes(deps: ApiDeps): Router {
   const { sql } = deps;
   const router = Router();
 
-  const findDocument = async (id: string) => {
-    if (!UUID.test(id)) return undefined;
-    const [row] = await sql<DocumentRow[]>`
-      SELECT id, collection_id, original_filename, mime_type, size_bytes::float8 AS size_bytes, content_hash, status,
-             processing_step, error, page_count, metadata, created_at, updated_at
-      FROM documents WHERE id = ${id}`;
-    return row;
-  };
-
   route(
     router,
     {
       method: 'get',
       path: '/documents/:document',
-      summary: 'A document: status (and step, or error), metadata, page and chunk counts',
+      summary: 'A document (whole id, or a unique start of it): status (and step, or error), metadata, page and chunk counts',
       tags: ['documents'],
       params: DocumentParam,
       data: DocumentDetail,
-      errors: [404],
+      errors: [404, 409],
     },
     async ({ params }) => {
-      const row = await findDocument(params.document);
-      if (!row) throw notFound('document', params.document);
-      const counts = await countChunks(sql, row.id);
-      return {
-        ...row,
-        status: row.status as 'processed',
-        chunk_count: counts.chunks,
-        embedded_chunks: counts.embedded,
-        created_at: row.created_at.toISOString(),
-        updated_at: row.updated_at.toISOString(),
-      };
+      const { storage_key: _storageKey, ...document } = await readDocument(sql, params.document);
+      return document;
     },
   );
 
@@ -73,11 +37,10 @@ export function documentReadRoutes(deps: ApiDeps): Router {
       params: DocumentParam,
       query: ChunkPageQuery,
       data: ChunkPage,
-      errors: [404],
+      errors: [404, 409],
     },
     async ({ params, query }) => {
-      const row = await findDocument(params.document);
-      if (!row) throw notFound('document', params.document);
+      const row = await resolveDocument(sql, params.document);
       const [rows, counts] = await Promise.all([
         query.offset !== undefined ? listChunks(sql, row.id, query.limit, query.offset) : chunksAfter(sql, row.id, query.after ?? -1, query.limit),
         countChunks(sql, row.id),

@@ -1,19 +1,22 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
-import { route } from '../route.ts';
+import { ApiError } from '../errors.ts';
+import { declareRoute, NATIVE, type ApiFlavour } from '../route.ts';
 
 const CHECK_TIMEOUT_MS = 3_000;
 
 const Check = z.object({ ok: z.boolean(), error: z.string().optional() });
 const HealthData = z.object({ status: z.enum(['ok', 'unavailable']), checks: z.object({ database: Check, temporal: Check }) });
 
-export function healthRoutes(deps: ApiDeps): Router {
+/** GET /health in the given API version's envelope (both versions answer it the same way). */
+export function healthRoutes(deps: ApiDeps, flavour: ApiFlavour = NATIVE): Router {
   const router = Router();
-  route(
+  declareRoute(
+    flavour,
     router,
     { method: 'get', path: '/health', summary: 'Checks the database and Temporal', tags: ['health'], data: HealthData, errors: [503] },
-    async ({ res }) => {
+    async () => {
       const [database, temporal] = await Promise.all([
         check(() => deps.sql`SELECT 1`),
         check(() =>
@@ -24,11 +27,7 @@ export function healthRoutes(deps: ApiDeps): Router {
       ]);
       if (database.ok && temporal.ok) return { status: 'ok' as const, checks: { database, temporal } };
       const failed = [!database.ok && 'database', !temporal.ok && 'temporal'].filter(Boolean).join(' and ');
-      return res.status(503).json({
-        success: false,
-        error: { code: 'unavailable', message: `${failed} unavailable`, details: { checks: { database, temporal } } },
-        timestamp: new Date().toISOString(),
-      });
+      throw new ApiError(503, 'unavailable', `${failed} unavailable`, { checks: { database, temporal } });
     },
   );
   return router;

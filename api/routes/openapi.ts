@@ -2,12 +2,16 @@ import { OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import { registry } from '../openapi/registry.ts';
 
-/** The OpenAPI 3.1 document, generated from the same zod schemas that validate requests. */
+/** The OpenAPI 3.1 document of both versions (/api/v3 native, /api/v2 the original contract), generated from the zod schemas that validate requests. */
 export function buildOpenApiDocument() {
   registry.registerComponent('securitySchemes', 'ApiKey', { type: 'apiKey', in: 'header', name: 'X-API-Key' });
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
-    info: { title: 'FileIntel API', version: '2.0.0', description: 'Document intelligence batch pipelines on Temporal' },
+    info: {
+      title: 'FileIntel API',
+      version: '3.0.0',
+      description: 'Document intelligence batch pipelines on Temporal. /api/v3 is the native API; /api/v2 speaks the original FileIntel contract (its bodies, fields and Celery task states).',
+    },
     servers: [{ url: '/' }],
     security: [{ ApiKey: [] }],
   });

@@ -1,25 +1,16 @@
 import { Router } from 'express';
-import { findCollection } from '../../db/queries/collections.ts';
 import type { ApiDeps } from '../deps.ts';
-import { ApiError, limitExceeded, notFound } from '../errors.ts';
+import { ApiError } from '../errors.ts';
 import { route } from '../route.ts';
-import { BatchCancelAnswer, BatchCancelBody, CancelResult, CancelTaskBody, ListTasksQuery, TaskList } from '../schemas/tasks.ts';
-import { cancelTasks } from '../tasks/cancel.ts';
+import { BatchCancelAnswer, BatchCancelBody, CancelResult, CancelTaskBody, ListTasksQuery, TaskList, TaskMetrics } from '../schemas/tasks.ts';
+import { readTaskMetrics } from '../tasks/metrics.ts';
+import { cancelOne, cancelRequested, collectionIdOf } from '../tasks/cancel-request.ts';
 import { TaskIdParam } from '../tasks/task-id.ts';
-import { InvalidPageTokenError, listTaskIds, listTasks, type TaskFilters } from '../tasks/visibility.ts';
-
-/** Cancel by selection stops at this many tasks; the answer says how many it found. */
-const MAX_SELECTED_TASKS = 10_000;
+import { InvalidPageTokenError, listTasks, type TaskFilters } from '../tasks/visibility.ts';
 
 export function taskRoutes(deps: ApiDeps): Router {
   const { temporal, config, sql } = deps;
   const router = Router();
-
-  /** A collection filter may name the collection; search attributes hold its id. */
-  const collectionIdOf = async (ref: string | undefined) => {
-    if (ref === undefined) return undefined;
-    return (await findCollection(sql, ref))?.id ?? ref;
-  };
 
   route(
     router,
@@ -33,7 +24,7 @@ export function taskRoutes(deps: ApiDeps): Router {
     },
     async ({ query }) => {
       const filters: TaskFilters = {
-        collectionId: await collectionIdOf(query.collection),
+        collectionId: await collectionIdOf(sql, query.collection),
         batchId: query.batch,
         status: query.status,
         kind: query.kind,
@@ -45,6 +36,19 @@ export function taskRoutes(deps: ApiDeps): Router {
         throw error;
       }
     },
+  );
+
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/tasks/metrics',
+      summary: 'Running tasks by kind, tasks closed in the last day, the workers polling the task queue and its backlog (from Temporal)',
+      tags: ['tasks'],
+      data: TaskMetrics,
+      errors: [503],
+    },
+    () => readTaskMetrics(temporal, config.temporal_namespace, config.task_queue),
   );
 
   // Declared before /tasks/:id/cancel, which would otherwise take "batch" for an id.
@@ -59,19 +63,7 @@ export function taskRoutes(deps: ApiDeps): Router {
       data: BatchCancelAnswer,
     },
     async ({ body }) => {
-      let ids: string[];
-      if (body.task_ids) {
-        const unique = new Set(body.task_ids);
-        if (unique.size > config.max_cancel_batch_size) {
-          throw limitExceeded(400, 'max_cancel_batch_size', config.max_cancel_batch_size, unique.size,
-            `at most ${config.max_cancel_batch_size} task ids per request (max_cancel_batch_size); got ${unique.size}`);
-        }
-        ids = body.task_ids;
-      } else {
-        const filters: TaskFilters = { status: 'RUNNING', batchId: body.batch_id, collectionId: await collectionIdOf(body.collection_id) };
-        ids = await listTaskIds(temporal, config.temporal_namespace, filters, MAX_SELECTED_TASKS);
-      }
-      const { results, summary } = await cancelTasks(temporal, ids, { terminate: body.terminate, reason: body.reason, listedAsRunning: !body.task_ids });
+      const { results, summary } = await cancelRequested(deps, body);
       return { results, summary, total: results.length };
     },
   );
@@ -88,13 +80,7 @@ export function taskRoutes(deps: ApiDeps): Router {
       data: CancelResult,
       errors: [404, 503],
     },
-    async ({ params, body }) => {
-      const { results } = await cancelTasks(temporal, [params.id], { terminate: body.terminate, reason: body.reason });
-      const [result] = results;
-      if (result.outcome === 'not_found') throw notFound('task', params.id);
-      if (result.outcome === 'error') throw new ApiError(503, 'temporal_error', `could not cancel '${params.id}': ${result.message}`, result);
-      return result;
-    },
+    async ({ params, body }) => cancelOne(temporal, params.id, body),
   );
 
   return router;

@@ -70,3 +70,21 @@ export const CancelSummary = z.object({
 });
 
 export const BatchCancelAnswer = z.object({ results: z.array(CancelResult), summary: CancelSummary, total: z.number().int() });
+
+export const TaskMetrics = registry.register(
+  'TaskMetrics',
+  z.object({
+    task_queue: z.string(),
+    running: z.object({ total: z.number().int(), by_kind: z.record(z.string(), z.number().int()) }),
+    recently_closed: z.object({
+      window_hours: z.number(),
+      total: z.number().int(),
+      by_status: z.record(z.string(), z.number().int()),
+      by_kind: z.record(z.string(), z.record(z.string(), z.number().int())).openapi({ description: 'From the newest closed tasks (sample_size of them)' }),
+      sample_size: z.number().int(),
+      average_duration_seconds: z.number().nullable(),
+    }),
+    workers: z.array(z.object({ identity: z.string(), polls: z.array(z.enum(['workflow', 'activity'])), last_access_time: z.string().nullable() })),
+    backlog: z.object({ workflow: z.number().int().nullable(), activity: z.number().int().nullable() }),
+  }),
+);

@@ -5,8 +5,11 @@ import { taskStatusFromRaw, VISIBILITY_STATUS, type TaskStatus } from './status.
 export interface TaskFilters {
   collectionId?: string;
   batchId?: string;
-  status?: Exclude<TaskStatus, 'UNKNOWN'>;
+  /** One status, or any of several. */
+  status?: Exclude<TaskStatus, 'UNKNOWN'> | Exclude<TaskStatus, 'UNKNOWN'>[];
   kind?: string;
+  /** Only tasks that closed after this instant. */
+  closedAfter?: Date;
 }
 
 export interface TaskSummary {
@@ -33,7 +36,11 @@ export function buildTaskQuery(filters: TaskFilters): string {
   add('CollectionId', filters.collectionId);
   add('BatchId', filters.batchId);
   add('Kind', filters.kind);
-  if (filters.status) clauses.push(`ExecutionStatus = '${VISIBILITY_STATUS[filters.status]}'`);
+  if (filters.status !== undefined) {
+    const statuses = Array.isArray(filters.status) ? filters.status : [filters.status];
+    clauses.push(`(${statuses.map((status) => `ExecutionStatus = '${VISIBILITY_STATUS[status]}'`).join(' OR ')})`);
+  }
+  if (filters.closedAfter) clauses.push(`CloseTime > '${filters.closedAfter.toISOString()}'`);
   // Only FileIntel's own workflows carry Kind.
   if (!filters.kind) clauses.push('Kind IS NOT NULL');
   // No ORDER BY: SQL visibility (dev server, PostgreSQL-backed clusters) refuses it.
@@ -83,6 +90,31 @@ function decodePageToken(token: string): Uint8Array {
     // fall through
   }
   throw new InvalidPageTokenError('page_token is not one this API handed out');
+}
+
+/** How many tasks match the filters (Temporal counts them; nothing is listed). */
+export async function countTasks(client: Client, namespace: string, filters: TaskFilters): Promise<number> {
+  const response = await client.connection.withDeadline(Date.now() + LIST_DEADLINE_MS, () =>
+    client.workflowService.countWorkflowExecutions({ namespace, query: buildTaskQuery(filters) }),
+  );
+  return Number(response.count ?? 0);
+}
+
+/**
+ * The tasks from `offset` on, at most `limit` (for callers that page by
+ * offset): Temporal pages by token, so the pages before the offset are read
+ * and dropped.
+ */
+export async function listTasksAt(client: Client, namespace: string, filters: TaskFilters, offset: number, limit: number): Promise<TaskSummary[]> {
+  const wanted = offset + limit;
+  const tasks: TaskSummary[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await listTasks(client, namespace, filters, { pageSize: Math.min(1_000, wanted - tasks.length), pageToken });
+    tasks.push(...page.tasks);
+    pageToken = page.next_page_token ?? undefined;
+  } while (pageToken && tasks.length < wanted);
+  return tasks.slice(offset, wanted);
 }
 
 /** Every task id matching the filters (for cancel by selection), up to `max`. */

@@ -30,3 +30,19 @@ export function allowedTypeFor(filename: string): AllowedType | undefined {
   const extension = filename.slice(dot + 1).toLowerCase();
   return ALLOWED_TYPES.find((type) => type.extension === extension);
 }
+
+/** Types people send that we know and refuse, with why (the original FileIntel listed mobi). */
+const KNOWN_UNSUPPORTED: Record<string, string> = {
+  mobi: 'MOBI (Kindle) files are not supported: no maintained JavaScript MOBI parser exists to extract their text; convert them to EPUB first',
+  azw: 'AZW (Kindle) files are not supported; convert them to EPUB first',
+  azw3: 'AZW3 (Kindle) files are not supported; convert them to EPUB first',
+};
+
+/** Why a file name's type is refused, naming the types that are accepted. */
+export function unsupportedTypeMessage(filename: string): string {
+  const dot = filename.lastIndexOf('.');
+  const extension = dot > 0 ? filename.slice(dot + 1).toLowerCase() : '';
+  const accepted = `accepted types: ${ALLOWED_EXTENSIONS.map((e) => '.' + e).join(', ')}`;
+  const known = KNOWN_UNSUPPORTED[extension];
+  return known ? `${known}; ${accepted}` : `only ${ALLOWED_EXTENSIONS.map((e) => '.' + e).join(', ')} files are accepted`;
+}

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { fileTypeFromFile } from 'file-type';
-import { ALLOWED_EXTENSIONS, allowedTypeFor, type AllowedType } from './allowed-types.ts';
+import { allowedTypeFor, unsupportedTypeMessage, type AllowedType } from './allowed-types.ts';
 import { isTextSample } from '../../activities/extraction/decode-text.ts';
 import type { RefusalReason } from './refusal-reasons.ts';
 import { judgeZipDocument } from './zip-archive.ts';
@@ -19,7 +19,7 @@ const TEXT_SAMPLE_BYTES = 64 * 1024;
 export async function sniffStagedFile(stagedPath: string, filename: string): Promise<SniffVerdict> {
   const type = allowedTypeFor(filename);
   if (!type) {
-    return { ok: false, reason: 'unsupported_extension', message: `only ${ALLOWED_EXTENSIONS.map((e) => '.' + e).join(', ')} files are accepted` };
+    return { ok: false, reason: 'unsupported_extension', message: unsupportedTypeMessage(filename) };
   }
   const detected = await fileTypeFromFile(stagedPath);
   if (type.sniffedAs) {

@@ -71,3 +71,10 @@ export async function deleteCollectionRows(sql: Sql, collectionId: string): Prom
     return keys.map((row) => row.storage_key);
   });
 }
+
+/** The embedding provider and dimension the collection's vectors were made with (null before the first). */
+export async function findEmbeddingProvider(sql: Sql, collectionId: string) {
+  const [row] = await sql<{ embedding_provider: string | null; embedding_dimension: number | null }[]>`
+    SELECT embedding_provider, embedding_dimension FROM collections WHERE id = ${collectionId}`;
+  return row;
+}

@@ -119,13 +119,16 @@ describe('collections API over HTTP (real Temporal, real database)', () => {
     assert.equal(route.body.error.code, 'route_not_found');
   });
 
-  test('the OpenAPI document lists every route', async () => {
+  test('the OpenAPI document lists every route of both versions', async () => {
     const res = await request('GET', `${url}/openapi.json`);
     assert.equal(res.status, 200);
     assert.equal(res.body.openapi, '3.1.0');
     const paths = Object.keys(res.body.paths);
-    for (const path of ['/api/v2/health', '/api/v2/collections', '/api/v2/collections/{collection}']) assert.ok(paths.includes(path), path);
-    assert.ok(res.body.paths['/api/v2/collections'].post.responses['409']);
+    for (const version of ['/api/v3', '/api/v2']) {
+      for (const path of ['/health', '/collections', '/collections/{collection}', '/tasks/metrics']) assert.ok(paths.includes(version + path), version + path);
+      assert.ok(res.body.paths[`${version}/collections`].post.responses['409']);
+    }
+    for (const path of ['/api/v2/tasks/{id}/result', '/api/v2/collections/{collection}/documents/add']) assert.ok(paths.includes(path), path);
   });
 });
 

@@ -53,7 +53,7 @@ describe('fileintel CLI against a real stack', () => {
     assert.equal(noKey.code, 1);
     assert.match(noKey.stderr, /HTTP 401/);
 
-    const unreachable = await runCli('http://127.0.0.1:9/api/v2', ['health']);
+    const unreachable = await runCli('http://127.0.0.1:9/api/v3', ['health']);
     assert.equal(unreachable.code, 1);
     assert.match(unreachable.stderr, /^fileintel: cannot reach http:\/\/127.0.0.1:9\/api\/v2/);
 

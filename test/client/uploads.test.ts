@@ -44,7 +44,7 @@ describe('client uploadDocumentsBatch (real API, real disk)', () => {
     await new Promise<void>((resolve) => counter.listen(0, '127.0.0.1', resolve));
     try {
       const [good] = await writeFiles('missing', [['good.txt', makeText()]]);
-      const counting = new FileIntelClient({ baseUrl: `http://127.0.0.1:${(counter.address() as AddressInfo).port}/api/v2` });
+      const counting = new FileIntelClient({ baseUrl: `http://127.0.0.1:${(counter.address() as AddressInfo).port}/api/v3` });
       const baseline = await readdir('/proc/self/fd').then((fds) => fds.length);
       const baselineFiles = await openFileDescriptors(dir);
       const paths = [good, path.join(dir, 'missing', 'nope-1.pdf'), path.join(dir, 'missing'), path.join(dir, 'missing', 'nope-2.txt')];
@@ -105,7 +105,7 @@ describe('client uploadDocumentsBatch (real API, real disk)', () => {
     assert.deepEqual(atomic.files.map((f) => f.reason), ['batch_refused', 'type_mismatch', 'batch_refused']);
     assert.equal(await rows(other), 0);
 
-    const down = new FileIntelClient({ baseUrl: 'http://127.0.0.1:1/api/v2' });
+    const down = new FileIntelClient({ baseUrl: 'http://127.0.0.1:1/api/v3' });
     await assert.rejects(down.uploads.uploadDocumentsBatch(other, files), /cannot reach/);
     assert.equal(await openFileDescriptors(dir), baseline);
   });

@@ -1,0 +1,58 @@
+import { clearUploadFailure, findDocumentIdsByHash, markUploadFailed } from '../../db/queries/documents.ts';
+import type { ApiDeps } from '../deps.ts';
+import { ApiError } from '../errors.ts';
+import { checkStagedFiles } from './check-staged-files.ts';
+import { commitUpload, type CommitHooks } from './commit-upload.ts';
+import { countOutcomes, fileResult, planUpload } from './plan-upload.ts';
+import { startAnalysisForUpload, type AnalysisStart } from './start-analysis.ts';
+import type { uploadLocals } from './upload-middleware.ts';
+
+/** Checks, deduplicates and commits the staged files of one request; answers per file. */
+export async function receiveAndStore(
+  deps: ApiDeps & { commitHooks?: CommitHooks },
+  { collection, upload }: ReturnType<typeof uploadLocals>,
+  request: { atomic: boolean; process?: { build_graph: boolean; extract_metadata: boolean; generate_embeddings: boolean } },
+) {
+  const verdicts = await checkStagedFiles(upload.files);
+  const hashes = verdicts.filter((verdict) => verdict.ok).map((verdict) => verdict.file.sha256);
+  const existing = await findDocumentIdsByHash(deps.sql, collection.id, hashes);
+  const plan = planUpload(collection.id, verdicts, existing, request.atomic);
+
+  if (plan.refused) {
+    const files = plan.files.map(fileResult);
+    const bad = plan.files.filter((planned) => planned.outcome === 'rejected' && planned.reason !== 'batch_refused');
+    throw new ApiError(
+      422,
+      'upload_rejected',
+      `${bad.length} of ${files.length} file(s) refused (${bad.map((p) => `${p.file.filename || '(no name)'}: ${p.reason}`).join('; ')}); atomic=true, so nothing was stored`,
+      { files, counts: countOutcomes(files) },
+    );
+  }
+
+  let committed;
+  try {
+    committed = await commitUpload(deps, collection.id, plan.files);
+  } catch (error) {
+    const stored = plan.files.filter((planned) => planned.outcome === 'stored').length;
+    await markUploadFailed(deps.sql, collection.id, `${stored} file(s) not stored, nothing kept: ${(error as Error).message}`).catch(() => {});
+    throw error;
+  }
+
+  const files = committed.map(fileResult);
+  const counts = countOutcomes(files);
+  if (counts.stored > 0) await clearUploadFailure(deps.sql, collection.id);
+
+  let analysis: AnalysisStart = { task_id: null, started: false };
+  if (request.process) {
+    const storedIds = committed.filter((planned) => planned.outcome === 'stored').map((planned) => planned.document_id!);
+    analysis = await startAnalysisForUpload(deps, collection.id, storedIds, request.process);
+  }
+  return {
+    collection_id: collection.id,
+    atomic: request.atomic,
+    files,
+    counts,
+    task_id: analysis.task_id,
+    processing: { requested: request.process !== undefined, started: analysis.started, ...(analysis.reason ? { reason: analysis.reason } : {}) },
+  };
+}
