@@ -3,7 +3,8 @@ import type { Config } from '../config/schema.ts';
 import type { Sql } from '../db/pool.ts';
 import { advanceAnalysisRun, countSelected, currentAnalysisRun, selectedPage } from '../db/queries/analysis.ts';
 import { cancelProcessingDocuments } from '../db/queries/document-runs.ts';
-import type { CollectionOutcome, DocumentSelection } from '../workflows/collection-analysis-contract.ts';
+import type { CollectionOutcome, DocumentSelection, UnitDocument, WorkUnit } from '../workflows/collection-analysis-contract.ts';
+import { formatOf } from './extraction/index.ts';
 import { workflowIds } from '../workflows/ids.ts';
 import { createEmbeddingProvider } from './embeddings/provider.ts';
 
@@ -17,6 +18,60 @@ export interface DocumentPage {
   /** The worker's page_size and max_concurrent_documents: config stays in the worker, not in workflow input. */
   pageSize: number;
   concurrency: number;
+}
+
+/** The next page of the sliding window, cut into units of work. */
+export interface WorkPage {
+  units: WorkUnit[];
+  /** The last document of the page: the next page starts after it. */
+  lastId: string | null;
+  /** False when this page was the last one. */
+  more: boolean;
+  /** The worker's max_concurrent_documents (config stays in the worker, not in workflow input). */
+  concurrency: number;
+}
+
+const MB = 1024 * 1024;
+
+/**
+ * Cuts a page into units: a PDF (it may be split into page ranges) or a
+ * document of `small_document_mb` or more gets its own workflow; the small
+ * ones go in groups of at most `group_max_documents` and `group_max_mb`.
+ * Workflows come first, so a slow document starts early and the small ones
+ * flow past it.
+ */
+export function workUnitsOf(documents: (UnitDocument & { mime_type: string; size_bytes: number })[], config: Pick<Config, 'small_document_mb' | 'group_max_documents' | 'group_max_mb'>): WorkUnit[] {
+  const workflows: WorkUnit[] = [];
+  const groups: WorkUnit[] = [];
+  let group: UnitDocument[] = [];
+  let groupBytes = 0;
+  const flush = () => {
+    if (group.length > 0) groups.push({ kind: 'group', documents: group });
+    group = [];
+    groupBytes = 0;
+  };
+  for (const { id, filename, mime_type, size_bytes } of documents) {
+    const document = { id, filename };
+    const small = size_bytes < config.small_document_mb * MB && !isPdf(mime_type, filename);
+    if (!small) {
+      workflows.push({ kind: 'workflow', document });
+      continue;
+    }
+    if (group.length >= config.group_max_documents || (group.length > 0 && groupBytes + size_bytes > config.group_max_mb * MB)) flush();
+    group.push(document);
+    groupBytes += size_bytes;
+  }
+  flush();
+  return [...workflows, ...groups];
+}
+
+/** An unsupported type is not a PDF: it fails in its group, with its reason. */
+function isPdf(mimeType: string, filename: string): boolean {
+  try {
+    return formatOf(mimeType, filename) === 'pdf';
+  } catch {
+    return false;
+  }
 }
 
 /** The collection-level steps of collectionAnalysis; each idempotent. */
@@ -44,6 +99,17 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
       return {
         documents: rows.map((row) => ({ id: row.id, filename: row.original_filename })),
         pageSize: config.page_size,
+        concurrency: config.max_concurrent_documents,
+      };
+    },
+
+    /** The sliding window's next page after `afterId`, as units of work. */
+    async nextWorkUnits(input: { collectionId: string; selection: DocumentSelection; afterId: string | null }): Promise<WorkPage> {
+      const rows = await selectedPage(sql, input.collectionId, input.selection, input.afterId, config.page_size);
+      return {
+        units: workUnitsOf(rows.map((row) => ({ ...row, filename: row.original_filename })), config),
+        lastId: rows.length > 0 ? rows[rows.length - 1].id : input.afterId,
+        more: rows.length === config.page_size,
         concurrency: config.max_concurrent_documents,
       };
     },

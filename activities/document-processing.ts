@@ -11,12 +11,13 @@ import {
   insertRange,
   markProcessed,
   markUnfinished,
+  settleFailedGroup,
   type AttemptFence,
   type ClaimedDocument,
   type RangeRecord,
 } from '../db/queries/document-runs.ts';
 import type { DocumentStorage } from '../storage/local-storage.ts';
-import type { ProcessingOptions } from '../workflows/collection-analysis-contract.ts';
+import type { ProcessingOptions, UnitDocument } from '../workflows/collection-analysis-contract.ts';
 import { createEmbeddingProvider } from './embeddings/provider.ts';
 import { HashingEmbeddingProvider } from './embeddings/hashing.ts';
 import { formatOf, UnreadableDocumentError, type FileProperties, type PageRange } from './extraction/index.ts';
@@ -91,14 +92,20 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
   const textWork = deps.textWork ?? createTextWorkPool(config);
   const limits = { chunkSize: config.chunk_size, overlap: config.chunk_overlap, maxTokens: config.chunk_max_tokens };
 
-  function attemptAt(step: DocumentStep, documentId: string): StepAttempt {
+  /**
+   * One step's attempt. `group` is set inside a group activity: each document
+   * gets a claim of its own (the document id joins the run key), and the
+   * group's heartbeat carries what it finished along with the step.
+   */
+  function attemptAt(step: DocumentStep, documentId: string, group?: GroupScope): StepAttempt {
     const context = Context.current();
     const { workflowExecution, activityId, attempt } = context.info;
-    const beat = (progress?: unknown) => context.heartbeat({ step, progress } satisfies StepHeartbeat);
+    const beat = (progress?: unknown) => context.heartbeat(group ? group.details({ step, progress }) : ({ step, progress } satisfies StepHeartbeat));
+    const run = `${workflowExecution?.workflowId}/${workflowExecution?.runId}/${activityId}`;
     return {
       step,
       // A retry of this activity resumes what it committed; any other activity starts afresh.
-      fence: { documentId, run: `${workflowExecution?.workflowId}/${workflowExecution?.runId}/${activityId}`, attempt },
+      fence: { documentId, run: group ? `${run}/${documentId}` : run, attempt },
       signal: context.cancellationSignal,
       beat,
       checkpoint(progress) {
@@ -273,14 +280,36 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
    * made plain (see failureAtStep) and, inside processDocument, named after
    * the step (a step that is its own activity is named by the workflow).
    */
-  async function atStep<T>(step: DocumentStep, run: (documentId: string, at: StepAttempt) => Promise<T>, documentId: string, named = true): Promise<T> {
-    const at = attemptAt(step, documentId);
+  async function atStep<T>(step: DocumentStep, run: (documentId: string, at: StepAttempt) => Promise<T>, documentId: string, named = true, group?: GroupScope): Promise<T> {
+    const at = attemptAt(step, documentId, group);
     try {
       at.checkpoint('starting');
       return await run(documentId, at);
     } catch (error) {
       throw failureAtStep(step, error, named ? `${step}: ` : '');
     }
+  }
+
+  /** One document of a group, to its final mark; a cancel or an error a retry may fix is thrown. */
+  async function groupDocument(document: UnitDocument, options: ProcessingOptions, group: GroupScope): Promise<GroupDocumentOutcome> {
+    try {
+      await allSteps(document.id, options, group);
+      await markProcessed(sql, document.id);
+      return { document_id: document.id, filename: document.filename, status: 'processed' };
+    } catch (error) {
+      if (error instanceof CancelledFailure || !(error instanceof ApplicationFailure) || !error.nonRetryable) throw error;
+      await markUnfinished(sql, document.id, 'failed', error.message);
+      return { document_id: document.id, filename: document.filename, status: 'failed', error: error.message.slice(0, 2_000) };
+    }
+  }
+
+  /** Every step the options ask for, in order; extraction's result. */
+  async function allSteps(documentId: string, options: ProcessingOptions, group?: GroupScope): Promise<{ chunks: number; pages: number | null }> {
+    const extracted = await atStep('extract', extract, documentId, true, group);
+    if (options.extract_metadata) await atStep('metadata', metadata, documentId, true, group);
+    if (options.generate_embeddings) await atStep('embeddings', embeddings, documentId, true, group);
+    if (options.build_graph) await atStep('graph', entities, documentId, true, group);
+    return extracted;
   }
 
   return {
@@ -294,11 +323,69 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
      * reruns the later steps, each replacing what it wrote before.
      */
     async processDocument({ documentId, options }: DocumentRef & { options: ProcessingOptions }): Promise<{ chunks: number; pages: number | null }> {
-      const extracted = await atStep('extract', extract, documentId);
-      if (options.extract_metadata) await atStep('metadata', metadata, documentId);
-      if (options.generate_embeddings) await atStep('embeddings', embeddings, documentId);
-      if (options.build_graph) await atStep('graph', entities, documentId);
-      return extracted;
+      return allSteps(documentId, options);
+    },
+
+    /**
+     * Small documents one after the other in one activity (no workflow of
+     * their own: no start, tasks and result per document). Each document is
+     * claimed on its own, runs every step as processDocument does and gets its
+     * row marked here: `processed`, or `failed` with "<step>: <reason>" when
+     * no retry can fix it; one document failing fails only that document. A
+     * heartbeat after each document carries what the group finished, so a
+     * retry skips those. A cancel leaves the documents not finished
+     * `cancelled`. Any other error fails the attempt (it is retried), naming
+     * the document it happened on.
+     */
+    async processDocumentGroup({ documents, options }: { documents: UnitDocument[]; options: ProcessingOptions }): Promise<GroupResult> {
+      const context = Context.current();
+      const finished: GroupDocumentOutcome[] = [...((context.info.heartbeatDetails as GroupHeartbeat | undefined)?.finished ?? [])];
+      const done = new Set(finished.map((outcome) => outcome.document_id));
+      let current: UnitDocument | undefined;
+      let lastStep: StepHeartbeat = { step: 'extract' };
+      const group: GroupScope = {
+        details: (step) => {
+          lastStep = step;
+          return { ...step, document_id: current?.id, filename: current?.filename, finished };
+        },
+      };
+      // A heartbeat every second whatever a thread is doing, so a cancel reaches the group within the worker's heartbeat throttle.
+      const ticker = setInterval(() => context.heartbeat(group.details(lastStep)), 1_000);
+      try {
+        for (const document of documents) {
+          if (done.has(document.id)) continue;
+          if (context.cancellationSignal.aborted) throw new CancelledFailure('document group cancelled');
+          current = document;
+          finished.push(await groupDocument(document, options, group));
+          current = undefined;
+          context.heartbeat(group.details({ step: lastStep.step, progress: 'finished' }));
+        }
+        return { outcomes: finished };
+      } catch (error) {
+        if (error instanceof CancelledFailure || context.cancellationSignal.aborted) {
+          const finishedIds = new Set(finished.map((outcome) => outcome.document_id));
+          for (const document of documents) {
+            if (!finishedIds.has(document.id)) await markUnfinished(sql, document.id, 'cancelled', 'processing was cancelled');
+          }
+          throw error instanceof CancelledFailure ? error : new CancelledFailure('document group cancelled');
+        }
+        throw groupFailure(error, current, documents);
+      } finally {
+        clearInterval(ticker);
+      }
+    },
+
+    /** A group whose activity failed for good: documents it finished keep their outcome, the others fail with its reason. */
+    async settleFailedGroup({ documents, runPrefix, error }: { documents: UnitDocument[]; runPrefix: string; error: string }): Promise<GroupResult> {
+      const states = new Map((await settleFailedGroup(sql, documents.map((document) => document.id), runPrefix, error)).map((row) => [row.id, row]));
+      return {
+        outcomes: documents.map((document) => {
+          const state = states.get(document.id);
+          return state?.status === 'processed'
+            ? { document_id: document.id, filename: document.filename, status: 'processed' as const }
+            : { document_id: document.id, filename: document.filename, status: 'failed' as const, error: state?.error ?? `document ${document.id} does not exist (deleted while processing?)` };
+        }),
+      };
     },
 
     // The steps one activity each: histories recorded before processDocument, and the bare loop of bench/p1, call these.
@@ -317,6 +404,48 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
 }
 
 export type DocumentProcessingActivities = ReturnType<typeof createDocumentProcessingActivities>;
+
+/** How a document of a group ended. */
+export interface GroupDocumentOutcome {
+  document_id: string;
+  filename: string;
+  status: 'processed' | 'failed';
+  error?: string;
+}
+
+export interface GroupResult {
+  outcomes: GroupDocumentOutcome[];
+}
+
+/** A group's heartbeat: the step of the document at work, and every document finished so far (a retry skips them). */
+export interface GroupHeartbeat extends StepHeartbeat {
+  document_id?: string;
+  filename?: string;
+  finished: GroupDocumentOutcome[];
+}
+
+interface GroupScope {
+  details(step: StepHeartbeat): GroupHeartbeat;
+}
+
+/**
+ * A group attempt's failure: its message names the document it happened on
+ * (id and filename), its details list the group's documents, so the Web UI
+ * shows which documents a failed group held.
+ */
+function groupFailure(error: unknown, current: UnitDocument | undefined, documents: UnitDocument[]): ApplicationFailure {
+  const original = ensureApplicationFailure(error);
+  const where = current ? `document ${current.id} (${current.filename})` : 'between documents';
+  const failure = ApplicationFailure.create({
+    message: `group of ${documents.length} document(s), at ${where}: ${original.message}`,
+    type: original.type ?? undefined,
+    nonRetryable: original.nonRetryable ?? undefined,
+    details: [{ document_id: current?.id ?? null, filename: current?.filename ?? null, documents }],
+    category: original.category ?? undefined,
+  });
+  if (original.stack) failure.stack = original.stack;
+  return failure;
+}
 
 /** PostgreSQL's classes of errors about the data itself (22: data exception, 54: program limit): the same text fails again. */
 const REFUSED_DATA = /^(22|54)/;

@@ -32,6 +32,10 @@ export const configSchema = z
     max_cancel_batch_size: positiveInt(10_000),
     page_size: positiveInt(10_000),
     max_concurrent_documents: positiveInt(1_000),
+    // 0 turns groups off: every document gets its own documentProcessing workflow.
+    small_document_mb: z.number().min(0).max(1_000),
+    group_max_documents: positiveInt(1_000),
+    group_max_mb: z.number().positive().max(10_000),
     max_parallel_collections: positiveInt(1_000),
     chunk_size: positiveInt(1_000_000).min(50),
     chunk_overlap: z.number().int().min(0),

@@ -1,6 +1,6 @@
 // The contract of the collectionAnalysis workflow, shared by the API, the
 // batchProcess workflow and the CLI. Types and definitions only.
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 export interface ProcessingOptions {
   build_graph: boolean;
@@ -33,7 +33,37 @@ export interface AnalysisContinuation {
   runs: number;
   /** The run key of this analysis (from its workflow id), null when started under another id. */
   runKey: number | null;
+  /**
+   * Document workflows still running when the run continued as new (the
+   * sliding window): they report to the new run by signal. Absent in runs
+   * from before the window.
+   */
+  inFlight?: InFlightDocument[];
 }
+
+/** A document's workflow the analysis waits for. */
+export interface InFlightDocument {
+  workflow_id: string;
+  document_id: string;
+  filename: string;
+}
+
+/** A unit of work of the sliding window: a document in its own workflow, or a group of small ones in one activity. */
+export type WorkUnit = { kind: 'workflow'; document: UnitDocument } | { kind: 'group'; documents: UnitDocument[] };
+
+export interface UnitDocument {
+  id: string;
+  filename: string;
+}
+
+/** What a document's workflow tells the analysis that started it when it closes (by signal, so a later run hears it too). */
+export interface DocumentOutcome {
+  document_id: string;
+  status: 'processed' | 'failed' | 'cancelled';
+  error?: string;
+}
+
+export const documentFinishedSignal = defineSignal<[DocumentOutcome]>('documentFinished');
 
 export type CollectionOutcome = 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';
 
@@ -61,6 +91,8 @@ export interface CollectionAnalysisProgress {
   in_flight: number;
   percentage: number;
   recent_failures: DocumentFailure[];
+  /** The documents in flight by id and filename, and how they run (absent in runs from before the window). */
+  in_flight_documents?: (UnitDocument & { unit: 'workflow' | 'group' })[];
 }
 
 export const progressQuery = defineQuery<CollectionAnalysisProgress>('progress');

@@ -5,23 +5,34 @@ import {
   ChildWorkflowCancellationType,
   ContinueAsNew,
   ParentClosePolicy,
+  condition,
   continueAsNew,
   executeChild,
+  getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
+  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CollectionAnalysisActivities } from '../activities/collection-analysis.ts';
+import type { DocumentProcessingActivities, GroupResult } from '../activities/document-processing.ts';
 import {
+  documentFinishedSignal,
   progressQuery,
   type AnalysisContinuation,
   type CollectionAnalysisInput,
   type CollectionAnalysisProgress,
   type CollectionAnalysisResult,
   type CollectionOutcome,
+  type DocumentOutcome,
+  type InFlightDocument,
+  type UnitDocument,
+  type WorkUnit,
 } from './collection-analysis-contract.ts';
-import { documentProcessing, reasonOf } from './document-processing.ts';
+import { STEP_OPTIONS, documentProcessing, reasonOf } from './document-processing.ts';
 import { workflowIds } from './ids.ts';
 import { BatchIdKey, CollectionIdKey, CollectionNameKey, DocumentNameKey, KindKey, WorkflowKind } from './search-attributes.ts';
 
@@ -35,17 +46,38 @@ const collection = proxyActivities<CollectionAnalysisActivities>({
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
+/**
+ * A run of the sliding window continues as new between pages once its
+ * history passes this many events (or the server suggests it): far below
+ * Temporal's limits, and few enough that a replay stays quick.
+ */
+export const HISTORY_EVENTS_PER_RUN = 2_000;
+
+/** A group's documents one after the other; a heartbeat after each and every second. */
+const GROUP_OPTIONS = { ...STEP_OPTIONS, startToCloseTimeout: '1 hour' };
+
+/** A group whose activity failed for good: one short transaction, run as a local activity. */
+const groupSettlement = proxyLocalActivities<DocumentProcessingActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+
 type Phase = 'starting' | 'processing' | 'finalizing' | 'done' | 'cancelling' | 'cancelled' | 'failed';
 
 /**
  * Analyses the selected documents of one collection.
  *
- * Pages through them with a keyset cursor (`page_size` per page), runs at
- * most `max_concurrent_documents` documentProcessing children at once (each
- * visible and retryable by its own id), and continues as new after each page
- * (or sooner, between documents, when the server suggests it), carrying only
- * the cursor, the counts and a capped list of failures. A failed document
- * does not stop the others. At the end, collection-level steps (graph,
+ * Pages through them with a keyset cursor (`page_size` per page) and keeps
+ * at most `max_concurrent_documents` units of work in flight at all times (a
+ * sliding window, no barrier at a page's end): a big document (or a PDF) is
+ * a documentProcessing child (visible and retryable by its own id), small
+ * ones go in groups, one activity per group. Between pages, a run whose
+ * history has grown continues as new: its groups finish first, its children
+ * keep running and report to the next run by signal (the run carries their
+ * ids), so a slow document never stops the others from starting. The cursor,
+ * the counts and a capped list of failures are carried too. A failed
+ * document does not stop the others. (Runs from before the window, replayed
+ * from their histories, run a page at a time with a barrier at its end.) At the end, collection-level steps (graph,
  * embedding provider) run over processed documents only, and the collection
  * gets the honest outcome: completed, completed_with_errors or failed. When
  * cancelled, cleanup runs in a non-cancellable scope before the cancellation
@@ -55,21 +87,38 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
   const { collectionId, selection, options } = input;
   const state: AnalysisContinuation = input.continuation ?? { cursor: null, total: 0, processed: 0, failed: 0, failures: [], runs: 0, runKey: null };
   let phase: Phase = input.continuation ? 'processing' : 'starting';
+  // Histories from before the sliding window replay the page-at-a-time path.
+  const windowed = patched('collection-analysis-sliding-window');
+  /** Documents in flight on the page-at-a-time path. */
   let inFlight = 0;
+  /** The window's documentProcessing children by document id (carried over from the run before, or started here). */
+  const children = new Map<string, InFlightDocument>((state.inFlight ?? []).map((child) => [child.document_id, child]));
+  /** The window's groups in flight (they never outlive their run). */
+  const groups = new Set<UnitDocument[]>();
+  /** Children whose start command has not been answered yet. */
+  let starting = 0;
+  let cancelling = false;
+  const windowInFlight = () => children.size + [...groups].reduce((sum, group) => sum + group.length, 0);
 
   setHandler(progressQuery, (): CollectionAnalysisProgress => {
     const done = state.processed + state.failed;
-    const total = Math.max(state.total, done + inFlight);
+    const current = windowed ? windowInFlight() : inFlight;
+    const total = Math.max(state.total, done + current);
     return {
       phase,
       total,
       processed: state.processed,
       failed: state.failed,
-      in_flight: inFlight,
+      in_flight: current,
       percentage: total === 0 ? (phase === 'done' ? 100 : 0) : Math.min(100, Math.floor((done / total) * 100)),
       recent_failures: state.failures,
+      in_flight_documents: [
+        ...[...children.values()].map((child) => ({ id: child.document_id, filename: child.filename, unit: 'workflow' as const })),
+        ...[...groups].flatMap((group) => group.map((document) => ({ ...document, unit: 'group' as const }))),
+      ],
     };
   });
+  if (windowed) setHandler(documentFinishedSignal, (outcome) => settleChild(outcome));
 
   const result = (status: CollectionOutcome): CollectionAnalysisResult => ({
     collection_id: collectionId,
@@ -94,11 +143,15 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     }
     phase = 'processing';
 
-    const page = await collection.nextDocumentPage({ collectionId, selection, afterId: state.cursor });
-    const stoppedEarly = await processPage(page.documents, page.concurrency);
-    if (stoppedEarly || page.documents.length === page.pageSize) {
-      // More may follow: a fresh run keeps the history small whatever the collection's size.
-      await continueAsNew<typeof collectionAnalysis>({ ...input, continuation: { ...state, runs: state.runs + 1 } });
+    if (windowed) {
+      await runWindow();
+    } else {
+      const page = await collection.nextDocumentPage({ collectionId, selection, afterId: state.cursor });
+      const stoppedEarly = await processPage(page.documents, page.concurrency);
+      if (stoppedEarly || page.documents.length === page.pageSize) {
+        // More may follow: a fresh run keeps the history small whatever the collection's size.
+        await continueAsNew<typeof collectionAnalysis>({ ...input, continuation: { ...state, runs: state.runs + 1 } });
+      }
     }
 
     phase = 'finalizing';
@@ -117,17 +170,158 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     if (error instanceof ContinueAsNew) throw error;
     if (isCancellation(error)) {
       phase = 'cancelling';
-      await CancellationScope.nonCancellable(() =>
-        collection.finishCollectionRun({ collectionId, runKey: state.runKey, status: 'cancelled', lastError: 'analysis was cancelled', recordEmbeddings: false }),
-      );
+      await CancellationScope.nonCancellable(async () => {
+        if (windowed) await cancelWindow();
+        await collection.finishCollectionRun({ collectionId, runKey: state.runKey, status: 'cancelled', lastError: 'analysis was cancelled', recordEmbeddings: false });
+      });
       phase = 'cancelled';
       throw error;
     }
     phase = 'failed';
-    await CancellationScope.nonCancellable(() =>
-      collection.finishCollectionRun({ collectionId, runKey: state.runKey, status: 'failed', lastError: `analysis failed: ${reasonOf(error)}`, recordEmbeddings: false }),
-    );
+    await CancellationScope.nonCancellable(async () => {
+      // Children outlive their parent on this path (so they survive continue-as-new): stop them, as the old close policy did.
+      if (windowed) await Promise.all([...children.values()].map((child) => cancelChild(child.workflow_id)));
+      await collection.finishCollectionRun({ collectionId, runKey: state.runKey, status: 'failed', lastError: `analysis failed: ${reasonOf(error)}`, recordEmbeddings: false });
+    });
     throw error;
+  }
+
+  /**
+   * Keeps up to `concurrency` units in flight until every page is started
+   * and every unit has finished; between pages, when the run's history has
+   * grown, stops starting, lets its groups finish (an activity cannot outlive
+   * its run) and continues as new, carrying the children still in flight.
+   */
+  async function runWindow(): Promise<void> {
+    let concurrency = Number.POSITIVE_INFINITY;
+    let queue: WorkUnit[] = [];
+    let more = true;
+    let stopping = false;
+    const unitsInFlight = () => children.size + groups.size;
+    for (;;) {
+      while (!stopping && unitsInFlight() < concurrency) {
+        const unit = queue.shift();
+        if (unit) {
+          if (unit.kind === 'group') startGroup(unit.documents);
+          else startDocument(unit.document);
+          continue;
+        }
+        if (!more) break;
+        if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= HISTORY_EVENTS_PER_RUN) {
+          stopping = true;
+          break;
+        }
+        const page = await collection.nextWorkUnits({ collectionId, selection, afterId: state.cursor });
+        state.cursor = page.lastId;
+        queue = page.units;
+        more = page.more;
+        concurrency = page.concurrency;
+      }
+      if (stopping) {
+        await condition(() => groups.size === 0 && starting === 0);
+        await continueAsNew<typeof collectionAnalysis>({ ...input, continuation: { ...state, runs: state.runs + 1, inFlight: [...children.values()] } });
+      }
+      if (!more && queue.length === 0 && unitsInFlight() === 0) return;
+      // Wake when a slot frees (or, with nothing left to start, when the last unit is done).
+      await condition(() => (!more && queue.length === 0 ? unitsInFlight() === 0 : unitsInFlight() < concurrency));
+    }
+  }
+
+  /** A document of its own: a documentProcessing child that outlives this run and reports by signal. */
+  function startDocument(document: UnitDocument) {
+    const options = documentWorkflowOptions(document);
+    children.set(document.id, { workflow_id: options.workflowId, document_id: document.id, filename: document.filename });
+    starting++;
+    // Not cancelled with this run's scope: a cancel of the analysis reaches every child, carried over or not, through cancelWindow.
+    void CancellationScope.nonCancellable(async () => {
+      let handle;
+      try {
+        handle = await startChild(documentProcessing, {
+          ...options,
+          args: [{ documentId: document.id, collectionId, options: input.options, batchId: input.batchId, reportTo: workflowInfo().workflowId }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+        });
+      } finally {
+        starting--;
+      }
+      if (cancelling) await cancelChild(options.workflowId);
+      return handle.result();
+    }).then(
+      // A child started by this run also reports by its result: one that closes without its signal (terminated, timed out) still leaves the window.
+      () => settleChild({ document_id: document.id, status: 'processed' }),
+      (error) => settleChild({ document_id: document.id, status: isCancellation(error) ? 'cancelled' : 'failed', error: reasonOf(error) }),
+    );
+  }
+
+  /** Small documents in one activity; it marks each row itself and returns each document's outcome. */
+  function startGroup(documents: UnitDocument[]) {
+    groups.add(documents);
+    void runGroup(documents).finally(() => groups.delete(documents));
+  }
+
+  async function runGroup(documents: UnitDocument[]): Promise<void> {
+    let result: GroupResult;
+    try {
+      const group = proxyActivities<DocumentProcessingActivities>({
+        ...GROUP_OPTIONS,
+        // The Web UI shows which documents the activity holds.
+        summary: `group of ${documents.length}: ${documents.map((document) => `${document.filename} (${document.id})`).join(', ')}`.slice(0, 400),
+      });
+      result = await group.processDocumentGroup({ documents, options });
+    } catch (error) {
+      // The analysis was cancelled: the activity left its unfinished documents `cancelled`.
+      if (isCancellation(error) && CancellationScope.current().consideredCancelled) return;
+      const info = workflowInfo();
+      result = await CancellationScope.nonCancellable(() =>
+        groupSettlement.settleFailedGroup({ documents, runPrefix: `${info.workflowId}/${info.runId}/`, error: `group failed: ${reasonOf(error)}` }),
+      );
+    }
+    for (const outcome of result.outcomes) count({ id: outcome.document_id, filename: outcome.filename }, outcome.status, outcome.error);
+  }
+
+  /** A child's outcome, from its signal or its result, whichever comes first; counted once. */
+  function settleChild(outcome: DocumentOutcome) {
+    const child = children.get(outcome.document_id);
+    if (!child) return;
+    children.delete(outcome.document_id);
+    count({ id: child.document_id, filename: child.filename }, outcome.status, outcome.error);
+  }
+
+  function count(document: UnitDocument, status: DocumentOutcome['status'], error?: string) {
+    if (status === 'processed') {
+      state.processed++;
+      return;
+    }
+    // Cancelled by this analysis's own cancel: not a failure of the document. Cancelled on its own: it failed.
+    if (status === 'cancelled' && cancelling) return;
+    state.failed++;
+    state.failures = [...state.failures, { document_id: document.id, filename: document.filename, error: error ?? 'processing was cancelled' }].slice(-MAX_RECENT_FAILURES);
+  }
+
+  /** Cancels every child in flight (started by any run) and waits until each has cleaned up and reported, and every group has stopped. */
+  async function cancelWindow() {
+    cancelling = true;
+    await Promise.all([...children.values()].map((child) => cancelChild(child.workflow_id)));
+    await condition(() => children.size === 0 && groups.size === 0 && starting === 0);
+  }
+
+  /** The workflow id, search attributes and summary of a document's own workflow. */
+  function documentWorkflowOptions(document: UnitDocument) {
+    // The collection's name comes from this run's own attributes (set by whoever started it; runs started before it existed have none).
+    const collectionName = workflowInfo().typedSearchAttributes.get(CollectionNameKey);
+    const searchAttributes: SearchAttributePair[] = [
+      { key: CollectionIdKey, value: collectionId },
+      { key: DocumentNameKey, value: document.filename },
+      { key: KindKey, value: WorkflowKind.documentProcessing },
+    ];
+    if (collectionName) searchAttributes.push({ key: CollectionNameKey, value: collectionName });
+    if (input.batchId) searchAttributes.push({ key: BatchIdKey, value: input.batchId });
+    return {
+      workflowId: workflowIds.documentProcessing(document.id, state.runKey === null ? workflowInfo().firstExecutionRunId : String(state.runKey)),
+      typedSearchAttributes: searchAttributes,
+      // The filename first: the Web UI shows the summary's start on the workflow's page.
+      staticSummary: `${document.filename}: document processing (document ${document.id}, collection ${collectionName ?? collectionId})`,
+    };
   }
 
   /**
@@ -168,25 +362,22 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
   }
 
   function runDocument(document: { id: string; filename: string }) {
-    // The collection's name comes from this run's own attributes (set by whoever started it; runs started before it existed have none).
-    const collectionName = workflowInfo().typedSearchAttributes.get(CollectionNameKey);
-    const searchAttributes: SearchAttributePair[] = [
-      { key: CollectionIdKey, value: collectionId },
-      { key: DocumentNameKey, value: document.filename },
-      { key: KindKey, value: WorkflowKind.documentProcessing },
-    ];
-    if (collectionName) searchAttributes.push({ key: CollectionNameKey, value: collectionName });
-    if (input.batchId) searchAttributes.push({ key: BatchIdKey, value: input.batchId });
     return executeChild(documentProcessing, {
-      workflowId: workflowIds.documentProcessing(document.id, state.runKey === null ? workflowInfo().firstExecutionRunId : String(state.runKey)),
+      ...documentWorkflowOptions(document),
       args: [{ documentId: document.id, collectionId, options, batchId: input.batchId }],
-      typedSearchAttributes: searchAttributes,
-      // The filename first: the Web UI shows the summary's start on the workflow's page.
-      staticSummary: `${document.filename}: document processing (document ${document.id}, collection ${collectionName ?? collectionId})`,
       // A cancelled analysis cancels its documents and waits for their cleanup.
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
     });
+  }
+}
+
+/** Asks a document's workflow to stop; one already closed has nothing to cancel. */
+async function cancelChild(workflowId: string): Promise<void> {
+  try {
+    await getExternalWorkflowHandle(workflowId).cancel();
+  } catch {
+    // Closed already: its signal (or result) tells how it ended.
   }
 }
 

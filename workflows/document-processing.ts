@@ -1,13 +1,26 @@
 import { TimeoutType } from '@temporalio/common';
-import { ActivityCancellationType, ApplicationFailure, CancellationScope, TimeoutFailure, isCancellation, patched, proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  TimeoutFailure,
+  getExternalWorkflowHandle,
+  isCancellation,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 import type { DocumentProcessingActivities, StepHeartbeat } from '../activities/document-processing.ts';
-import type { ProcessingOptions } from './collection-analysis-contract.ts';
+import { documentFinishedSignal, type DocumentOutcome, type ProcessingOptions } from './collection-analysis-contract.ts';
 
 export interface DocumentProcessingInput {
   documentId: string;
   collectionId: string;
   options: ProcessingOptions;
   batchId?: string;
+  /** The workflow id of the analysis waiting for this document: told by signal when it is done, so a run continued as new hears it too. */
+  reportTo?: string;
 }
 
 export interface DocumentProcessingResult {
@@ -17,12 +30,12 @@ export interface DocumentProcessingResult {
 }
 
 /** Error types no retry can fix: the file is unreadable, or the row is gone. */
-const NON_RETRYABLE = ['UnreadableDocument', 'DocumentNotFound', 'OpenAiRequestRejected'];
+export const NON_RETRYABLE = ['UnreadableDocument', 'DocumentNotFound', 'OpenAiRequestRejected'];
 
 /** Steps heartbeat as their pages, ranges and batches progress: a dead worker is noticed within this, and a cancel reaches the step. */
 const HEARTBEAT_TIMEOUT_SECONDS = 60;
 
-const STEP_OPTIONS: ActivityOptions = {
+export const STEP_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: `${HEARTBEAT_TIMEOUT_SECONDS} seconds`,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
@@ -75,15 +88,28 @@ export async function documentProcessing(input: DocumentProcessingInput): Promis
     }
     step = 'finish';
     await status.markDocumentProcessed(ref);
+    await report(input, { document_id: input.documentId, status: 'processed' });
     return { document_id: input.documentId, chunks: extracted.chunks, pages: extracted.pages };
   } catch (error) {
     if (isCancellation(error)) {
       await CancellationScope.nonCancellable(() => status.markDocumentCancelled(ref));
+      await report(input, { document_id: input.documentId, status: 'cancelled' });
       throw error;
     }
     const message = step === 'process' ? processFailureOf(error) : `${step}: ${timeoutReasonOf(error, step) ?? reasonOf(error)}`;
     await CancellationScope.nonCancellable(() => status.markDocumentFailed({ ...ref, error: message }));
+    await report(input, { document_id: input.documentId, status: 'failed', error: message });
     throw ApplicationFailure.nonRetryable(message, 'DocumentProcessingFailed');
+  }
+}
+
+/** Tells the waiting analysis how this document ended, after its row says so. */
+async function report(input: DocumentProcessingInput, outcome: DocumentOutcome): Promise<void> {
+  if (!input.reportTo) return;
+  try {
+    await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(input.reportTo!).signal(documentFinishedSignal, outcome));
+  } catch {
+    // The analysis is gone (terminated): nobody waits for this document; its row already tells how it ended.
   }
 }
 

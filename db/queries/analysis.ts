@@ -27,8 +27,8 @@ export async function countSelected(sql: Sql, collectionId: string, selection: D
 
 /** The next page of selected documents after `afterId` (keyset paging on id, stable while statuses change). */
 export async function selectedPage(sql: Sql, collectionId: string, selection: DocumentSelection, afterId: string | null, limit: number) {
-  return sql<{ id: string; original_filename: string }[]>`
-    SELECT id, original_filename FROM documents
+  return sql<{ id: string; original_filename: string; mime_type: string; size_bytes: number }[]>`
+    SELECT id, original_filename, mime_type, size_bytes::float8 AS size_bytes FROM documents
     WHERE collection_id = ${collectionId} AND ${selectionFilter(sql, selection)}
       AND id > ${afterId ?? '00000000-0000-0000-0000-000000000000'}
     ORDER BY id LIMIT ${limit}`;

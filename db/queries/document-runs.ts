@@ -137,3 +137,31 @@ export async function cancelProcessingDocuments(sql: Sql, collectionId: string):
     await tx`DELETE FROM document_ranges WHERE document_id = ANY(${ids})`;
   });
 }
+
+export interface GroupDocumentState {
+  id: string;
+  status: string;
+  error: string | null;
+}
+
+/**
+ * A group activity that failed for good: its documents this run already
+ * finished keep their outcome (their processing_run starts with `runPrefix`),
+ * every other one is marked `failed` with `error`, its partial work removed.
+ * Returns each document's final state.
+ */
+export async function settleFailedGroup(sql: Sql, documentIds: string[], runPrefix: string, error: string): Promise<GroupDocumentState[]> {
+  return sql.begin(async (tx) => {
+    const unfinished = await tx<{ id: string }[]>`
+      UPDATE documents SET status = 'failed', error = ${error.slice(0, 2_000)}, processing_attempt = NULL, updated_at = now()
+      WHERE id = ANY(${documentIds})
+        AND NOT (status IN ('processed', 'failed') AND processing_run IS NOT NULL AND starts_with(processing_run, ${runPrefix}))
+      RETURNING id`;
+    const ids = unfinished.map((row) => row.id);
+    if (ids.length > 0) {
+      await tx`DELETE FROM chunks WHERE document_id = ANY(${ids})`;
+      await tx`DELETE FROM document_ranges WHERE document_id = ANY(${ids})`;
+    }
+    return tx<GroupDocumentState[]>`SELECT id, status, error FROM documents WHERE id = ANY(${documentIds})`;
+  }) as Promise<GroupDocumentState[]>;
+}

@@ -30,7 +30,8 @@ describe('collectionAnalysis workflow (document activity mocked)', () => {
     stack = await startTestStack({
       api: false,
       worker: false,
-      config: { page_size: 4, max_concurrent_documents: 2 },
+      // No groups: every document is its own documentProcessing workflow (groups: collection-window.test.ts).
+      config: { page_size: 4, max_concurrent_documents: 2, small_document_mb: 0 },
       // The server suggests continue-as-new early, so runs end mid-page too.
       temporalArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=40'],
     });
@@ -113,8 +114,12 @@ describe('collectionAnalysis workflow (document activity mocked)', () => {
 
     // The progress query answers from the final state.
     const progress = await handle.query(progressQuery);
-    assert.deepEqual({ ...progress, recent_failures: progress.recent_failures.length }, { phase: 'done', total: 10, processed: 8, failed: 2, in_flight: 0, percentage: 100, recent_failures: 2 });
-    await recordHistoryIfAsked(handle, 'collection-analysis-partial-failure-continued');
+    assert.deepEqual(
+      { ...progress, recent_failures: progress.recent_failures.length },
+      { phase: 'done', total: 10, processed: 8, failed: 2, in_flight: 0, percentage: 100, recent_failures: 2, in_flight_documents: [] },
+    );
+    // (collection-analysis-partial-failure-continued.json is the same test before the sliding window.)
+    await recordHistoryIfAsked(handle, 'collection-analysis-window-partial-failure-continued');
 
     // A second run with only_failed takes just the two failed ones (and fails them again).
     const retry = await start(id, 'only_failed');
@@ -133,7 +138,7 @@ describe('collectionAnalysis workflow (document activity mocked)', () => {
     const [collection] = await stack.sql`SELECT status, last_error, embedding_provider FROM collections WHERE id = ${id}`;
     assert.equal(collection.status, 'failed');
     assert.equal(collection.embedding_provider, null, 'collection-level steps run over succeeded documents only');
-    await recordHistoryIfAsked(handle, 'collection-analysis-all-failed');
+    await recordHistoryIfAsked(handle, 'collection-analysis-window-all-failed');
   });
 
   test('continue-as-new mid-page (server suggestion) carries cursor and counts: every document exactly once', async () => {
@@ -161,6 +166,7 @@ describe('collectionAnalysis workflow (document activity mocked)', () => {
     }
     const progress = await handle.query(progressQuery);
     assert.deepEqual({ phase: progress.phase, in_flight: progress.in_flight, total: progress.total }, { phase: 'processing', in_flight: 2, total: 6 });
+    assert.deepEqual(progress.in_flight_documents?.map((document) => document.id).sort(), [...inFlight].sort(), 'the progress query names the documents in flight');
     await handle.cancel();
     // The held steps may now return (a real step would see the cancel at its next heartbeat, which the SDK throttles).
     await sleep(200);
@@ -171,9 +177,10 @@ describe('collectionAnalysis workflow (document activity mocked)', () => {
     const [collection] = await stack.sql`SELECT status, last_error, analysis_run FROM collections WHERE id = ${id}`;
     assert.equal(collection.status, 'cancelled');
     assert.equal(collection.analysis_run, 2, 'a cancelled run frees the run key too');
-    await recordHistoryIfAsked(handle, 'collection-analysis-cancelled');
-    // A cancelled document on the single-activity path (processDocument).
-    await recordHistoryIfAsked(stack.temporal.workflow.getHandle(`document:${inFlight[0]}:1`), 'document-processing-single-activity-cancelled');
+    // (collection-analysis-cancelled.json and document-processing-single-activity-cancelled.json: the same before the sliding window.)
+    await recordHistoryIfAsked(handle, 'collection-analysis-window-children-cancelled');
+    // A cancelled document that reports to its analysis by signal.
+    await recordHistoryIfAsked(stack.temporal.workflow.getHandle(`document:${inFlight[0]}:1`), 'document-processing-reported-cancelled');
   });
 
   test('a second start while one runs is refused with the running task id; a run closed without freeing its key is skipped', async () => {
