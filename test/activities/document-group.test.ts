@@ -130,7 +130,7 @@ describe('small documents in groups (processDocumentGroup)', () => {
     const documents = await Promise.all(Array.from({ length: 6 }, (_, i) => textDocument(`cancel-${i}.txt`)));
     const env = new MockActivityEnvironment();
     env.on('heartbeat', (details: GroupHeartbeat) => {
-      if (details.finished.length >= 2) env.cancel('test cancel');
+      if (details.finished.length >= 2) env.cancel();
     });
     await assert.rejects(env.run(activities.processDocumentGroup, { documents, options: ALL_STEPS }), (error: unknown) => error instanceof CancelledFailure);
     const after = await rows(documents);

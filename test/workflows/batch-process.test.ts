@@ -37,7 +37,8 @@ describe('batchProcess workflow', () => {
 
     stack = await startTestStack({
       worker: false,
-      config: { max_parallel_collections: 2, max_concurrent_documents: 2, page_size: 5, callback_allowed_hosts: ['127.0.0.1'] },
+      // No groups: processDocument is the stand-in, so every document is its own documentProcessing workflow.
+      config: { max_parallel_collections: 2, max_concurrent_documents: 2, page_size: 5, small_document_mb: 0, callback_allowed_hosts: ['127.0.0.1'] },
     });
     url = stack.apiUrl;
     await stack.sql`CREATE TABLE document_runs (document_id uuid, collection_id uuid, started_at timestamptz NOT NULL DEFAULT clock_timestamp(), ended_at timestamptz)`;
