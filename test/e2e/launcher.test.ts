@@ -30,7 +30,7 @@ describe('npm start: the whole stack on embedded defaults, one process per part'
     const ui = await fetch(`http://127.0.0.1:${ports.ui}/`);
     assert.equal(ui.status, 200, 'the Web UI answers');
     assert.match(first.output(), new RegExp(`Web UI\\s+http://127.0.0.1:${ports.ui}`));
-    assert.match(first.output(), /^\[api\] listening on http:\/\/127\.0\.0\.1:\d+\/api\/v2$/m, "the API's output carries its name");
+    assert.match(first.output(), /^\[api\] listening on http:\/\/127\.0\.0\.1:\d+\/api\/v3$/m, "the API's output carries its name");
     assert.match(first.output(), /^\[worker\] polling task queue 'fileintel'/m, "the worker's output carries its name");
     assert.deepEqual(
       first.started().map(({ name }) => name),

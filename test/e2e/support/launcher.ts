@@ -9,7 +9,7 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 
 export interface Launched {
   child: ChildProcess;
-  /** Base URL of the API, e.g. http://127.0.0.1:PORT/api/v2. */
+  /** Base URL of the API, e.g. http://127.0.0.1:PORT/api/v3. */
   api: string;
   output(): string;
   /** Every child the launcher reported starting ("[fileintel] NAME started (pid N)"), in order. */
@@ -48,7 +48,7 @@ export async function launch(dataDir: string, ports: { api: number; temporal: nu
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const launched: Launched = {
     child,
-    api: `http://127.0.0.1:${ports.api}/api/v2`,
+    api: `http://127.0.0.1:${ports.api}/api/v3`,
     output: () => output,
     started: () => [...output.matchAll(/\[fileintel\] (\w+) started \(pid (\d+)\)/g)].map((match) => ({ name: match[1]!, pid: Number(match[2]) })),
     async waitForOutput(pattern, timeoutMs = 120_000) {
