@@ -22,7 +22,7 @@ export interface RealCorpusOptions {
 export const USAGE = `usage: npm run bench:corpus -- --dir DIR [--api URL] [--collection NAME] [--out FILE]
                             [--timeout MINUTES] [--concurrency N] [--poll SECONDS] [--graph]
   --dir          the corpus (searched recursively; MANIFEST.tsv read when present)
-  --api          FileIntel API on 127.0.0.1 (default http://127.0.0.1:8000/api/v2)
+  --api          FileIntel API on 127.0.0.1 (default http://127.0.0.1:8000/api/v3)
   --collection   name of the collection to create (default real-corpus-<date>)
   --out          JSON report (default <tmpdir>/fileintel-real-corpus-<date>.json)
   --timeout      the whole run stops after this many minutes (default 90)
@@ -37,7 +37,7 @@ export function parseRealCorpusArgs(argv: string[], now = new Date()): RealCorpu
     args: argv,
     options: {
       dir: { type: 'string' },
-      api: { type: 'string', default: `http://${LOCAL_HOST}:8000/api/v2` },
+      api: { type: 'string', default: `http://${LOCAL_HOST}:8000/api/v3` },
       collection: { type: 'string' },
       out: { type: 'string' },
       timeout: { type: 'string', default: '90' },
