@@ -55,7 +55,7 @@ describe('fileintel CLI against a real stack', () => {
 
     const unreachable = await runCli('http://127.0.0.1:9/api/v3', ['health']);
     assert.equal(unreachable.code, 1);
-    assert.match(unreachable.stderr, /^fileintel: cannot reach http:\/\/127.0.0.1:9\/api\/v2/);
+    assert.match(unreachable.stderr, /^fileintel: cannot reach http:\/\/127.0.0.1:9\/api\/v3/);
 
     const usage = await cli('collections', 'frobnicate');
     assert.equal(usage.code, 2);

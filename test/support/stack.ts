@@ -19,7 +19,7 @@ export interface TestStack {
   temporalAddress: string;
   storage: DocumentStorage;
   staging: StagingArea;
-  /** Base URL of the API, e.g. http://127.0.0.1:PORT/api/v2 (when `api` was asked for). */
+  /** Base URL of the API, e.g. http://127.0.0.1:PORT/api/v3, the native API (when `api` was asked for). */
   apiUrl: string;
   worker?: Worker;
   databaseKind: 'postgresql' | 'pglite';
