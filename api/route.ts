@@ -65,23 +65,27 @@ export interface RouteInput<P, Q, B> {
 }
 
 /**
- * Declares a route once: the zod schemas validate the request, type the
- * handler's input and become the route's OpenAPI entry. The handler returns
- * the data of a success envelope, or throws an ApiError.
+ * Declares a route once, for one API version: the zod schemas validate the
+ * request, type the handler's input and become the route's OpenAPI entry
+ * (under the version's prefix). The handler returns the data of a success
+ * envelope (in the version's shape), or throws an ApiError.
  */
-export function route<P extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = z.ZodUnknown, B extends z.ZodType = z.ZodUnknown, D extends z.ZodType = z.ZodUnknown>(
-  router: Router,
-  spec: RouteSpec<P, Q, B, D>,
-  handler: RouteHandler<P, Q, B, D>,
-): void {
-  declareRoute(NATIVE, router, spec, handler);
+export function routeFor(flavour: ApiFlavour) {
+  return <P extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = z.ZodUnknown, B extends z.ZodType = z.ZodUnknown, D extends z.ZodType = z.ZodUnknown>(
+    router: Router,
+    spec: RouteSpec<P, Q, B, D>,
+    handler: RouteHandler<P, Q, B, D>,
+  ): void => declareRoute(flavour, router, spec, handler);
 }
+
+/** Declares a native (v3) route. */
+export const route = routeFor(NATIVE);
 
 export type RouteHandler<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, D extends z.ZodType> = (
   input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>,
 ) => Promise<z.input<D> | Response> | z.input<D>;
 
-/** `route()` for any API version: the flavour decides the prefix and the envelope. */
+/** `routeFor(flavour)` called at once. */
 export function declareRoute<P extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = z.ZodUnknown, B extends z.ZodType = z.ZodUnknown, D extends z.ZodType = z.ZodUnknown>(
   flavour: ApiFlavour,
   router: Router,

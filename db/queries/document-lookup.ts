@@ -1,13 +1,7 @@
 import type { Sql } from '../pool.ts';
+import type { NewDocumentRow } from './documents.ts';
 
-export interface DocumentDetailRow {
-  id: string;
-  collection_id: string;
-  original_filename: string;
-  storage_key: string;
-  mime_type: string;
-  size_bytes: number;
-  content_hash: string;
+export interface DocumentDetailRow extends NewDocumentRow {
   status: string;
   processing_step: string | null;
   error: string | null;
@@ -33,17 +27,7 @@ export async function findDocumentsByIdPrefix(sql: Sql, prefix: string, limit: n
     WHERE id::text LIKE ${prefix + '%'} ORDER BY id LIMIT ${limit}`;
 }
 
-export interface DocumentFileRow {
-  id: string;
-  original_filename: string;
-  storage_key: string;
-  mime_type: string;
-  size_bytes: number;
-  content_hash: string;
-  status: string;
-  error: string | null;
-  created_at: Date;
-}
+export type DocumentFileRow = Pick<DocumentDetailRow, 'id' | 'original_filename' | 'storage_key' | 'mime_type' | 'size_bytes' | 'content_hash' | 'status' | 'error' | 'created_at'>;
 
 /** A collection's documents with their stored file, oldest first; every one unless a limit is given. */
 export async function listDocumentFiles(sql: Sql, collectionId: string, limit: number | null, offset: number) {

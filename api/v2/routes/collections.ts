@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { countChunks, listChunks } from '../../../db/queries/chunks.ts';
-import { countCollections, countDocuments, findCollection, listCollections } from '../../../db/queries/collections.ts';
+import { countCollections, countDocuments, findCollection, findEmbeddingProvider, listCollections } from '../../../db/queries/collections.ts';
 import { listDocumentFiles, type DocumentFileRow } from '../../../db/queries/document-lookup.ts';
 import { readProcessingStatus } from '../../analysis/processing-status.ts';
 import { collectionJson, createCollection, deleteCollection, loadCollection } from '../../collections/collections.ts';
@@ -198,7 +198,11 @@ export function v2CollectionRoutes(deps: ApiDeps): Router {
     },
     async ({ params, query }) => {
       const document = await resolveDocument(sql, params.document);
-      const [rows, counts] = await Promise.all([listChunks(sql, document.id, query.limit, query.offset), countChunks(sql, document.id)]);
+      const [rows, counts, provider] = await Promise.all([
+        listChunks(sql, document.id, query.limit, query.offset),
+        countChunks(sql, document.id),
+        findEmbeddingProvider(sql, document.collection_id),
+      ]);
       return {
         document_id: document.id,
         total_chunks: counts.chunks,
@@ -210,7 +214,7 @@ export function v2CollectionRoutes(deps: ApiDeps): Router {
           chunk_index: chunk.ordinal,
           text: chunk.text,
           has_embedding: chunk.has_embedding,
-          embedding_dimensions: null,
+          embedding_dimensions: chunk.has_embedding ? (provider?.embedding_dimension ?? null) : null,
           chunk_metadata: { ...chunk.metadata, token_count: chunk.token_count, page_start: chunk.page_start, page_end: chunk.page_end },
         })),
       };

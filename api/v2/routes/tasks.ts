@@ -10,7 +10,7 @@ import { countTasks, listTasksAt, type TaskFilters } from '../../tasks/visibilit
 import { setTopLevel } from '../envelope.ts';
 import { v2Route } from '../route.ts';
 import { V2BatchCancelAnswer, V2BatchCancelBody, V2CancelAnswer, V2CancelBody, V2ListTasksQuery, V2TaskList, V2TaskMetrics, V2TaskResult, V2TaskStatus } from '../schemas/tasks.ts';
-import { CELERY_STATES, READY_STATES, temporalStatusesFor } from '../task-states.ts';
+import { CELERY_STATES, celeryStateOf, READY_STATES, temporalStatusesFor } from '../task-states.ts';
 import { v2TaskStatus, v2TaskSummary } from '../task-json.ts';
 
 /** The original contract's task routes: status, result, list, cancel, batch cancel and metrics, in Celery states. */
@@ -179,7 +179,8 @@ export function v2TaskRoutes(deps: ApiDeps): Router {
       const result = await cancelOne(temporal, params.id, { terminate: body.terminate, reason: body.reason ?? undefined });
       if (result.outcome === 'already_completed') {
         const state = (await describeTask(temporal, params.id))?.status ?? result.status ?? 'closed';
-        throw new ApiError(400, 'already_completed', `Task ${params.id} is already completed (${state}) and cannot be cancelled`, { task_id: params.id, state });
+        const status = celeryStateOf(state);
+        throw new ApiError(400, 'already_completed', `Task ${params.id} is already completed (${status}: ${state}) and cannot be cancelled`, { task_id: params.id, status, state });
       }
       const outcome = result.outcome as 'cancelled' | 'terminated';
       return {

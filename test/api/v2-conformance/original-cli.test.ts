@@ -202,7 +202,7 @@ describe('/api/v2 answers the original FileIntel CLI (real stack)', () => {
     assert.match(failedResult.body.data.error, /blank\.txt/);
 
     // tasks cancel of a finished task: 400 "already completed", as the original answered.
-    assertRefusal(await cli.cancelTask(okTask), 400, /already completed \(COMPLETED\)/);
+    assertRefusal(await cli.cancelTask(okTask), 400, /already completed \(SUCCESS: COMPLETED\)/);
     assertRefusal(await cli.taskStatus('collection-analysis:nope:0'), 404, /task 'collection-analysis:nope:0' not found/);
 
     // tasks list: offset and Celery states accepted; tasks, total, limit, offset, has_more.
