@@ -118,7 +118,7 @@ async function report(input: DocumentProcessingInput, outcome: DocumentOutcome):
  * step was its own activity: its errors name their step already; a timeout
  * takes the step from the attempt's last heartbeat (none yet: still extracting).
  */
-function processFailureOf(error: unknown): string {
+export function processFailureOf(error: unknown): string {
   const reason = reasonOf(error);
   if (/^(extract|metadata|embeddings|graph): /.test(reason)) return reason;
   const step = lastHeartbeatOf(error)?.step ?? 'extract';
