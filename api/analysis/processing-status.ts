@@ -28,6 +28,12 @@ export async function readProcessingStatus(deps: Pick<ApiDeps, 'sql' | 'temporal
   };
 }
 
+/** The collection's analysis task when one is running (its status alone can be stale: a terminated run does no cleanup). */
+export async function runningAnalysis(deps: Pick<ApiDeps, 'sql' | 'temporal'>, collectionId: string): Promise<string | null> {
+  const runKey = await currentAnalysisRun(deps.sql, collectionId);
+  return runKey === undefined ? null : runningTask(deps, workflowIds.collectionAnalysis(collectionId, String(runKey)));
+}
+
 /** The analysis under the current run key, when it is running. */
 async function runningTask(deps: Pick<ApiDeps, 'temporal'>, taskId: string): Promise<string | null> {
   try {

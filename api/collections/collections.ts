@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { deleteCollectionRows, findCollection, insertCollection, type CollectionRow } from '../../db/queries/collections.ts';
 import type { Sql } from '../../db/pool.ts';
+import { runningAnalysis } from '../analysis/processing-status.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
 import type { Collection } from '../schemas/collections.ts';
@@ -19,11 +20,16 @@ export async function createCollection(sql: Sql, name: string, description: stri
   return row;
 }
 
-/** Deletes a collection, its documents, chunks and stored files; a collection being processed is a 409. */
-export async function deleteCollection(deps: Pick<ApiDeps, 'sql' | 'storage'>, ref: string) {
+/**
+ * Deletes a collection, its documents, chunks and stored files. A collection
+ * whose analysis is running is a 409 naming the task; a `processing` status
+ * left behind by a terminated run (which does no cleanup) does not block it.
+ */
+export async function deleteCollection(deps: Pick<ApiDeps, 'sql' | 'storage' | 'temporal'>, ref: string) {
   const row = await loadCollection(deps.sql, ref);
-  if (row.status === 'processing') {
-    throw new ApiError(409, 'collection_busy', `collection '${row.name}' is being processed; cancel its task first`, { id: row.id });
+  const running = row.status === 'processing' ? await runningAnalysis(deps, row.id) : null;
+  if (running) {
+    throw new ApiError(409, 'collection_busy', `collection '${row.name}' is being processed by task ${running}; cancel it first`, { id: row.id, task_id: running });
   }
   const keys = await deleteCollectionRows(deps.sql, row.id);
   // Rows first, files after: a crash in between leaves files without rows,

@@ -235,6 +235,11 @@ describe('/api/v2 answers the original FileIntel CLI (real stack)', () => {
     assert.equal(answer.body.data.total_tasks, 3);
     const revoked = await cli.taskStatus(running);
     assert.deepEqual([revoked.body.data.status, revoked.body.data.state], ['REVOKED', 'TERMINATED']);
+    // A terminated run does no cleanup: the status its first step set stays `processing` (set here, as that step
+    // would have, since no worker ran it); nothing runs any more, so the collection can be deleted.
+    await stack.sql`UPDATE collections SET status = 'processing' WHERE name = 'conformance-batch'`;
+    assert.equal((await cli.collectionStatus('conformance-batch')).body.data.processing_status, 'processing');
+    assert.equal((await cli.deleteCollection('conformance-batch')).status, 200);
 
     // tasks metrics (also behind the CLI's health and status).
     const metrics = await cli.taskMetrics();
