@@ -3,17 +3,19 @@ import { UnreadableDocumentError } from './types.ts';
 
 /**
  * Share of control bytes (C0 but tab, line feed, form feed, carriage return,
- * and DEL) above which a file is binary. Real text files carry a few stray
- * NULs (an editor's bug, a cut-off export); those are removed later with the
- * other code points PostgreSQL refuses, not a reason to refuse the file.
+ * and DEL) above which a file is binary, and how many a file may hold
+ * whatever its size. Real text files carry a few stray NULs or other controls
+ * (an editor's bug, a cut-off export); those are removed later with the other
+ * code points PostgreSQL refuses, not a reason to refuse the file.
  */
 const MAX_CONTROL_SHARE = 0.01;
+const CONTROLS_ALWAYS_ALLOWED = 4;
 
 /**
  * Bytes of a text file as a string: a BOM decides first (UTF-8, UTF-16 LE/BE),
  * then UTF-16 without a BOM (NULs in every other byte), then strict UTF-8,
  * then the encoding chardet guesses (latin-1 and friends). Bytes that look
- * binary (more than 1 % control bytes) are refused.
+ * binary (more than 1 % control bytes, and more than a few) are refused.
  */
 export function decodeText(bytes: Uint8Array): { text: string; encoding: string } {
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { text: new TextDecoder('utf-8').decode(bytes.subarray(3)), encoding: 'utf-8' };
@@ -54,5 +56,5 @@ export function isTextSample(sample: Uint8Array): boolean {
 function isBinarySample(sample: Uint8Array): boolean {
   let controls = 0;
   for (const byte of sample) if ((byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0c && byte !== 0x0d) || byte === 0x7f) controls++;
-  return controls > sample.length * MAX_CONTROL_SHARE;
+  return controls > Math.max(CONTROLS_ALWAYS_ALLOWED, sample.length * MAX_CONTROL_SHARE);
 }
