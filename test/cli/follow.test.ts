@@ -24,7 +24,8 @@ describe('fileintel waits, exit codes and status after a cancel (spawned CLI, re
   const fast = { FILEINTEL_POLL_MS: '200' };
 
   before(async () => {
-    stack = await startTestStack({ worker: false, config: { max_concurrent_documents: 3, max_parallel_collections: 2 } });
+    // No groups: processDocument is the stand-in, so every document is its own documentProcessing workflow.
+    stack = await startTestStack({ worker: false, config: { max_concurrent_documents: 3, max_parallel_collections: 2, small_document_mb: 0 } });
     const real = createActivities({ config: stack.config, sql: stack.sql, storage: stack.storage, staging: stack.staging });
     await stack.startWorker({
       ...real,

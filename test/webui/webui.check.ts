@@ -28,7 +28,8 @@ describe('Temporal Web UI: the workflow list of a batch is readable', () => {
 
   before(async () => {
     const uiPort = await freePort();
-    stack = await startTestStack({ worker: false, temporalUiPort: uiPort });
+    // No groups: processDocument is the stand-in, so every document is its own documentProcessing workflow (its row in the Web UI).
+    stack = await startTestStack({ worker: false, temporalUiPort: uiPort, config: { small_document_mb: 0 } });
     uiUrl = `http://127.0.0.1:${uiPort}`;
     shots = await mkdtemp(path.join(os.tmpdir(), 'fileintel-webui-'));
     const real = createActivities({ config: stack.config, sql: stack.sql, storage: stack.storage, staging: stack.staging });
