@@ -48,6 +48,50 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
   return measureEndToEnd(await p1Corpus(quick), quick, 'p1_ratio');
 }
 
+type TimedCall = <A, R>(name: string, fn: (input: A) => Promise<R>, input: A) => Promise<R>;
+
+/** Runs an activity function as the worker would (its own activity context), adding its time to `stepMs[name]`. */
+function timedCall(stepMs: Record<string, number>): TimedCall {
+  return async (name, fn, input) => {
+    const started = performance.now();
+    try {
+      return await new MockActivityEnvironment().run(fn as never, input as never);
+    } finally {
+      stepMs[name] = (stepMs[name] ?? 0) + performance.now() - started;
+    }
+  };
+}
+
+type Activities = ReturnType<typeof createActivities>;
+
+/** One document through the bare loop, step by step; false when it failed (and was marked so). */
+async function bareDocument(activities: Activities, call: TimedCall, documentId: string): Promise<boolean> {
+  const ref = { documentId };
+  try {
+    await call('extractAndChunkDocument', activities.extractAndChunkDocument, ref);
+    await call('extractDocumentMetadata', activities.extractDocumentMetadata, ref);
+    await call('embedDocumentChunks', activities.embedDocumentChunks, ref);
+    await call('extractDocumentEntities', activities.extractDocumentEntities, ref);
+    await call('markDocumentProcessed', activities.markDocumentProcessed, ref);
+    return true;
+  } catch (error) {
+    await call('markDocumentFailed', activities.markDocumentFailed, { ...ref, error: String(error) });
+    return false;
+  }
+}
+
+/** The collection-level steps at the end of a bare loop. */
+async function finishBare(activities: Activities, call: TimedCall, collectionId: string, failed: number): Promise<void> {
+  await call('rebuildCollectionGraph', activities.rebuildCollectionGraph, { collectionId });
+  await call('finishCollectionRun', activities.finishCollectionRun, {
+    collectionId,
+    runKey: null,
+    status: failed === 0 ? ('completed' as const) : ('completed_with_errors' as const),
+    lastError: null,
+    recordEmbeddings: true,
+  });
+}
+
 /** Where the grouped documents' time went: the processDocumentGroup activities of every run of the analysis. */
 async function groupTimings(client: Client, analysisWorkflowId: string) {
   const runs = await listRuns(client, `WorkflowId = '${analysisWorkflowId}'`);
@@ -97,14 +141,7 @@ export async function measureEndToEnd(dir: string, quick: boolean, figure: strin
     const bareSql = createPool(stack.databaseUrl(`${stack.poolNames.bench}-bare`), config);
     const activities = createActivities({ config, sql: bareSql, storage: stack.storage, staging: stack.staging });
     const stepMs: Record<string, number> = {};
-    const call = async <A, R>(name: string, fn: (input: A) => Promise<R>, input: A): Promise<R> => {
-      const started = performance.now();
-      try {
-        return await new MockActivityEnvironment().run(fn as never, input as never);
-      } finally {
-        stepMs[name] = (stepMs[name] ?? 0) + performance.now() - started;
-      }
-    };
+    const call = timedCall(stepMs);
     const bareCollection = await createCollection(stack.sql, 'p1-bare');
     const bareLoop = monitorEventLoopDelay({ resolution: 10 });
     bareLoop.enable();
@@ -118,29 +155,12 @@ export async function measureEndToEnd(dir: string, quick: boolean, figure: strin
     for (;;) {
       const page: DocumentPage = await call('nextDocumentPage', activities.nextDocumentPage, { collectionId: bareCollection, selection: 'pending' as const, afterId: cursor });
       await mapWithConcurrency(page.documents, page.concurrency, async ({ id }) => {
-        const ref = { documentId: id };
-        try {
-          await call('extractAndChunkDocument', activities.extractAndChunkDocument, ref);
-          await call('extractDocumentMetadata', activities.extractDocumentMetadata, ref);
-          await call('embedDocumentChunks', activities.embedDocumentChunks, ref);
-          await call('extractDocumentEntities', activities.extractDocumentEntities, ref);
-          await call('markDocumentProcessed', activities.markDocumentProcessed, ref);
-        } catch (error) {
-          bareFailed++;
-          await call('markDocumentFailed', activities.markDocumentFailed, { ...ref, error: String(error) });
-        }
+        if (!(await bareDocument(activities, call, id))) bareFailed++;
       });
       if (page.documents.length < page.pageSize) break;
       cursor = page.documents[page.documents.length - 1].id;
     }
-    await call('rebuildCollectionGraph', activities.rebuildCollectionGraph, { collectionId: bareCollection });
-    await call('finishCollectionRun', activities.finishCollectionRun, {
-      collectionId: bareCollection,
-      runKey: null,
-      status: bareFailed === 0 ? ('completed' as const) : ('completed_with_errors' as const),
-      lastError: null,
-      recordEmbeddings: true,
-    });
+    await finishBare(activities, call, bareCollection, bareFailed);
     const bEnd = performance.now();
     const bareCpuMs = (process.cpuUsage(bareCpu).user + process.cpuUsage(bareCpu).system) / 1000;
     bareLoop.disable();
@@ -148,6 +168,34 @@ export async function measureEndToEnd(dir: string, quick: boolean, figure: strin
     await bareSql.end({ timeout: 5 });
     const bare = { totalMs: bEnd - b0, storeMs: bStored - b0, processMs: bEnd - bStored, failed: bareFailed };
     log(`p1 (b): ${seconds(bare.totalMs)} s (store ${seconds(bare.storeMs)} s, process ${seconds(bare.processMs)} s)`);
+
+    // (b') the same loop without page barriers (the pages listed first, then one window of the same concurrency over
+    // all of them), as the sliding window runs them: the ratio against it is the orchestration's cost alone.
+    log("p1 (b'): bare loop without page barriers");
+    const windowSql = createPool(stack.databaseUrl(`${stack.poolNames.bench}-bare-window`), config);
+    const windowActivities = createActivities({ config, sql: windowSql, storage: stack.storage, staging: stack.staging });
+    const untimed = timedCall({});
+    const windowCollection = await createCollection(stack.sql, 'p1-bare-window');
+    const w0 = performance.now();
+    await storeDocuments(windowSql, stack.storage, windowCollection, files, config.max_concurrent_uploads);
+    const wStored = performance.now();
+    await untimed('beginCollectionRun', windowActivities.beginCollectionRun, { collectionId: windowCollection, selection: 'pending' as const });
+    const listed: string[] = [];
+    for (let after: string | null = null; ; ) {
+      const page: DocumentPage = await untimed('nextDocumentPage', windowActivities.nextDocumentPage, { collectionId: windowCollection, selection: 'pending' as const, afterId: after });
+      listed.push(...page.documents.map((document) => document.id));
+      if (page.documents.length < page.pageSize) break;
+      after = page.documents[page.documents.length - 1].id;
+    }
+    let windowFailed = 0;
+    await mapWithConcurrency(listed, config.max_concurrent_documents, async (id) => {
+      if (!(await bareDocument(windowActivities, untimed, id))) windowFailed++;
+    });
+    await finishBare(windowActivities, untimed, windowCollection, windowFailed);
+    const wEnd = performance.now();
+    await windowSql.end({ timeout: 5 });
+    const bareWindow = { totalMs: wEnd - w0, storeMs: wStored - w0, processMs: wEnd - wStored, failed: windowFailed };
+    log(`p1 (b'): ${seconds(bareWindow.totalMs)} s (store ${seconds(bareWindow.storeMs)} s, process ${seconds(bareWindow.processMs)} s)`);
 
     // (a) the full path, through the CLI as a user runs it.
     log('p1 (a): CLI batch-upload with processing, through API, Temporal and the worker');
@@ -198,7 +246,12 @@ export async function measureEndToEnd(dir: string, quick: boolean, figure: strin
     };
 
     const ratio = full.totalMs / bare.totalMs;
+    const ratioWindowed = full.totalMs / bareWindow.totalMs;
     const notes: string[] = [];
+    notes.push(
+      `against the bare loop without page barriers (b'): ${seconds(full.totalMs)} s vs ${seconds(bareWindow.totalMs)} s = ${round(ratioWindowed, 2)}× ` +
+        `(processing only ${round(full.processMs / bareWindow.processMs, 2)}×); the bare loop with barriers (b): ${seconds(bare.totalMs)} s`,
+    );
     notes.push(
       `units: ${allChildren.length} document(s) in their own workflow, ${grouped.documents} in ${grouped.groups} group activities over ${grouped.runs} analysis run(s); ` +
         `a grouped document: ${breakdown.per_grouped_document_ms.activity_running} ms of its group's running time, ${breakdown.per_grouped_document_ms.activity_queued} ms of its queueing`,
@@ -227,6 +280,13 @@ export async function measureEndToEnd(dir: string, quick: boolean, figure: strin
         max_concurrent_activities: config.max_concurrent_activities,
         full_path: { ...full, totalMs: round(full.totalMs, 0), uploadMs: round(full.uploadMs, 0), processMs: round(full.processMs, 0) },
         bare_loop: { ...bare, totalMs: round(bare.totalMs, 0), storeMs: round(bare.storeMs, 0), processMs: round(bare.processMs, 0) },
+        bare_loop_without_page_barriers: {
+          ...bareWindow,
+          totalMs: round(bareWindow.totalMs, 0),
+          storeMs: round(bareWindow.storeMs, 0),
+          processMs: round(bareWindow.processMs, 0),
+          ratio: round(ratioWindowed),
+        },
         uploaded: answer.counts,
         breakdown,
       },
