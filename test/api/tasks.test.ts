@@ -192,4 +192,30 @@ describe('tasks: list and cancel through Temporal (real dev server)', () => {
       assert.equal((await request('GET', `${url}/tasks?${query}`)).status, 400, query);
     }
   });
+
+  test('GET /tasks/metrics: running tasks by kind, closed ones of the last day by status, the workers polling the task queue', async () => {
+    const before = (await request('GET', `${url}/tasks/metrics`)).body.data;
+    const idle = await Promise.all([0, 1].map((i) => startIdle(`metrics-running-${i}`, 'document_processing', 'c-metrics')));
+    const res = await eventually(
+      () => request('GET', `${url}/tasks/metrics`),
+      (r) => r.body.data?.running.by_kind.document_processing === before.running.by_kind.document_processing + 2,
+      'two more running document tasks counted',
+    );
+    const metrics = res.body.data;
+    assert.equal(metrics.task_queue, stack.config.task_queue);
+    assert.equal(metrics.running.total, Object.values(metrics.running.by_kind as Record<string, number>).reduce((a, b) => a + b, 0));
+    assert.equal(metrics.recently_closed.window_hours, 24);
+    assert.ok(metrics.recently_closed.by_status.TIMED_OUT >= 3, 'the timed-out tasks of the first test');
+    assert.ok(metrics.recently_closed.by_status.TERMINATED >= 1);
+    assert.equal(typeof metrics.recently_closed.average_duration_seconds, 'number');
+    // The stack's worker polls both halves of the task queue.
+    assert.ok(metrics.workers.some((w: { polls: string[] }) => w.polls.includes('workflow') && w.polls.includes('activity')), JSON.stringify(metrics.workers));
+
+    await Promise.all(idle.map((handle) => handle.terminate('metrics test done')));
+    await eventually(
+      () => request('GET', `${url}/tasks/metrics`),
+      (r) => r.body.data?.recently_closed.by_status.TERMINATED >= metrics.recently_closed.by_status.TERMINATED + 2,
+      'the terminated tasks counted as closed',
+    );
+  });
 });
