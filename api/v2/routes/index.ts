@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../../deps.ts';
 import { v2CollectionRoutes } from './collections.ts';
+import { v2DocumentExportRoutes } from './document-export.ts';
 import { v2ProcessingRoutes } from './processing.ts';
 import { v2TaskRoutes } from './tasks.ts';
 import { v2UploadRoutes } from './uploads.ts';
@@ -11,6 +12,7 @@ export function compatRoutes(deps: ApiDeps): Router {
   // batch-process before /collections/:collection/... so "batch-process" is never taken for a collection.
   router.use(v2ProcessingRoutes(deps));
   router.use(v2CollectionRoutes(deps));
+  router.use(v2DocumentExportRoutes(deps));
   router.use(v2UploadRoutes(deps));
   router.use(v2TaskRoutes(deps));
   return router;

@@ -292,6 +292,23 @@ describe('/api/v2 answers the original FileIntel CLI (real stack)', () => {
     assert.equal((await waitLikeTheCli(cli, incremental.body.data.task_id)).body.data.status, 'SUCCESS');
     assertRefusal(await cli.addDocuments('conformance-flow', ['/etc/passwd']), 400, /none of the 1 path\(s\) names a document/);
 
+    // documents chunks (by id prefix) and documents export of the processed document.
+    const prefix = added.body.data.document_id.slice(0, 13);
+    const chunks = await cli.documentChunks(prefix, 10, 0);
+    assert.equal(chunks.status, 200, JSON.stringify(chunks.body));
+    assert.equal(chunks.body.data.document_id, added.body.data.document_id);
+    assert.ok(chunks.body.data.total_chunks >= 1);
+    const [chunk] = chunks.body.data.chunks;
+    for (const key of ['chunk_id', 'chunk_index', 'text', 'has_embedding', 'embedding_dimensions', 'chunk_metadata']) assert.ok(key in chunk, key);
+    assert.match(chunk.text, /late/);
+    const exported = await cli.exportDocument(prefix, true);
+    assert.equal(exported.status, 200);
+    assert.match(exported.headers.get('content-type') ?? '', /^text\/markdown/);
+    assert.match(exported.headers.get('content-disposition') ?? '', /filename="late\.md"/);
+    const markdown = await exported.text();
+    assert.equal(markdown.split('### Chunk ').length - 1, chunks.body.data.total_chunks, 'the CLI counts "### Chunk " to report the total');
+    assert.match(markdown, /\*\*Tokens\*\*: \d+/);
+
     await cli.uploadDocument('conformance-flow', 'batch.txt', text('batch'));
     const batch = await cli.batchProcess(['conformance-flow', 'no-such-collection']);
     assert.equal(batch.status, 200, JSON.stringify(batch.body));

@@ -19,6 +19,7 @@ export interface OriginalClient {
   getDocument(id: string): Promise<JsonResponse>;
   deleteDocument(id: string): Promise<JsonResponse>;
   documentChunks(id: string, limit?: number, offset?: number): Promise<JsonResponse>;
+  exportDocument(id: string, includeMetadata?: boolean): Promise<Response>;
   taskStatus(id: string): Promise<JsonResponse>;
   taskResult(id: string): Promise<JsonResponse>;
   cancelTask(id: string, terminate?: boolean): Promise<JsonResponse>;
@@ -63,6 +64,8 @@ export function originalClient(baseUrl: string): OriginalClient {
     getDocument: (id) => request('GET', url(`documents/${id}`)),
     deleteDocument: (id) => request('DELETE', url(`documents/${id}`)),
     documentChunks: (id, limit = 10, offset = 0) => request('GET', url(`documents/${id}/chunks?limit=${limit}&offset=${offset}`)),
+    // documents export: a plain GET (no client wrapper), include_metadata=true only with --metadata.
+    exportDocument: (id, includeMetadata = false) => fetch(url(`documents/${id}/export${includeMetadata ? '?include_metadata=true' : ''}`)),
     taskStatus: (id) => request('GET', url(`tasks/${id}/status`)),
     taskResult: (id) => request('GET', url(`tasks/${id}/result`)),
     // cancel_task: {"terminate", "reason": None}: the JSON null.
