@@ -13,6 +13,7 @@ import { startCollectionAnalysis } from '../../api/analysis/start.ts';
 import type { collectionAnalysis } from '../../workflows/collection-analysis.ts';
 import { progressQuery } from '../../workflows/collection-analysis-contract.ts';
 import { prose } from '../fixtures/documents.ts';
+import { eventually } from '../support/eventually.ts';
 import { recordHistoryIfAsked } from '../support/histories.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
@@ -74,7 +75,8 @@ describe('collectionAnalysis sliding window (groups, a slow document, continue-a
         const [row] = await stack.sql`SELECT original_filename, collection_id FROM documents WHERE id = ${input.documentId}`;
         if (!row.original_filename.startsWith('slow-')) return real.processDocument(input);
         await stack.sql`UPDATE documents SET status = 'processing', processing_step = 'extract' WHERE id = ${input.documentId}`;
-        const until = Date.now() + SLOW_MS;
+        // The one of the cancel test runs until it is cancelled.
+        const until = Date.now() + (row.original_filename === 'slow-cancel.txt' ? 10 * 60_000 : SLOW_MS);
         while (Date.now() < until) {
           Context.current().heartbeat();
           if (Context.current().cancellationSignal.aborted) throw new CancelledFailure('slow document cancelled');
@@ -173,14 +175,23 @@ describe('collectionAnalysis sliding window (groups, a slow document, continue-a
     const slowId = '00000000-0000-4000-8000-000000000003';
     const id = await collectionWith('cancel', slowId, 200);
     const handle = await start(id, SLOW_EMBEDDINGS);
+    // Until the run that started the slow document has continued as new: the cancel then reaches it as a carried-over child.
     for (let i = 0; ; i++) {
-      assert.ok(i < 1_200, 'never reached 5 processed documents');
-      const { processed = 0 } = await statusCounts(id);
-      if (processed >= 5) break;
-      await sleep(50);
+      assert.ok(i < 1_500, 'the analysis never continued as new');
+      const description = await handle.describe();
+      if (description.runId !== description.raw.workflowExecutionInfo?.firstRunId) break;
+      await sleep(100);
     }
-    const progress = await handle.query(progressQuery);
-    assert.ok(progress.in_flight_documents?.some((document) => document.id === slowId && document.unit === 'workflow'), 'the slow document is in flight');
+    // The new run's first groups start once it has its page.
+    await eventually(
+      () => handle.query(progressQuery),
+      (progress) =>
+        !!progress.in_flight_documents?.some((document) => document.id === slowId && document.unit === 'workflow') &&
+        !!progress.in_flight_documents?.some((document) => document.unit === 'group'),
+      'the slow document and groups in flight',
+    );
+    const slowParent = (await stack.temporal.workflow.getHandle(`document:${slowId}:1`).describe()).parentExecution?.runId;
+    assert.notEqual(slowParent, (await handle.describe()).runId, 'the slow document was started by an earlier run of the analysis');
     await handle.cancel();
     await assert.rejects(handle.result(), (error: unknown) => error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure);
 
