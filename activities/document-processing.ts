@@ -342,15 +342,8 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
       const finished: GroupDocumentOutcome[] = [...((context.info.heartbeatDetails as GroupHeartbeat | undefined)?.finished ?? [])];
       const done = new Set(finished.map((outcome) => outcome.document_id));
       let current: UnitDocument | undefined;
-      let lastStep: StepHeartbeat = { step: 'extract' };
-      const group: GroupScope = {
-        details: (step) => {
-          lastStep = step;
-          return { ...step, document_id: current?.id, filename: current?.filename, finished };
-        },
-      };
-      // A heartbeat every second whatever a thread is doing, so a cancel reaches the group within the worker's heartbeat throttle.
-      const ticker = setInterval(() => context.heartbeat(group.details(lastStep)), 1_000);
+      // Every step heartbeats as it starts and as it goes (a small document's steps are short), so a cancel reaches the group within the worker's heartbeat throttle.
+      const group: GroupScope = { details: (step) => ({ ...step, document_id: current?.id, filename: current?.filename, finished }) };
       try {
         for (const document of documents) {
           if (done.has(document.id)) continue;
@@ -358,7 +351,8 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
           current = document;
           finished.push(await groupDocument(document, options, group));
           current = undefined;
-          context.heartbeat(group.details({ step: lastStep.step, progress: 'finished' }));
+          // The next document starts with extraction; this heartbeat names the one just finished.
+          context.heartbeat(group.details({ step: 'extract', progress: { finished: document.id } }));
         }
         return { outcomes: finished };
       } catch (error) {
@@ -370,8 +364,6 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
           throw error instanceof CancelledFailure ? error : new CancelledFailure('document group cancelled');
         }
         throw groupFailure(error, current, documents);
-      } finally {
-        clearInterval(ticker);
       }
     },
 
