@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { workUnitsOf } from '../../activities/collection-analysis.ts';
 import { createDocumentProcessingActivities, type GroupHeartbeat, type GroupResult } from '../../activities/document-processing.ts';
-import { createTextWorkPool, type TextWork } from '../../activities/text-work/pool.ts';
-import { loadConfig } from '../../config/load.ts';
+import type { TextWork } from '../../activities/text-work/pool.ts';
 import type { Config } from '../../config/schema.ts';
-import { migrate } from '../../db/migrate.ts';
-import { createPool, type Sql } from '../../db/pool.ts';
+import type { Sql } from '../../db/pool.ts';
 import { LocalDirectoryStorage } from '../../storage/local-storage.ts';
 import type { UnitDocument } from '../../workflows/collection-analysis-contract.ts';
 import { prose } from '../fixtures/documents.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { startDocumentActivities, type DocumentActivitiesHarness } from '../support/document-activities.ts';
 
 const ALL_STEPS = { extract_metadata: true, generate_embeddings: true, build_graph: true };
 
@@ -27,42 +21,24 @@ const ALL_STEPS = { extract_metadata: true, generate_embeddings: true, build_gra
  * unfinished ones `cancelled`.
  */
 describe('small documents in groups (processDocumentGroup)', () => {
-  let database: TestDatabase;
+  let harness: DocumentActivitiesHarness;
   let sql: Sql;
   let dir: string;
   let config: Config;
   let textWork: TextWork;
-  let activities: ReturnType<typeof createDocumentProcessingActivities>;
-  let collectionId: string;
+  let activities: DocumentActivitiesHarness['activities'];
 
   before(async () => {
-    database = await createTestDatabase();
-    config = loadConfig({});
-    sql = createPool(database.url, config, { singleConnection: database.kind === 'pglite' });
-    await migrate(sql);
-    dir = await mkdtemp(path.join(os.tmpdir(), 'fileintel-groups-'));
-    textWork = createTextWorkPool(config);
-    activities = createDocumentProcessingActivities({ config, sql, storage: new LocalDirectoryStorage(dir), textWork });
-    [{ id: collectionId }] = await sql`INSERT INTO collections (name) VALUES ('groups') RETURNING id`;
+    harness = await startDocumentActivities('groups');
+    ({ sql, dir, config, textWork, activities } = harness);
   });
-  after(async () => {
-    await textWork?.close();
-    await sql?.end({ timeout: 5 });
-    await database?.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => harness?.teardown());
 
   /** A stored text document; `stored: false` leaves its file out (a missing file fails its document). */
   async function textDocument(filename: string, options: { stored?: boolean; mimeType?: string } = {}): Promise<UnitDocument> {
-    const key = `${collectionId}/${randomUUID()}-${filename}`;
-    const bytes = Buffer.from(prose(filename, 20));
-    if (options.stored !== false) {
-      await mkdir(path.join(dir, collectionId), { recursive: true });
-      await writeFile(path.join(dir, key), bytes);
-    }
-    const [row] = await sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
-      VALUES (${collectionId}, ${filename}, ${key}, ${options.mimeType ?? 'text/plain'}, ${bytes.length}, ${key}) RETURNING id`;
-    return { id: row.id, filename };
+    const bytes = new TextEncoder().encode(prose(filename, 20));
+    const id = await harness.storeDocument({ filename, mimeType: options.mimeType ?? 'text/plain', bytes }, { stored: options.stored });
+    return { id, filename };
   }
 
   const rows = async (documents: UnitDocument[]) =>

@@ -1,60 +1,30 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createDocumentProcessingActivities, type StepHeartbeat } from '../../activities/document-processing.ts';
-import { createTextWorkPool, type TextWork } from '../../activities/text-work/pool.ts';
-import { loadConfig } from '../../config/load.ts';
+import type { StepHeartbeat } from '../../activities/document-processing.ts';
 import type { Config } from '../../config/schema.ts';
-import { migrate } from '../../db/migrate.ts';
-import { createPool, type Sql } from '../../db/pool.ts';
+import type { Sql } from '../../db/pool.ts';
 import { AttemptSupersededError, claimDocument, committedRanges, fencedWrite } from '../../db/queries/document-runs.ts';
-import { LocalDirectoryStorage } from '../../storage/local-storage.ts';
-import { pdfFixture, type FixtureFile } from '../fixtures/documents.ts';
+import { pdfFixture } from '../fixtures/documents.ts';
 import { bigPlainText, longPdf, pageMarker, pdfWithNulText, textWithStrayNuls } from '../fixtures/long-documents.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { startDocumentActivities, type DocumentActivitiesHarness } from '../support/document-activities.ts';
 
 const ALL_STEPS = { extract_metadata: true, generate_embeddings: true, build_graph: true };
 const PAGES_PER_RANGE = 100;
 type Processed = { chunks: number; pages: number | null };
 
 describe('long and messy documents: ranges committed one by one, resumed, fenced, cleaned', () => {
-  let database: TestDatabase;
+  let harness: DocumentActivitiesHarness;
   let sql: Sql;
-  let dir: string;
   let config: Config;
-  let textWork: TextWork;
-  let steps: ReturnType<typeof createDocumentProcessingActivities>;
-  let collectionId: string;
+  let steps: DocumentActivitiesHarness['activities'];
+  let storedDocument: DocumentActivitiesHarness['storeDocument'];
 
   before(async () => {
-    database = await createTestDatabase();
-    config = loadConfig({ FILEINTEL_PDF_PAGES_PER_RANGE: String(PAGES_PER_RANGE) });
-    sql = createPool(database.url, config, { singleConnection: database.kind === 'pglite' });
-    await migrate(sql);
-    dir = await mkdtemp(path.join(os.tmpdir(), 'fileintel-ranges-'));
-    textWork = createTextWorkPool(config);
-    steps = createDocumentProcessingActivities({ config, sql, storage: new LocalDirectoryStorage(dir), textWork });
-    [{ id: collectionId }] = await sql`INSERT INTO collections (name) VALUES ('ranges') RETURNING id`;
+    harness = await startDocumentActivities('ranges', { FILEINTEL_PDF_PAGES_PER_RANGE: String(PAGES_PER_RANGE) });
+    ({ sql, config, activities: steps, storeDocument: storedDocument } = harness);
   });
-  after(async () => {
-    await textWork?.close();
-    await sql?.end({ timeout: 5 });
-    await database?.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  async function storedDocument(fixture: FixtureFile): Promise<string> {
-    const key = `${collectionId}/${randomUUID()}-${fixture.filename}`;
-    await mkdir(path.join(dir, collectionId), { recursive: true });
-    await writeFile(path.join(dir, key), fixture.bytes);
-    const [row] = await sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
-      VALUES (${collectionId}, ${fixture.filename}, ${key}, ${fixture.mimeType}, ${fixture.bytes.length}, ${key}) RETURNING id`;
-    return row.id;
-  }
+  after(() => harness?.teardown());
 
   const chunkTexts = async (documentId: string) =>
     (await sql<{ ordinal: number; text: string; page_start: number | null; page_end: number | null }[]>`
