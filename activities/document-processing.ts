@@ -10,6 +10,7 @@ import {
   fencedWrite,
   insertRange,
   markProcessed,
+  markProcessedByAttempt,
   markUnfinished,
   settleFailedGroup,
   type AttemptFence,
@@ -97,15 +98,19 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
    * gets a claim of its own (the document id joins the run key), and the
    * group's heartbeat carries what it finished along with the step.
    */
+  /** Who may write the document: this attempt of this activity (a retry of it resumes what it committed; any other activity starts afresh). */
+  function fenceOf(documentId: string, group?: GroupScope): AttemptFence {
+    const { workflowExecution, activityId, attempt } = Context.current().info;
+    const run = `${workflowExecution?.workflowId}/${workflowExecution?.runId}/${activityId}`;
+    return { documentId, run: group ? `${run}/${documentId}` : run, attempt };
+  }
+
   function attemptAt(step: DocumentStep, documentId: string, group?: GroupScope): StepAttempt {
     const context = Context.current();
-    const { workflowExecution, activityId, attempt } = context.info;
     const beat = (progress?: unknown) => context.heartbeat(group ? group.details({ step, progress }) : ({ step, progress } satisfies StepHeartbeat));
-    const run = `${workflowExecution?.workflowId}/${workflowExecution?.runId}/${activityId}`;
     return {
       step,
-      // A retry of this activity resumes what it committed; any other activity starts afresh.
-      fence: { documentId, run: group ? `${run}/${documentId}` : run, attempt },
+      fence: fenceOf(documentId, group),
       signal: context.cancellationSignal,
       beat,
       checkpoint(progress) {
@@ -294,10 +299,13 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
   async function groupDocument(document: UnitDocument, options: ProcessingOptions, group: GroupScope): Promise<GroupDocumentOutcome> {
     try {
       await allSteps(document.id, options, group);
-      await markProcessed(sql, document.id);
+      await markProcessedByAttempt(sql, fenceOf(document.id, group));
       return { document_id: document.id, filename: document.filename, status: 'processed' };
     } catch (error) {
-      if (error instanceof CancelledFailure || !(error instanceof ApplicationFailure) || !error.nonRetryable) throw error;
+      if (error instanceof AttemptSupersededError) throw failureAtStep('graph', error);
+      // A superseded attempt stops without a mark: the attempt that owns the document marks it.
+      const superseded = error instanceof ApplicationFailure && error.type === 'AttemptSuperseded';
+      if (superseded || error instanceof CancelledFailure || !(error instanceof ApplicationFailure) || !error.nonRetryable) throw error;
       await markUnfinished(sql, document.id, 'failed', error.message);
       return { document_id: document.id, filename: document.filename, status: 'failed', error: error.message.slice(0, 2_000) };
     }

@@ -105,6 +105,15 @@ export async function markProcessed(sql: Sql, documentId: string): Promise<void>
             WHERE id = ${documentId}`;
 }
 
+/** The same mark made by the attempt itself (a document of a group has no workflow of its own): only while `fence` still owns it. */
+export async function markProcessedByAttempt(sql: Sql, fence: AttemptFence): Promise<void> {
+  const marked = await sql`
+    UPDATE documents SET status = 'processed', processing_step = NULL, error = NULL, processing_attempt = NULL, updated_at = now()
+    WHERE id = ${fence.documentId} AND processing_run = ${fence.run} AND processing_attempt = ${fence.attempt}
+    RETURNING id`;
+  if (marked.length === 0) throw new AttemptSupersededError(fence);
+}
+
 /**
  * The workflow's last word when a document failed or was cancelled: the status
  * with its reason, the writer revoked, and this run's chunks, mentions and

@@ -7,6 +7,7 @@ import { createDocumentProcessingActivities, type GroupHeartbeat, type GroupResu
 import type { TextWork } from '../../activities/text-work/pool.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Sql } from '../../db/pool.ts';
+import { claimDocument } from '../../db/queries/document-runs.ts';
 import { LocalDirectoryStorage } from '../../storage/local-storage.ts';
 import type { UnitDocument } from '../../workflows/collection-analysis-contract.ts';
 import { prose } from '../fixtures/documents.ts';
@@ -100,6 +101,20 @@ describe('small documents in groups (processDocumentGroup)', () => {
     const after = await rows(documents);
     assert.equal(after.get(documents[0].id)!.status, 'uploaded', 'not touched again: the earlier attempt had finished it');
     assert.equal(after.get(documents[1].id)!.status, 'processed');
+  });
+
+  test('an attempt superseded by a newer one on a document stops without marking it: the newer attempt owns its row', async () => {
+    const documents = [await textDocument('owned-elsewhere.txt')];
+    const env = new MockActivityEnvironment({ attempt: 1 });
+    const { workflowId, runId } = env.context.info.workflowExecution!;
+    // A newer attempt of the same group activity already claimed the document.
+    await claimDocument(sql, { documentId: documents[0].id, run: `${workflowId}/${runId}/${env.context.info.activityId}/${documents[0].id}`, attempt: 2 }, 'extract', { fresh: true });
+    await assert.rejects(env.run(activities.processDocumentGroup, { documents, options: ALL_STEPS }), (error: ApplicationFailure) => {
+      assert.match(error.message, /owned-elsewhere\.txt/);
+      return true;
+    });
+    const states = await rows(documents);
+    assert.equal(states.get(documents[0].id)!.status, 'processing', 'not marked failed by the stale attempt');
   });
 
   test('a cancel mid-group: finished documents stay processed, every other one ends cancelled with nothing kept', async () => {
