@@ -14,7 +14,10 @@ import { onShutdown } from './process.ts';
 import { setUpStack, STACK_SET_UP_VARIABLE } from './stack-setup.ts';
 import { GaveUpError, log, SupervisedChild, type ChildSpec } from './supervisor.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
+/** The code's root: the repository, or dist/ when compiled. */
+const CODE_ROOT = path.resolve(import.meta.dirname, '..');
+/** Children run as the launcher does: compiled .js under dist/, or .ts sources through tsx. */
+const entryPoint = (name: string): string => path.join(CODE_ROOT, `${name}${path.extname(import.meta.filename)}`);
 const config = loadConfig();
 
 /** Started children, in start order; stopped in reverse. */
@@ -34,7 +37,8 @@ function giveUp(error: GaveUpError): void {
 }
 
 function supervise(spec: Omit<ChildSpec, 'cwd'>): SupervisedChild {
-  const child = new SupervisedChild({ cwd: ROOT, ...spec }, giveUp);
+  // The launcher's own working directory, so relative paths in config (data_dir) mean the same to every child.
+  const child = new SupervisedChild({ cwd: process.cwd(), ...spec }, giveUp);
   children.push(child);
   return child;
 }
@@ -44,7 +48,7 @@ async function startDevServer(): Promise<{ address: string; uiUrl?: string }> {
   log('starting the Temporal dev server…');
   const temporal = supervise({
     name: 'temporal',
-    entry: 'worker/temporal-dev-server-main.ts',
+    entry: entryPoint('worker/temporal-dev-server-main'),
     env: { ...process.env, TEMPORAL_DEV_DB_FILE: path.resolve(config.data_dir, 'temporal.sqlite') },
     stopTimeoutMs: 15_000,
   });
@@ -57,7 +61,7 @@ async function startEmbeddedDatabase(): Promise<string> {
   log('starting embedded PostgreSQL (PGlite)…');
   const db = supervise({
     name: 'db',
-    entry: 'db/embedded-main.ts',
+    entry: entryPoint('db/embedded-main'),
     env: { ...process.env, PGLITE_DATA_DIR: path.resolve(config.data_dir, 'pglite'), PGLITE_PORT: '0' },
     stopTimeoutMs: 10_000,
   });
@@ -83,8 +87,16 @@ try {
     [STACK_SET_UP_VARIABLE]: '1',
     ...(embeddedDatabase ? { [EMBEDDED_DATABASE_VARIABLE]: 'pglite' } : {}),
   };
-  await supervise({ name: 'worker', entry: 'worker/main.ts', env, stopTimeoutMs: 30_000 }).start();
-  const api = await supervise({ name: 'api', entry: 'api/main.ts', env, stopTimeoutMs: 10_000 }).start();
+  await supervise({ name: 'worker', entry: entryPoint('worker/main'), env, stopTimeoutMs: 30_000 }).start();
+  // As `npm run api`: a small young generation frees upload buffers sooner, and two malloc arenas keep
+  // libuv's threads from each holding freed memory (P2 peak RSS, BENCHMARKS.md).
+  const api = await supervise({
+    name: 'api',
+    entry: entryPoint('api/main'),
+    nodeFlags: ['--max-semi-space-size=2'],
+    env: { ...env, MALLOC_ARENA_MAX: '2' },
+    stopTimeoutMs: 10_000,
+  }).start();
 
   console.log('');
   console.log(`  API          ${api.url}   (try ${api.url}/health)`);
