@@ -20,4 +20,4 @@ ENV NODE_ENV=production
 EXPOSE 8000
 # The API as `npm run api` runs it (package.json; see BENCHMARKS.md, P2). The worker image command overrides it.
 ENV MALLOC_ARENA_MAX=2
-CMD ["node", "--max-semi-space-size=2", "dist/api/main.js"]
+CMD ["node", "--max-semi-space-size=2", "dist/main/api.js"]

@@ -1,5 +1,5 @@
 // P2: 20 files of 50 MB through the CLI into the production API process
-// (`npm run api`: dist/api/main.js under plain node, no heap cap): its peak
+// (`npm run api`: dist/main/api.js under plain node, no heap cap): its peak
 // resident memory from /proc/<pid>/status, and bytes per second against `cp`
 // of the same files onto the same disk. Goals: peak < 150 MB; at least half of
 // cp's speed. The same API run from sources through tsx is measured beside it.
@@ -52,7 +52,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
   const children: ChildProcess[] = [];
   try {
     execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
-    const { child, url: apiUrl } = await startChild(path.join(ROOT, 'dist/api/main.js'), []);
+    const { child, url: apiUrl } = await startChild(path.join(ROOT, 'dist/main/api.js'), []);
     const pid = child.pid!;
     await runCli(apiUrl, ['collections', 'create', 'p2-large']);
     const idle = await procMemory(pid);
@@ -133,7 +133,7 @@ async function sourcesVariant(
   dir: string,
   count: number,
 ) {
-  const { child, url } = await startChild(path.join(ROOT, 'api/main.ts'), ['--import', 'tsx']);
+  const { child, url } = await startChild(path.join(ROOT, 'main/api.ts'), ['--import', 'tsx']);
   await runCli(url, ['collections', 'create', 'p2-sources']);
   const idle = await procMemory(child.pid!);
   const t0 = performance.now();

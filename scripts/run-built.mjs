@@ -1,13 +1,13 @@
 // `npm start`, `npm run worker`, `npm run api`: builds dist/ when a source is
 // newer than the last build (or there is none), then runs the entry point
-// named by the argument (e.g. worker/launcher) from dist/ with plain node.
+// named by the argument (e.g. main/launcher) from dist/ with plain node.
 import { execFileSync } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCES = ['api', 'cli', 'config', 'db', 'storage', 'workflows', 'activities', 'worker', 'package-lock.json'];
+const SOURCES = ['main', 'api', 'cli', 'config', 'db', 'storage', 'workflows', 'activities', 'worker', 'package-lock.json'];
 
 async function newestSourceMs() {
   let newest = 0;
@@ -27,7 +27,7 @@ async function newestSourceMs() {
 
 const entry = process.argv[2];
 if (!entry) {
-  console.error('usage: node scripts/run-built.mjs <entry point, e.g. worker/launcher>');
+  console.error('usage: node scripts/run-built.mjs <entry point, e.g. main/launcher>');
   process.exit(2);
 }
 // The entry reads its own arguments (e.g. --queues) as if it were the script.

@@ -19,7 +19,7 @@ import { createStorage } from '../../storage/index.ts';
 import type { StagingArea } from '../../storage/staging.ts';
 import { createTestDatabase } from '../../test/support/database.ts';
 import { cleanupsFor, tempDirConfig } from '../../test/support/temp-config.ts';
-import { startTemporalDevServer } from '../../worker/temporal-dev-server.ts';
+import { startTemporalDevServer } from '../../main/temporal-dev-server.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

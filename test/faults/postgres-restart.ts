@@ -7,7 +7,7 @@ import { migrate } from '../../db/migrate.ts';
 import { createPool } from '../../db/pool.ts';
 import { createStorage } from '../../storage/index.ts';
 import { tempDirConfig } from '../support/temp-config.ts';
-import { startTemporalDevServer } from '../../worker/temporal-dev-server.ts';
+import { startTemporalDevServer } from '../../main/temporal-dev-server.ts';
 import type { CollectionAnalysisResult } from '../../workflows/collection-analysis-contract.ts';
 import { startOwnDatabase } from './own-database.ts';
 import { assertExactlyOnce, configEnv, forkChild, retriesInHistory, seedDocuments, stopChild, waitFor, type Child } from './support.ts';

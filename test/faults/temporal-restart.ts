@@ -10,7 +10,7 @@ import { migrate } from '../../db/migrate.ts';
 import { createPool } from '../../db/pool.ts';
 import { createStorage } from '../../storage/index.ts';
 import { tempDirConfig } from '../support/temp-config.ts';
-import { startTemporalDevServer, type TemporalDevServer } from '../../worker/temporal-dev-server.ts';
+import { startTemporalDevServer, type TemporalDevServer } from '../../main/temporal-dev-server.ts';
 import { createTestDatabase } from '../support/database.ts';
 import { request } from '../support/http.ts';
 import { freePort } from '../support/ports.ts';

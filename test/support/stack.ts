@@ -7,7 +7,7 @@ import { createPool, type Sql } from '../../db/pool.ts';
 import type { DocumentStorage } from '../../storage/local-storage.ts';
 import { createStorage } from '../../storage/index.ts';
 import type { StagingArea } from '../../storage/staging.ts';
-import { startTemporalDevServer } from '../../worker/temporal-dev-server.ts';
+import { startTemporalDevServer } from '../../main/temporal-dev-server.ts';
 import { createFileIntelWorker } from '../../worker/worker.ts';
 import { createTestDatabase } from './database.ts';
 import { cleanupsFor, tempDirConfig } from './temp-config.ts';

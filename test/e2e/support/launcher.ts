@@ -29,7 +29,7 @@ export async function launch(dataDir: string, ports: { api: number; temporal: nu
   delete env.DATABASE_URL;
   delete env.TEMPORAL_ADDRESS;
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
-  const child = spawn(process.execPath, ['scripts/run-built.mjs', 'worker/launcher'], {
+  const child = spawn(process.execPath, ['scripts/run-built.mjs', 'main/launcher'], {
     cwd: ROOT,
     env: {
       ...env,

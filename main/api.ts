@@ -5,10 +5,10 @@ import { loadConfig } from '../config/load.ts';
 import { migrate } from '../db/migrate.ts';
 import { createPool, isEmbeddedPglite } from '../db/pool.ts';
 import { createStorage } from '../storage/index.ts';
-import { notifySupervisor, onShutdown, requireEnv } from '../worker/process.ts';
-import { stackAlreadySetUp } from '../worker/stack-setup.ts';
-import { startApiServer } from './server.ts';
-import { connectTemporalForApi } from './temporal-connection.ts';
+import { notifySupervisor, onShutdown, requireEnv } from './process.ts';
+import { stackAlreadySetUp } from './stack-setup.ts';
+import { startApiServer } from '../api/server.ts';
+import { connectTemporalForApi } from '../api/temporal-connection.ts';
 
 const config = loadConfig();
 const sql = createPool(requireEnv('DATABASE_URL'), config, { singleConnection: isEmbeddedPglite() });

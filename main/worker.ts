@@ -5,7 +5,7 @@ import { createPool, isEmbeddedPglite } from '../db/pool.ts';
 import { createStorage } from '../storage/index.ts';
 import { notifySupervisor, onShutdown, requireEnv } from './process.ts';
 import { setUpStack, stackAlreadySetUp } from './stack-setup.ts';
-import { createFileIntelWorker } from './worker.ts';
+import { createFileIntelWorker } from '../worker/worker.ts';
 
 const config = loadConfig();
 const address = requireEnv('TEMPORAL_ADDRESS');

@@ -3,7 +3,7 @@
 // Temporal dev server unless TEMPORAL_ADDRESS is set, embedded PostgreSQL
 // (PGlite) unless DATABASE_URL is set), sets the stack up once (migrations,
 // search attributes, Schedule), then the worker and the API. Each part is a
-// supervised child (worker/supervisor.ts): its output prefixed with its name,
+// supervised child (main/supervisor.ts): its output prefixed with its name,
 // restarted with backoff when it dies, and when it keeps dying the whole
 // stack stops with exit code 1. SIGINT/SIGTERM stop the API, the worker, then
 // the services, in that order.
@@ -48,7 +48,7 @@ async function startDevServer(): Promise<{ address: string; uiUrl?: string }> {
   log('starting the Temporal dev server…');
   const temporal = supervise({
     name: 'temporal',
-    entry: entryPoint('worker/temporal-dev-server-main'),
+    entry: entryPoint('main/temporal'),
     env: { ...process.env, TEMPORAL_DEV_DB_FILE: path.resolve(config.data_dir, 'temporal.sqlite') },
     stopTimeoutMs: 15_000,
   });
@@ -61,7 +61,7 @@ async function startEmbeddedDatabase(): Promise<string> {
   log('starting embedded PostgreSQL (PGlite)…');
   const db = supervise({
     name: 'db',
-    entry: entryPoint('db/embedded-main'),
+    entry: entryPoint('main/db'),
     env: { ...process.env, PGLITE_DATA_DIR: path.resolve(config.data_dir, 'pglite'), PGLITE_PORT: '0' },
     stopTimeoutMs: 10_000,
   });
@@ -87,12 +87,12 @@ try {
     [STACK_SET_UP_VARIABLE]: '1',
     ...(embeddedDatabase ? { [EMBEDDED_DATABASE_VARIABLE]: 'pglite' } : {}),
   };
-  await supervise({ name: 'worker', entry: entryPoint('worker/main'), env, stopTimeoutMs: 30_000 }).start();
+  await supervise({ name: 'worker', entry: entryPoint('main/worker'), env, stopTimeoutMs: 30_000 }).start();
   // As `npm run api`: a small young generation frees upload buffers sooner, and two malloc arenas keep
   // libuv's threads from each holding freed memory (P2 peak RSS, BENCHMARKS.md).
   const api = await supervise({
     name: 'api',
-    entry: entryPoint('api/main'),
+    entry: entryPoint('main/api'),
     nodeFlags: ['--max-semi-space-size=2'],
     env: { ...env, MALLOC_ARENA_MAX: '2' },
     stopTimeoutMs: 10_000,
