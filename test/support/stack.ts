@@ -1,14 +1,12 @@
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import { startApiServer } from '../../api/server.ts';
 import type { Config } from '../../config/schema.ts';
 import { migrate } from '../../db/migrate.ts';
 import { createPool, type Sql } from '../../db/pool.ts';
 import type { DocumentStorage } from '../../storage/local-storage.ts';
-import { createStorage } from '../../storage/index.ts';
 import type { StagingArea } from '../../storage/staging.ts';
 import { startTemporalDevServer } from '../../main/temporal-dev-server.ts';
-import { createFileIntelWorker } from '../../worker/worker.ts';
+import { startServices } from '../../main/services.ts';
 import { createTestDatabase } from './database.ts';
 import { cleanupsFor, tempDirConfig } from './temp-config.ts';
 
@@ -66,23 +64,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     cleanups.push(() => server.stop());
     const temporal = server.env.client;
 
-    const { storage, staging } = createStorage(config);
-    await staging.ensure();
-    const deps = { config, sql, storage, staging };
-
     const startWorker = async (activities?: object) => {
-      const { worker, connection } = await createFileIntelWorker({ temporalAddress: server.address, deps, activities });
-      const running = worker.run();
-      let stopped = false;
-      const stop = async () => {
-        if (stopped) return;
-        stopped = true;
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        await running;
-        await connection.close();
-      };
+      const { worker, stop } = await startServices({ config, database: sql, temporalAddress: server.address, worker: { activities } });
       cleanups.push(stop);
-      return Object.assign(stop, { worker });
+      return Object.assign(stop, { worker: worker!.worker });
     };
 
     let worker: Worker | undefined;
@@ -90,12 +75,15 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       worker = (await startWorker(options.activities)).worker;
     }
 
-    let apiUrl = '';
-    if (options.api !== false) {
-      const api = await startApiServer({ ...deps, temporal, apiKey: options.apiKey }, '127.0.0.1', 0);
-      cleanups.push(() => api.close());
-      apiUrl = api.url;
-    }
+    const services = await startServices({
+      config,
+      database: sql,
+      temporalAddress: server.address,
+      api: options.api === false ? undefined : { host: '127.0.0.1', port: 0, apiKey: options.apiKey, temporal },
+    });
+    cleanups.push(() => services.stop());
+    const { storage, staging } = services;
+    const apiUrl = services.api?.url ?? '';
 
     return {
       config,
