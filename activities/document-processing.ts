@@ -12,6 +12,8 @@ import {
   markProcessed,
   markProcessedByAttempt,
   markUnfinished,
+  mergeDocumentMetadata,
+  recordExtractionFacts,
   settleFailedGroup,
   type AttemptFence,
   type ClaimedDocument,
@@ -194,10 +196,7 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
           })),
         );
         await insertRange(tx, documentId, range);
-        if (firstFacts) {
-          await tx`UPDATE documents SET page_count = ${pageCount}, metadata = metadata || ${tx.json({ extraction: firstFacts } as never)}::jsonb, updated_at = now()
-                   WHERE id = ${documentId}`;
-        }
+        if (firstFacts) await recordExtractionFacts(tx, documentId, pageCount, firstFacts);
       });
       nextOrdinal += chunks.length;
       at.checkpoint({ ...where, committed: true });
@@ -216,8 +215,7 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
       removed_characters: sum('removed_characters'),
       ranges: ranges.length,
     };
-    await fencedWrite(sql, at.fence, (tx) => tx`
-      UPDATE documents SET metadata = metadata || ${tx.json({ extraction: record } as never)}::jsonb, updated_at = now() WHERE id = ${documentId}`);
+    await fencedWrite(sql, at.fence, (tx) => mergeDocumentMetadata(tx, documentId, { extraction: record }));
     return { chunks: record.chunk_count, pages: pageCount };
   }
 
@@ -236,8 +234,7 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
       analysis: analyzer.result(),
       excerpt: () => documentExcerpt(sql, documentId, LLM_EXCERPT_CHARS),
     });
-    await fencedWrite(sql, at.fence, (tx) => tx`
-      UPDATE documents SET metadata = metadata || ${tx.json({ analysis } as never)}::jsonb, updated_at = now() WHERE id = ${documentId}`);
+    await fencedWrite(sql, at.fence, (tx) => mergeDocumentMetadata(tx, documentId, { analysis }));
     return { fields: Object.keys(analysis.field_sources) };
   }
 

@@ -32,6 +32,27 @@ export async function findCollection(sql: Sql, idOrName: string): Promise<Collec
   return byName;
 }
 
+export async function collectionExists(sql: Sql, collectionId: string): Promise<boolean> {
+  const [found] = await sql`SELECT id FROM collections WHERE id = ${collectionId}`;
+  return found !== undefined;
+}
+
+/**
+ * After a batch cancel: documents and collections still marked `processing`
+ * end `cancelled`, in one transaction. Returns how many collections changed.
+ */
+export async function markCollectionsCancelled(sql: Sql, collectionIds: string[]): Promise<number> {
+  return sql.begin(async (tx) => {
+    await tx`
+      UPDATE documents SET status = 'cancelled', error = 'batch cancelled', updated_at = now()
+      WHERE collection_id = ANY(${collectionIds}::uuid[]) AND status = 'processing'`;
+    const updated = await tx`
+      UPDATE collections SET status = 'cancelled', last_error = 'batch cancelled', updated_at = now()
+      WHERE id = ANY(${collectionIds}::uuid[]) AND status = 'processing'`;
+    return updated.count;
+  });
+}
+
 export async function listCollections(sql: Sql, limit: number, offset: number) {
   return sql<(CollectionRow & { document_count: number })[]>`
     SELECT c.*, (SELECT count(*)::int FROM documents d WHERE d.collection_id = c.id) AS document_count
