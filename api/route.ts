@@ -2,7 +2,8 @@ import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from './errors.ts';
-import { ErrorBody, envelopeOf, registry } from './openapi/registry.ts';
+import { NATIVE } from './envelope.ts';
+import { registry } from './openapi/registry.ts';
 
 /**
  * How one API version mounts and wraps its routes: the path prefix its
@@ -15,14 +16,6 @@ export interface ApiFlavour {
   envelopeSchema(data: z.ZodType): z.ZodType;
   errorSchema: z.ZodType;
 }
-
-/** The native API (v3): `{success, data, timestamp}` and `{success: false, error: {code, message, details}, timestamp}`. */
-export const NATIVE: ApiFlavour = {
-  prefix: '/api/v3',
-  successBody: (data) => ({ success: true, data, timestamp: new Date().toISOString() }),
-  envelopeSchema: envelopeOf,
-  errorSchema: ErrorBody,
-};
 
 type Method = 'get' | 'post' | 'put' | 'delete' | 'patch';
 
