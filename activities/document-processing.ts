@@ -1,5 +1,6 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { ensureApplicationFailure } from '@temporalio/common';
+import { innermostMessage } from '../common/errors.ts';
 import type { Config } from '../config/schema.ts';
 import type { Sql } from '../db/pool.ts';
 import { documentExcerpt, eachChunk, insertChunks, replaceMentions, storeEmbeddings, type MentionInsert } from '../db/queries/chunks.ts';
@@ -468,10 +469,8 @@ export function failureAtStep(step: DocumentStep, error: unknown, prefix = `${st
     return nonRetryable(`the database refused the document's text and would refuse it again (${code}): ${(error as Error).message}`, 'DatabaseRefusedText');
   }
   const original = ensureApplicationFailure(error);
-  let innermost = error as { message?: string; cause?: unknown } | undefined;
-  while (innermost?.cause) innermost = innermost.cause as typeof innermost;
   const failure = ApplicationFailure.create({
-    message: prefix + (innermost?.message || String(error)),
+    message: prefix + innermostMessage(error),
     type: original.type ?? undefined,
     nonRetryable: original.nonRetryable ?? undefined,
     details: original.details ?? undefined,

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
+import { causes } from '../common/errors.ts';
 import { sendError } from './envelope.ts';
 import { ApiError } from './errors.ts';
 
@@ -43,8 +44,8 @@ export const nativeErrorHandler = errorHandlerFor((res, answer) => sendError(res
 
 /** gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4), on the error or any of its causes. */
 function isTemporalUnavailable(error: unknown): boolean {
-  for (let current = error as { code?: unknown; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
-    if (typeof current === 'object' && (current.code === 14 || current.code === 4) && 'metadata' in current) return true;
-  }
-  return false;
+  return causes(error).some((cause) => {
+    const code = (cause as { code?: unknown }).code;
+    return typeof cause === 'object' && (code === 14 || code === 4) && 'metadata' in (cause as object);
+  });
 }

@@ -1,6 +1,7 @@
 import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
+import { innermostMessage } from '../../common/errors.ts';
 import type { UploadLimits, UploadResult } from '../schemas/uploads.ts';
 import { ApiClientError, parseEnvelope, type ApiHttp } from './http.ts';
 import { MultipartFileStream } from './multipart-file-stream.ts';
@@ -143,7 +144,7 @@ export function uploadsApi(http: ApiHttp) {
       const refusal = error instanceof ApiClientError && error.code === 'upload_rejected' ? (error.details as { files?: UploadResultJson['files'] }) : undefined;
       if (refusal?.files) return { results: named.map((file, i) => ({ ...base(file), ...perFile(refusal.files![i]) })) };
       const reason = error instanceof ApiClientError ? error.code : 'request_failed';
-      const message = error instanceof ApiClientError || !(error instanceof Error) ? String((error as Error).message) : `request failed: ${(error as Error & { cause?: Error }).cause?.message ?? error.message}`;
+      const message = error instanceof ApiClientError || !(error instanceof Error) ? String((error as Error).message) : `request failed: ${innermostMessage(error)}`;
       return { results: named.map((file) => ({ ...base(file), outcome: 'failed', reason, message })) };
     } finally {
       await body.close();
