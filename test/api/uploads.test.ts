@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { makeDocx, makeEpub, makeHtml, makePdf, makePng, makeText } from '../fixtures/upload-files.ts';
-import { eventuallyPasses } from '../support/eventually.ts';
+import { eventually } from '../support/eventually.ts';
 import { field, file, postMultipart } from '../fixtures/multipart.ts';
 import { request } from '../support/http.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -30,7 +30,7 @@ describe('document uploads over HTTP (real Temporal, real database, real disk)',
     stack.sql<{ id: string; original_filename: string; storage_key: string; content_hash: string; size_bytes: string; mime_type: string }[]>`
       SELECT id, original_filename, storage_key, content_hash, size_bytes, mime_type FROM documents WHERE collection_id = ${collection} ORDER BY original_filename`;
   const storedFiles = async (collection: string) => (await readdir(`${stack.config.storage_dir}/${collection}`).catch(() => [])).sort();
-  const stagingIsEmpty = () => eventuallyPasses(async () => assert.equal(await stack.staging.count(), 0, 'staging folder is empty'));
+  const stagingIsEmpty = () => eventually(() => stack.staging.count(), (n) => n === 0, 'staging folder is empty');
   const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
   test('GET /uploads/limits tells clients how to split', async () => {
