@@ -54,8 +54,6 @@ export const TaskStatus = registry.register(
   }),
 );
 
-export const TaskRef = z.object({ id: z.string().min(1).max(300) });
-
 export const ProcessingStatus = registry.register(
   'ProcessingStatus',
   z.object({
@@ -72,8 +70,6 @@ export const ProcessingStatus = registry.register(
     running_task_id: z.string().nullable(),
   }),
 );
-
-export const DocumentParam = z.object({ document: z.string().min(1).max(100).openapi({ description: 'Document id' }) });
 
 export const DocumentDetail = registry.register(
   'DocumentDetail',

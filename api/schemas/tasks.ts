@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { registry } from '../openapi/registry.ts';
+import { TaskId } from './ids.ts';
 import { QUERY_VALUE } from '../tasks/visibility.ts';
 
 export const TaskStatusFilter = z.enum(['RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'CONTINUED_AS_NEW', 'TIMED_OUT']);
@@ -41,7 +42,7 @@ export const CancelTaskBody = z.object(cancelOptions).strict();
 
 export const BatchCancelBody = z
   .object({
-    task_ids: z.array(z.string().min(1).max(1_000)).min(1).optional(),
+    task_ids: z.array(TaskId).min(1).optional(),
     batch_id: filterValue.optional(),
     collection_id: filterValue.optional().openapi({ description: 'Collection id or name' }),
     ...cancelOptions,

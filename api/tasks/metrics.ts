@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { WorkflowKind } from '../../workflows/search-attributes.ts';
 import { mapWithConcurrency } from './concurrency.ts';
-import type { TaskStatus } from './status.ts';
+import type { ExecutionStatus } from './execution-status.ts';
 import { countTasks, listTasks } from './visibility.ts';
 
 const QueueType = proto.temporal.api.enums.v1.TaskQueueType;
@@ -61,7 +61,7 @@ export async function readTaskMetrics(client: Client, namespace: string, taskQue
       durations++;
     }
   }
-  const byStatus = Object.fromEntries(CLOSED_STATUSES.map((status, i) => [status, closedByStatus[i]])) as Record<TaskStatus, number>;
+  const byStatus = Object.fromEntries(CLOSED_STATUSES.map((status, i) => [status, closedByStatus[i]])) as Record<ExecutionStatus, number>;
   return {
     task_queue: taskQueue,
     running: { total: sum(runningByKind), by_kind: Object.fromEntries(kinds.map((kind, i) => [kind, runningByKind[i]])) },

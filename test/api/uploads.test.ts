@@ -279,6 +279,33 @@ describe('document uploads over HTTP (real Temporal, real database, real disk)',
     assert.equal((await documentRows(collection)).length, 0);
     assert.equal(await stack.storage.exists(row.storage_key), false);
     assert.equal((await request('DELETE', `${url}/documents/${id}`)).status, 404);
-    assert.equal((await request('DELETE', `${url}/documents/not-a-uuid`)).status, 400);
+  });
+
+  test('GET and DELETE /documents/{id} answer alike: 404 for any text that names no document, 400 beyond 36 characters', async () => {
+    const collection = await newCollection();
+    const res = await postMultipart(batch(collection), [file('kept.txt', makeText()), field('process_immediately', 'false')]);
+    const id: string = res.body.data.files[0].document_id;
+    const unknown = ['not-a-uuid', '00000000-0000-0000-0000-000000000000', "'; DROP TABLE documents; --", 'ünïcödé', id.toUpperCase().replace(/[0-9A-F]$/, 'Z')];
+    for (const ref of unknown) {
+      for (const method of ['GET', 'DELETE'] as const) {
+        const answer = await request(method, `${url}/documents/${encodeURIComponent(ref)}`);
+        assert.equal(answer.status, 404, `${method} ${ref}`);
+        assert.equal(answer.body.error.code, 'not_found');
+      }
+    }
+    for (const method of ['GET', 'DELETE'] as const) {
+      const answer = await request(method, `${url}/documents/${id}0`);
+      assert.equal(answer.status, 400, `${method} of 37 characters`);
+      assert.equal(answer.body.error.code, 'validation_error');
+    }
+    assert.equal((await documentRows(collection)).length, 1, 'nothing was deleted by a refused request');
+
+    // A unique start of the id names the document for both verbs.
+    const prefix = id.slice(0, 13);
+    assert.equal((await request('GET', `${url}/documents/${prefix}`)).body.data.id, id);
+    const deleted = await request('DELETE', `${url}/documents/${prefix}`);
+    assert.equal(deleted.status, 200);
+    assert.equal(deleted.body.data.id, id);
+    assert.equal((await documentRows(collection)).length, 0);
   });
 });
