@@ -119,7 +119,6 @@ export function planRequests<T extends { size: number }>(files: T[], limits: Upl
 
 export function uploadsApi(http: ApiHttp) {
   const limits = () => http.request<UploadLimitsJson>('GET', '/uploads/limits');
-  const deleteDocument = (id: string) => http.request<{ id: string; collection_id: string; filename: string }>('DELETE', `/documents/${encodeURIComponent(id)}`);
 
   /** Sends one request's files; answers per file, turning a whole-request failure into `failed` for each. */
   async function sendRequest(
@@ -224,7 +223,7 @@ export function uploadsApi(http: ApiHttp) {
     return uploadDocumentsBatch(collection, [filePath], { ...options, concurrency: 1, atomic: true });
   }
 
-  return { limits, uploadDocumentsBatch, uploadDocument, deleteDocument };
+  return { limits, uploadDocumentsBatch, uploadDocument };
 }
 
 function perFile(file: UploadResultJson['files'][number] | undefined): Pick<BatchFileResult, 'outcome' | 'document_id' | 'reason' | 'message'> {
