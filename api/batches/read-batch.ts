@@ -3,7 +3,7 @@ import { innermostMessage } from '../../common/errors.ts';
 import { batchProgressQuery, type BatchItemState, type BatchProcessResult } from '../../workflows/batch-process-contract.ts';
 import { progressQuery } from '../../workflows/collection-analysis-contract.ts';
 import { workflowIds } from '../../workflows/ids.ts';
-import { mapWithConcurrency } from '../tasks/concurrency.ts';
+import { mapWithConcurrency } from '../../common/concurrency.ts';
 
 const CHILD_QUERY_CONCURRENCY = 8;
 

@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { mapWithConcurrency } from './concurrency.ts';
+import { mapWithConcurrency } from '../../common/concurrency.ts';
 import { executionStatusFromName, type ExecutionStatus } from './execution-status.ts';
 import { isWellFormedTaskId } from '../schemas/ids.ts';
 

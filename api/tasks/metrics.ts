@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { WorkflowKind } from '../../workflows/search-attributes.ts';
-import { mapWithConcurrency } from './concurrency.ts';
+import { mapWithConcurrency } from '../../common/concurrency.ts';
 import type { ExecutionStatus } from './execution-status.ts';
 import { countTasks, listTasks } from './visibility.ts';
 
