@@ -1,6 +1,5 @@
 import type { z } from 'zod';
-import type { TaskStatus } from '../schemas/analysis.ts';
-import type { BatchCancelAnswer, BatchCancelBody, CancelResult, ListTasksQuery, TaskList } from '../schemas/tasks.ts';
+import type { BatchCancelAnswer, BatchCancelBody, CancelResult, ListTasksQuery, TaskList, TaskStatus } from '../schemas/tasks.ts';
 import type { ApiHttp } from './http.ts';
 
 export type BatchCancelJson = z.infer<typeof BatchCancelAnswer>;

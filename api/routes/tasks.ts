@@ -2,8 +2,16 @@ import { Router } from 'express';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { route } from '../route.ts';
-import { TaskStatus } from '../schemas/analysis.ts';
-import { BatchCancelAnswer, BatchCancelBody, CancelResult, CancelTaskBody, ListTasksQuery, TaskList, TaskMetrics } from '../schemas/tasks.ts';
+import {
+  BatchCancelAnswer,
+  BatchCancelBody,
+  CancelResult,
+  CancelTaskBody,
+  ListTasksQuery,
+  TaskList,
+  TaskMetrics,
+  TaskStatus,
+} from '../schemas/tasks.ts';
 import { describeTask } from '../tasks/describe-task.ts';
 import { readTaskMetrics } from '../tasks/metrics.ts';
 import { cancelOne, cancelRequested, collectionIdOf } from '../tasks/cancel-request.ts';

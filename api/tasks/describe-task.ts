@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { innermostMessage } from '../../common/errors.ts';
 import { progressQuery, type CollectionAnalysisProgress } from '../../workflows/collection-analysis-contract.ts';
 import { KindKey } from '../../workflows/search-attributes.ts';
-import type { TaskStatus } from '../schemas/analysis.ts';
+import type { TaskStatus } from '../schemas/tasks.ts';
 
 export type TaskStatusJson = z.input<typeof TaskStatus>;
 
