@@ -1,3 +1,4 @@
+import { isUuid } from '../../common/uuid.ts';
 import type { Sql } from '../pool.ts';
 
 export interface CollectionRow {
@@ -20,11 +21,10 @@ export interface DocumentSummaryRow {
   created_at: Date;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A collection by id, or by name when the text is not a UUID (or no id matched). */
 export async function findCollection(sql: Sql, idOrName: string): Promise<CollectionRow | undefined> {
-  if (UUID.test(idOrName)) {
+  if (isUuid(idOrName)) {
     const [byId] = await sql<CollectionRow[]>`SELECT * FROM collections WHERE id = ${idOrName}`;
     if (byId) return byId;
   }
