@@ -12,7 +12,7 @@ const MAX_DEPTH = 100;
 /** The error, then what caused it, then what caused that, outermost first. */
 export function causes(error: unknown): unknown[] {
   const chain: unknown[] = [];
-  for (let current = error; current !== undefined && current !== null && chain.length < MAX_DEPTH; ) {
+  for (let current = error; current !== undefined && current !== null && chain.length < MAX_DEPTH;) {
     if (chain.includes(current)) break;
     chain.push(current);
     // A falsy cause ('' or 0) ends the chain, as no cause does.

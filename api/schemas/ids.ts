@@ -14,7 +14,11 @@ export function isWellFormedTaskId(id: string): boolean {
   return TASK_ID_PATTERN.test(id);
 }
 
-export const TaskId = z.string().min(1).max(300).openapi({ description: 'Task id (= workflow id)', example: 'batch-process:4f0c…' });
+export const TaskId = z
+  .string()
+  .min(1)
+  .max(300)
+  .openapi({ description: 'Task id (= workflow id)', example: 'batch-process:4f0c…' });
 
 /** The `{id}` of /tasks/{id}/… routes. */
 export const TaskPath = z.object({ id: TaskId });

@@ -41,13 +41,20 @@ export async function advanceAnalysisRun(sql: Sql, collectionId: string, runKey:
 
 /** A run with documents to do begins: the collection says `processing`, and an earlier run's error is gone. */
 export async function markCollectionProcessing(sql: Sql, collectionId: string): Promise<void> {
-  await sql`UPDATE collections SET status = 'processing', last_error = NULL, updated_at = now() WHERE id = ${collectionId}`;
+  await sql`
+    UPDATE collections SET status = 'processing', last_error = NULL, updated_at = now() WHERE id = ${collectionId}`;
 }
 
 /** A run's outcome on its collection. */
-export async function setCollectionOutcome(sql: Sql, collectionId: string, status: string, lastError: string | null): Promise<void> {
+export async function setCollectionOutcome(
+  sql: Sql,
+  collectionId: string,
+  status: string,
+  lastError: string | null,
+): Promise<void> {
   await sql`
-    UPDATE collections SET status = ${status}, last_error = ${lastError}, updated_at = now() WHERE id = ${collectionId}`;
+    UPDATE collections SET status = ${status}, last_error = ${lastError}, updated_at = now()
+    WHERE id = ${collectionId}`;
 }
 
 /**
@@ -57,9 +64,10 @@ export async function setCollectionOutcome(sql: Sql, collectionId: string, statu
 export async function recordEmbeddingProvider(sql: Sql, collectionId: string, provider: string): Promise<void> {
   await sql`
     UPDATE collections SET embedding_provider = ${provider},
-      embedding_dimension = (SELECT array_length(c.embedding, 1) FROM chunks c JOIN documents d ON d.id = c.document_id
-                             WHERE d.collection_id = ${collectionId} AND d.status = 'processed' AND c.embedding IS NOT NULL
-                             LIMIT 1)
+      embedding_dimension = (
+        SELECT array_length(c.embedding, 1) FROM chunks c JOIN documents d ON d.id = c.document_id
+        WHERE d.collection_id = ${collectionId} AND d.status = 'processed' AND c.embedding IS NOT NULL
+        LIMIT 1)
     WHERE id = ${collectionId}`;
 }
 

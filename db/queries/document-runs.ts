@@ -100,16 +100,26 @@ export async function insertRange(tx: Transaction, documentId: string, range: Ra
 }
 
 /** Merges `patch` into the document's metadata (top-level keys replaced), inside the caller's fenced transaction. */
-export async function mergeDocumentMetadata(tx: Transaction, documentId: string, patch: Record<string, unknown>): Promise<void> {
+export async function mergeDocumentMetadata(
+  tx: Transaction,
+  documentId: string,
+  patch: Record<string, unknown>,
+): Promise<void> {
   await tx`
-    UPDATE documents SET metadata = metadata || ${tx.json(patch as never)}::jsonb, updated_at = now() WHERE id = ${documentId}`;
+    UPDATE documents SET metadata = metadata || ${tx.json(patch as never)}::jsonb, updated_at = now()
+    WHERE id = ${documentId}`;
 }
 
 /** The page count and the file's facts, written with the first range (a resumed run finds them there). */
-export async function recordExtractionFacts(tx: Transaction, documentId: string, pageCount: number | null, facts: unknown): Promise<void> {
+export async function recordExtractionFacts(
+  tx: Transaction,
+  documentId: string,
+  pageCount: number | null,
+  facts: unknown,
+): Promise<void> {
   await tx`
-    UPDATE documents SET page_count = ${pageCount}, metadata = metadata || ${tx.json({ extraction: facts } as never)}::jsonb,
-      updated_at = now()
+    UPDATE documents
+    SET page_count = ${pageCount}, metadata = metadata || ${tx.json({ extraction: facts } as never)}::jsonb, updated_at = now()
     WHERE id = ${documentId}`;
 }
 

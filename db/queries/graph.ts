@@ -5,7 +5,10 @@ import type { Sql } from '../pool.ts';
  * of its processed documents only, in one transaction, in SQL: nothing is
  * loaded into the caller's memory.
  */
-export async function rebuildCollectionGraph(sql: Sql, collectionId: string): Promise<{ entities: number; edges: number }> {
+export async function rebuildCollectionGraph(
+  sql: Sql,
+  collectionId: string,
+): Promise<{ entities: number; edges: number }> {
   return sql.begin(async (tx) => {
     await tx`DELETE FROM graph_edges WHERE collection_id = ${collectionId}`;
     await tx`DELETE FROM graph_entities WHERE collection_id = ${collectionId}`;
