@@ -12,7 +12,7 @@ export interface ErrorAnswer {
 }
 
 /** Turns anything thrown into an answer; only the unexpected is a 500 (and is logged). */
-export function classifyError(error: unknown, req: Request): ErrorAnswer {
+function classifyError(error: unknown, req: Request): ErrorAnswer {
   if (error instanceof ApiError) return { status: error.status, code: error.code, message: error.message, details: error.details };
   const failure = error as { type?: string; message?: string; limit?: number; length?: number; status?: number };
   // body-parser's own errors carry a status and a type.

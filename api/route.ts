@@ -101,7 +101,7 @@ export function declareRoute<P extends z.ZodType = z.ZodUnknown, Q extends z.Zod
   router[spec.method](spec.path, ...(spec.before ?? []), validate);
 }
 
-export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const fields = parsed.error.issues.map((issue) => ({

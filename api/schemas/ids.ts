@@ -8,7 +8,7 @@ import '../openapi/registry.ts';
  * at most 300 characters. Text of another shape cannot name one of our tasks,
  * so it is "not found" without asking Temporal; longer text is refused (400).
  */
-export const TASK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,299}$/;
+const TASK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,299}$/;
 
 export function isWellFormedTaskId(id: string): boolean {
   return TASK_ID_PATTERN.test(id);

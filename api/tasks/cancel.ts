@@ -22,7 +22,7 @@ export interface CancelSummary {
 }
 
 /** Requests at once against Temporal: enough to overlap round trips, few enough not to flood it. */
-export const CANCEL_CONCURRENCY = 16;
+const CANCEL_CONCURRENCY = 16;
 
 interface CancelOptions {
   terminate: boolean;

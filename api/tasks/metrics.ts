@@ -8,7 +8,7 @@ import { countTasks, listTasks } from './visibility.ts';
 const QueueType = proto.temporal.api.enums.v1.TaskQueueType;
 
 /** Closed tasks are counted over this window. */
-export const RECENT_WINDOW_HOURS = 24;
+const RECENT_WINDOW_HOURS = 24;
 /** Closed tasks read for the per-kind tally and the average duration (the totals are exact counts). */
 const RECENT_SAMPLE = 1_000;
 const CLOSED_STATUSES = ['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT'] as const;

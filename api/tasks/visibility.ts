@@ -26,7 +26,7 @@ export interface TaskSummary {
 export const QUERY_VALUE = /^[A-Za-z0-9_.:-]{1,200}$/;
 
 /** A visibility query over our search attributes; values are checked, then quoted. */
-export function buildTaskQuery(filters: TaskFilters): string {
+function buildTaskQuery(filters: TaskFilters): string {
   const clauses: string[] = [];
   const add = (attribute: string, value: string | undefined) => {
     if (value === undefined) return;
