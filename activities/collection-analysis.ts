@@ -1,8 +1,18 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../config/schema.ts';
 import type { Sql } from '../db/pool.ts';
-import { advanceAnalysisRun, countSelected, currentAnalysisRun, selectedPage } from '../db/queries/analysis.ts';
+import {
+  advanceAnalysisRun,
+  countSelected,
+  currentAnalysisRun,
+  markCollectionProcessing,
+  recordEmbeddingProvider,
+  selectedPage,
+  setCollectionOutcome,
+} from '../db/queries/analysis.ts';
+import { collectionExists } from '../db/queries/collections.ts';
 import { cancelProcessingDocuments } from '../db/queries/document-runs.ts';
+import { rebuildCollectionGraph } from '../db/queries/graph.ts';
 import type { CollectionOutcome, DocumentSelection, UnitDocument, WorkUnit } from '../workflows/collection-analysis-contract.ts';
 import { formatOf } from './extraction/index.ts';
 import { workflowIds } from '../workflows/ids.ts';
@@ -86,11 +96,10 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
      */
     async beginCollectionRun(input: { collectionId: string; selection: DocumentSelection }): Promise<{ selected: number; documents: number; runKey: number | null }> {
       const counts = await countSelected(sql, input.collectionId, input.selection);
-      const [found] = await sql`SELECT id FROM collections WHERE id = ${input.collectionId}`;
-      if (!found) throw ApplicationFailure.nonRetryable(`collection ${input.collectionId} does not exist`, 'CollectionNotFound');
-      if (counts.selected > 0) {
-        await sql`UPDATE collections SET status = 'processing', last_error = NULL, updated_at = now() WHERE id = ${input.collectionId}`;
+      if (!(await collectionExists(sql, input.collectionId))) {
+        throw ApplicationFailure.nonRetryable(`collection ${input.collectionId} does not exist`, 'CollectionNotFound');
       }
+      if (counts.selected > 0) await markCollectionProcessing(sql, input.collectionId);
       return { ...counts, runKey: runKeyOf(Context.current().info.workflowExecution?.workflowId ?? '', input.collectionId) };
     },
 
@@ -121,25 +130,7 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
      */
     async rebuildCollectionGraph(input: { collectionId: string }): Promise<{ entities: number; edges: number }> {
       Context.current().heartbeat();
-      return sql.begin(async (tx) => {
-        await tx`DELETE FROM graph_edges WHERE collection_id = ${input.collectionId}`;
-        await tx`DELETE FROM graph_entities WHERE collection_id = ${input.collectionId}`;
-        const entities = await tx`
-          INSERT INTO graph_entities (collection_id, kind, name, mentions, documents)
-          SELECT ${input.collectionId}, m.kind, m.name, count(*), count(DISTINCT m.document_id)
-          FROM entity_mentions m JOIN documents d ON d.id = m.document_id AND d.status = 'processed'
-          WHERE m.collection_id = ${input.collectionId}
-          GROUP BY m.kind, m.name`;
-        const edges = await tx`
-          INSERT INTO graph_edges (collection_id, source_kind, source_name, target_kind, target_name, weight)
-          SELECT ${input.collectionId}, a.kind, a.name, b.kind, b.name, count(*)
-          FROM entity_mentions a
-          JOIN entity_mentions b ON b.document_id = a.document_id AND b.chunk_ordinal = a.chunk_ordinal AND (a.kind, a.name) < (b.kind, b.name)
-          JOIN documents d ON d.id = a.document_id AND d.status = 'processed'
-          WHERE a.collection_id = ${input.collectionId}
-          GROUP BY a.kind, a.name, b.kind, b.name`;
-        return { entities: entities.count, edges: edges.count };
-      });
+      return rebuildCollectionGraph(sql, input.collectionId);
     },
 
     /**
@@ -157,17 +148,8 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
     }): Promise<void> {
       const { collectionId } = input;
       if (input.status === 'cancelled') await cancelProcessingDocuments(sql, collectionId);
-      if (input.status) {
-        await sql`UPDATE collections SET status = ${input.status}, last_error = ${input.lastError}, updated_at = now() WHERE id = ${collectionId}`;
-      }
-      if (input.recordEmbeddings) {
-        // The dimension from the stored vectors themselves: the remote model decides it.
-        await sql`
-          UPDATE collections SET embedding_provider = ${createEmbeddingProvider(config).name},
-            embedding_dimension = (SELECT array_length(c.embedding, 1) FROM chunks c JOIN documents d ON d.id = c.document_id
-                                   WHERE d.collection_id = ${collectionId} AND d.status = 'processed' AND c.embedding IS NOT NULL LIMIT 1)
-          WHERE id = ${collectionId}`;
-      }
+      if (input.status) await setCollectionOutcome(sql, collectionId, input.status, input.lastError);
+      if (input.recordEmbeddings) await recordEmbeddingProvider(sql, collectionId, createEmbeddingProvider(config).name);
       if (input.runKey !== null) await advanceAnalysisRun(sql, collectionId, input.runKey);
     },
 

@@ -13,10 +13,6 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function envVariableFor(key: string): string {
-  return ENV_PREFIX + key.toUpperCase();
-}
-
 /**
  * Reads the YAML file (FILEINTEL_CONFIG or config/default.yaml), lays
  * FILEINTEL_* variables over it and validates the result. Any problem throws a

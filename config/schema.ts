@@ -86,4 +86,3 @@ export const configSchema = z
   });
 
 export type Config = z.output<typeof configSchema>;
-export type ConfigKey = keyof z.input<typeof configSchema>;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCES = ['main', 'api', 'cli', 'config', 'db', 'storage', 'workflows', 'activities', 'worker', 'package-lock.json'];
+const SOURCES = ['main', 'api', 'cli', 'common', 'config', 'db', 'storage', 'workflows', 'activities', 'worker', 'package-lock.json'];
 
 async function newestSourceMs() {
   let newest = 0;

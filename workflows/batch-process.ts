@@ -12,6 +12,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { BatchActivities } from '../activities/batch.ts';
 import type { CollectionAnalysisActivities } from '../activities/collection-analysis.ts';
+import { innermostMessage } from '../common/errors.ts';
 import type { CollectionAnalysisInput, CollectionAnalysisResult } from './collection-analysis-contract.ts';
 import {
   batchProgressQuery,
@@ -157,7 +158,7 @@ async function runCollection(input: BatchProcessInput, item: BatchItemState, ind
       item.reason = 'its analysis was cancelled';
     } else {
       item.status = 'failed';
-      item.reason = rootMessage(error);
+      item.reason = innermostMessage(error);
     }
   }
 }
@@ -183,10 +184,4 @@ async function notify(input: BatchProcessInput, result: BatchProcessResult): Pro
     // A receiver that never answered does not change the batch's outcome; the
     // failed activity stays in the history for operators to see.
   }
-}
-
-function rootMessage(error: unknown): string {
-  let current = error as { message?: string; cause?: unknown };
-  while (current.cause) current = current.cause as typeof current;
-  return current.message ?? String(error);
 }

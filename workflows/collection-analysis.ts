@@ -19,6 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type { CollectionAnalysisActivities } from '../activities/collection-analysis.ts';
 import type { DocumentProcessingActivities, GroupResult } from '../activities/document-processing.ts';
+import { innermostMessage } from '../common/errors.ts';
 import {
   documentFinishedSignal,
   progressQuery,
@@ -32,7 +33,7 @@ import {
   type UnitDocument,
   type WorkUnit,
 } from './collection-analysis-contract.ts';
-import { STEP_OPTIONS, documentProcessing, reasonOf } from './document-processing.ts';
+import { STEP_OPTIONS, documentProcessing } from './document-processing.ts';
 import { workflowIds } from './ids.ts';
 import { BatchIdKey, CollectionIdKey, CollectionNameKey, DocumentNameKey, KindKey, WorkflowKind } from './search-attributes.ts';
 
@@ -181,7 +182,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     await CancellationScope.nonCancellable(async () => {
       // Children outlive their parent on this path (so they survive continue-as-new): stop them, as the old close policy did.
       if (windowed) await Promise.all([...children.values()].map((child) => cancelChild(child.workflow_id)));
-      await collection.finishCollectionRun({ collectionId, runKey: state.runKey, status: 'failed', lastError: `analysis failed: ${reasonOf(error)}`, recordEmbeddings: false });
+      await collection.finishCollectionRun({ collectionId, runKey: state.runKey, status: 'failed', lastError: `analysis failed: ${innermostMessage(error)}`, recordEmbeddings: false });
     });
     throw error;
   }
@@ -249,7 +250,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     }).then(
       // A child started by this run also reports by its result: one that closes without its signal (terminated, timed out) still leaves the window.
       () => settleChild({ document_id: document.id, status: 'processed' }),
-      (error) => settleChild({ document_id: document.id, status: isCancellation(error) ? 'cancelled' : 'failed', error: reasonOf(error) }),
+      (error) => settleChild({ document_id: document.id, status: isCancellation(error) ? 'cancelled' : 'failed', error: innermostMessage(error) }),
     );
   }
 
@@ -273,7 +274,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
       if (isCancellation(error) && CancellationScope.current().consideredCancelled) return;
       const info = workflowInfo();
       result = await CancellationScope.nonCancellable(() =>
-        groupSettlement.settleFailedGroup({ documents, runPrefix: `${info.workflowId}/${info.runId}/`, error: `group failed: ${reasonOf(error)}` }),
+        groupSettlement.settleFailedGroup({ documents, runPrefix: `${info.workflowId}/${info.runId}/`, error: `group failed: ${innermostMessage(error)}` }),
       );
     }
     for (const outcome of result.outcomes) count({ id: outcome.document_id, filename: outcome.filename }, outcome.status, outcome.error);
@@ -349,7 +350,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
           // This analysis was cancelled: stop. A child cancelled on its own counts as failed.
           if (isCancellation(error) && CancellationScope.current().consideredCancelled) throw error;
           state.failed++;
-          state.failures = [...state.failures, { document_id: document.id, filename: document.filename, error: reasonOf(error) }].slice(-MAX_RECENT_FAILURES);
+          state.failures = [...state.failures, { document_id: document.id, filename: document.filename, error: innermostMessage(error) }].slice(-MAX_RECENT_FAILURES);
         } finally {
           inFlight--;
         }

@@ -12,6 +12,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { DocumentProcessingActivities, StepHeartbeat } from '../activities/document-processing.ts';
+import { causes, innermostMessage } from '../common/errors.ts';
 import { documentFinishedSignal, type DocumentOutcome, type ProcessingOptions } from './collection-analysis-contract.ts';
 
 export interface DocumentProcessingInput {
@@ -96,7 +97,7 @@ export async function documentProcessing(input: DocumentProcessingInput): Promis
       await report(input, { document_id: input.documentId, status: 'cancelled' });
       throw error;
     }
-    const message = step === 'process' ? processFailureOf(error) : `${step}: ${timeoutReasonOf(error, step) ?? reasonOf(error)}`;
+    const message = step === 'process' ? processFailureOf(error) : `${step}: ${timeoutReasonOf(error, step) ?? innermostMessage(error)}`;
     await CancellationScope.nonCancellable(() => status.markDocumentFailed({ ...ref, error: message }));
     await report(input, { document_id: input.documentId, status: 'failed', error: message });
     throw ApplicationFailure.nonRetryable(message, 'DocumentProcessingFailed');
@@ -119,7 +120,7 @@ async function report(input: DocumentProcessingInput, outcome: DocumentOutcome):
  * takes the step from the attempt's last heartbeat (none yet: still extracting).
  */
 export function processFailureOf(error: unknown): string {
-  const reason = reasonOf(error);
+  const reason = innermostMessage(error);
   if (/^(extract|metadata|embeddings|graph): /.test(reason)) return reason;
   const step = lastHeartbeatOf(error)?.step ?? 'extract';
   return `${step}: ${timeoutReasonOf(error, step) ?? reason}`;
@@ -127,26 +128,14 @@ export function processFailureOf(error: unknown): string {
 
 /** The heartbeat a timed-out attempt last sent, when the failure is a timeout. */
 function lastHeartbeatOf(error: unknown): StepHeartbeat | undefined {
-  for (let current = error as { cause?: unknown } | undefined; current; current = current.cause as typeof current) {
-    if (current instanceof TimeoutFailure) return current.lastHeartbeatDetails as StepHeartbeat | undefined;
-  }
-  return undefined;
+  const timeout = causes(error).find((cause) => cause instanceof TimeoutFailure);
+  return timeout?.lastHeartbeatDetails as StepHeartbeat | undefined;
 }
 
 /** "timeout: <step> made no progress for <n> s (last: <progress>)" for a heartbeat timeout; undefined for any other failure. */
 function timeoutReasonOf(error: unknown, step: string): string | undefined {
-  for (let current = error as { cause?: unknown } | undefined; current; current = current.cause as typeof current) {
-    if (current instanceof TimeoutFailure && current.timeoutType === TimeoutType.HEARTBEAT) {
-      const progress = (current.lastHeartbeatDetails as StepHeartbeat | undefined)?.progress;
-      return `timeout: ${step} made no progress for ${HEARTBEAT_TIMEOUT_SECONDS} s${progress === undefined ? '' : ` (last progress: ${JSON.stringify(progress)})`}`;
-    }
-  }
-  return undefined;
-}
-
-/** The innermost message: an activity's own error, not "Activity task failed". */
-export function reasonOf(error: unknown): string {
-  let current = error as { message?: string; cause?: unknown } | undefined;
-  while (current?.cause) current = current.cause as typeof current;
-  return current?.message || String(error);
+  const timeout = causes(error).find((cause) => cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.HEARTBEAT);
+  if (!(timeout instanceof TimeoutFailure)) return undefined;
+  const progress = (timeout.lastHeartbeatDetails as StepHeartbeat | undefined)?.progress;
+  return `timeout: ${step} made no progress for ${HEARTBEAT_TIMEOUT_SECONDS} s${progress === undefined ? '' : ` (last progress: ${JSON.stringify(progress)})`}`;
 }

@@ -1,14 +1,14 @@
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { WorkflowKind } from '../../workflows/search-attributes.ts';
-import { mapWithConcurrency } from './concurrency.ts';
-import type { TaskStatus } from './status.ts';
+import { mapWithConcurrency } from '../../common/concurrency.ts';
+import type { ExecutionStatus } from './execution-status.ts';
 import { countTasks, listTasks } from './visibility.ts';
 
 const QueueType = proto.temporal.api.enums.v1.TaskQueueType;
 
 /** Closed tasks are counted over this window. */
-export const RECENT_WINDOW_HOURS = 24;
+const RECENT_WINDOW_HOURS = 24;
 /** Closed tasks read for the per-kind tally and the average duration (the totals are exact counts). */
 const RECENT_SAMPLE = 1_000;
 const CLOSED_STATUSES = ['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT'] as const;
@@ -61,7 +61,7 @@ export async function readTaskMetrics(client: Client, namespace: string, taskQue
       durations++;
     }
   }
-  const byStatus = Object.fromEntries(CLOSED_STATUSES.map((status, i) => [status, closedByStatus[i]])) as Record<TaskStatus, number>;
+  const byStatus = Object.fromEntries(CLOSED_STATUSES.map((status, i) => [status, closedByStatus[i]])) as Record<ExecutionStatus, number>;
   return {
     task_queue: taskQueue,
     running: { total: sum(runningByKind), by_kind: Object.fromEntries(kinds.map((kind, i) => [kind, runningByKind[i]])) },

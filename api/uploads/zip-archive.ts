@@ -17,7 +17,7 @@ export type ZipShape = { complete: true; entries: string[] } | { complete: false
  * anything. An archive whose end record is missing, or whose directory lies
  * past the end of the file, was cut short (a truncated upload or copy).
  */
-export async function readZipShape(filePath: string): Promise<ZipShape> {
+async function readZipShape(filePath: string): Promise<ZipShape> {
   const handle = await open(filePath, 'r');
   try {
     const { size } = await handle.stat();
@@ -54,7 +54,7 @@ export async function readZipShape(filePath: string): Promise<ZipShape> {
 }
 
 /** The entry each ZIP-based document type cannot do without, with what its absence means. */
-export const REQUIRED_ENTRY: Record<string, { entry: string; means: string }> = {
+const REQUIRED_ENTRY: Record<string, { entry: string; means: string }> = {
   docx: { entry: 'word/document.xml', means: 'not a Word (DOCX) document' },
   epub: { entry: 'META-INF/container.xml', means: 'not an EPUB book' },
 };
