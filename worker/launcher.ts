@@ -9,6 +9,7 @@
 // the services, in that order.
 import path from 'node:path';
 import { loadConfig } from '../config/load.ts';
+import { WORKER_QUEUES } from '../config/schema.ts';
 import { EMBEDDED_DATABASE_VARIABLE } from '../db/pool.ts';
 import { onShutdown } from './process.ts';
 import { setUpStack, STACK_SET_UP_VARIABLE } from './stack-setup.ts';
@@ -83,7 +84,9 @@ try {
     [STACK_SET_UP_VARIABLE]: '1',
     ...(embeddedDatabase ? { [EMBEDDED_DATABASE_VARIABLE]: 'pglite' } : {}),
   };
-  await supervise({ name: 'worker', entry: 'worker/main.ts', env, stopTimeoutMs: 30_000 }).start();
+  // One machine: its worker serves every queue, whatever FILEINTEL_WORKER_QUEUES says.
+  const workerEnv = { ...env, FILEINTEL_WORKER_QUEUES: WORKER_QUEUES.join(',') };
+  await supervise({ name: 'worker', entry: 'worker/main.ts', env: workerEnv, stopTimeoutMs: 30_000 }).start();
   const api = await supervise({ name: 'api', entry: 'api/main.ts', env, stopTimeoutMs: 10_000 }).start();
 
   console.log('');
@@ -92,7 +95,7 @@ try {
   console.log(`  Temporal     ${temporalAddress}${devServer ? ' (dev server, data in ' + config.data_dir + '/temporal.sqlite)' : ''}`);
   if (uiUrl) console.log(`  Web UI       ${uiUrl}`);
   console.log(`  PostgreSQL   ${embeddedDatabase ? 'embedded PGlite at ' + databaseUrl + ' (data in ' + config.data_dir + '/pglite)' : 'DATABASE_URL'}`);
-  console.log(`  Worker       task queue '${config.task_queue}'`);
+  console.log(`  Worker       task queues '${config.task_queue}' (workflows), '${config.document_task_queue}' (documents)`);
   console.log(`  Processes    ${children.map((child) => `${child.name} ${child.pid}`).join(', ')}`);
   console.log('\n  Ctrl-C stops everything.\n');
 } catch (error) {

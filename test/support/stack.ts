@@ -1,5 +1,4 @@
 import type { Client } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import { startApiServer } from '../../api/server.ts';
 import type { Config } from '../../config/schema.ts';
 import { migrate } from '../../db/migrate.ts';
@@ -8,7 +7,8 @@ import type { DocumentStorage } from '../../storage/local-storage.ts';
 import { createStorage } from '../../storage/index.ts';
 import type { StagingArea } from '../../storage/staging.ts';
 import { startTemporalDevServer } from '../../worker/temporal-dev-server.ts';
-import { createFileIntelWorker } from '../../worker/worker.ts';
+import type { WorkerQueue } from '../../config/schema.ts';
+import { createFileIntelWorker, type FileIntelWorker } from '../../worker/worker.ts';
 import { createTestDatabase } from './database.ts';
 import { cleanupsFor, tempDirConfig } from './temp-config.ts';
 
@@ -21,10 +21,10 @@ export interface TestStack {
   staging: StagingArea;
   /** Base URL of the API, e.g. http://127.0.0.1:PORT/api/v3, the native API (when `api` was asked for). */
   apiUrl: string;
-  worker?: Worker;
+  worker?: FileIntelWorker;
   databaseKind: 'postgresql' | 'pglite';
-  /** Starts a (second) worker with these activities, e.g. mocks; returns a stop function. */
-  startWorker(activities?: object): Promise<() => Promise<void>>;
+  /** Starts a (second) worker with these activities, e.g. mocks, on these queues (default both); returns a stop function. */
+  startWorker(activities?: object, queues?: readonly WorkerQueue[]): Promise<() => Promise<void>>;
   teardown(): Promise<void>;
 }
 
@@ -35,6 +35,8 @@ export interface TestStackOptions {
   worker?: boolean;
   /** Start the worker with these activities instead (workflow-logic tests). */
   activities?: object;
+  /** The task queues the stack's worker serves (default both). */
+  queues?: readonly WorkerQueue[];
   /** Start the API (default true). */
   api?: boolean;
   /** API key the API requires. */
@@ -70,8 +72,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     await staging.ensure();
     const deps = { config, sql, storage, staging };
 
-    const startWorker = async (activities?: object) => {
-      const { worker, connection } = await createFileIntelWorker({ temporalAddress: server.address, deps, activities });
+    const startWorker = async (activities?: object, queues: readonly WorkerQueue[] = options.queues ?? ['workflows', 'documents']) => {
+      const { worker, connection } = await createFileIntelWorker({ temporalAddress: server.address, deps, activities, queues });
       const running = worker.run();
       let stopped = false;
       const stop = async () => {
@@ -85,7 +87,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       return Object.assign(stop, { worker });
     };
 
-    let worker: Worker | undefined;
+    let worker: FileIntelWorker | undefined;
     if (options.worker !== false || options.activities) {
       worker = (await startWorker(options.activities)).worker;
     }
