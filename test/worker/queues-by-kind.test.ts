@@ -9,6 +9,8 @@ import { eventually } from '../support/eventually.ts';
 import { recordHistoryIfAsked } from '../support/histories.ts';
 import { request } from '../support/http.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
+import type { CollectionAnalysisInput, CollectionAnalysisResult } from '../../workflows/collection-analysis-contract.ts';
+import { workflowIds } from '../../workflows/ids.ts';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -121,6 +123,30 @@ describe('task queues by kind', () => {
     await recordHistoryIfAsked(stack.temporal.workflow.getHandle(childId), 'document-processing-queues-by-kind');
     await stopDocuments();
     await stopWorkflows();
+  });
+
+  test('an analysis started before the split (no routing in its input) keeps its document work on the workflow queue and completes there', async () => {
+    const stop = await stack.startWorker(undefined, ['workflows']);
+    const collectionId = await collectionWith('before-split', 4, 1);
+    // As the API started it before task queues by kind: the same input, no routing, no priority.
+    const input: CollectionAnalysisInput = { collectionId, selection: 'pending', options: { build_graph: true, extract_metadata: true, generate_embeddings: true } };
+    const handle = await stack.temporal.workflow.start('collectionAnalysis', {
+      workflowId: workflowIds.collectionAnalysis(collectionId, '1'),
+      taskQueue: stack.config.task_queue,
+      args: [input],
+    });
+    const result = (await handle.result()) as CollectionAnalysisResult;
+    assert.equal(result.status, 'completed');
+    assert.equal(result.processed, 5);
+    const analysis = await events(handle.workflowId);
+    const documentWork = [...scheduled(analysis, 'processDocumentGroup'), ...scheduled(analysis, 'rebuildCollectionGraph')];
+    for (const childId of documentWorkflowIds(analysis)) documentWork.push(...scheduled(await events(childId), 'processDocument'));
+    assert.equal(documentWork.length, 4, 'two groups, the graph, the PDF');
+    for (const attributes of documentWork) {
+      assert.equal(attributes?.taskQueue?.name, stack.config.task_queue);
+      assert.ok(!attributes?.priority?.fairnessKey);
+    }
+    await stop();
   });
 
   test("a batch's collections run at the batch priority, each with its own fairness key", async () => {
