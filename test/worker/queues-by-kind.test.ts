@@ -88,10 +88,22 @@ describe('task queues by kind', () => {
     assert.equal(processed, 0, 'no document processed without a documents worker');
     assert.equal((await stack.temporal.workflow.getHandle(taskId).describe()).status.name, 'RUNNING');
 
+    // GET /tasks/metrics shows it: the document queue's backlog (what document workers are scaled on), nobody polling it.
+    const waiting = await eventually(
+      async () => (await request('GET', `${url}/tasks/metrics`)).body.data.document_queue,
+      (queue) => queue.backlog >= 4,
+      'the document queue to report its backlog',
+    );
+    assert.equal(waiting.task_queue, stack.config.document_task_queue);
+    assert.deepEqual(waiting.workers, []);
+
     const stopDocuments = await stack.startWorker(undefined, ['documents']);
     const status = await waitForTask(taskId);
     assert.equal(status.status, 'COMPLETED', JSON.stringify(status));
     assert.equal(status.result.processed, 8);
+    const served = (await request('GET', `${url}/tasks/metrics`)).body.data.document_queue;
+    assert.equal(served.workers.length, 1, JSON.stringify(served));
+    assert.deepEqual(served.workers[0].polls, ['activity']);
     const rows = await stack.sql<{ status: string; chunks: number }[]>`
       SELECT d.status, (SELECT count(*)::int FROM chunks c WHERE c.document_id = d.id) AS chunks FROM documents d WHERE d.collection_id = ${collectionId}`;
     assert.equal(rows.length, 8);
