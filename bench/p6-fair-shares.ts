@@ -24,10 +24,16 @@ import type { BenchOptions, BenchResult } from './support/result.ts';
 import { log, round, seconds, startBenchStack } from './support/stack.ts';
 
 const SMALL = 20;
-/** Small runs alone and beside the large one; the figure is the ratio of their medians (the machine is shared, runs vary). */
+/** Small runs alone and beside the large one; the figure is the ratio of their medians (a shared machine varies). */
 const REPEATS = 3;
 const HEAD_START_MS = 5_000;
-const COMPETING_CONFIG = { small_document_mb: 1, group_max_documents: 1, max_concurrent_documents: 40, max_concurrent_activities: 4, page_size: 200 };
+const COMPETING_CONFIG = {
+  small_document_mb: 1,
+  group_max_documents: 1,
+  max_concurrent_documents: 40,
+  max_concurrent_activities: 4,
+  page_size: 200,
+};
 const PROCESS_OPTIONS = { extract_metadata: true, generate_embeddings: true, build_graph: false };
 
 interface ModeResult {
@@ -65,7 +71,8 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
         const t0 = performance.now();
         const started = await client.analysis.process(collectionId, { ...PROCESS_OPTIONS, force });
         const result = await resultOf<{ status: string; processed: number }>(stack.temporal, started.task_id);
-        if (result.status !== 'completed' || result.processed !== SMALL) throw new Error(`small collection: ${JSON.stringify(result)}`);
+        if (result.status !== 'completed' || result.processed !== SMALL)
+          throw new Error(`small collection: ${JSON.stringify(result)}`);
         return { ms: performance.now() - t0, taskId: started.task_id };
       };
 
@@ -77,14 +84,20 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       const largeTask =
         largeAs === 'interactive'
           ? (await client.analysis.process(largeCollection, PROCESS_OPTIONS)).task_id
-          : (await client.batches.submit({ tasks: [{ collection_id: largeCollection, ...PROCESS_OPTIONS }], workflow_type: 'sequential' })).task_id;
+          : (
+              await client.batches.submit({
+                tasks: [{ collection_id: largeCollection, ...PROCESS_OPTIONS }],
+                workflow_type: 'sequential',
+              })
+            ).task_id;
       await sleep(HEAD_START_MS);
       // Beside the large one: REPEATS small collections one after the other, while it still has a backlog.
       const beside: { ms: number; taskId: string }[] = [];
       const processedBefore = await processedIn(stack.sql, largeCollection);
       for (const collectionId of contended) beside.push(await processSmall(collectionId));
       const processedAfter = await processedIn(stack.sql, largeCollection);
-      if (processedAfter >= large) throw new Error('the large collection finished before the small ones: enlarge it (BENCH_P6_DOCUMENTS)');
+      if (processedAfter >= large)
+        throw new Error('the large collection finished before the small ones: enlarge it (BENCH_P6_DOCUMENTS)');
       const largeProcessedWhileSmallRan = Math.round((processedAfter - processedBefore) / REPEATS);
       await stack.temporal.workflow.getHandle(largeTask).cancel();
       await stack.temporal.workflow
@@ -97,9 +110,19 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       const ratio = median(contendedMsAll) / median(aloneMs);
       const aloneTimeline = await timelineOf(stack.temporal, alone[medianIndex(aloneMs)].taskId);
       const contendedTimeline = await timelineOf(stack.temporal, beside[medianIndex(contendedMsAll)].taskId);
-      log(`p6 (fairness ${fairness ? 'on' : 'off'}, large as ${largeAs}): alone ${aloneMs.map(seconds).join(' / ')} s, beside ${contendedMsAll.map(seconds).join(' / ')} s, ratio of medians ${ratio.toFixed(2)}`);
+      log(
+        `p6 (fairness ${fairness ? 'on' : 'off'}, large as ${largeAs}): alone ${aloneMs.map(seconds).join(' / ')} s, ` +
+          `beside ${contendedMsAll.map(seconds).join(' / ')} s, ratio of medians ${ratio.toFixed(2)}`,
+      );
       log(`p6: alone ${JSON.stringify(aloneTimeline)}; beside ${JSON.stringify(contendedTimeline)}`);
-      return { aloneMs, aloneTimeline, contendedTimeline, contendedMs: contendedMsAll, ratio, largeProcessedWhileSmallRan };
+      return {
+        aloneMs,
+        aloneTimeline,
+        contendedTimeline,
+        contendedMs: contendedMsAll,
+        ratio,
+        largeProcessedWhileSmallRan,
+      };
     } finally {
       await stack.teardown();
     }
@@ -121,16 +144,30 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     contended_timeline: mode.contendedTimeline,
   });
   const note = (name: string, mode: ModeResult) =>
-    `${name}: a ${SMALL}-document collection took ${seconds(median(mode.contendedMs))} s beside the large one against ${seconds(median(mode.aloneMs))} s alone ` +
-    `(medians of ${REPEATS}: ${mode.ratio.toFixed(2)}×); the large one processed ${mode.largeProcessedWhileSmallRan} documents meanwhile (per small run)`;
+    `${name}: a ${SMALL}-document collection took ${seconds(median(mode.contendedMs))} s beside the large one ` +
+    `against ${seconds(median(mode.aloneMs))} s alone (medians of ${REPEATS}: ${mode.ratio.toFixed(2)}×); ` +
+    `the large one processed ${mode.largeProcessedWhileSmallRan} documents meanwhile (per small run)`;
   return {
-    figures: { p6_ratio_fair: round(on.ratio, 2), p6_ratio_unfair: round(off.ratio, 2), p6_ratio_fair_large_as_batch: round(bulk.ratio, 2) },
-    details: { large_documents: large, small_documents: SMALL, head_start_ms: HEAD_START_MS, config: COMPETING_CONFIG, fairness_on: detail(on), fairness_off: detail(off), large_as_batch: detail(bulk) },
+    figures: {
+      p6_ratio_fair: round(on.ratio, 2),
+      p6_ratio_unfair: round(off.ratio, 2),
+      p6_ratio_fair_large_as_batch: round(bulk.ratio, 2),
+    },
+    details: {
+      large_documents: large,
+      small_documents: SMALL,
+      head_start_ms: HEAD_START_MS,
+      config: COMPETING_CONFIG,
+      fairness_on: detail(on),
+      fairness_off: detail(off),
+      large_as_batch: detail(bulk),
+    },
     notes: [
       note('fairness on (both interactive)', on),
       note('fairness off (both interactive)', off),
       note('fairness on, large as a batch (priority 4 against 2)', bulk),
-      `setting: ${JSON.stringify(COMPETING_CONFIG)}: one activity per document, 40 in flight per collection, 4 document slots`,
+      `setting: ${JSON.stringify(COMPETING_CONFIG)}: ` +
+        'one activity per document, 40 in flight per collection, 4 document slots',
     ],
   };
 }
@@ -139,7 +176,7 @@ const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
 const median = (values: number[]) => sorted(values)[Math.floor(values.length / 2)];
 const medianIndex = (values: number[]) => values.indexOf(median(values));
 
-/** Where the small run's time went: start → its documents' activities scheduled, their wait for a slot, their run, and the end. */
+/** Where a small run's time went: start → its documents' activities scheduled, their wait for a slot, their run. */
 interface Timeline {
   total_ms: number;
   until_scheduled_ms: number;
@@ -150,7 +187,8 @@ interface Timeline {
 
 async function timelineOf(client: Client, workflowId: string): Promise<Timeline> {
   const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-  const at = (event: (typeof events)[number]) => Number(event.eventTime?.seconds ?? 0) * 1000 + (event.eventTime?.nanos ?? 0) / 1e6;
+  const at = (event: (typeof events)[number]) =>
+    Number(event.eventTime?.seconds ?? 0) * 1000 + (event.eventTime?.nanos ?? 0) / 1e6;
   const scheduled = new Map<number, number>();
   const waits: number[] = [];
   const runs: number[] = [];
@@ -164,9 +202,11 @@ async function timelineOf(client: Client, workflowId: string): Promise<Timeline>
       startedAt.set(Number(started.scheduledEventId), at(event));
     }
     const done = event.activityTaskCompletedEventAttributes;
-    if (done && startedAt.has(Number(done.scheduledEventId))) runs.push(at(event) - startedAt.get(Number(done.scheduledEventId))!);
+    if (done && startedAt.has(Number(done.scheduledEventId)))
+      runs.push(at(event) - startedAt.get(Number(done.scheduledEventId))!);
   }
-  const mean = (values: number[]) => round(values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length), 0);
+  const mean = (values: number[]) =>
+    round(values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length), 0);
   return {
     total_ms: round(at(events[events.length - 1]) - at(events[0]), 0),
     until_scheduled_ms: round(Math.max(...scheduled.values()) - at(events[0]), 0),
@@ -177,6 +217,8 @@ async function timelineOf(client: Client, workflowId: string): Promise<Timeline>
 }
 
 async function processedIn(sql: Parameters<typeof storeDocuments>[0], collectionId: string): Promise<number> {
-  const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId} AND status = 'processed'`;
+  const [row] = await sql<
+    { n: number }[]
+  >`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId} AND status = 'processed'`;
   return row.n;
 }

@@ -21,7 +21,10 @@ const BENCHMARKS: Record<string, { title: string; load: () => Promise<{ run(opti
   p3: { title: 'P3 scale', load: () => import('./p3-scale.ts') },
   p4: { title: 'P4 cancel throughput', load: () => import('./p4-cancel.ts') },
   p5: { title: 'P5 connection discipline', load: () => import('./p5-connections.ts') },
-  p6: { title: 'P6 fair shares: a small collection beside a large one, fairness on and off', load: () => import('./p6-fair-shares.ts') },
+  p6: {
+    title: 'P6 fair shares: a small collection beside a large one, fairness on and off',
+    load: () => import('./p6-fair-shares.ts'),
+  },
   pdf: { title: 'Long PDFs in page ranges (time, peak RSS, event-loop delay)', load: () => import('./pdf-ranges.ts') },
   text: { title: 'Text pipeline per MB (chunking, tokens, analysis, entities, embeddings)', load: () => import('./text-pipeline.ts') },
 };

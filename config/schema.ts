@@ -29,7 +29,13 @@ export const configSchema = z
     // A list, or "workflows,documents" as FILEINTEL_WORKER_QUEUES and --queues give it.
     worker_queues: z.preprocess(
       (value) => (typeof value === 'string' ? value.split(',').map((name) => name.trim()).filter(Boolean) : value),
-      z.array(z.enum(WORKER_QUEUES, { error: (issue) => `unknown queue ${JSON.stringify(issue.input)}; choose from ${WORKER_QUEUES.join(', ')}` })).min(1),
+      z
+        .array(
+          z.enum(WORKER_QUEUES, {
+            error: (issue) => `unknown queue ${JSON.stringify(issue.input)}; choose from ${WORKER_QUEUES.join(', ')}`,
+          }),
+        )
+        .min(1),
     ),
     max_concurrent_workflow_tasks: positiveInt(10_000),
     max_concurrent_bookkeeping_activities: positiveInt(1_000),
@@ -93,7 +99,8 @@ export const configSchema = z
     // Every activity slot may hold a connection: more slots than connections
     // would queue work on the pool instead of on Temporal.
     if (config.document_task_queue === config.task_queue) {
-      ctx.addIssue({ code: 'custom', path: ['document_task_queue'], message: `must differ from task_queue (${config.task_queue})` });
+      const message = `must differ from task_queue (${config.task_queue})`;
+      ctx.addIssue({ code: 'custom', path: ['document_task_queue'], message });
     }
     if (config.max_concurrent_activities > config.db_pool_size) {
       ctx.addIssue({

@@ -95,7 +95,8 @@ try {
   console.log(`  Temporal     ${temporalAddress}${devServer ? ' (dev server, data in ' + config.data_dir + '/temporal.sqlite)' : ''}`);
   if (uiUrl) console.log(`  Web UI       ${uiUrl}`);
   console.log(`  PostgreSQL   ${embeddedDatabase ? 'embedded PGlite at ' + databaseUrl + ' (data in ' + config.data_dir + '/pglite)' : 'DATABASE_URL'}`);
-  console.log(`  Worker       task queues '${config.task_queue}' (workflows), '${config.document_task_queue}' (documents)`);
+  const queues = `'${config.task_queue}' (workflows), '${config.document_task_queue}' (documents)`;
+  console.log(`  Worker       task queues ${queues}`);
   console.log(`  Processes    ${children.map((child) => `${child.name} ${child.pid}`).join(', ')}`);
   console.log('\n  Ctrl-C stops everything.\n');
 } catch (error) {

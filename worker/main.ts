@@ -28,7 +28,9 @@ const sql = createPool(databaseUrl, config, { singleConnection });
 const { storage, staging } = createStorage(config);
 await staging.ensure();
 const { worker, connection: workerConnection } = await createFileIntelWorker({ temporalAddress: address, deps: { config, sql, storage, staging } });
-const served = config.worker_queues.map((queue) => `task queue '${taskQueueOf(config, queue)}' (${queue})`).join(' and ');
+const served = config.worker_queues
+  .map((queue) => `task queue '${taskQueueOf(config, queue)}' (${queue})`)
+  .join(' and ');
 console.log(`[worker] polling ${served} on ${address}`);
 const running = worker.run();
 onShutdown(async () => {

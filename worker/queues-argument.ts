@@ -13,13 +13,17 @@ export function queuesArgument(argv: readonly string[]): string | undefined {
     const arg = argv[i];
     if (arg === '--queues') {
       queues = argv[++i];
-      if (queues === undefined || queues.startsWith('--')) throw new WorkerArgumentError('--queues needs a list, e.g. --queues workflows,documents');
+      if (queues === undefined || queues.startsWith('--'))
+        throw new WorkerArgumentError('--queues needs a list, e.g. --queues workflows,documents');
     } else if (arg.startsWith('--queues=')) {
       queues = arg.slice('--queues='.length);
     } else {
-      throw new WorkerArgumentError(`unknown argument ${JSON.stringify(arg)}; the worker takes --queues workflows,documents`);
+      throw new WorkerArgumentError(
+        `unknown argument ${JSON.stringify(arg)}; the worker takes --queues workflows,documents`,
+      );
     }
   }
-  if (queues !== undefined && queues.trim() === '') throw new WorkerArgumentError('--queues needs a list, e.g. --queues workflows,documents');
+  if (queues !== undefined && queues.trim() === '')
+    throw new WorkerArgumentError('--queues needs a list, e.g. --queues workflows,documents');
   return queues;
 }

@@ -40,6 +40,10 @@ export const FAIRNESS_DYNAMIC_CONFIG: Record<string, string> = {
   'matching.numTaskqueueWritePartitions': '1',
 };
 
+function dynamicConfigArgs(values: Record<string, string>): string[] {
+  return Object.entries(values).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]);
+}
+
 /**
  * Starts `temporal server start-dev` with FileIntel's search attributes
  * registered. With `dbFilename` the history survives restarts; without it the
@@ -63,7 +67,7 @@ export async function startTemporalDevServer(options: {
       uiPort: options.uiPort,
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
       log: { format: 'pretty', level: 'error' },
-      extraArgs: [...Object.entries(FAIRNESS_DYNAMIC_CONFIG).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]), ...(options.extraArgs ?? [])],
+      extraArgs: [...dynamicConfigArgs(FAIRNESS_DYNAMIC_CONFIG), ...(options.extraArgs ?? [])],
     },
   });
   return {

@@ -67,7 +67,8 @@ export async function createFileIntelWorker(options: {
         namespace: config.temporal_namespace,
         taskQueue: taskQueueOf(config, queue),
         activities,
-        // A cancel reaches an activity only with a heartbeat's answer; the default throttle (0.8 × the 1-minute heartbeat timeout) delays it up to ~48 s.
+        // A cancel reaches an activity only with a heartbeat's answer; the default throttle
+        // (0.8 × the 1-minute heartbeat timeout) delays it up to ~48 s.
         maxHeartbeatThrottleInterval: '5 seconds',
         shutdownGraceTime: '10 seconds',
       } as const;

@@ -12,7 +12,11 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { BatchActivities } from '../activities/batch.ts';
 import type { CollectionAnalysisActivities } from '../activities/collection-analysis.ts';
-import type { CollectionAnalysisInput, CollectionAnalysisResult, DocumentRouting } from './collection-analysis-contract.ts';
+import type {
+  CollectionAnalysisInput,
+  CollectionAnalysisResult,
+  DocumentRouting,
+} from './collection-analysis-contract.ts';
 import {
   batchProgressQuery,
   type BatchItemState,
@@ -166,7 +170,7 @@ async function runCollection(input: BatchProcessInput, item: BatchItemState, ind
   }
 }
 
-/** A collection's routing within the batch: the batch's queue and priority, its own id as fairness key (fairness on). */
+/** A collection's routing in the batch: the batch's queue and priority, its own id as fairness key (fairness on). */
 function documentRoutingOf(routing: BatchRouting | undefined, collectionId: string): DocumentRouting | undefined {
   if (!routing) return undefined;
   const priority = { priorityKey: routing.priorityKey, ...(routing.fairness ? { fairnessKey: collectionId } : {}) };

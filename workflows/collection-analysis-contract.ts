@@ -32,7 +32,10 @@ export interface CollectionAnalysisInput {
 export interface DocumentRouting {
   /** The task queue of document work (config document_task_queue). */
   taskQueue: string;
-  /** Of the document work and document workflows: priorityKey (1 runs first), fairnessKey = the collection id when fairness is on. */
+  /**
+   * Of the document work and document workflows: priorityKey (1 runs first),
+   * fairnessKey = the collection id when fairness is on.
+   */
   priority: { priorityKey?: number; fairnessKey?: string };
 }
 

@@ -164,7 +164,8 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     phase = 'finalizing';
     const outcome = outcomeOf(state.processed, state.failed);
     if (options.build_graph && state.processed > 0) {
-      await proxyActivities<CollectionAnalysisActivities>(routedOptions(COLLECTION_OPTIONS, input.routing)).rebuildCollectionGraph({ collectionId });
+      const graph = proxyActivities<CollectionAnalysisActivities>(routedOptions(COLLECTION_OPTIONS, input.routing));
+      await graph.rebuildCollectionGraph({ collectionId });
     }
     await collection.finishCollectionRun({
       collectionId,
@@ -248,7 +249,16 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
         handle = await startChild(documentProcessing, {
           ...options,
           ...(input.routing ? { priority: input.routing.priority } : {}),
-          args: [{ documentId: document.id, collectionId, options: input.options, batchId: input.batchId, reportTo: workflowInfo().workflowId, routing: input.routing }],
+          args: [
+            {
+              documentId: document.id,
+              collectionId,
+              options: input.options,
+              batchId: input.batchId,
+              reportTo: workflowInfo().workflowId,
+              routing: input.routing,
+            },
+          ],
           parentClosePolicy: ParentClosePolicy.ABANDON,
         });
       } finally {

@@ -12,7 +12,12 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { DocumentProcessingActivities, StepHeartbeat } from '../activities/document-processing.ts';
-import { documentFinishedSignal, type DocumentOutcome, type DocumentRouting, type ProcessingOptions } from './collection-analysis-contract.ts';
+import {
+  documentFinishedSignal,
+  type DocumentOutcome,
+  type DocumentRouting,
+  type ProcessingOptions,
+} from './collection-analysis-contract.ts';
 
 export interface DocumentProcessingInput {
   documentId: string;
@@ -80,7 +85,8 @@ export async function documentProcessing(input: DocumentProcessingInput): Promis
   try {
     let extracted: { chunks: number; pages: number | null };
     if (singleActivity) {
-      const wholeDocument = proxyActivities<DocumentProcessingActivities>(routedOptions(WHOLE_DOCUMENT_OPTIONS, input.routing));
+      const options = routedOptions(WHOLE_DOCUMENT_OPTIONS, input.routing);
+      const wholeDocument = proxyActivities<DocumentProcessingActivities>(options);
       extracted = await wholeDocument.processDocument({ ...ref, options: input.options });
     } else {
       extracted = await steps.extractAndChunkDocument(ref);

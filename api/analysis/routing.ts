@@ -10,7 +10,10 @@ import type { DocumentRouting } from '../../workflows/collection-analysis-contra
  */
 export function documentRouting(config: Config, collectionId: string, kind: 'interactive' | 'batch'): DocumentRouting {
   const priorityKey = kind === 'interactive' ? config.interactive_priority : config.batch_priority;
-  return { taskQueue: config.document_task_queue, priority: { priorityKey, ...(config.fairness ? { fairnessKey: collectionId } : {}) } };
+  return {
+    taskQueue: config.document_task_queue,
+    priority: { priorityKey, ...(config.fairness ? { fairnessKey: collectionId } : {}) },
+  };
 }
 
 /** A batch's routing: each collection gets its own fairness key inside the batch workflow. */

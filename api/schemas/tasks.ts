@@ -90,9 +90,18 @@ export const TaskMetrics = registry.register(
       .object({
         task_queue: z.string(),
         backlog: z.number().int().nullable(),
-        workers: z.array(z.object({ identity: z.string(), polls: z.array(z.enum(['workflow', 'activity'])), last_access_time: z.string().nullable() })),
+        workers: z.array(
+          z.object({
+            identity: z.string(),
+            polls: z.array(z.enum(['workflow', 'activity'])),
+            last_access_time: z.string().nullable(),
+          }),
+        ),
       })
       .optional()
-      .openapi({ description: 'The queue of document work (document_task_queue): its backlog is what document workers are scaled on' }),
+      .openapi({
+        description:
+          'The queue of document work (document_task_queue): its backlog is what document workers are scaled on',
+      }),
   }),
 );

@@ -23,7 +23,7 @@ export interface TestStack {
   apiUrl: string;
   worker?: FileIntelWorker;
   databaseKind: 'postgresql' | 'pglite';
-  /** Starts a (second) worker with these activities, e.g. mocks, on these queues (default both); returns a stop function. */
+  /** Starts a (second) worker with these activities (e.g. mocks) on these queues (default both); returns its stop. */
   startWorker(activities?: object, queues?: readonly WorkerQueue[]): Promise<() => Promise<void>>;
   teardown(): Promise<void>;
 }
@@ -72,8 +72,12 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     await staging.ensure();
     const deps = { config, sql, storage, staging };
 
-    const startWorker = async (activities?: object, queues: readonly WorkerQueue[] = options.queues ?? ['workflows', 'documents']) => {
-      const { worker, connection } = await createFileIntelWorker({ temporalAddress: server.address, deps, activities, queues });
+    const startWorker = async (
+      activities?: object,
+      queues: readonly WorkerQueue[] = options.queues ?? ['workflows', 'documents'],
+    ) => {
+      const temporalAddress = server.address;
+      const { worker, connection } = await createFileIntelWorker({ temporalAddress, deps, activities, queues });
       const running = worker.run();
       let stopped = false;
       const stop = async () => {

@@ -9,7 +9,10 @@ import { eventually } from '../support/eventually.ts';
 import { recordHistoryIfAsked } from '../support/histories.ts';
 import { request } from '../support/http.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import type { CollectionAnalysisInput, CollectionAnalysisResult } from '../../workflows/collection-analysis-contract.ts';
+import type {
+  CollectionAnalysisInput,
+  CollectionAnalysisResult,
+} from '../../workflows/collection-analysis-contract.ts';
 import { workflowIds } from '../../workflows/ids.ts';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -36,9 +39,17 @@ describe('task queues by kind', () => {
     const created = await request('POST', `${url}/collections`, { name });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const id: string = created.body.data.id;
-    const parts = Array.from({ length: texts }, (_, i) => file(`${name}-notes-${i}.txt`, Buffer.from(mixedText(3_000 + i * 700, 40 + i))));
-    for (let i = 0; i < pdfs; i++) parts.push(file(`${name}-report-${i}.pdf`, await makePdf(`${name} quarterly report ${i}: ${mixedText(400, 90 + i)}`)));
-    const uploaded = await postMultipart(`${url}/collections/${id}/upload-and-process`, [...parts, field('process_immediately', 'false')]);
+    const parts = Array.from({ length: texts }, (_, i) =>
+      file(`${name}-notes-${i}.txt`, Buffer.from(mixedText(3_000 + i * 700, 40 + i))),
+    );
+    for (let i = 0; i < pdfs; i++)
+      parts.push(
+        file(`${name}-report-${i}.pdf`, await makePdf(`${name} quarterly report ${i}: ${mixedText(400, 90 + i)}`)),
+      );
+    const uploaded = await postMultipart(`${url}/collections/${id}/upload-and-process`, [
+      ...parts,
+      field('process_immediately', 'false'),
+    ]);
     assert.equal(uploaded.status, 200, JSON.stringify(uploaded.body));
     return id;
   }
@@ -52,13 +63,16 @@ describe('task queues by kind', () => {
     );
   }
 
-  const events = async (workflowId: string): Promise<HistoryEvent[]> => (await stack.temporal.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const events = async (workflowId: string): Promise<HistoryEvent[]> =>
+    (await stack.temporal.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
   const scheduled = (history: HistoryEvent[], type: string) =>
-    history.map((event) => event.activityTaskScheduledEventAttributes).filter((attributes) => attributes?.activityType?.name === type);
+    history
+      .map((event) => event.activityTaskScheduledEventAttributes)
+      .filter((attributes) => attributes?.activityType?.name === type);
   const documentWorkflowIds = (history: HistoryEvent[]) =>
     history.flatMap((event) => event.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? []);
 
-  test('a worker serving only workflows leaves document work queued until a documents worker appears; then the collection completes', async () => {
+  test('only workflows served: document work waits until a documents worker comes, then completes', async () => {
     const stopWorkflows = await stack.startWorker(undefined, ['workflows']);
     const collectionId = await collectionWith('queues', 7, 1);
     const started = await request('POST', `${url}/collections/${collectionId}/process`, {});
@@ -72,23 +86,34 @@ describe('task queues by kind', () => {
       'the groups scheduled and the PDF child started',
     );
     const [childId] = documentWorkflowIds(history);
-    await eventually(() => events(childId), (h) => scheduled(h, 'processDocument').length === 1, 'the PDF child to schedule processDocument');
+    await eventually(
+      () => events(childId),
+      (h) => scheduled(h, 'processDocument').length === 1,
+      'the PDF child to schedule processDocument',
+    );
     // Time for any worker to take the work, were it on a queue one polls.
     await sleep(2_000);
     const pending = async (workflowId: string) =>
-      ((await stack.temporal.workflow.getHandle(workflowId).describe()).raw.pendingActivities ?? []).map((activity) => ({
-        type: activity.activityType?.name,
-        state: activity.state,
-      }));
+      ((await stack.temporal.workflow.getHandle(workflowId).describe()).raw.pendingActivities ?? []).map(
+        (activity) => ({
+          type: activity.activityType?.name,
+          state: activity.state,
+        }),
+      );
     const SCHEDULED = 1; // PENDING_ACTIVITY_STATE_SCHEDULED: no worker has taken it
-    assert.deepEqual(await pending(taskId), Array.from({ length: 3 }, () => ({ type: 'processDocumentGroup', state: SCHEDULED })));
+    assert.deepEqual(
+      await pending(taskId),
+      Array.from({ length: 3 }, () => ({ type: 'processDocumentGroup', state: SCHEDULED })),
+    );
     assert.deepEqual(await pending(childId), [{ type: 'processDocument', state: SCHEDULED }]);
     const [{ processed }] = await stack.sql<{ processed: number }[]>`
-      SELECT count(*) FILTER (WHERE status = 'processed')::int AS processed FROM documents WHERE collection_id = ${collectionId}`;
+      SELECT count(*) FILTER (WHERE status = 'processed')::int AS processed
+      FROM documents WHERE collection_id = ${collectionId}`;
     assert.equal(processed, 0, 'no document processed without a documents worker');
     assert.equal((await stack.temporal.workflow.getHandle(taskId).describe()).status.name, 'RUNNING');
 
-    // GET /tasks/metrics shows it: the document queue's backlog (what document workers are scaled on), nobody polling it.
+    // GET /tasks/metrics shows it: the document queue's backlog (what document workers are scaled on),
+    // nobody polling it.
     const waiting = await eventually(
       async () => (await request('GET', `${url}/tasks/metrics`)).body.data.document_queue,
       (queue) => queue.backlog >= 4,
@@ -105,14 +130,16 @@ describe('task queues by kind', () => {
     assert.equal(served.workers.length, 1, JSON.stringify(served));
     assert.deepEqual(served.workers[0].polls, ['activity']);
     const rows = await stack.sql<{ status: string; chunks: number }[]>`
-      SELECT d.status, (SELECT count(*)::int FROM chunks c WHERE c.document_id = d.id) AS chunks FROM documents d WHERE d.collection_id = ${collectionId}`;
+      SELECT d.status, (SELECT count(*)::int FROM chunks c WHERE c.document_id = d.id) AS chunks
+      FROM documents d WHERE d.collection_id = ${collectionId}`;
     assert.equal(rows.length, 8);
     for (const row of rows) {
       assert.equal(row.status, 'processed');
       assert.ok(row.chunks > 0, 'every document has its chunks');
     }
 
-    // Document work on the documents queue at the interactive priority, fair-keyed by collection; bookkeeping stays with the workflow.
+    // Document work on the documents queue at the interactive priority, fair-keyed by collection;
+    // bookkeeping stays with the workflow.
     const { config } = stack;
     const analysis = await events(taskId);
     const child = await events(childId);
@@ -124,12 +151,16 @@ describe('task queues by kind', () => {
       assert.equal(attributes?.priority?.fairnessKey, collectionId);
     }
     for (const type of ['beginCollectionRun', 'nextWorkUnits', 'finishCollectionRun']) {
-      for (const attributes of scheduled(analysis, type)) assert.equal(attributes?.taskQueue?.name, config.task_queue, type);
+      for (const attributes of scheduled(analysis, type))
+        assert.equal(attributes?.taskQueue?.name, config.task_queue, type);
     }
     const childStart = child[0].workflowExecutionStartedEventAttributes!;
     assert.equal(childStart.taskQueue?.name, config.task_queue, 'document workflows are orchestration');
     assert.equal(childStart.priority?.fairnessKey, collectionId);
-    assert.equal(analysis[0].workflowExecutionStartedEventAttributes?.priority?.priorityKey, config.interactive_priority);
+    assert.equal(
+      analysis[0].workflowExecutionStartedEventAttributes?.priority?.priorityKey,
+      config.interactive_priority,
+    );
 
     await recordHistoryIfAsked(stack.temporal.workflow.getHandle(taskId), 'collection-analysis-queues-by-kind');
     await recordHistoryIfAsked(stack.temporal.workflow.getHandle(childId), 'document-processing-queues-by-kind');
@@ -137,11 +168,15 @@ describe('task queues by kind', () => {
     await stopWorkflows();
   });
 
-  test('an analysis started before the split (no routing in its input) keeps its document work on the workflow queue and completes there', async () => {
+  test('a run from before the split (no routing) keeps document work on the workflow queue', async () => {
     const stop = await stack.startWorker(undefined, ['workflows']);
     const collectionId = await collectionWith('before-split', 4, 1);
     // As the API started it before task queues by kind: the same input, no routing, no priority.
-    const input: CollectionAnalysisInput = { collectionId, selection: 'pending', options: { build_graph: true, extract_metadata: true, generate_embeddings: true } };
+    const input: CollectionAnalysisInput = {
+      collectionId,
+      selection: 'pending',
+      options: { build_graph: true, extract_metadata: true, generate_embeddings: true },
+    };
     const handle = await stack.temporal.workflow.start('collectionAnalysis', {
       workflowId: workflowIds.collectionAnalysis(collectionId, '1'),
       taskQueue: stack.config.task_queue,
@@ -151,8 +186,12 @@ describe('task queues by kind', () => {
     assert.equal(result.status, 'completed');
     assert.equal(result.processed, 5);
     const analysis = await events(handle.workflowId);
-    const documentWork = [...scheduled(analysis, 'processDocumentGroup'), ...scheduled(analysis, 'rebuildCollectionGraph')];
-    for (const childId of documentWorkflowIds(analysis)) documentWork.push(...scheduled(await events(childId), 'processDocument'));
+    const documentWork = [
+      ...scheduled(analysis, 'processDocumentGroup'),
+      ...scheduled(analysis, 'rebuildCollectionGraph'),
+    ];
+    for (const childId of documentWorkflowIds(analysis))
+      documentWork.push(...scheduled(await events(childId), 'processDocument'));
     assert.equal(documentWork.length, 4, 'two groups, the graph, the PDF');
     for (const attributes of documentWork) {
       assert.equal(attributes?.taskQueue?.name, stack.config.task_queue);
@@ -165,13 +204,19 @@ describe('task queues by kind', () => {
     const stop = await stack.startWorker();
     const first = await collectionWith('bulk-a', 4, 0);
     const second = await collectionWith('bulk-b', 2, 1);
-    const submitted = await request('POST', `${url}/collections/batch-process`, { tasks: [{ collection_id: first }, { collection_id: second }], workflow_type: 'parallel' });
+    const submitted = await request('POST', `${url}/collections/batch-process`, {
+      tasks: [{ collection_id: first }, { collection_id: second }],
+      workflow_type: 'parallel',
+    });
     assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
     const batch = await waitForTask(submitted.body.data.task_id);
     assert.equal(batch.status, 'COMPLETED', JSON.stringify(batch));
 
     const { config } = stack;
-    assert.equal((await events(submitted.body.data.task_id))[0].workflowExecutionStartedEventAttributes?.priority?.priorityKey, config.batch_priority);
+    assert.equal(
+      (await events(submitted.body.data.task_id))[0].workflowExecutionStartedEventAttributes?.priority?.priorityKey,
+      config.batch_priority,
+    );
     for (const collectionId of [first, second]) {
       const item = batch.result.collections.find((c: { collection_id: string }) => c.collection_id === collectionId);
       const analysis = await events(item.task_id);
@@ -179,7 +224,8 @@ describe('task queues by kind', () => {
       assert.equal(start.priority?.priorityKey, config.batch_priority);
       assert.equal(start.priority?.fairnessKey, collectionId);
       const work = [...scheduled(analysis, 'processDocumentGroup')];
-      for (const childId of documentWorkflowIds(analysis)) work.push(...scheduled(await events(childId), 'processDocument'));
+      for (const childId of documentWorkflowIds(analysis))
+        work.push(...scheduled(await events(childId), 'processDocument'));
       assert.ok(work.length > 0);
       for (const attributes of work) {
         assert.equal(attributes?.taskQueue?.name, config.document_task_queue);
