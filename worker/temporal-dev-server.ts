@@ -28,14 +28,17 @@ export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): string | 
 
 /**
  * Dynamic config of the dev server (tests, benches, `npm start`): Task Queue
- * Priority and Fairness on (server 1.32: the new matcher and fairness), one
- * partition per task queue so priority and fairness hold across the whole
- * queue (with several, a lighter partition can dispatch out of order).
+ * Priority and Fairness on (server 1.32: the new matcher and fairness), with
+ * migration, so a queue's backlog from before (a persisted `npm start` server)
+ * is still dispatched; one partition per task queue so priority and fairness
+ * hold across the whole queue (with several, a lighter partition can dispatch
+ * out of order).
  * docker/temporal-dynamic-config.yaml sets the same for docker compose.
  */
 export const FAIRNESS_DYNAMIC_CONFIG: Record<string, string> = {
   'matching.useNewMatcher': 'true',
   'matching.enableFairness': 'true',
+  'matching.enableMigration': 'true',
   'matching.numTaskqueueReadPartitions': '1',
   'matching.numTaskqueueWritePartitions': '1',
 };
