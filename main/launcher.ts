@@ -9,6 +9,7 @@
 // the services, in that order.
 import path from 'node:path';
 import { loadConfig } from '../config/load.ts';
+import { WORKER_QUEUES } from '../config/schema.ts';
 import { EMBEDDED_DATABASE_VARIABLE } from '../db/pool.ts';
 import { onShutdown } from './process.ts';
 import { setUpStack, STACK_SET_UP_VARIABLE } from './stack-setup.ts';
@@ -87,7 +88,9 @@ try {
     [STACK_SET_UP_VARIABLE]: '1',
     ...(embeddedDatabase ? { [EMBEDDED_DATABASE_VARIABLE]: 'pglite' } : {}),
   };
-  await supervise({ name: 'worker', entry: entryPoint('main/worker'), env, stopTimeoutMs: 30_000 }).start();
+  // One machine: its worker serves every queue, whatever FILEINTEL_WORKER_QUEUES says.
+  const workerEnv = { ...env, FILEINTEL_WORKER_QUEUES: WORKER_QUEUES.join(',') };
+  await supervise({ name: 'worker', entry: entryPoint('main/worker'), env: workerEnv, stopTimeoutMs: 30_000 }).start();
   // As `npm run api`: a small young generation frees upload buffers sooner, and two malloc arenas keep
   // libuv's threads from each holding freed memory (P2 peak RSS, BENCHMARKS.md).
   const api = await supervise({
@@ -104,7 +107,8 @@ try {
   console.log(`  Temporal     ${temporalAddress}${devServer ? ' (dev server, data in ' + config.data_dir + '/temporal.sqlite)' : ''}`);
   if (uiUrl) console.log(`  Web UI       ${uiUrl}`);
   console.log(`  PostgreSQL   ${embeddedDatabase ? 'embedded PGlite at ' + databaseUrl + ' (data in ' + config.data_dir + '/pglite)' : 'DATABASE_URL'}`);
-  console.log(`  Worker       task queue '${config.task_queue}'`);
+  const queues = `'${config.task_queue}' (workflows), '${config.document_task_queue}' (documents)`;
+  console.log(`  Worker       task queues ${queues}`);
   console.log(`  Processes    ${children.map((child) => `${child.name} ${child.pid}`).join(', ')}`);
   console.log('\n  Ctrl-C stops everything.\n');
 } catch (error) {

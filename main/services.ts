@@ -3,23 +3,25 @@
 // their worker children. Set-up that must happen once per stack (migrations,
 // search attributes, the Schedule) is main/stack-setup.ts, before this.
 import { Client, type Connection } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import { startApiServer } from '../api/server.ts';
 import { connectTemporalForApi } from '../api/temporal-connection.ts';
-import type { Config } from '../config/schema.ts';
+import type { Config, WorkerQueue } from '../config/schema.ts';
 import { createPool, type Sql } from '../db/pool.ts';
 import { createStorage } from '../storage/index.ts';
 import type { DocumentStorage } from '../storage/local-storage.ts';
 import type { StagingArea } from '../storage/staging.ts';
-import { createFileIntelWorker } from '../worker/worker.ts';
+import { createFileIntelWorker, type FileIntelWorker } from '../worker/worker.ts';
 
 export interface ServicesOptions {
   config: Config;
   /** A pool the caller owns, or where to open one (closed by `stop`). */
   database: Sql | { url: string; singleConnection?: boolean; poolSize?: number };
   temporalAddress: string;
-  /** Run a worker; `activities` replaces the real ones (workflow-logic tests only). */
-  worker?: boolean | { activities?: object };
+  /**
+   * Run a worker on `queues` (default: config worker_queues); `activities` replaces the real ones
+   * (workflow-logic tests only).
+   */
+  worker?: boolean | { activities?: object; queues?: readonly WorkerQueue[] };
   /** Serve the API; `temporal` reuses a client instead of opening the API's own connection. */
   api?: { host: string; port: number; apiKey?: string; temporal?: Client };
 }
@@ -28,7 +30,7 @@ export interface Services {
   sql: Sql;
   storage: DocumentStorage;
   staging: StagingArea;
-  worker?: { worker: Worker; running: Promise<void> };
+  worker?: { worker: FileIntelWorker; running: Promise<void> };
   api?: { url: string };
   /** Stops the API, then the worker (it drains), then closes what this opened. Once. */
   stop(): Promise<void>;
@@ -50,9 +52,10 @@ export async function startServices(options: ServicesOptions): Promise<Services>
     const services: Services = { sql, storage, staging, stop };
 
     if (options.worker) {
-      const activities = options.worker === true ? undefined : options.worker.activities;
+      const { activities, queues } = options.worker === true ? {} : options.worker;
       const deps = { config, sql, storage, staging };
-      const { worker, connection } = await createFileIntelWorker({ temporalAddress: options.temporalAddress, deps, activities });
+      const temporalAddress = options.temporalAddress;
+      const { worker, connection } = await createFileIntelWorker({ temporalAddress, deps, activities, queues });
       const running = worker.run();
       stops.push(async () => {
         if (worker.getState() === 'RUNNING') worker.shutdown();

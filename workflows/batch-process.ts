@@ -13,12 +13,17 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { BatchActivities } from '../activities/batch.ts';
 import type { CollectionAnalysisActivities } from '../activities/collection-analysis.ts';
 import { innermostMessage } from '../common/errors.ts';
-import type { CollectionAnalysisInput, CollectionAnalysisResult } from './collection-analysis-contract.ts';
+import type {
+  CollectionAnalysisInput,
+  CollectionAnalysisResult,
+  DocumentRouting,
+} from './collection-analysis-contract.ts';
 import {
   batchProgressQuery,
   type BatchItemState,
   type BatchProcessInput,
   type BatchProcessResult,
+  type BatchRouting,
 } from './batch-process-contract.ts';
 import { BatchIdKey, CollectionIdKey, CollectionNameKey, KindKey, WorkflowKind } from './search-attributes.ts';
 
@@ -121,15 +126,18 @@ async function runCollection(input: BatchProcessInput, item: BatchItemState, ind
       item.reason = 'the collection was deleted';
       return;
     }
+    const routing = documentRoutingOf(input.routing, collection.collection_id);
     const childInput: CollectionAnalysisInput = {
       collectionId: collection.collection_id,
       options: collection.options,
       selection: 'pending',
       batchId: input.batchId,
+      ...(routing ? { routing } : {}),
     };
     const child = await startChild('collectionAnalysis', {
       workflowId,
       args: [childInput],
+      ...(routing ? { priority: routing.priority } : {}),
       typedSearchAttributes: [
         { key: KindKey, value: WorkflowKind.collectionAnalysis },
         { key: CollectionIdKey, value: collection.collection_id },
@@ -161,6 +169,13 @@ async function runCollection(input: BatchProcessInput, item: BatchItemState, ind
       item.reason = innermostMessage(error);
     }
   }
+}
+
+/** A collection's routing in the batch: the batch's queue and priority, its own id as fairness key (fairness on). */
+function documentRoutingOf(routing: BatchRouting | undefined, collectionId: string): DocumentRouting | undefined {
+  if (!routing) return undefined;
+  const priority = { priorityKey: routing.priorityKey, ...(routing.fairness ? { fairnessKey: collectionId } : {}) };
+  return { taskQueue: routing.taskQueue, priority };
 }
 
 function isFailure(item: BatchItemState): boolean {

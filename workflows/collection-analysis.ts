@@ -16,6 +16,7 @@ import {
   setHandler,
   startChild,
   workflowInfo,
+  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { CollectionAnalysisActivities } from '../activities/collection-analysis.ts';
 import type { DocumentProcessingActivities, GroupResult } from '../activities/document-processing.ts';
@@ -33,19 +34,25 @@ import {
   type UnitDocument,
   type WorkUnit,
 } from './collection-analysis-contract.ts';
-import { STEP_OPTIONS, documentProcessing } from './document-processing.ts';
+import { STEP_OPTIONS, documentProcessing, routedOptions } from './document-processing.ts';
 import { workflowIds } from './ids.ts';
 import { BatchIdKey, CollectionIdKey, CollectionNameKey, DocumentNameKey, KindKey, WorkflowKind } from './search-attributes.ts';
 
 /** Failures carried across runs and shown by `progress`; `failed` stays the exact count. */
 export const MAX_RECENT_FAILURES = 20;
 
-const collection = proxyActivities<CollectionAnalysisActivities>({
+/**
+ * Bookkeeping of the run (begin, pages, finish): short, one transaction each,
+ * on the workflow's queue so a run never waits behind document work. Only the
+ * graph rebuild, which grows with the collection, is document work.
+ */
+const COLLECTION_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['CollectionNotFound'] },
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-});
+};
+const collection = proxyActivities<CollectionAnalysisActivities>(COLLECTION_OPTIONS);
 
 /**
  * A run of the sliding window continues as new between pages once its
@@ -55,7 +62,7 @@ const collection = proxyActivities<CollectionAnalysisActivities>({
 export const HISTORY_EVENTS_PER_RUN = 2_000;
 
 /** A group's documents one after the other; a heartbeat after each and every second. */
-const GROUP_OPTIONS = { ...STEP_OPTIONS, startToCloseTimeout: '1 hour' };
+const GROUP_OPTIONS: ActivityOptions = { ...STEP_OPTIONS, startToCloseTimeout: '1 hour' };
 
 /** A group whose activity failed for good: one short transaction, run as a local activity. */
 const groupSettlement = proxyLocalActivities<DocumentProcessingActivities>({
@@ -157,7 +164,10 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
 
     phase = 'finalizing';
     const outcome = outcomeOf(state.processed, state.failed);
-    if (options.build_graph && state.processed > 0) await collection.rebuildCollectionGraph({ collectionId });
+    if (options.build_graph && state.processed > 0) {
+      const graph = proxyActivities<CollectionAnalysisActivities>(routedOptions(COLLECTION_OPTIONS, input.routing));
+      await graph.rebuildCollectionGraph({ collectionId });
+    }
     await collection.finishCollectionRun({
       collectionId,
       runKey: state.runKey,
@@ -239,7 +249,17 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
       try {
         handle = await startChild(documentProcessing, {
           ...options,
-          args: [{ documentId: document.id, collectionId, options: input.options, batchId: input.batchId, reportTo: workflowInfo().workflowId }],
+          ...(input.routing ? { priority: input.routing.priority } : {}),
+          args: [
+            {
+              documentId: document.id,
+              collectionId,
+              options: input.options,
+              batchId: input.batchId,
+              reportTo: workflowInfo().workflowId,
+              routing: input.routing,
+            },
+          ],
           parentClosePolicy: ParentClosePolicy.ABANDON,
         });
       } finally {
@@ -264,7 +284,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     let result: GroupResult;
     try {
       const group = proxyActivities<DocumentProcessingActivities>({
-        ...GROUP_OPTIONS,
+        ...routedOptions(GROUP_OPTIONS, input.routing),
         // The Web UI shows which documents the activity holds.
         summary: `group of ${documents.length}: ${documents.map((document) => `${document.filename} (${document.id})`).join(', ')}`.slice(0, 400),
       });

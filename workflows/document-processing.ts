@@ -13,7 +13,12 @@ import {
 } from '@temporalio/workflow';
 import type { DocumentProcessingActivities, StepHeartbeat } from '../activities/document-processing.ts';
 import { causes, innermostMessage } from '../common/errors.ts';
-import { documentFinishedSignal, type DocumentOutcome, type ProcessingOptions } from './collection-analysis-contract.ts';
+import {
+  documentFinishedSignal,
+  type DocumentOutcome,
+  type DocumentRouting,
+  type ProcessingOptions,
+} from './collection-analysis-contract.ts';
 
 export interface DocumentProcessingInput {
   documentId: string;
@@ -22,6 +27,8 @@ export interface DocumentProcessingInput {
   batchId?: string;
   /** The workflow id of the analysis waiting for this document: told by signal when it is done, so a run continued as new hears it too. */
   reportTo?: string;
+  /** The analysis's routing: this document's work goes to its task queue, at its priority. */
+  routing?: DocumentRouting;
 }
 
 export interface DocumentProcessingResult {
@@ -48,7 +55,15 @@ export const STEP_OPTIONS: ActivityOptions = {
 const steps = proxyActivities<DocumentProcessingActivities>(STEP_OPTIONS);
 
 /** All steps in one activity: the time of the four steps together, the same heartbeat and retries. */
-const wholeDocument = proxyActivities<DocumentProcessingActivities>({ ...STEP_OPTIONS, startToCloseTimeout: '1 hour' });
+const WHOLE_DOCUMENT_OPTIONS: ActivityOptions = { ...STEP_OPTIONS, startToCloseTimeout: '1 hour' };
+
+/**
+ * Document work on the routing's task queue at its priority (fairness key: the
+ * collection); without routing (runs from before), on the workflow's own queue.
+ */
+export function routedOptions(options: ActivityOptions, routing: DocumentRouting | undefined): ActivityOptions {
+  return routing ? { ...options, taskQueue: routing.taskQueue, priority: routing.priority } : options;
+}
 
 /** Status writes: one short UPDATE each, run as local activities to save round trips to the server. */
 const status = proxyLocalActivities<DocumentProcessingActivities>({
@@ -71,6 +86,8 @@ export async function documentProcessing(input: DocumentProcessingInput): Promis
   try {
     let extracted: { chunks: number; pages: number | null };
     if (singleActivity) {
+      const options = routedOptions(WHOLE_DOCUMENT_OPTIONS, input.routing);
+      const wholeDocument = proxyActivities<DocumentProcessingActivities>(options);
       extracted = await wholeDocument.processDocument({ ...ref, options: input.options });
     } else {
       extracted = await steps.extractAndChunkDocument(ref);

@@ -58,7 +58,7 @@ export function taskRoutes(deps: ApiDeps): Router {
       data: TaskMetrics,
       errors: [503],
     },
-    () => readTaskMetrics(temporal, config.temporal_namespace, config.task_queue),
+    () => readTaskMetrics(temporal, config.temporal_namespace, config.task_queue, config.document_task_queue),
   );
 
   // Declared before /tasks/:id/cancel, which would otherwise take "batch" for an id.

@@ -88,6 +88,23 @@ export const TaskMetrics = registry.register(
     }),
     workers: z.array(z.object({ identity: z.string(), polls: z.array(z.enum(['workflow', 'activity'])), last_access_time: z.string().nullable() })),
     backlog: z.object({ workflow: z.number().int().nullable(), activity: z.number().int().nullable() }),
+    document_queue: z
+      .object({
+        task_queue: z.string(),
+        backlog: z.number().int().nullable(),
+        workers: z.array(
+          z.object({
+            identity: z.string(),
+            polls: z.array(z.enum(['workflow', 'activity'])),
+            last_access_time: z.string().nullable(),
+          }),
+        ),
+      })
+      .optional()
+      .openapi({
+        description:
+          'The queue of document work (document_task_queue): its backlog is what document workers are scaled on',
+      }),
   }),
 );
 

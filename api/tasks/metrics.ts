@@ -32,6 +32,8 @@ export interface TaskMetrics {
   };
   workers: WorkerPoller[];
   backlog: { workflow: number | null; activity: number | null };
+  /** The queue of document work: its backlog is what document workers are scaled on. */
+  document_queue?: { task_queue: string; backlog: number | null; workers: WorkerPoller[] };
 }
 
 /**
@@ -39,14 +41,22 @@ export interface TaskMetrics {
  * tasks closed in the last day by status (and, from a sample, by kind, with
  * their average duration), the workers polling the task queue and its backlog.
  */
-export async function readTaskMetrics(client: Client, namespace: string, taskQueue: string): Promise<TaskMetrics> {
+export async function readTaskMetrics(
+  client: Client,
+  namespace: string,
+  taskQueue: string,
+  documentTaskQueue?: string,
+): Promise<TaskMetrics> {
   const since = new Date(Date.now() - RECENT_WINDOW_HOURS * 3_600_000);
   const kinds = Object.values(WorkflowKind);
-  const [runningByKind, closedByStatus, sample, queues] = await Promise.all([
+  const [runningByKind, closedByStatus, sample, queues, documents] = await Promise.all([
     mapWithConcurrency(kinds, 4, (kind) => countTasks(client, namespace, { status: 'RUNNING', kind })),
     mapWithConcurrency(CLOSED_STATUSES, 5, (status) => countTasks(client, namespace, { status, closedAfter: since })),
     listTasks(client, namespace, { status: [...CLOSED_STATUSES], closedAfter: since }, { pageSize: RECENT_SAMPLE }),
     Promise.all([describeQueue(client, namespace, taskQueue, QueueType.TASK_QUEUE_TYPE_WORKFLOW), describeQueue(client, namespace, taskQueue, QueueType.TASK_QUEUE_TYPE_ACTIVITY)]),
+    documentTaskQueue === undefined
+      ? undefined
+      : describeQueue(client, namespace, documentTaskQueue, QueueType.TASK_QUEUE_TYPE_ACTIVITY),
   ]);
 
   const byKind: Record<string, Record<string, number>> = {};
@@ -75,6 +85,15 @@ export async function readTaskMetrics(client: Client, namespace: string, taskQue
     },
     workers: mergePollers(queues[0].pollers, queues[1].pollers),
     backlog: { workflow: queues[0].backlog, activity: queues[1].backlog },
+    ...(documents
+      ? {
+          document_queue: {
+            task_queue: documentTaskQueue!,
+            backlog: documents.backlog,
+            workers: mergePollers([], documents.pollers),
+          },
+        }
+      : {}),
   };
 }
 

@@ -1,12 +1,13 @@
 import type { Client } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import type { Config } from '../../config/schema.ts';
 import { migrate } from '../../db/migrate.ts';
 import { createPool, type Sql } from '../../db/pool.ts';
 import type { DocumentStorage } from '../../storage/local-storage.ts';
 import type { StagingArea } from '../../storage/staging.ts';
-import { startTemporalDevServer } from '../../main/temporal-dev-server.ts';
 import { startServices } from '../../main/services.ts';
+import { startTemporalDevServer } from '../../main/temporal-dev-server.ts';
+import type { WorkerQueue } from '../../config/schema.ts';
+import type { FileIntelWorker } from '../../worker/worker.ts';
 import { createTestDatabase } from './database.ts';
 import { cleanupsFor, tempDirConfig } from './temp-config.ts';
 
@@ -19,10 +20,10 @@ export interface TestStack {
   staging: StagingArea;
   /** Base URL of the API, e.g. http://127.0.0.1:PORT/api/v3, the native API (when `api` was asked for). */
   apiUrl: string;
-  worker?: Worker;
+  worker?: FileIntelWorker;
   databaseKind: 'postgresql' | 'pglite';
-  /** Starts a (second) worker with these activities, e.g. mocks; returns a stop function. */
-  startWorker(activities?: object): Promise<() => Promise<void>>;
+  /** Starts a (second) worker with these activities (e.g. mocks) on these queues (default both); returns its stop. */
+  startWorker(activities?: object, queues?: readonly WorkerQueue[]): Promise<() => Promise<void>>;
   teardown(): Promise<void>;
 }
 
@@ -33,6 +34,8 @@ export interface TestStackOptions {
   worker?: boolean;
   /** Start the worker with these activities instead (workflow-logic tests). */
   activities?: object;
+  /** The task queues the stack's worker serves (default both). */
+  queues?: readonly WorkerQueue[];
   /** Start the API (default true). */
   api?: boolean;
   /** API key the API requires. */
@@ -64,13 +67,17 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     cleanups.push(() => server.stop());
     const temporal = server.env.client;
 
-    const startWorker = async (activities?: object) => {
-      const { worker, stop } = await startServices({ config, database: sql, temporalAddress: server.address, worker: { activities } });
+    const startWorker = async (
+      activities?: object,
+      queues: readonly WorkerQueue[] = options.queues ?? ['workflows', 'documents'],
+    ) => {
+      const temporalAddress = server.address;
+      const { worker, stop } = await startServices({ config, database: sql, temporalAddress, worker: { activities, queues } });
       cleanups.push(stop);
       return Object.assign(stop, { worker: worker!.worker });
     };
 
-    let worker: Worker | undefined;
+    let worker: FileIntelWorker | undefined;
     if (options.worker !== false || options.activities) {
       worker = (await startWorker(options.activities)).worker;
     }
