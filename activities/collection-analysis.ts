@@ -88,19 +88,30 @@ function isPdf(mimeType: string, filename: string): boolean {
 export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps) {
   const { config, sql } = deps;
 
+  const nextCollectionAnalysisRun = async (input: { collectionId: string }): Promise<{ runKey: number; workflowId: string } | null> => {
+    const runKey = await currentAnalysisRun(sql, input.collectionId);
+    return runKey === undefined ? null : { runKey, workflowId: workflowIds.collectionAnalysis(input.collectionId, String(runKey)) };
+  };
+
   return {
     /**
      * Counts the run's documents; when there are any, marks the collection
-     * `processing`. Also reads the run key from the workflow id: as an
-     * activity result it is in the history, so replay under another id agrees.
+     * `processing`. Returns the run key the run holds: from its input, or, for
+     * runs started before the input carried it, read from the workflow id. As an
+     * activity result it is in the history, so replay agrees.
      */
-    async beginCollectionRun(input: { collectionId: string; selection: DocumentSelection }): Promise<{ selected: number; documents: number; runKey: number | null }> {
+    async beginCollectionRun(input: {
+      collectionId: string;
+      selection: DocumentSelection;
+      runKey?: number;
+    }): Promise<{ selected: number; documents: number; runKey: number | null }> {
       const counts = await countSelected(sql, input.collectionId, input.selection);
       if (!(await collectionExists(sql, input.collectionId))) {
         throw ApplicationFailure.nonRetryable(`collection ${input.collectionId} does not exist`, 'CollectionNotFound');
       }
       if (counts.selected > 0) await markCollectionProcessing(sql, input.collectionId);
-      return { ...counts, runKey: runKeyOf(Context.current().info.workflowExecution?.workflowId ?? '', input.collectionId) };
+      const runKey = input.runKey ?? runKeyOf(Context.current().info.workflowExecution?.workflowId ?? '', input.collectionId);
+      return { ...counts, runKey };
     },
 
     async nextDocumentPage(input: { collectionId: string; selection: DocumentSelection; afterId: string | null }): Promise<DocumentPage> {
@@ -153,15 +164,21 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
       if (input.runKey !== null) await advanceAnalysisRun(sql, collectionId, input.runKey);
     },
 
-    /** The task id the next analysis of a collection takes (for workflows that start it as a child, e.g. batchProcess). */
+    /**
+     * The run the next analysis of a collection takes: its run key and task id
+     * (for workflows that start it as a child, e.g. batchProcess); null when the
+     * collection is gone.
+     */
+    nextCollectionAnalysisRun,
+
+    /** The task id alone: what batchProcess runs recorded before nextCollectionAnalysisRun still replay with. */
     async collectionAnalysisWorkflowId(input: { collectionId: string }): Promise<string | null> {
-      const runKey = await currentAnalysisRun(sql, input.collectionId);
-      return runKey === undefined ? null : workflowIds.collectionAnalysis(input.collectionId, String(runKey));
+      return (await nextCollectionAnalysisRun(input))?.workflowId ?? null;
     },
   };
 }
 
-/** The numeric run key from `collection-analysis:<collection>:<n>`; null under any other id (tests). */
+/** The numeric run key from `collection-analysis:<collection>:<n>` (runs started without it in their input); null under any other id (tests). */
 function runKeyOf(workflowId: string, collectionId: string): number | null {
   const prefix = workflowIds.collectionAnalysis(collectionId, '');
   if (!workflowId.startsWith(prefix)) return null;

@@ -4,6 +4,7 @@ import {
   ParentClosePolicy,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -13,11 +14,8 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { BatchActivities } from '../activities/batch.ts';
 import type { CollectionAnalysisActivities } from '../activities/collection-analysis.ts';
 import { innermostMessage } from '../common/errors.ts';
-import type {
-  CollectionAnalysisInput,
-  CollectionAnalysisResult,
-  DocumentRouting,
-} from './collection-analysis-contract.ts';
+import { collectionAnalysis } from './collection-analysis.ts';
+import type { CollectionAnalysisInput, DocumentRouting } from './collection-analysis-contract.ts';
 import {
   batchProgressQuery,
   type BatchItemState,
@@ -32,7 +30,7 @@ const shortActivities = {
   retry: { initialInterval: '1 second', maximumAttempts: 10 },
 } as const;
 const { markCollectionsCancelled } = proxyActivities<BatchActivities>(shortActivities);
-const { collectionAnalysisWorkflowId } = proxyActivities<CollectionAnalysisActivities>(shortActivities);
+const { nextCollectionAnalysisRun, collectionAnalysisWorkflowId } = proxyActivities<CollectionAnalysisActivities>(shortActivities);
 const { postBatchCallback } = proxyActivities<BatchActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 6, nonRetryableErrorTypes: ['CallbackRefused'] },
@@ -120,8 +118,8 @@ async function runCollection(input: BatchProcessInput, item: BatchItemState, ind
   try {
     // The collection's current run id: while an analysis runs, this is its
     // id, so a second analysis of the same collection fails to start.
-    const workflowId = await collectionAnalysisWorkflowId({ collectionId: collection.collection_id });
-    if (workflowId === null) {
+    const run = await nextRunOf(collection.collection_id);
+    if (run === null) {
       item.status = 'failed';
       item.reason = 'the collection was deleted';
       return;
@@ -133,8 +131,10 @@ async function runCollection(input: BatchProcessInput, item: BatchItemState, ind
       selection: 'pending',
       batchId: input.batchId,
       ...(routing ? { routing } : {}),
+      ...(run.runKey === undefined ? {} : { runKey: run.runKey }),
     };
-    const child = await startChild('collectionAnalysis', {
+    const { workflowId } = run;
+    const child = await startChild(collectionAnalysis, {
       workflowId,
       args: [childInput],
       ...(routing ? { priority: routing.priority } : {}),
@@ -152,7 +152,7 @@ async function runCollection(input: BatchProcessInput, item: BatchItemState, ind
     });
     item.task_id = workflowId;
     item.status = 'running';
-    const result = (await child.result()) as CollectionAnalysisResult;
+    const result = await child.result();
     item.status = result.status;
     item.processed = result.processed;
     item.failed = result.failed;
@@ -199,4 +199,15 @@ async function notify(input: BatchProcessInput, result: BatchProcessResult): Pro
     // A receiver that never answered does not change the batch's outcome; the
     // failed activity stays in the history for operators to see.
   }
+}
+
+/**
+ * The run a collection's next analysis takes. Batches recorded before the run
+ * key travelled in the analysis input asked for the task id alone; they replay
+ * that way and start their child without a run key (it then reads its own id).
+ */
+async function nextRunOf(collectionId: string): Promise<{ workflowId: string; runKey?: number } | null> {
+  if (patched('analysis-run-key-in-input')) return nextCollectionAnalysisRun({ collectionId });
+  const workflowId = await collectionAnalysisWorkflowId({ collectionId });
+  return workflowId === null ? null : { workflowId };
 }

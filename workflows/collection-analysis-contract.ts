@@ -17,6 +17,12 @@ export interface CollectionAnalysisInput {
   selection: DocumentSelection;
   /** Set when the run is a child of a batch. */
   batchId?: string;
+  /**
+   * The collection's analysis run key this run holds (its workflow id ends with
+   * it), moved on by finishCollectionRun. Absent in runs started before it was
+   * carried here, and under ids of another shape (tests).
+   */
+  runKey?: number;
   /** Where its document work runs and at what priority; absent in runs started before task queues by kind. */
   routing?: DocumentRouting;
   /** Set by the workflow itself when it continues as new; callers leave it out. */

@@ -139,7 +139,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
 
   try {
     if (!input.continuation) {
-      const begun = await collection.beginCollectionRun({ collectionId, selection });
+      const begun = await collection.beginCollectionRun({ collectionId, selection, runKey: input.runKey });
       state.total = begun.selected;
       state.runKey = begun.runKey;
       if (begun.selected === 0) {

@@ -93,7 +93,7 @@ export async function startCollectionAnalysis(deps: AnalysisStartDeps, input: Co
       await temporal.workflow.start<typeof collectionAnalysis>('collectionAnalysis', {
         workflowId,
         taskQueue: config.task_queue,
-        args: [{ ...input, routing }],
+        args: [{ ...input, routing, runKey }],
         priority: routing.priority,
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
