@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
@@ -116,9 +116,7 @@ export async function seedDocuments(sql: Sql, storage: DocumentStorage, collecti
     });
     const inserted = await sql<{ id: string; storage_key: string }[]>`INSERT INTO documents ${sql(rows)} RETURNING id, storage_key`;
     for (const [k, row] of inserted.entries()) {
-      const file = storage.localPath(row.storage_key);
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, documentText(start + k));
+      await storage.put(row.storage_key, Buffer.from(documentText(start + k)));
       ids.push(row.id);
     }
   }
@@ -127,7 +125,7 @@ export async function seedDocuments(sql: Sql, storage: DocumentStorage, collecti
 
 /** Chunks a seeded document must have: the chunker run here, on the same file, with the same limits. */
 export async function expectedChunks(storage: DocumentStorage, storageKey: string, config: Config): Promise<number> {
-  const extracted = await extractDocument(storage.localPath(storageKey), 'text/plain', path.basename(storageKey));
+  const extracted = await storage.withLocalFile(storageKey, (file) => extractDocument(file, 'text/plain', path.basename(storageKey)));
   return chunkSections(extracted.sections, { chunkSize: config.chunk_size, overlap: config.chunk_overlap, maxTokens: config.chunk_max_tokens }).length;
 }
 

@@ -4,12 +4,12 @@ import { startApiServer } from '../../api/server.ts';
 import type { Config } from '../../config/schema.ts';
 import { migrate } from '../../db/migrate.ts';
 import { createPool, type Sql } from '../../db/pool.ts';
-import type { DocumentStorage } from '../../storage/local-storage.ts';
+import type { DocumentStorage, StagingArea } from '../../storage/document-storage.ts';
 import { createStorage } from '../../storage/index.ts';
-import type { StagingArea } from '../../storage/staging.ts';
 import { startTemporalDevServer } from '../../worker/temporal-dev-server.ts';
 import { createFileIntelWorker } from '../../worker/worker.ts';
 import { createTestDatabase } from './database.ts';
+import { startS3Server, type S3TestServer } from './s3-server.ts';
 import { cleanupsFor, tempDirConfig } from './temp-config.ts';
 
 export interface TestStack {
@@ -17,8 +17,11 @@ export interface TestStack {
   sql: Sql;
   temporal: Client;
   temporalAddress: string;
-  storage: DocumentStorage;
+  storage: TestStorage;
   staging: StagingArea;
+  /** The backend in use, and the S3 server when it is s3. */
+  storageBackend: StorageBackend;
+  s3?: S3TestServer;
   /** Base URL of the API, e.g. http://127.0.0.1:PORT/api/v3, the native API (when `api` was asked for). */
   apiUrl: string;
   worker?: Worker;
@@ -43,6 +46,23 @@ export interface TestStackOptions {
   temporalArgs?: string[];
   /** Serve the Temporal Web UI on this port (default: no UI). */
   temporalUiPort?: number;
+  /** Where documents are stored: local folders, or a bucket on a real S3 server started for the stack (default: FILEINTEL_TEST_STORAGE, else local). */
+  storage?: StorageBackend;
+}
+
+export type StorageBackend = 'local' | 's3';
+export const STORAGE_BACKENDS: readonly StorageBackend[] = ['local', 's3'];
+
+/** The stack's storage; `localPath` exists for tests that write files on disk, so only on the local backend. */
+export type TestStorage = DocumentStorage & { localPath(key: string): string };
+
+function testStorage(storage: DocumentStorage): TestStorage {
+  if ('localPath' in storage) return storage as TestStorage;
+  return Object.assign(Object.create(storage) as DocumentStorage, {
+    localPath(key: string): string {
+      throw new Error(`storage.localPath('${key}'): the s3 backend has no local files; write with storage.put`);
+    },
+  });
 }
 
 /**
@@ -51,8 +71,11 @@ export interface TestStackOptions {
  * set, PGlite otherwise), storage in a temp folder, the worker and the API.
  */
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
-  const { dataDir, config } = await tempDirConfig('fileintel-test-', options.config);
+  const backend = options.storage ?? ((process.env.FILEINTEL_TEST_STORAGE as StorageBackend | undefined) || 'local');
+  const s3 = backend === 's3' ? await startS3Server() : undefined;
+  const { dataDir, config } = await tempDirConfig('fileintel-test-', { ...s3?.config, ...options.config });
   const cleanups = cleanupsFor(dataDir);
+  if (s3) cleanups.push(() => s3.close());
   const teardown = () => cleanups.run();
 
   try {
@@ -66,7 +89,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     cleanups.push(() => server.stop());
     const temporal = server.env.client;
 
-    const { storage, staging } = createStorage(config);
+    const { storage, staging } = createStorage(config, { ...process.env, ...s3?.env });
     await staging.ensure();
     const deps = { config, sql, storage, staging };
 
@@ -102,8 +125,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       sql,
       temporal,
       temporalAddress: server.address,
-      storage,
+      storage: testStorage(storage),
       staging,
+      storageBackend: backend,
+      s3,
       apiUrl,
       worker,
       databaseKind: database.kind,
