@@ -34,8 +34,6 @@ export interface StagingArea {
   newKey(): string;
   /** Streams `body` into the staged object; on failure no complete object is left under `key`. */
   write(key: string, body: Readable): Promise<void>;
-  /** The staged bytes from the start, as a stream (the caller may stop reading early and destroy it). */
-  openRead(key: string): Promise<Readable>;
   /** Up to `length` bytes from `offset`. */
   readRange(key: string, offset: number, length: number): Promise<Buffer>;
   /** Removes a staged object; a missing one is not an error. */

@@ -34,10 +34,12 @@ async function streamInto(bucket: S3Bucket, objectKey: string, body: Readable | 
     await upload.done();
   } catch (error) {
     if (body instanceof Readable) {
-      // A failure of the body itself (a limit broken, a client gone) is the caller's to explain.
-      if (body.errored) throw body.errored;
+      // A failure of the body itself (a limit broken, a client gone) is the caller's to explain;
+      // an AbortError is the Upload stopping the body because the store failed.
+      const own = body.errored;
+      if (own && own.name !== 'AbortError') throw own;
       // The store failed: stop the producer, which would otherwise wait forever for a reader.
-      body.destroy();
+      if (!body.destroyed) body.destroy();
     }
     throw bucket.failure(doing, error);
   }
@@ -168,10 +170,6 @@ export class S3StagingArea implements StagingArea {
 
   write(key: string, body: Readable): Promise<void> {
     return streamInto(this.bucket, key, body, `staging upload '${key}'`);
-  }
-
-  openRead(key: string): Promise<Readable> {
-    return getStream(this.bucket, key, `reading staged object '${key}'`);
   }
 
   async readRange(key: string, offset: number, length: number): Promise<Buffer> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -23,10 +23,6 @@ export class LocalStagingArea implements StagingArea {
 
   async write(key: string, body: Readable): Promise<void> {
     await pipeline(body, createWriteStream(key, { flags: 'wx' }));
-  }
-
-  async openRead(key: string): Promise<Readable> {
-    return createReadStream(key);
   }
 
   async readRange(key: string, offset: number, length: number): Promise<Buffer> {

@@ -1,4 +1,4 @@
-import { fileTypeFromStream } from 'file-type';
+import { fileTypeFromBuffer } from 'file-type';
 import { allowedTypeFor, unsupportedTypeMessage, type AllowedType } from './allowed-types.ts';
 import { isTextSample } from '../../activities/extraction/decode-text.ts';
 import { LocalStagingArea } from '../../storage/staging.ts';
@@ -8,8 +8,8 @@ import { judgeZipDocument, type RangeReader } from './zip-archive.ts';
 
 export type SniffVerdict = { ok: true; type: AllowedType } | { ok: false; reason: RefusalReason; message: string };
 
-/** Bytes read from the start of a text file to judge that it is text. */
-const TEXT_SAMPLE_BYTES = 64 * 1024;
+/** Bytes read from the start of a file: its type is judged on them, and a text type's sample. */
+const HEAD_BYTES = 64 * 1024;
 
 /** A staged upload as sniffing reads it: where it is staged, and its size. */
 export interface StagedBytes {
@@ -21,16 +21,18 @@ export interface StagedBytes {
 /**
  * Checks a staged file's bytes against its name: the extension must be
  * allowed, and the bytes must be of that type (magic numbers through
- * file-type, which reads only what it needs from the start of the file; a
- * text sample for text types). Works on local staging and on a bucket alike:
- * only the start, and for ZIP types the table of contents at the end, are read.
+ * file-type on the first 64 KiB; the same bytes as the text sample for text
+ * types). Works on local staging and on a bucket alike: one read of the
+ * start, and for ZIP types the table of contents at the end (a ZIP whose
+ * first entries lie past the start is "ZIP data", then judged by that table).
  */
 export async function sniffStaged(staged: StagedBytes, filename: string): Promise<SniffVerdict> {
   const type = allowedTypeFor(filename);
   if (!type) {
     return { ok: false, reason: 'unsupported_extension', message: unsupportedTypeMessage(filename) };
   }
-  const detected = await detectType(staged);
+  const head = await staged.staging.readRange(staged.key, 0, HEAD_BYTES);
+  const detected = await fileTypeFromBuffer(head);
   if (type.sniffedAs) {
     // ZIP-based types: "ZIP data" alone would not say whether it is cut short or something else.
     if (detected?.ext === 'zip' || detected?.ext === type.sniffedAs) {
@@ -45,7 +47,7 @@ export async function sniffStaged(staged: StagedBytes, filename: string): Promis
   if (detected && detected.ext !== 'xml') {
     return { ok: false, reason: 'type_mismatch', message: `named .${type.extension} but the bytes are ${describe(detected.ext)}` };
   }
-  if (!isTextSample(await staged.staging.readRange(staged.key, 0, TEXT_SAMPLE_BYTES))) {
+  if (!isTextSample(head)) {
     return { ok: false, reason: 'type_mismatch', message: `named .${type.extension} but the bytes are binary, not text` };
   }
   return { ok: true, type };
@@ -55,16 +57,6 @@ export async function sniffStaged(staged: StagedBytes, filename: string): Promis
 export async function sniffStagedFile(filePath: string, filename: string): Promise<SniffVerdict> {
   const { size } = await import('node:fs/promises').then((fs) => fs.stat(filePath));
   return sniffStaged({ staging: new LocalStagingArea(''), key: filePath, sizeBytes: size }, filename);
-}
-
-/** file-type reads from the start only as far as it needs; the rest of the stream is dropped unread. */
-async function detectType(staged: StagedBytes) {
-  const stream = await staged.staging.openRead(staged.key);
-  try {
-    return await fileTypeFromStream(stream);
-  } finally {
-    stream.destroy();
-  }
 }
 
 function describe(ext: string | undefined): string {

@@ -1,8 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { freePort } from './ports.ts';
 
 /** The access key pair the test server accepts (SigV4). */
@@ -17,7 +18,7 @@ export interface S3TestServer {
   config: Record<string, unknown>;
   /** FILEINTEL_S3_* secrets for a process (or createStorage's env). */
   env: Record<string, string>;
-  /** Writes an object's bytes straight into the served folder, last modified `ageMs` ago (the reconciler's grace periods). */
+  /** Writes an object through the server, last modified `ageMs` ago (rclone takes the time from the `mtime` metadata). */
   writeAgedObject(objectKey: string, bytes: string | Buffer, ageMs: number): Promise<void>;
   /** Stops the server (the bucket's files stay); `start` brings it back on the same port. */
   stop(): Promise<void>;
@@ -72,14 +73,17 @@ export async function startS3Server(options: { bucket?: string | null } = {}): P
         'serve', 's3', root,
         '--addr', `127.0.0.1:${port}`,
         '--auth-key', `${S3_TEST_CREDENTIALS.accessKeyId},${S3_TEST_CREDENTIALS.secretAccessKey}`,
-        // Files written into the folder by a test are seen at once.
-        '--dir-cache-time', '0s',
         '--log-level', 'ERROR',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RCLONE_CONFIG: '/dev/null' } },
     );
     child.stdout!.on('data', (data) => (output = (output + data).slice(-4000)));
     child.stderr!.on('data', (data) => (output = (output + data).slice(-4000)));
+    const started = child;
+    // A server that dies on its own would look like "endpoint down" to the test: say so, with its last words.
+    started.once('exit', (code, signal) => {
+      if (child === started) console.error(`rclone serve s3 on port ${port} exited (${code ?? signal}): ${output}`);
+    });
     await waitForPort(port, child, () => output);
   };
   const stop = async () => {
@@ -100,11 +104,13 @@ export async function startS3Server(options: { bucket?: string | null } = {}): P
     config: { storage_backend: 's3', s3_endpoint: endpoint, s3_bucket: bucket, s3_region: 'us-east-1', s3_force_path_style: true, s3_prefix: 'fileintel/' },
     env: { FILEINTEL_S3_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, FILEINTEL_S3_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey },
     async writeAgedObject(objectKey, bytes, ageMs) {
-      const file = path.join(root, bucket, ...objectKey.split('/'));
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, bytes);
-      const when = new Date(Date.now() - ageMs);
-      await utimes(file, when, when);
+      const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3_TEST_CREDENTIALS });
+      try {
+        const mtime = String((Date.now() - ageMs) / 1000);
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: objectKey, Body: bytes, Metadata: { mtime } }));
+      } finally {
+        client.destroy();
+      }
     },
     stop,
     start,

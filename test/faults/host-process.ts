@@ -1,0 +1,77 @@
+// FileIntel processes as separate hosts would run them: `tsx api/main.ts` or
+// `tsx worker/main.ts`, each in an empty folder of its own (its cwd and
+// data_dir), with nothing but the environment a host needs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** tsx's launcher resolves from the repository, whatever the cwd. */
+const TSX = path.join(repo, 'node_modules', '.bin', 'tsx');
+
+export interface HostProcess {
+  name: string;
+  process: ChildProcess;
+  pid: number;
+  /** The process's own folder: its cwd and data_dir. */
+  dir: string;
+  exited: Promise<void>;
+  output(): string;
+}
+
+/**
+ * Starts `entry` (repository-relative) with exactly `env` (plus PATH and
+ * HOME), in a fresh empty folder; resolves when a line of its output matches
+ * `ready` (e.g. "[worker] polling").
+ */
+export async function startHostProcess(name: string, entry: string, env: Record<string, string>, ready: RegExp, timeoutMs = 120_000): Promise<HostProcess & { readyLine: string }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `fileintel-host-${name}-`));
+  const child = spawn(TSX, [path.join(repo, entry)], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, FILEINTEL_DATA_DIR: JSON.stringify(dir), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk).slice(-200_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = once(child, 'exit').then(() => undefined);
+  const readyLine = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} not ready within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const check = () => {
+      const line = output.split('\n').find((text) => ready.test(text));
+      if (line) {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        resolve(line);
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output}`));
+    });
+  });
+  return { name, process: child, pid: child.pid!, dir, exited, output: () => output, readyLine };
+}
+
+/** SIGKILL, for real, and wait until it is gone. */
+export async function killHost(host: HostProcess): Promise<void> {
+  if (host.process.exitCode !== null || host.process.signalCode !== null) return;
+  host.process.kill('SIGKILL');
+  await host.exited;
+}
+
+/** SIGTERM (a clean stop), SIGKILL after `graceMs`. */
+export async function stopHost(host: HostProcess | undefined, graceMs = 15_000): Promise<void> {
+  if (!host || host.process.exitCode !== null || host.process.signalCode !== null) return;
+  host.process.kill('SIGTERM');
+  const timer = setTimeout(() => host.process.kill('SIGKILL'), graceMs);
+  await host.exited;
+  clearTimeout(timer);
+}
