@@ -19,19 +19,22 @@ export interface HostProcess {
   /** The process's own folder: its cwd and data_dir. */
   dir: string;
   exited: Promise<void>;
+  /** The output line that said it was ready. */
+  readyLine: string;
   output(): string;
 }
 
 /**
- * Starts `entry` (repository-relative) with exactly `env` (plus PATH and
- * HOME), in a fresh empty folder; resolves when a line of its output matches
+ * Starts `entry` (repository-relative) with exactly `env` (plus PATH, HOME
+ * and TMPDIR), in a fresh empty folder; resolves when a line of its output matches
  * `ready` (e.g. "[worker] polling").
  */
-export async function startHostProcess(name: string, entry: string, env: Record<string, string>, ready: RegExp, timeoutMs = 120_000): Promise<HostProcess & { readyLine: string }> {
+export async function startHostProcess(name: string, entry: string, env: Record<string, string>, ready: RegExp, timeoutMs = 120_000): Promise<HostProcess> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `fileintel-host-${name}-`));
   const child = spawn(TSX, [path.join(repo, entry)], {
     cwd: dir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, FILEINTEL_DATA_DIR: JSON.stringify(dir), ...env },
+    // Its folder is its data_dir and its TMPDIR too, so whatever it leaves on disk is found there.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, TMPDIR: dir, FILEINTEL_DATA_DIR: JSON.stringify(dir), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
