@@ -11,7 +11,8 @@ import { chunkSections } from '../../activities/chunking/chunker.ts';
 import { extractDocument } from '../../activities/extraction/index.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Sql } from '../../db/pool.ts';
-import type { DocumentStorage } from '../../storage/local-storage.ts';
+import type { DocumentStorage } from '../../storage/document-storage.ts';
+import { S3_TEST_CREDENTIALS } from '../support/s3-server.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -29,6 +30,14 @@ export function configEnv(config: Config, overrides: Record<string, unknown> = {
   const keys = ['storage_dir', 'staging_dir', 'data_dir', 'page_size', 'max_concurrent_documents', 'max_concurrent_activities', 'db_pool_size', 'task_queue',
     'max_upload_batch_size', 'max_file_size_mb', 'max_upload_request_mb', 'max_parallel_collections'] as const;
   for (const key of keys) env[`FILEINTEL_${key.toUpperCase()}`] = JSON.stringify(config[key]);
+  // The same store: on the s3 backend the bucket's keys and the secrets (FILEINTEL_TEST_STORAGE=s3 runs the fault tests on it).
+  for (const key of ['storage_backend', 's3_endpoint', 's3_region', 's3_bucket', 's3_force_path_style', 's3_prefix'] as const) {
+    env[`FILEINTEL_${key.toUpperCase()}`] = JSON.stringify(config[key]);
+  }
+  if (config.storage_backend === 's3') {
+    env.FILEINTEL_S3_ACCESS_KEY_ID = S3_TEST_CREDENTIALS.accessKeyId;
+    env.FILEINTEL_S3_SECRET_ACCESS_KEY = S3_TEST_CREDENTIALS.secretAccessKey;
+  }
   for (const [key, value] of Object.entries(overrides)) env[`FILEINTEL_${key.toUpperCase()}`] = JSON.stringify(value);
   return env;
 }
