@@ -12,7 +12,11 @@ export interface DocumentStorage {
   putFromStaging(stagedKey: string, key: string): Promise<void>;
   /** Writes `key` from bytes or a stream (seeding, tools); replaces what was there. */
   put(key: string, body: Buffer | Readable): Promise<void>;
-  /** The file as a stream; rejects when it cannot be opened. */
+  /**
+   * The file as a stream; rejects when it cannot be opened. Read it to the end:
+   * an S3 body dropped half-read kept its connection busy and stalled later
+   * calls for seconds (seen with rclone), so partial reads use ranges instead.
+   */
   openRead(key: string): Promise<Readable>;
   /**
    * Runs `use` with a local path holding the file, for parsers that need a

@@ -19,7 +19,7 @@ import { request } from '../support/http.ts';
 import { freePort } from '../support/ports.ts';
 import { startS3Server, type S3TestServer } from '../support/s3-server.ts';
 import { killHost, startHostProcess, stopHost, type HostProcess } from './host-process.ts';
-import { filesUnder, reportFigures, waitFor } from './support.ts';
+import { filesUnder, reportFigures, retriesInHistory, waitFor } from './support.ts';
 
 const DOCUMENTS = Number(process.env.FAULT_DOCUMENTS ?? 300);
 const WORKERS = 3;
@@ -204,6 +204,9 @@ describe(`${WORKERS} worker hosts and an API host sharing only S3, PostgreSQL an
       SELECT count(*)::int AS n FROM document_ranges r JOIN documents d ON d.id = r.document_id
       WHERE d.collection_id = ${collectionId} AND d.mime_type = 'application/pdf'`;
     const pdfRanges = ranges.n;
+    const runKey = taskId.split(':').pop()!;
+    const pdfIds = rows.filter((row) => row.mime_type === 'application/pdf').map((row) => `document:${row.id}:${runKey}`);
+    const retries = await retriesInHistory(temporal.env.client, [taskId, ...pdfIds]);
 
     // No shared disk: the API and the workers that were not killed leave their folders (cwd, data_dir, TMPDIR) empty.
     for (const worker of workers.slice(1)) await stopHost(worker);
@@ -211,7 +214,7 @@ describe(`${WORKERS} worker hosts and an API host sharing only S3, PostgreSQL an
     // tsx's compile cache (tsx-<uid>/ under TMPDIR) is the launcher's, not FileIntel's.
     const written = async (host: HostProcess) => (await filesUnder(host.dir)).filter((file) => !/^tsx-\d+\//.test(file));
     for (const host of [api, ...workers.slice(1)]) assert.deepEqual(await written(host), [], `${host.name} wrote nothing to its disk`);
-    const leftByKilled = await written(killed);
+    const leftByKilled = (await written(killed)).length;
 
     reportFigures('multi-host', {
       database: database.kind,
@@ -221,8 +224,8 @@ describe(`${WORKERS} worker hosts and an API host sharing only S3, PostgreSQL an
       result: { status: result.status, processed: result.processed, failed: result.failed },
       chunks,
       pdf_ranges: pdfRanges,
+      retries_in_histories: retries,
       files_left_by_killed_worker: leftByKilled,
-      stopped_hosts_files_left: 0,
       upload_seconds: Math.round(uploadedMs / 1000),
       seconds: Math.round(processedMs / 1000),
     });
