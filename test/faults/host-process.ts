@@ -1,16 +1,20 @@
-// FileIntel processes as separate hosts would run them: `tsx api/main.ts` or
-// `tsx worker/main.ts`, each in an empty folder of its own (its cwd and
+// FileIntel processes as separate hosts would run them: api/main.ts or
+// worker/main.ts through tsx's loader, each in an empty folder of its own (its cwd and
 // data_dir), with nothing but the environment a host needs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** tsx's launcher resolves from the repository, whatever the cwd. */
-const TSX = path.join(repo, 'node_modules', '.bin', 'tsx');
+/**
+ * tsx's loader, by absolute URL so it resolves whatever the cwd. Node runs the
+ * entry itself: the `tsx` launcher would start it as a child of its own, and a
+ * SIGKILL to the launcher would leave that child running.
+ */
+const TSX_LOADER = pathToFileURL(path.join(repo, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 export interface HostProcess {
   name: string;
@@ -31,7 +35,7 @@ export interface HostProcess {
  */
 export async function startHostProcess(name: string, entry: string, env: Record<string, string>, ready: RegExp, timeoutMs = 120_000): Promise<HostProcess> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `fileintel-host-${name}-`));
-  const child = spawn(TSX, [path.join(repo, entry)], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(repo, entry)], {
     cwd: dir,
     // Its folder is its data_dir and its TMPDIR too, so whatever it leaves on disk is found there.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, TMPDIR: dir, FILEINTEL_DATA_DIR: JSON.stringify(dir), ...env },

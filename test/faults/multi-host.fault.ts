@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MessageChannel } from 'node:worker_threads';
+import type { Client } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { extractRange } from '../../activities/text-work/tasks.ts';
 import { loadConfig } from '../../config/load.ts';
@@ -90,6 +92,34 @@ async function expectedChunks(filePath: string, mimeType: string, filename: stri
   return total;
 }
 
+const STARTED = proto.temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
+
+/** For each worker process (by pid, from its default identity `<pid>@<host>`), the runs whose activities it is executing now. */
+async function activitiesByWorker(client: Client): Promise<Map<number, { workflowId: string; runId: string; activityType: string }[]>> {
+  const byPid = new Map<number, { workflowId: string; runId: string; activityType: string }[]>();
+  for await (const execution of client.workflow.list({ query: "ExecutionStatus = 'Running'" })) {
+    const description = await client.workflow.getHandle(execution.workflowId, execution.runId).describe().catch(() => undefined);
+    for (const activity of description?.raw.pendingActivities ?? []) {
+      const pid = Number(/^(\d+)@/.exec(activity.lastWorkerIdentity ?? '')?.[1]);
+      if (activity.state !== STARTED || !pid) continue;
+      const runs = byPid.get(pid) ?? [];
+      runs.push({ workflowId: execution.workflowId, runId: execution.runId, activityType: activity.activityType?.name ?? '?' });
+      byPid.set(pid, runs);
+    }
+  }
+  return byPid;
+}
+
+/** Attempts after the first of the activities in these runs' histories: the work a killed worker held, done again elsewhere. */
+async function retriedAttempts(client: Client, runs: { workflowId: string; runId: string }[]): Promise<number> {
+  let retried = 0;
+  for (const run of runs) {
+    const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+    for (const event of history.events ?? []) if ((event.activityTaskStartedEventAttributes?.attempt ?? 0) > 1) retried += 1;
+  }
+  return retried;
+}
+
 /**
  * Many hosts, no shared disk: the API and three workers run as separate
  * processes, each in an empty folder of its own, sharing only Temporal,
@@ -165,11 +195,22 @@ describe(`${WORKERS} worker hosts and an API host sharing only S3, PostgreSQL an
 
     const processed = async () => (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId} AND status = 'processed'`)[0].n;
     const threshold = Math.floor(DOCUMENTS * 0.3);
-    const atKill = await waitFor(`${threshold} documents processed before the kill`, processed, (n) => n >= threshold, 20 * 60_000, 200);
-    const inFlight = (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId} AND status = 'processing'`)[0].n;
-    const killed = workers[0];
+    await waitFor(`${threshold} documents processed before the kill`, processed, (n) => n >= threshold, 20 * 60_000, 200);
+    // The worker to kill is one executing activities right now, so its work must be taken over by the others.
+    const pids = new Set(workers.map((worker) => worker.pid));
+    const busy = await waitFor(
+      'a worker executing an activity',
+      () => activitiesByWorker(temporal.env.client),
+      (map) => [...map.keys()].some((pid) => pids.has(pid)),
+      5 * 60_000,
+      100,
+    );
+    const [killedPid, heldRuns] = [...busy.entries()].filter(([pid]) => pids.has(pid)).sort((a, b) => b[1].length - a[1].length)[0];
+    const killed = workers.find((worker) => worker.pid === killedPid)!;
+    const atKill = await processed();
     await killHost(killed);
-    console.log(`SIGKILL ${killed.name} (pid ${killed.pid}) at ${atKill}/${DOCUMENTS} processed, ${inFlight} in flight`);
+    const held = heldRuns.map((run) => run.activityType);
+    console.log(`SIGKILL ${killed.name} (pid ${killed.pid}) at ${atKill}/${DOCUMENTS} processed, executing ${held.join(', ')}`);
 
     const result = (await temporal.env.client.workflow.getHandle(taskId).result()) as CollectionAnalysisResult;
     const processedMs = Date.now() - started;
@@ -206,25 +247,30 @@ describe(`${WORKERS} worker hosts and an API host sharing only S3, PostgreSQL an
     const pdfRanges = ranges.n;
     const runKey = taskId.split(':').pop()!;
     const pdfIds = rows.filter((row) => row.mime_type === 'application/pdf').map((row) => `document:${row.id}:${runKey}`);
-    const retries = await retriesInHistory(temporal.env.client, [taskId, ...pdfIds]);
+    const retries = await retriesInHistory(temporal.env.client, pdfIds);
+    // What the killed worker held was attempted again (by another worker: it never came back).
+    const retriedHeld = await retriedAttempts(temporal.env.client, heldRuns);
+    assert.ok(retriedHeld >= 1, `the activities the killed worker held were retried: ${JSON.stringify(heldRuns)}`);
 
     // No shared disk: the API and the workers that were not killed leave their folders (cwd, data_dir, TMPDIR) empty.
-    for (const worker of workers.slice(1)) await stopHost(worker);
+    const survivors = workers.filter((worker) => worker !== killed);
+    for (const worker of survivors) await stopHost(worker);
     await stopHost(api);
-    // tsx's compile cache (tsx-<uid>/ under TMPDIR) is the launcher's, not FileIntel's.
+    // tsx's compile cache (tsx-<uid>/ under TMPDIR) is the loader's, not FileIntel's.
     const written = async (host: HostProcess) => (await filesUnder(host.dir)).filter((file) => !/^tsx-\d+\//.test(file));
-    for (const host of [api, ...workers.slice(1)]) assert.deepEqual(await written(host), [], `${host.name} wrote nothing to its disk`);
+    for (const host of [api, ...survivors]) assert.deepEqual(await written(host), [], `${host.name} wrote nothing to its disk`);
     const leftByKilled = (await written(killed)).length;
 
     reportFigures('multi-host', {
       database: database.kind,
       documents: DOCUMENTS,
       workers: WORKERS,
-      kill: { at_processed: atKill, in_flight: inFlight },
+      kill: { at_processed: atKill, held_activities: held },
+      retried_attempts_of_held_runs: retriedHeld,
       result: { status: result.status, processed: result.processed, failed: result.failed },
       chunks,
       pdf_ranges: pdfRanges,
-      retries_in_histories: retries,
+      retries_in_pdf_document_histories: retries,
       files_left_by_killed_worker: leftByKilled,
       upload_seconds: Math.round(uploadedMs / 1000),
       seconds: Math.round(processedMs / 1000),
