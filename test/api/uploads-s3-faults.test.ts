@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { access, readFile, readdir } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -128,6 +128,30 @@ describe('uploads and processing when the S3 store fails (real rclone S3 server)
     assert.equal(retry.status, 200, JSON.stringify(retry.body));
     assert.equal(retry.body.data.counts.stored, 2);
     assert.equal((await committedObjects()).length, 2);
+  });
+
+  test("a worker's private copy of an object is removed when its use ends: succeeded, failed or missing object", async () => {
+    const key = 'copies/report.txt';
+    const bytes = Buffer.from(mixedText(20_000, 3));
+    await stack.storage.put(key, bytes);
+    const gone = async (file: string) => assert.rejects(access(file), { code: 'ENOENT' }, `${file} removed`);
+    let seen = '';
+    const read = await stack.storage.withLocalFile(key, async (file) => {
+      seen = file;
+      return readFile(file);
+    });
+    assert.ok(read.equals(bytes), 'the copy holds the object');
+    await gone(seen);
+    await assert.rejects(
+      stack.storage.withLocalFile(key, async (file) => {
+        seen = file;
+        throw new Error('parser crashed');
+      }),
+      /parser crashed/,
+    );
+    await gone(seen);
+    await assert.rejects(stack.storage.withLocalFile('copies/none.txt', async () => 'never'), /NoSuchKey|does not exist|not found/i);
+    await stack.storage.remove(key);
   });
 
   test('a worker that cannot reach the store fails the attempt retryably, naming the object key', async () => {

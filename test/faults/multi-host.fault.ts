@@ -165,7 +165,8 @@ describe(`${WORKERS} worker hosts and an API host sharing only S3, PostgreSQL an
       ...s3.env,
       FILEINTEL_PDF_PAGES_PER_RANGE: String(PAGES_PER_RANGE),
       FILEINTEL_MAX_CONCURRENT_DOCUMENTS: '9',
-      FILEINTEL_MAX_CONCURRENT_ACTIVITIES: '3',
+      // PGlite serves one session: one connection per process, so one activity slot each.
+      FILEINTEL_MAX_CONCURRENT_ACTIVITIES: database.kind === 'pglite' ? '1' : '3',
       FILEINTEL_TEXT_WORKER_THREADS: '1',
       FILEINTEL_DB_POOL_SIZE: database.kind === 'pglite' ? '1' : '5',
     });
