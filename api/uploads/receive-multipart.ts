@@ -41,11 +41,11 @@ const MAX_TEXT_FIELD_BYTES = 1024;
 /**
  * Streams a multipart/form-data request: every file part goes straight to a
  * fresh staged object (a file, or an object in the bucket) while its sha256
- * and size are counted, so memory stays
- * flat whatever the sizes. Limits are checked as bytes arrive; the first one
- * broken stops reading and rejects with a 413 that names it. On any failure
- * every staged file of the request is removed before the promise rejects.
- * Storage that cannot be written rejects with a 503 naming the storage.
+ * and size are counted, so memory stays flat whatever the sizes. Limits are
+ * checked as bytes arrive; the first one broken stops reading and rejects
+ * with a 413 that names it. Storage that cannot be written rejects with a 503
+ * naming the storage. On any failure every staged file of the request is
+ * removed before the promise rejects.
  */
 export function receiveMultipart(req: IncomingMessage, staging: StagingArea, limits: MultipartLimits): Promise<ReceivedMultipart> {
   const contentType = req.headers['content-type'] ?? '';
