@@ -30,7 +30,7 @@ export function configEnv(config: Config, overrides: Record<string, unknown> = {
   const keys = ['storage_dir', 'staging_dir', 'data_dir', 'page_size', 'max_concurrent_documents', 'max_concurrent_activities', 'db_pool_size', 'task_queue',
     'max_upload_batch_size', 'max_file_size_mb', 'max_upload_request_mb', 'max_parallel_collections'] as const;
   for (const key of keys) env[`FILEINTEL_${key.toUpperCase()}`] = JSON.stringify(config[key]);
-  // The same store: on the s3 backend the bucket's keys and the secrets (FILEINTEL_TEST_STORAGE=s3 runs the fault tests on it).
+  // The same store: on the s3 backend the bucket's keys and the secrets (TEST_STORAGE_BACKEND=s3 runs the fault tests on it).
   for (const key of ['storage_backend', 's3_endpoint', 's3_region', 's3_bucket', 's3_force_path_style', 's3_prefix'] as const) {
     env[`FILEINTEL_${key.toUpperCase()}`] = JSON.stringify(config[key]);
   }

@@ -46,7 +46,11 @@ export interface TestStackOptions {
   temporalArgs?: string[];
   /** Serve the Temporal Web UI on this port (default: no UI). */
   temporalUiPort?: number;
-  /** Where documents are stored: local folders, or a bucket on a real S3 server started for the stack (default: FILEINTEL_TEST_STORAGE, else local). */
+  /**
+   * Where documents are stored: local folders, or a bucket on a real S3 server
+   * started for the stack (default: TEST_STORAGE_BACKEND, else local; not a
+   * FILEINTEL_* name, which child processes would read as a config key).
+   */
   storage?: StorageBackend;
 }
 
@@ -71,7 +75,7 @@ function testStorage(storage: DocumentStorage): TestStorage {
  * set, PGlite otherwise), storage in a temp folder, the worker and the API.
  */
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
-  const backend = options.storage ?? ((process.env.FILEINTEL_TEST_STORAGE as StorageBackend | undefined) || 'local');
+  const backend = options.storage ?? ((process.env.TEST_STORAGE_BACKEND as StorageBackend | undefined) || 'local');
   const s3 = backend === 's3' ? await startS3Server() : undefined;
   const { dataDir, config } = await tempDirConfig('fileintel-test-', { ...s3?.config, ...options.config });
   const cleanups = cleanupsFor(dataDir);
