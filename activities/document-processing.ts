@@ -20,7 +20,7 @@ import {
   type ClaimedDocument,
   type RangeRecord,
 } from '../db/queries/document-runs.ts';
-import type { DocumentStorage } from '../storage/local-storage.ts';
+import type { DocumentStorage } from '../storage/document-storage.ts';
 import type { ProcessingOptions, UnitDocument } from '../workflows/collection-analysis-contract.ts';
 import { createEmbeddingProvider } from './embeddings/provider.ts';
 import { HashingEmbeddingProvider } from './embeddings/hashing.ts';
@@ -161,47 +161,50 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
     let pageCount = done.length > 0 ? row.page_count : null;
     let nextOrdinal = done.reduce((sum, range) => sum + range.chunk_count, 0);
 
-    for (let index = done.length; index === 0 || (paged && index * config.pdf_pages_per_range < (pageCount ?? 0)); index++) {
-      const pages: PageRange | null = paged ? { first: index * config.pdf_pages_per_range + 1, last: (index + 1) * config.pdf_pages_per_range } : null;
-      const where = pages ? { range: index + 1, ranges: pageCount ? Math.ceil(pageCount / config.pdf_pages_per_range) : undefined, first_page: pages.first } : {};
-      at.checkpoint(where);
-      const outcome = await inThread(at, 'extractRange', { file: storage.localPath(row.storage_key), mimeType: row.mime_type, filename: row.original_filename, pages, limits }, where);
-      if (!outcome.ok) throw new UnreadableDocumentError(outcome.reason, outcome.message);
-      pageCount = outcome.pageCount;
-      const chunks = outcome.chunks;
-      const range: RangeRecord = {
-        range_index: index,
-        page_start: pages ? pages.first : null,
-        page_end: pages ? Math.min(pages.last, pageCount ?? pages.last) : null,
-        first_ordinal: nextOrdinal,
-        chunk_count: chunks.length,
-        word_count: outcome.wordCount,
-        char_count: outcome.charCount,
-        removed_characters: outcome.removedCharacters,
-        analysis: outcome.analysis as unknown as Record<string, unknown>,
-        attempt: at.fence.attempt,
-      };
-      facts ??= { format: outcome.format, encoding: outcome.encoding, page_unit: outcome.pageUnit, file_properties: outcome.properties };
-      const firstFacts = index === 0 ? facts : undefined;
-      await fencedWrite(sql, at.fence, async (tx) => {
-        await insertChunks(
-          tx,
-          documentId,
-          chunks.map((chunk) => ({
-            ordinal: range.first_ordinal + chunk.ordinal,
-            text: chunk.text,
-            token_count: chunk.tokenCount,
-            page_start: chunk.pageStart,
-            page_end: chunk.pageEnd,
-            metadata: { char_start: chunk.charStart, char_end: chunk.charEnd, own_start: chunk.ownStart },
-          })),
-        );
-        await insertRange(tx, documentId, range);
-        if (firstFacts) await recordExtractionFacts(tx, documentId, pageCount, firstFacts);
-      });
-      nextOrdinal += chunks.length;
-      at.checkpoint({ ...where, committed: true });
-    }
+    // One local copy (on the s3 backend) serves every range of this attempt; it is removed however the attempt ends.
+    await storage.withLocalFile(row.storage_key, async (file) => {
+      for (let index = done.length; index === 0 || (paged && index * config.pdf_pages_per_range < (pageCount ?? 0)); index++) {
+        const pages: PageRange | null = paged ? { first: index * config.pdf_pages_per_range + 1, last: (index + 1) * config.pdf_pages_per_range } : null;
+        const where = pages ? { range: index + 1, ranges: pageCount ? Math.ceil(pageCount / config.pdf_pages_per_range) : undefined, first_page: pages.first } : {};
+        at.checkpoint(where);
+        const outcome = await inThread(at, 'extractRange', { file, mimeType: row.mime_type, filename: row.original_filename, pages, limits }, where);
+        if (!outcome.ok) throw new UnreadableDocumentError(outcome.reason, outcome.message);
+        pageCount = outcome.pageCount;
+        const chunks = outcome.chunks;
+        const range: RangeRecord = {
+          range_index: index,
+          page_start: pages ? pages.first : null,
+          page_end: pages ? Math.min(pages.last, pageCount ?? pages.last) : null,
+          first_ordinal: nextOrdinal,
+          chunk_count: chunks.length,
+          word_count: outcome.wordCount,
+          char_count: outcome.charCount,
+          removed_characters: outcome.removedCharacters,
+          analysis: outcome.analysis as unknown as Record<string, unknown>,
+          attempt: at.fence.attempt,
+        };
+        facts ??= { format: outcome.format, encoding: outcome.encoding, page_unit: outcome.pageUnit, file_properties: outcome.properties };
+        const firstFacts = index === 0 ? facts : undefined;
+        await fencedWrite(sql, at.fence, async (tx) => {
+          await insertChunks(
+            tx,
+            documentId,
+            chunks.map((chunk) => ({
+              ordinal: range.first_ordinal + chunk.ordinal,
+              text: chunk.text,
+              token_count: chunk.tokenCount,
+              page_start: chunk.pageStart,
+              page_end: chunk.pageEnd,
+              metadata: { char_start: chunk.charStart, char_end: chunk.charEnd, own_start: chunk.ownStart },
+            })),
+          );
+          await insertRange(tx, documentId, range);
+          if (firstFacts) await recordExtractionFacts(tx, documentId, pageCount, firstFacts);
+        });
+        nextOrdinal += chunks.length;
+        at.checkpoint({ ...where, committed: true });
+      }
+    });
 
     const ranges = await committedRanges(sql, documentId);
     const sum = (key: 'chunk_count' | 'word_count' | 'char_count' | 'removed_characters') => ranges.reduce((total, range) => total + range[key], 0);

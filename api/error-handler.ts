@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { causes } from '../common/errors.ts';
 import { sendError } from './envelope.ts';
+import { StorageUnavailableError } from '../storage/document-storage.ts';
 import { ApiError } from './errors.ts';
 
 /** A refusal as every API version needs it; each version renders it in its own body. */
@@ -25,6 +26,7 @@ function classifyError(error: unknown, req: Request): ErrorAnswer {
       details: { limit: 'max_json_body_kb', allowed: failure.limit, actual: failure.length ?? null },
     };
   }
+  if (error instanceof StorageUnavailableError) return { status: 503, code: 'storage_unavailable', message: `document storage is unavailable: ${error.message}` };
   if (isTemporalUnavailable(error)) return { status: 503, code: 'temporal_unavailable', message: 'Temporal is not reachable right now; try again shortly' };
   if (typeof failure.status === 'number' && failure.status >= 400 && failure.status < 500) return { status: failure.status, code: 'bad_request', message: failure.message ?? 'bad request' };
   console.error(`[api] ${req.method} ${req.originalUrl} failed:`, error);

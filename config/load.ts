@@ -7,10 +7,16 @@ import { configSchema, type Config } from './schema.ts';
 export const DEFAULT_CONFIG_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'default.yaml');
 const ENV_PREFIX = 'FILEINTEL_';
 /** FILEINTEL_* variables that are not config keys. */
-const NON_KEY_VARIABLES = new Set(['FILEINTEL_CONFIG', 'FILEINTEL_API_KEY', 'FILEINTEL_API_URL']);
+const NON_KEY_VARIABLES = new Set(['FILEINTEL_CONFIG', 'FILEINTEL_API_KEY', 'FILEINTEL_API_URL', 'FILEINTEL_S3_ACCESS_KEY_ID', 'FILEINTEL_S3_SECRET_ACCESS_KEY']);
+/** Secrets read only from the environment (storage/index.ts); a config file must not hold them. */
+const SECRET_KEYS = ['s3_access_key_id', 's3_secret_access_key'];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+function envVariableFor(key: string): string {
+  return ENV_PREFIX + key.toUpperCase();
 }
 
 /**
@@ -21,6 +27,12 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const file = env.FILEINTEL_CONFIG ?? DEFAULT_CONFIG_PATH;
   const raw = readYaml(file);
+  const secrets = SECRET_KEYS.filter((key) => key in raw);
+  if (secrets.length > 0) {
+    throw new ConfigError(
+      `${file} holds ${secrets.join(', ')}: secrets are read only from the environment (${secrets.map(envVariableFor).join(', ')}); remove them from the file`,
+    );
+  }
   const sources: Record<string, string> = {};
   for (const key of Object.keys(raw)) sources[key] = file;
 

@@ -82,6 +82,15 @@ export const configSchema = z
     staging_ttl: duration,
     reconcile_interval: duration,
 
+    storage_backend: z.enum(['local', 's3']),
+    // "" = the AWS endpoint of s3_region.
+    s3_endpoint: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+    s3_region: z.string().min(1),
+    s3_bucket: z.string(),
+    s3_force_path_style: z.boolean(),
+    // Keys start with it, e.g. "fileintel/"; "" = the bucket's root.
+    s3_prefix: z.string().regex(/^([A-Za-z0-9._-]+\/)*$/, 'empty, or folder names each ending in "/", e.g. fileintel/'),
+
     callback_allowed_hosts: z.array(z.string().min(1)),
   })
   .strict()
@@ -95,6 +104,9 @@ export const configSchema = z
     }
     if (config.embedding_provider === 'openai' && config.openai_base_url === '') {
       ctx.addIssue({ code: 'custom', path: ['openai_base_url'], message: 'must be set when embedding_provider is openai' });
+    }
+    if (config.storage_backend === 's3' && config.s3_bucket === '') {
+      ctx.addIssue({ code: 'custom', path: ['s3_bucket'], message: 'must be set when storage_backend is s3' });
     }
     // Every activity slot may hold a connection: more slots than connections
     // would queue work on the pool instead of on Temporal.

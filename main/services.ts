@@ -8,12 +8,13 @@ import { connectTemporalForApi } from '../api/temporal-connection.ts';
 import type { Config, WorkerQueue } from '../config/schema.ts';
 import { createPool, type Sql } from '../db/pool.ts';
 import { createStorage } from '../storage/index.ts';
-import type { DocumentStorage } from '../storage/local-storage.ts';
-import type { StagingArea } from '../storage/staging.ts';
+import type { DocumentStorage, StagingArea } from '../storage/document-storage.ts';
 import { createFileIntelWorker, type FileIntelWorker } from '../worker/worker.ts';
 
 export interface ServicesOptions {
   config: Config;
+  /** Where the storage secrets are read (FILEINTEL_S3_*); default process.env. */
+  env?: NodeJS.ProcessEnv;
   /** A pool the caller owns, or where to open one (closed by `stop`). */
   database: Sql | { url: string; singleConnection?: boolean; poolSize?: number };
   temporalAddress: string;
@@ -47,7 +48,7 @@ export async function startServices(options: ServicesOptions): Promise<Services>
 
   try {
     const sql = ownPoolOrGiven(options.database, config, stops);
-    const { storage, staging } = createStorage(config);
+    const { storage, staging } = createStorage(config, options.env);
     await staging.ensure();
     const services: Services = { sql, storage, staging, stop };
 

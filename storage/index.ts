@@ -1,7 +1,36 @@
 import type { Config } from '../config/schema.ts';
+import type { DocumentStorage, StagingArea } from './document-storage.ts';
 import { LocalDirectoryStorage } from './local-storage.ts';
-import { StagingArea } from './staging.ts';
+import { S3Bucket } from './s3-bucket.ts';
+import { S3DocumentStorage, S3StagingArea } from './s3-storage.ts';
+import { LocalStagingArea } from './staging.ts';
 
-export function createStorage(config: Pick<Config, 'storage_dir' | 'staging_dir'>) {
-  return { storage: new LocalDirectoryStorage(config.storage_dir), staging: new StagingArea(config.staging_dir) };
+export type StorageConfig = Pick<
+  Config,
+  'storage_backend' | 'storage_dir' | 'staging_dir' | 's3_endpoint' | 's3_region' | 's3_bucket' | 's3_force_path_style' | 's3_prefix'
+>;
+
+/**
+ * The document store and its staging area for the configured backend. The S3
+ * secrets come only from the environment (FILEINTEL_S3_ACCESS_KEY_ID and
+ * FILEINTEL_S3_SECRET_ACCESS_KEY); without them the AWS default chain applies.
+ */
+export function createStorage(config: StorageConfig, env: NodeJS.ProcessEnv = process.env): { storage: DocumentStorage; staging: StagingArea } {
+  if (config.storage_backend === 'local') {
+    return { storage: new LocalDirectoryStorage(config.storage_dir), staging: new LocalStagingArea(config.staging_dir) };
+  }
+  const accessKeyId = env.FILEINTEL_S3_ACCESS_KEY_ID;
+  const secretAccessKey = env.FILEINTEL_S3_SECRET_ACCESS_KEY;
+  if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
+    throw new Error('set both FILEINTEL_S3_ACCESS_KEY_ID and FILEINTEL_S3_SECRET_ACCESS_KEY, or neither (the AWS default chain)');
+  }
+  const bucket = new S3Bucket({
+    endpoint: config.s3_endpoint,
+    region: config.s3_region,
+    bucket: config.s3_bucket,
+    forcePathStyle: config.s3_force_path_style,
+    prefix: config.s3_prefix,
+    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+  });
+  return { storage: new S3DocumentStorage(bucket), staging: new S3StagingArea(bucket) };
 }

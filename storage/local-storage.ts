@@ -1,29 +1,21 @@
-import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, copyFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { DocumentStorage } from './document-storage.ts';
 
-/**
- * Committed document files, addressed by storage key (`<collection>/<document>.<ext>`).
- * The interface is small on purpose so an S3-compatible store can stand in.
- */
-export interface DocumentStorage {
-  /** Moves a staged file under `key`; the staged file is gone afterwards. */
-  putFromStaging(stagedPath: string, key: string): Promise<void>;
-  openRead(key: string): Readable;
-  /** Local path of the file, for parsers that need one. */
-  localPath(key: string): string;
-  exists(key: string): Promise<boolean>;
-  /** Removes the file; a missing file is not an error. */
-  remove(key: string): Promise<void>;
-  /** Every key with its modification time, in no particular order. */
-  list(): AsyncIterable<{ key: string; modifiedAt: Date }>;
-}
+export type { DocumentStorage } from './document-storage.ts';
 
 const SAFE_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
 
+/** Committed files in a directory on this host (the embedded default). */
 export class LocalDirectoryStorage implements DocumentStorage {
   constructor(readonly root: string) {}
+
+  get description(): string {
+    return `local directory ${this.root}`;
+  }
 
   localPath(key: string): string {
     // Keys are made by us, never from user input; refuse anything that could escape the root.
@@ -44,8 +36,23 @@ export class LocalDirectoryStorage implements DocumentStorage {
     }
   }
 
-  openRead(key: string): Readable {
-    return createReadStream(this.localPath(key));
+  async put(key: string, body: Buffer | Readable): Promise<void> {
+    const target = this.localPath(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    if (Buffer.isBuffer(body)) await writeFile(target, body);
+    else await pipeline(body, createWriteStream(target));
+  }
+
+  async openRead(key: string): Promise<Readable> {
+    const stream = createReadStream(this.localPath(key));
+    // Open errors (a missing file) reject here instead of surfacing on the first read.
+    await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', reject));
+    return stream;
+  }
+
+  /** The file is already local: `use` gets its path, nothing is copied. */
+  withLocalFile<T>(key: string, use: (path: string) => Promise<T>): Promise<T> {
+    return use(this.localPath(key));
   }
 
   async exists(key: string): Promise<boolean> {

@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { StagingArea } from './document-storage.ts';
 
-/** Where uploads land while they stream in, before their batch commits. */
-export class StagingArea {
+export type { StagingArea } from './document-storage.ts';
+
+/** Staged uploads as files in a local folder; a staged key is the file's path. */
+export class LocalStagingArea implements StagingArea {
   constructor(readonly dir: string) {}
 
   async ensure(): Promise<void> {
@@ -11,15 +17,29 @@ export class StagingArea {
   }
 
   /** A fresh path inside the staging folder; the name never comes from the user. */
-  newPath(): string {
+  newKey(): string {
     return path.join(this.dir, `${Date.now()}-${randomUUID()}.part`);
   }
 
-  async remove(stagedPath: string): Promise<void> {
-    await rm(stagedPath, { force: true });
+  async write(key: string, body: Readable): Promise<void> {
+    await pipeline(body, createWriteStream(key, { flags: 'wx' }));
   }
 
-  /** Removes staged files last modified more than `ttlMs` ago; returns how many. */
+  async readRange(key: string, offset: number, length: number): Promise<Buffer> {
+    const handle = await open(key, 'r');
+    try {
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, offset);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async remove(key: string): Promise<void> {
+    await rm(key, { force: true });
+  }
+
   async removeOlderThan(ttlMs: number, now = Date.now()): Promise<number> {
     await this.ensure();
     let removed = 0;

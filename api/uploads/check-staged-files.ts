@@ -1,12 +1,13 @@
 import type { AllowedType } from './allowed-types.ts';
 import type { StagedFile } from './receive-multipart.ts';
 import type { RefusalReason } from './refusal-reasons.ts';
-import { sniffStagedFile } from './sniff.ts';
+import type { StagingArea } from '../../storage/document-storage.ts';
+import { sniffStaged } from './sniff.ts';
 
 export type FileVerdict = { file: StagedFile; ok: true; type: AllowedType } | { file: StagedFile; ok: false; reason: RefusalReason; message: string };
 
 /** Judges each staged file on its own: a usable name, some bytes, and bytes of the type its name says. */
-export async function checkStagedFiles(files: StagedFile[]): Promise<FileVerdict[]> {
+export async function checkStagedFiles(staging: StagingArea, files: StagedFile[]): Promise<FileVerdict[]> {
   const verdicts: FileVerdict[] = [];
   for (const file of files) {
     if (file.filename === '') {
@@ -14,7 +15,7 @@ export async function checkStagedFiles(files: StagedFile[]): Promise<FileVerdict
     } else if (file.sizeBytes === 0) {
       verdicts.push({ file, ok: false, reason: 'empty_file', message: 'the file is empty (0 bytes)' });
     } else {
-      const sniffed = await sniffStagedFile(file.stagedPath, file.filename);
+      const sniffed = await sniffStaged({ staging, key: file.stagedKey, sizeBytes: file.sizeBytes }, file.filename);
       verdicts.push(sniffed.ok ? { file, ok: true, type: sniffed.type } : { file, ok: false, reason: sniffed.reason, message: sniffed.message });
     }
   }

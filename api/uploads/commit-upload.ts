@@ -1,6 +1,6 @@
 import type { Sql } from '../../db/pool.ts';
 import { insertDocuments } from '../../db/queries/documents.ts';
-import type { DocumentStorage } from '../../storage/local-storage.ts';
+import type { DocumentStorage } from '../../storage/document-storage.ts';
 import type { PlannedFile } from './plan-upload.ts';
 
 /**
@@ -49,7 +49,7 @@ export async function commitUpload(deps: CommitDeps, collectionId: string, plan:
       for (const planned of final) {
         if (planned.outcome !== 'stored') continue;
         await hooks.beforeMove?.(planned, movedKeys.length);
-        await deps.storage.putFromStaging(planned.file.stagedPath, planned.row!.storage_key);
+        await deps.storage.putFromStaging(planned.file.stagedKey, planned.row!.storage_key);
         movedKeys.push(planned.row!.storage_key);
       }
       return final;

@@ -1,9 +1,11 @@
 import { clearUploadFailure, findDocumentIdsByHash, markUploadFailed } from '../../db/queries/documents.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
+import { StorageUnavailableError } from '../../storage/document-storage.ts';
 import { checkStagedFiles } from './check-staged-files.ts';
 import { commitUpload, type CommitHooks } from './commit-upload.ts';
 import { countOutcomes, fileResult, planUpload } from './plan-upload.ts';
+import { storageUnavailable } from './receive-multipart.ts';
 import { startAnalysisForUpload, type AnalysisStart } from './start-analysis.ts';
 import type { uploadLocals } from './upload-middleware.ts';
 
@@ -13,7 +15,9 @@ export async function receiveAndStore(
   { collection, upload }: ReturnType<typeof uploadLocals>,
   request: { atomic: boolean; process?: { build_graph: boolean; extract_metadata: boolean; generate_embeddings: boolean } },
 ) {
-  const verdicts = await checkStagedFiles(upload.files);
+  const verdicts = await checkStagedFiles(deps.staging, upload.files).catch((error: Error) => {
+    throw error instanceof StorageUnavailableError ? storageUnavailable(error) : error;
+  });
   const hashes = verdicts.filter((verdict) => verdict.ok).map((verdict) => verdict.file.sha256);
   const existing = await findDocumentIdsByHash(deps.sql, collection.id, hashes);
   const plan = planUpload(collection.id, verdicts, existing, request.atomic);
@@ -35,7 +39,7 @@ export async function receiveAndStore(
   } catch (error) {
     const stored = plan.files.filter((planned) => planned.outcome === 'stored').length;
     await markUploadFailed(deps.sql, collection.id, `${stored} file(s) not stored, nothing kept: ${(error as Error).message}`).catch(() => {});
-    throw error;
+    throw error instanceof StorageUnavailableError ? storageUnavailable(error) : error;
   }
 
   const files = committed.map(fileResult);

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
-import type { StagingArea } from '../../storage/staging.ts';
+import { StorageUnavailableError, type StagingArea } from '../../storage/document-storage.ts';
 import { ApiError } from '../errors.ts';
 import { sanitizeFilename } from './sanitize-filename.ts';
 
@@ -16,7 +15,8 @@ export interface StagedFile {
   rawFilename: string;
   /** The name kept for display. */
   filename: string;
-  stagedPath: string;
+  /** Where the bytes are staged (a path on local disk, an object key in a bucket). */
+  stagedKey: string;
   sizeBytes: number;
   sha256: string;
 }
@@ -40,10 +40,12 @@ const MAX_TEXT_FIELD_BYTES = 1024;
 
 /**
  * Streams a multipart/form-data request: every file part goes straight to a
- * fresh staging file while its sha256 and size are counted, so memory stays
- * flat whatever the sizes. Limits are checked as bytes arrive; the first one
- * broken stops reading and rejects with a 413 that names it. On any failure
- * every staged file of the request is removed before the promise rejects.
+ * fresh staged object (a file, or an object in the bucket) while its sha256
+ * and size are counted, so memory stays flat whatever the sizes. Limits are
+ * checked as bytes arrive; the first one broken stops reading and rejects
+ * with a 413 that names it. Storage that cannot be written rejects with a 503
+ * naming the storage. On any failure every staged file of the request is
+ * removed before the promise rejects.
  */
 export function receiveMultipart(req: IncomingMessage, staging: StagingArea, limits: MultipartLimits): Promise<ReceivedMultipart> {
   const contentType = req.headers['content-type'] ?? '';
@@ -77,7 +79,7 @@ export function receiveMultipart(req: IncomingMessage, staging: StagingArea, lim
       req.unpipe(parser);
       for (const stream of inFlight) stream.destroy();
       void Promise.allSettled(writes)
-        .then(() => Promise.allSettled(files.map((file) => staging.remove(file.stagedPath))))
+        .then(() => Promise.allSettled(files.map((file) => staging.remove(file.stagedKey))))
         .then(() => reject(error));
     };
 
@@ -100,7 +102,7 @@ export function receiveMultipart(req: IncomingMessage, staging: StagingArea, lim
           }),
         );
       }
-      const staged: StagedFile = { index: files.length, rawFilename, filename, stagedPath: staging.newPath(), sizeBytes: 0, sha256: '' };
+      const staged: StagedFile = { index: files.length, rawFilename, filename, stagedKey: staging.newKey(), sizeBytes: 0, sha256: '' };
       files.push(staged);
       const hash = createHash('sha256');
       const counter = new Transform({
@@ -133,17 +135,24 @@ export function receiveMultipart(req: IncomingMessage, staging: StagingArea, lim
           done(null, chunk);
         },
       });
-      const target = createWriteStream(staged.stagedPath, { flags: 'wx' });
-      inFlight.add(stream).add(counter).add(target);
-      const written = pipeline(stream, counter, target).then(
-        () => {
+      inFlight.add(stream).add(counter);
+      // The counter's output goes to staging; a limit broken in the counter fails both sides.
+      const stored = staging.write(staged.stagedKey, counter);
+      const counted = pipeline(stream, counter);
+      const written = Promise.allSettled([counted, stored]).then(([countedResult, storedResult]) => {
+        inFlight.delete(stream);
+        inFlight.delete(counter);
+        if (countedResult.status === 'fulfilled' && storedResult.status === 'fulfilled') {
           staged.sha256 = hash.digest('hex');
-          inFlight.delete(stream);
-          inFlight.delete(counter);
-          inFlight.delete(target);
-        },
-        (error: Error) => fail(error instanceof ApiError ? error : new Error(`staging '${filename}' failed: ${error.message}`)),
-      );
+          return;
+        }
+        const errors = [countedResult, storedResult].flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []));
+        const refusal = errors.find((error) => error instanceof ApiError);
+        const unavailable = errors.find((error) => error instanceof StorageUnavailableError);
+        if (refusal) fail(refusal);
+        else if (unavailable) fail(storageUnavailable(unavailable));
+        else fail(new Error(`staging '${filename}' failed: ${errors[0].message}`));
+      });
       writes.push(written);
     });
 
@@ -175,4 +184,9 @@ export function receiveMultipart(req: IncomingMessage, staging: StagingArea, lim
     });
     req.pipe(parser);
   });
+}
+
+/** The answer when the store refused or could not be reached: nothing of the request was kept. */
+export function storageUnavailable(error: Error): ApiError {
+  return new ApiError(503, 'storage_unavailable', `document storage is unavailable, nothing was stored: ${error.message}`);
 }

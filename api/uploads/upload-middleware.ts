@@ -58,7 +58,7 @@ export function streamFilesToStaging(deps: ApiDeps, limits: MultipartLimits): Re
       throw error;
     }
     res.on('close', () => {
-      for (const file of upload.files) void deps.staging.remove(file.stagedPath);
+      for (const file of upload.files) void deps.staging.remove(file.stagedKey).catch(() => {});
     });
     uploadLocals(res).upload = upload;
     req.body = upload.fields;

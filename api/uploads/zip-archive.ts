@@ -1,4 +1,9 @@
-import { open } from 'node:fs/promises';
+/** Random access to a file's bytes: a local file or a staged object, read by ranges. */
+export interface RangeReader {
+  size: number;
+  /** Up to `length` bytes from `offset`. */
+  read(offset: number, length: number): Promise<Buffer>;
+}
 
 /** The end-of-central-directory record: 22 bytes, then a comment of at most 65,535. */
 const EOCD_SIGNATURE = 0x06054b50;
@@ -17,44 +22,37 @@ export type ZipShape = { complete: true; entries: string[] } | { complete: false
  * anything. An archive whose end record is missing, or whose directory lies
  * past the end of the file, was cut short (a truncated upload or copy).
  */
-async function readZipShape(filePath: string): Promise<ZipShape> {
-  const handle = await open(filePath, 'r');
-  try {
-    const { size } = await handle.stat();
-    const tailLength = Math.min(size, EOCD_SEARCH_BYTES);
-    const tail = Buffer.alloc(tailLength);
-    await handle.read(tail, 0, tailLength, size - tailLength);
-    let eocd = -1;
-    for (let at = tailLength - EOCD_BYTES; at >= 0; at--) {
-      if (tail.readUInt32LE(at) === EOCD_SIGNATURE) {
-        eocd = at;
-        break;
-      }
+export async function readZipShape(reader: RangeReader): Promise<ZipShape> {
+  const { size } = reader;
+  const tailLength = Math.min(size, EOCD_SEARCH_BYTES);
+  const tail = await reader.read(size - tailLength, tailLength);
+  let eocd = -1;
+  for (let at = tailLength - EOCD_BYTES; at >= 0; at--) {
+    if (tail.readUInt32LE(at) === EOCD_SIGNATURE) {
+      eocd = at;
+      break;
     }
-    if (eocd < 0) return { complete: false };
-    const directoryBytes = tail.readUInt32LE(eocd + 12);
-    const directoryOffset = tail.readUInt32LE(eocd + 16);
-    // 0xffffffff: a ZIP64 archive keeps the real values elsewhere; complete, contents not read here.
-    if (directoryOffset === 0xffffffff || directoryBytes === 0xffffffff) return { complete: true, entries: [] };
-    if (directoryOffset + directoryBytes > size) return { complete: false };
-    const directory = Buffer.alloc(Math.min(directoryBytes, MAX_CENTRAL_DIRECTORY_BYTES));
-    await handle.read(directory, 0, directory.length, directoryOffset);
-    const entries: string[] = [];
-    for (let at = 0; at + ENTRY_HEADER_BYTES <= directory.length && directory.readUInt32LE(at) === ENTRY_SIGNATURE; ) {
-      const nameLength = directory.readUInt16LE(at + 28);
-      const extraLength = directory.readUInt16LE(at + 30);
-      const commentLength = directory.readUInt16LE(at + 32);
-      entries.push(directory.toString('utf8', at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + nameLength));
-      at += ENTRY_HEADER_BYTES + nameLength + extraLength + commentLength;
-    }
-    return { complete: true, entries };
-  } finally {
-    await handle.close();
   }
+  if (eocd < 0) return { complete: false };
+  const directoryBytes = tail.readUInt32LE(eocd + 12);
+  const directoryOffset = tail.readUInt32LE(eocd + 16);
+  // 0xffffffff: a ZIP64 archive keeps the real values elsewhere; complete, contents not read here.
+  if (directoryOffset === 0xffffffff || directoryBytes === 0xffffffff) return { complete: true, entries: [] };
+  if (directoryOffset + directoryBytes > size) return { complete: false };
+  const directory = await reader.read(directoryOffset, Math.min(directoryBytes, MAX_CENTRAL_DIRECTORY_BYTES));
+  const entries: string[] = [];
+  for (let at = 0; at + ENTRY_HEADER_BYTES <= directory.length && directory.readUInt32LE(at) === ENTRY_SIGNATURE; ) {
+    const nameLength = directory.readUInt16LE(at + 28);
+    const extraLength = directory.readUInt16LE(at + 30);
+    const commentLength = directory.readUInt16LE(at + 32);
+    entries.push(directory.toString('utf8', at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + nameLength));
+    at += ENTRY_HEADER_BYTES + nameLength + extraLength + commentLength;
+  }
+  return { complete: true, entries };
 }
 
 /** The entry each ZIP-based document type cannot do without, with what its absence means. */
-const REQUIRED_ENTRY: Record<string, { entry: string; means: string }> = {
+export const REQUIRED_ENTRY: Record<string, { entry: string; means: string }> = {
   docx: { entry: 'word/document.xml', means: 'not a Word (DOCX) document' },
   epub: { entry: 'META-INF/container.xml', means: 'not an EPUB book' },
 };
@@ -65,12 +63,12 @@ const REQUIRED_ENTRY: Record<string, { entry: string; means: string }> = {
  * archive of something else. Undefined when the type has no required entry.
  */
 export async function judgeZipDocument(
-  stagedPath: string,
+  reader: RangeReader,
   extension: string,
 ): Promise<{ ok: true } | { ok: false; reason: 'truncated_file' | 'type_mismatch'; message: string } | undefined> {
   const required = REQUIRED_ENTRY[extension];
   if (!required) return undefined;
-  const shape = await readZipShape(stagedPath);
+  const shape = await readZipShape(reader);
   if (!shape.complete) {
     return { ok: false, reason: 'truncated_file', message: `named .${extension}: a ZIP archive cut short (its table of contents at the end is missing); the file is incomplete, send the whole file again` };
   }

@@ -2,7 +2,7 @@
 // benchmarks that measure processing, not uploading), and reading histories.
 import { mapWithConcurrency } from '../../common/concurrency.ts';
 import { createHash, randomUUID } from 'node:crypto';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../../db/pool.ts';
@@ -26,9 +26,7 @@ export async function storeDocuments(sql: Sql, storage: DocumentStorage, collect
     if (!type) throw new Error(`not an accepted type: ${name}`);
     const id = randomUUID();
     const key = `${collectionId}/${id}.${type.extension}`;
-    const target = storage.localPath(key);
-    await mkdir(path.dirname(target), { recursive: true });
-    await copyFile(file.path, target);
+    await storage.put(key, bytes);
     return {
       id,
       collection_id: collectionId,

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
@@ -11,7 +11,8 @@ import { chunkSections } from '../../activities/chunking/chunker.ts';
 import { extractDocument } from '../../activities/extraction/index.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Sql } from '../../db/pool.ts';
-import type { DocumentStorage } from '../../storage/local-storage.ts';
+import type { DocumentStorage } from '../../storage/document-storage.ts';
+import { S3_TEST_CREDENTIALS } from '../support/s3-server.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -29,6 +30,14 @@ export function configEnv(config: Config, overrides: Record<string, unknown> = {
   const keys = ['storage_dir', 'staging_dir', 'data_dir', 'page_size', 'max_concurrent_documents', 'max_concurrent_activities', 'db_pool_size', 'task_queue',
     'max_upload_batch_size', 'max_file_size_mb', 'max_upload_request_mb', 'max_parallel_collections'] as const;
   for (const key of keys) env[`FILEINTEL_${key.toUpperCase()}`] = JSON.stringify(config[key]);
+  // The same store: on the s3 backend the bucket's keys and the secrets (TEST_STORAGE_BACKEND=s3 runs the fault tests on it).
+  for (const key of ['storage_backend', 's3_endpoint', 's3_region', 's3_bucket', 's3_force_path_style', 's3_prefix'] as const) {
+    env[`FILEINTEL_${key.toUpperCase()}`] = JSON.stringify(config[key]);
+  }
+  if (config.storage_backend === 's3') {
+    env.FILEINTEL_S3_ACCESS_KEY_ID = S3_TEST_CREDENTIALS.accessKeyId;
+    env.FILEINTEL_S3_SECRET_ACCESS_KEY = S3_TEST_CREDENTIALS.secretAccessKey;
+  }
   for (const [key, value] of Object.entries(overrides)) env[`FILEINTEL_${key.toUpperCase()}`] = JSON.stringify(value);
   return env;
 }
@@ -104,9 +113,7 @@ export async function seedDocuments(sql: Sql, storage: DocumentStorage, collecti
     });
     const inserted = await sql<{ id: string; storage_key: string }[]>`INSERT INTO documents ${sql(rows)} RETURNING id, storage_key`;
     for (const [k, row] of inserted.entries()) {
-      const file = storage.localPath(row.storage_key);
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, documentText(start + k));
+      await storage.put(row.storage_key, Buffer.from(documentText(start + k)));
       ids.push(row.id);
     }
   }
@@ -115,7 +122,7 @@ export async function seedDocuments(sql: Sql, storage: DocumentStorage, collecti
 
 /** Chunks a seeded document must have: the chunker run here, on the same file, with the same limits. */
 export async function expectedChunks(storage: DocumentStorage, storageKey: string, config: Config): Promise<number> {
-  const extracted = await extractDocument(storage.localPath(storageKey), 'text/plain', path.basename(storageKey));
+  const extracted = await storage.withLocalFile(storageKey, (file) => extractDocument(file, 'text/plain', path.basename(storageKey)));
   return chunkSections(extracted.sections, { chunkSize: config.chunk_size, overlap: config.chunk_overlap, maxTokens: config.chunk_max_tokens }).length;
 }
 

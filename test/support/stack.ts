@@ -2,13 +2,13 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../../config/schema.ts';
 import { migrate } from '../../db/migrate.ts';
 import { createPool, type Sql } from '../../db/pool.ts';
-import type { DocumentStorage } from '../../storage/local-storage.ts';
-import type { StagingArea } from '../../storage/staging.ts';
+import type { DocumentStorage, StagingArea } from '../../storage/document-storage.ts';
 import { startServices } from '../../main/services.ts';
 import { startTemporalDevServer } from '../../main/temporal-dev-server.ts';
 import type { WorkerQueue } from '../../config/schema.ts';
 import type { FileIntelWorker } from '../../worker/worker.ts';
 import { createTestDatabase } from './database.ts';
+import { startS3Server, type S3TestServer } from './s3-server.ts';
 import { cleanupsFor, tempDirConfig } from './temp-config.ts';
 
 export interface TestStack {
@@ -16,8 +16,11 @@ export interface TestStack {
   sql: Sql;
   temporal: Client;
   temporalAddress: string;
-  storage: DocumentStorage;
+  storage: TestStorage;
   staging: StagingArea;
+  /** The backend in use, and the S3 server when it is s3. */
+  storageBackend: StorageBackend;
+  s3?: S3TestServer;
   /** Base URL of the API, e.g. http://127.0.0.1:PORT/api/v3, the native API (when `api` was asked for). */
   apiUrl: string;
   worker?: FileIntelWorker;
@@ -44,6 +47,27 @@ export interface TestStackOptions {
   temporalArgs?: string[];
   /** Serve the Temporal Web UI on this port (default: no UI). */
   temporalUiPort?: number;
+  /**
+   * Where documents are stored: local folders, or a bucket on a real S3 server
+   * started for the stack (default: TEST_STORAGE_BACKEND, else local; not a
+   * FILEINTEL_* name, which child processes would read as a config key).
+   */
+  storage?: StorageBackend;
+}
+
+export type StorageBackend = 'local' | 's3';
+export const STORAGE_BACKENDS: readonly StorageBackend[] = ['local', 's3'];
+
+/** The stack's storage; `localPath` exists for tests that write files on disk, so only on the local backend. */
+export type TestStorage = DocumentStorage & { localPath(key: string): string };
+
+function testStorage(storage: DocumentStorage): TestStorage {
+  if ('localPath' in storage) return storage as TestStorage;
+  return Object.assign(Object.create(storage) as DocumentStorage, {
+    localPath(key: string): string {
+      throw new Error(`storage.localPath('${key}'): the s3 backend has no local files; write with storage.put`);
+    },
+  });
 }
 
 /**
@@ -52,8 +76,11 @@ export interface TestStackOptions {
  * set, PGlite otherwise), storage in a temp folder, the worker and the API.
  */
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
-  const { dataDir, config } = await tempDirConfig('fileintel-test-', options.config);
+  const backend = options.storage ?? ((process.env.TEST_STORAGE_BACKEND as StorageBackend | undefined) || 'local');
+  const s3 = backend === 's3' ? await startS3Server() : undefined;
+  const { dataDir, config } = await tempDirConfig('fileintel-test-', { ...s3?.config, ...options.config });
   const cleanups = cleanupsFor(dataDir);
+  if (s3) cleanups.push(() => s3.close());
   const teardown = () => cleanups.run();
 
   try {
@@ -67,12 +94,13 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     cleanups.push(() => server.stop());
     const temporal = server.env.client;
 
+    const env = { ...process.env, ...s3?.env };
     const startWorker = async (
       activities?: object,
       queues: readonly WorkerQueue[] = options.queues ?? ['workflows', 'documents'],
     ) => {
       const temporalAddress = server.address;
-      const { worker, stop } = await startServices({ config, database: sql, temporalAddress, worker: { activities, queues } });
+      const { worker, stop } = await startServices({ config, env, database: sql, temporalAddress, worker: { activities, queues } });
       cleanups.push(stop);
       return Object.assign(stop, { worker: worker!.worker });
     };
@@ -84,6 +112,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
 
     const services = await startServices({
       config,
+      env,
       database: sql,
       temporalAddress: server.address,
       api: options.api === false ? undefined : { host: '127.0.0.1', port: 0, apiKey: options.apiKey, temporal },
@@ -97,8 +126,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       sql,
       temporal,
       temporalAddress: server.address,
-      storage,
+      storage: testStorage(storage),
       staging,
+      storageBackend: backend,
+      s3,
       apiUrl,
       worker,
       databaseKind: database.kind,
