@@ -1,7 +1,6 @@
 import type { Config } from '../config/schema.ts';
 import type { Sql } from '../db/pool.ts';
-import type { DocumentStorage } from '../storage/local-storage.ts';
-import type { StagingArea } from '../storage/staging.ts';
+import type { DocumentStorage, StagingArea } from '../storage/document-storage.ts';
 import { createBatchActivities } from './batch.ts';
 import { createCollectionAnalysisActivities } from './collection-analysis.ts';
 import { createDocumentProcessingActivities } from './document-processing.ts';

@@ -1,6 +1,6 @@
 import type { Sql } from '../db/pool.ts';
-import type { DocumentStorage } from '../storage/local-storage.ts';
-import type { StagingArea } from '../storage/staging.ts';
+import { documentStorageKeysAfter, knownStorageKeys, markFilesMissing } from '../db/queries/documents.ts';
+import type { DocumentStorage, StagingArea } from '../storage/document-storage.ts';
 
 export interface StorageReconciliationDeps {
   sql: Sql;
@@ -37,9 +37,7 @@ export function createStorageReconciliationActivities(deps: StorageReconciliatio
       let candidates: string[] = [];
       const flush = async () => {
         if (candidates.length === 0) return;
-        const known = await sql<{ storage_key: string }[]>`
-          SELECT storage_key FROM documents WHERE storage_key = ANY(${candidates})`;
-        const knownKeys = new Set(known.map((row) => row.storage_key));
+        const knownKeys = await knownStorageKeys(sql, candidates);
         for (const key of candidates) if (!knownKeys.has(key)) filesWithoutRows.push(key);
         candidates = [];
       };
@@ -54,8 +52,7 @@ export function createStorageReconciliationActivities(deps: StorageReconciliatio
       const rowsWithoutFiles: { document_id: string; storage_key: string }[] = [];
       let cursor = '00000000-0000-0000-0000-000000000000';
       for (;;) {
-        const page = await sql<{ id: string; storage_key: string }[]>`
-          SELECT id, storage_key FROM documents WHERE id > ${cursor} ORDER BY id LIMIT ${KEY_LOOKUP_BATCH}`;
+        const page = await documentStorageKeysAfter(sql, cursor, KEY_LOOKUP_BATCH);
         if (page.length === 0) break;
         for (const row of page) {
           if (!(await storage.exists(row.storage_key))) rowsWithoutFiles.push({ document_id: row.id, storage_key: row.storage_key });
@@ -66,10 +63,7 @@ export function createStorageReconciliationActivities(deps: StorageReconciliatio
       if (input.repair) {
         for (const key of filesWithoutRows) await storage.remove(key);
         const ids = rowsWithoutFiles.map((row) => row.document_id);
-        if (ids.length > 0) {
-          await sql`UPDATE documents SET status = 'failed', error = 'file missing from storage', updated_at = now()
-                    WHERE id = ANY(${ids}::uuid[])`;
-        }
+        if (ids.length > 0) await markFilesMissing(sql, ids);
       }
       return {
         filesWithoutRows: filesWithoutRows.slice(0, REPORT_LIST_CAP),

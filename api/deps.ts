@@ -1,8 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/schema.ts';
 import type { Sql } from '../db/pool.ts';
-import type { DocumentStorage } from '../storage/local-storage.ts';
-import type { StagingArea } from '../storage/staging.ts';
+import type { DocumentStorage, StagingArea } from '../storage/document-storage.ts';
 
 /** What the routes need, handed in by whoever builds the app (server or test). */
 export interface ApiDeps {

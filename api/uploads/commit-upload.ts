@@ -1,5 +1,5 @@
 import type { Sql } from '../../db/pool.ts';
-import { insertDocuments } from '../../db/queries/documents.ts';
+import { findDocumentIdsByHash, insertDocuments } from '../../db/queries/documents.ts';
 import type { DocumentStorage } from '../../storage/document-storage.ts';
 import type { PlannedFile } from './plan-upload.ts';
 
@@ -64,9 +64,7 @@ export async function commitUpload(deps: CommitDeps, collectionId: string, plan:
 async function resolveRaces(tx: Sql, collectionId: string, plan: PlannedFile[], insertedIds: Set<string>): Promise<PlannedFile[]> {
   const lost = plan.filter((planned) => planned.outcome === 'stored' && !insertedIds.has(planned.document_id!));
   if (lost.length === 0) return plan;
-  const winners = await tx<{ id: string; content_hash: string }[]>`
-    SELECT id, content_hash FROM documents WHERE collection_id = ${collectionId} AND content_hash = ANY(${lost.map((p) => p.file.sha256)})`;
-  const winnerByHash = new Map(winners.map((row) => [row.content_hash, row.id]));
+  const winnerByHash = await findDocumentIdsByHash(tx, collectionId, lost.map((planned) => planned.file.sha256));
   const lostIds = new Set(lost.map((planned) => planned.document_id));
   return plan.map((planned) => {
     if (!planned.document_id || !lostIds.has(planned.document_id)) return planned;

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../../db/pool.ts';
-import type { DocumentStorage } from '../../storage/local-storage.ts';
+import type { DocumentStorage } from '../../storage/document-storage.ts';
 import { allowedTypeFor } from '../../api/uploads/allowed-types.ts';
 
 export async function createCollection(sql: Sql, name: string): Promise<string> {

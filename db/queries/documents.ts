@@ -61,3 +61,25 @@ export async function clearUploadFailure(sql: Sql, collectionId: string): Promis
         updated_at = now()
     WHERE id = ${collectionId} AND starts_with(last_error, ${UPLOAD_FAILED_PREFIX})`;
 }
+
+/** Of these storage keys, the ones a document row holds (the reconciler's orphan check). */
+export async function knownStorageKeys(sql: Sql, keys: string[]): Promise<Set<string>> {
+  const rows = await sql<{ storage_key: string }[]>`SELECT storage_key FROM documents WHERE storage_key = ANY(${keys})`;
+  return new Set(rows.map((row) => row.storage_key));
+}
+
+/** A page of every document's storage key, in id order after `afterId`. */
+export async function documentStorageKeysAfter(
+  sql: Sql,
+  afterId: string,
+  limit: number,
+): Promise<{ id: string; storage_key: string }[]> {
+  return sql<{ id: string; storage_key: string }[]>`
+    SELECT id, storage_key FROM documents WHERE id > ${afterId} ORDER BY id LIMIT ${limit}`;
+}
+
+/** Documents whose file is gone from storage end `failed`, saying so. */
+export async function markFilesMissing(sql: Sql, ids: string[]): Promise<void> {
+  await sql`UPDATE documents SET status = 'failed', error = 'file missing from storage', updated_at = now()
+            WHERE id = ANY(${ids}::uuid[])`;
+}
