@@ -2,6 +2,7 @@ import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { refuseCallbackUrl } from '../config/callback-policy.ts';
 import type { Config } from '../config/schema.ts';
 import type { Sql } from '../db/pool.ts';
+import { markCollectionsCancelled } from '../db/queries/collections.ts';
 
 export interface BatchActivityDeps {
   config: Config;
@@ -15,13 +16,7 @@ export function createBatchActivities({ config, sql }: BatchActivityDeps) {
     /** After a batch cancel: whatever is still marked processing in these collections ends cancelled. */
     async markCollectionsCancelled(input: { collectionIds: string[] }): Promise<number> {
       if (input.collectionIds.length === 0) return 0;
-      return sql.begin(async (tx) => {
-        await tx`UPDATE documents SET status = 'cancelled', error = 'batch cancelled', updated_at = now()
-                 WHERE collection_id = ANY(${input.collectionIds}::uuid[]) AND status = 'processing'`;
-        const updated = await tx`UPDATE collections SET status = 'cancelled', last_error = 'batch cancelled', updated_at = now()
-                 WHERE id = ANY(${input.collectionIds}::uuid[]) AND status = 'processing'`;
-        return updated.count;
-      });
+      return markCollectionsCancelled(sql, input.collectionIds);
     },
 
     /** POSTs the batch result; retried by Temporal on network errors and 5xx/429. */

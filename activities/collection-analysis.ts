@@ -1,8 +1,18 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../config/schema.ts';
 import type { Sql } from '../db/pool.ts';
-import { advanceAnalysisRun, countSelected, currentAnalysisRun, selectedPage } from '../db/queries/analysis.ts';
+import {
+  advanceAnalysisRun,
+  countSelected,
+  currentAnalysisRun,
+  markCollectionProcessing,
+  recordEmbeddingProvider,
+  selectedPage,
+  setCollectionOutcome,
+} from '../db/queries/analysis.ts';
+import { collectionExists } from '../db/queries/collections.ts';
 import { cancelProcessingDocuments } from '../db/queries/document-runs.ts';
+import { rebuildCollectionGraph } from '../db/queries/graph.ts';
 import type { CollectionOutcome, DocumentSelection, UnitDocument, WorkUnit } from '../workflows/collection-analysis-contract.ts';
 import { formatOf } from './extraction/index.ts';
 import { workflowIds } from '../workflows/ids.ts';
@@ -78,20 +88,30 @@ function isPdf(mimeType: string, filename: string): boolean {
 export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps) {
   const { config, sql } = deps;
 
+  const nextCollectionAnalysisRun = async (input: { collectionId: string }): Promise<{ runKey: number; workflowId: string } | null> => {
+    const runKey = await currentAnalysisRun(sql, input.collectionId);
+    return runKey === undefined ? null : { runKey, workflowId: workflowIds.collectionAnalysis(input.collectionId, String(runKey)) };
+  };
+
   return {
     /**
      * Counts the run's documents; when there are any, marks the collection
-     * `processing`. Also reads the run key from the workflow id: as an
-     * activity result it is in the history, so replay under another id agrees.
+     * `processing`. Returns the run key the run holds: from its input, or, for
+     * runs started before the input carried it, read from the workflow id. As an
+     * activity result it is in the history, so replay agrees.
      */
-    async beginCollectionRun(input: { collectionId: string; selection: DocumentSelection }): Promise<{ selected: number; documents: number; runKey: number | null }> {
+    async beginCollectionRun(input: {
+      collectionId: string;
+      selection: DocumentSelection;
+      runKey?: number;
+    }): Promise<{ selected: number; documents: number; runKey: number | null }> {
       const counts = await countSelected(sql, input.collectionId, input.selection);
-      const [found] = await sql`SELECT id FROM collections WHERE id = ${input.collectionId}`;
-      if (!found) throw ApplicationFailure.nonRetryable(`collection ${input.collectionId} does not exist`, 'CollectionNotFound');
-      if (counts.selected > 0) {
-        await sql`UPDATE collections SET status = 'processing', last_error = NULL, updated_at = now() WHERE id = ${input.collectionId}`;
+      if (!(await collectionExists(sql, input.collectionId))) {
+        throw ApplicationFailure.nonRetryable(`collection ${input.collectionId} does not exist`, 'CollectionNotFound');
       }
-      return { ...counts, runKey: runKeyOf(Context.current().info.workflowExecution?.workflowId ?? '', input.collectionId) };
+      if (counts.selected > 0) await markCollectionProcessing(sql, input.collectionId);
+      const runKey = input.runKey ?? runKeyOf(Context.current().info.workflowExecution?.workflowId ?? '', input.collectionId);
+      return { ...counts, runKey };
     },
 
     async nextDocumentPage(input: { collectionId: string; selection: DocumentSelection; afterId: string | null }): Promise<DocumentPage> {
@@ -121,25 +141,7 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
      */
     async rebuildCollectionGraph(input: { collectionId: string }): Promise<{ entities: number; edges: number }> {
       Context.current().heartbeat();
-      return sql.begin(async (tx) => {
-        await tx`DELETE FROM graph_edges WHERE collection_id = ${input.collectionId}`;
-        await tx`DELETE FROM graph_entities WHERE collection_id = ${input.collectionId}`;
-        const entities = await tx`
-          INSERT INTO graph_entities (collection_id, kind, name, mentions, documents)
-          SELECT ${input.collectionId}, m.kind, m.name, count(*), count(DISTINCT m.document_id)
-          FROM entity_mentions m JOIN documents d ON d.id = m.document_id AND d.status = 'processed'
-          WHERE m.collection_id = ${input.collectionId}
-          GROUP BY m.kind, m.name`;
-        const edges = await tx`
-          INSERT INTO graph_edges (collection_id, source_kind, source_name, target_kind, target_name, weight)
-          SELECT ${input.collectionId}, a.kind, a.name, b.kind, b.name, count(*)
-          FROM entity_mentions a
-          JOIN entity_mentions b ON b.document_id = a.document_id AND b.chunk_ordinal = a.chunk_ordinal AND (a.kind, a.name) < (b.kind, b.name)
-          JOIN documents d ON d.id = a.document_id AND d.status = 'processed'
-          WHERE a.collection_id = ${input.collectionId}
-          GROUP BY a.kind, a.name, b.kind, b.name`;
-        return { entities: entities.count, edges: edges.count };
-      });
+      return rebuildCollectionGraph(sql, input.collectionId);
     },
 
     /**
@@ -157,29 +159,26 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
     }): Promise<void> {
       const { collectionId } = input;
       if (input.status === 'cancelled') await cancelProcessingDocuments(sql, collectionId);
-      if (input.status) {
-        await sql`UPDATE collections SET status = ${input.status}, last_error = ${input.lastError}, updated_at = now() WHERE id = ${collectionId}`;
-      }
-      if (input.recordEmbeddings) {
-        // The dimension from the stored vectors themselves: the remote model decides it.
-        await sql`
-          UPDATE collections SET embedding_provider = ${createEmbeddingProvider(config).name},
-            embedding_dimension = (SELECT array_length(c.embedding, 1) FROM chunks c JOIN documents d ON d.id = c.document_id
-                                   WHERE d.collection_id = ${collectionId} AND d.status = 'processed' AND c.embedding IS NOT NULL LIMIT 1)
-          WHERE id = ${collectionId}`;
-      }
+      if (input.status) await setCollectionOutcome(sql, collectionId, input.status, input.lastError);
+      if (input.recordEmbeddings) await recordEmbeddingProvider(sql, collectionId, createEmbeddingProvider(config).name);
       if (input.runKey !== null) await advanceAnalysisRun(sql, collectionId, input.runKey);
     },
 
-    /** The task id the next analysis of a collection takes (for workflows that start it as a child, e.g. batchProcess). */
+    /**
+     * The run the next analysis of a collection takes: its run key and task id
+     * (for workflows that start it as a child, e.g. batchProcess); null when the
+     * collection is gone.
+     */
+    nextCollectionAnalysisRun,
+
+    /** The task id alone: what batchProcess runs recorded before nextCollectionAnalysisRun still replay with. */
     async collectionAnalysisWorkflowId(input: { collectionId: string }): Promise<string | null> {
-      const runKey = await currentAnalysisRun(sql, input.collectionId);
-      return runKey === undefined ? null : workflowIds.collectionAnalysis(input.collectionId, String(runKey));
+      return (await nextCollectionAnalysisRun(input))?.workflowId ?? null;
     },
   };
 }
 
-/** The numeric run key from `collection-analysis:<collection>:<n>`; null under any other id (tests). */
+/** The numeric run key from `collection-analysis:<collection>:<n>` (runs started without it in their input); null under any other id (tests). */
 function runKeyOf(workflowId: string, collectionId: string): number | null {
   const prefix = workflowIds.collectionAnalysis(collectionId, '');
   if (!workflowId.startsWith(prefix)) return null;

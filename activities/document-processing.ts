@@ -1,5 +1,6 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { ensureApplicationFailure } from '@temporalio/common';
+import { innermostMessage } from '../common/errors.ts';
 import type { Config } from '../config/schema.ts';
 import type { Sql } from '../db/pool.ts';
 import { documentExcerpt, eachChunk, insertChunks, replaceMentions, storeEmbeddings, type MentionInsert } from '../db/queries/chunks.ts';
@@ -12,6 +13,8 @@ import {
   markProcessed,
   markProcessedByAttempt,
   markUnfinished,
+  mergeDocumentMetadata,
+  recordExtractionFacts,
   settleFailedGroup,
   type AttemptFence,
   type ClaimedDocument,
@@ -196,10 +199,7 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
             })),
           );
           await insertRange(tx, documentId, range);
-          if (firstFacts) {
-            await tx`UPDATE documents SET page_count = ${pageCount}, metadata = metadata || ${tx.json({ extraction: firstFacts } as never)}::jsonb, updated_at = now()
-                     WHERE id = ${documentId}`;
-          }
+          if (firstFacts) await recordExtractionFacts(tx, documentId, pageCount, firstFacts);
         });
         nextOrdinal += chunks.length;
         at.checkpoint({ ...where, committed: true });
@@ -219,8 +219,7 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
       removed_characters: sum('removed_characters'),
       ranges: ranges.length,
     };
-    await fencedWrite(sql, at.fence, (tx) => tx`
-      UPDATE documents SET metadata = metadata || ${tx.json({ extraction: record } as never)}::jsonb, updated_at = now() WHERE id = ${documentId}`);
+    await fencedWrite(sql, at.fence, (tx) => mergeDocumentMetadata(tx, documentId, { extraction: record }));
     return { chunks: record.chunk_count, pages: pageCount };
   }
 
@@ -239,8 +238,7 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
       analysis: analyzer.result(),
       excerpt: () => documentExcerpt(sql, documentId, LLM_EXCERPT_CHARS),
     });
-    await fencedWrite(sql, at.fence, (tx) => tx`
-      UPDATE documents SET metadata = metadata || ${tx.json({ analysis } as never)}::jsonb, updated_at = now() WHERE id = ${documentId}`);
+    await fencedWrite(sql, at.fence, (tx) => mergeDocumentMetadata(tx, documentId, { analysis }));
     return { fields: Object.keys(analysis.field_sources) };
   }
 
@@ -474,10 +472,8 @@ export function failureAtStep(step: DocumentStep, error: unknown, prefix = `${st
     return nonRetryable(`the database refused the document's text and would refuse it again (${code}): ${(error as Error).message}`, 'DatabaseRefusedText');
   }
   const original = ensureApplicationFailure(error);
-  let innermost = error as { message?: string; cause?: unknown } | undefined;
-  while (innermost?.cause) innermost = innermost.cause as typeof innermost;
   const failure = ApplicationFailure.create({
-    message: prefix + (innermost?.message || String(error)),
+    message: prefix + innermostMessage(error),
     type: original.type ?? undefined,
     nonRetryable: original.nonRetryable ?? undefined,
     details: original.details ?? undefined,

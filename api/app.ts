@@ -10,8 +10,7 @@ import { openApiRoutes } from './routes/openapi.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { analysisRoutes } from './routes/analysis.ts';
-import { documentReadRoutes } from './routes/documents.ts';
-import { taskStatusRoutes } from './routes/tasks-status.ts';
+import { documentRoutes } from './routes/documents.ts';
 import { COMPAT, sendV2Error } from './v2/envelope.ts';
 import { compatRoutes } from './v2/routes/index.ts';
 
@@ -34,8 +33,7 @@ export function createApp(deps: ApiDeps): Express {
   native.use(uploadRoutes(deps));
   native.use(taskRoutes(deps));
   native.use(analysisRoutes(deps));
-  native.use(taskStatusRoutes(deps));
-  native.use(documentReadRoutes(deps));
+  native.use(documentRoutes(deps));
   native.use(routeNotFound(API_BASE));
 
   const compat = versionRouter(deps);

@@ -1,11 +1,19 @@
 import type { Response } from 'express';
+import { ErrorBody, envelopeOf } from './openapi/registry.ts';
+import type { ApiFlavour } from './route.ts';
 
-/** Every success is `{success: true, data, timestamp}`. */
-export function sendData(res: Response, data: unknown, status = 200): void {
-  res.status(status).json({ success: true, data, timestamp: new Date().toISOString() });
-}
+/**
+ * The native API's (v3) envelope, the one place it is built: a success is
+ * `{success: true, data, timestamp}`, a failure
+ * `{success: false, error: {code, message, details}, timestamp}`.
+ */
+export const NATIVE: ApiFlavour = {
+  prefix: '/api/v3',
+  successBody: (data) => ({ success: true, data, timestamp: new Date().toISOString() }),
+  envelopeSchema: envelopeOf,
+  errorSchema: ErrorBody,
+};
 
-/** Every failure is `{success: false, error: {code, message, details}, timestamp}`. */
 export function sendError(res: Response, status: number, code: string, message: string, details?: unknown): void {
   res.status(status).json({ success: false, error: { code, message, details: details ?? null }, timestamp: new Date().toISOString() });
 }

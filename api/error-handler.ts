@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
+import { causes } from '../common/errors.ts';
 import { sendError } from './envelope.ts';
 import { StorageUnavailableError } from '../storage/document-storage.ts';
 import { ApiError } from './errors.ts';
@@ -12,7 +13,7 @@ export interface ErrorAnswer {
 }
 
 /** Turns anything thrown into an answer; only the unexpected is a 500 (and is logged). */
-export function classifyError(error: unknown, req: Request): ErrorAnswer {
+function classifyError(error: unknown, req: Request): ErrorAnswer {
   if (error instanceof ApiError) return { status: error.status, code: error.code, message: error.message, details: error.details };
   const failure = error as { type?: string; message?: string; limit?: number; length?: number; status?: number };
   // body-parser's own errors carry a status and a type.
@@ -45,8 +46,8 @@ export const nativeErrorHandler = errorHandlerFor((res, answer) => sendError(res
 
 /** gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4), on the error or any of its causes. */
 function isTemporalUnavailable(error: unknown): boolean {
-  for (let current = error as { code?: unknown; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
-    if (typeof current === 'object' && (current.code === 14 || current.code === 4) && 'metadata' in current) return true;
-  }
-  return false;
+  return causes(error).some((cause) => {
+    const code = (cause as { code?: unknown }).code;
+    return typeof cause === 'object' && (code === 14 || code === 4) && 'metadata' in (cause as object);
+  });
 }

@@ -1,14 +1,8 @@
+import { StatusError } from '../common/status-error.ts';
+
 /** A refusal the API answers with: HTTP status, stable code, plain message, optional details. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
+export class ApiError extends StatusError {
+  override name = 'ApiError';
 }
 
 export const notFound = (what: string, id: string) => new ApiError(404, 'not_found', `${what} '${id}' not found`, { id });

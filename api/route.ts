@@ -2,7 +2,8 @@ import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from './errors.ts';
-import { ErrorBody, envelopeOf, registry } from './openapi/registry.ts';
+import { NATIVE } from './envelope.ts';
+import { registry } from './openapi/registry.ts';
 
 /**
  * How one API version mounts and wraps its routes: the path prefix its
@@ -15,14 +16,6 @@ export interface ApiFlavour {
   envelopeSchema(data: z.ZodType): z.ZodType;
   errorSchema: z.ZodType;
 }
-
-/** The native API (v3): `{success, data, timestamp}` and `{success: false, error: {code, message, details}, timestamp}`. */
-export const NATIVE: ApiFlavour = {
-  prefix: '/api/v3',
-  successBody: (data) => ({ success: true, data, timestamp: new Date().toISOString() }),
-  envelopeSchema: envelopeOf,
-  errorSchema: ErrorBody,
-};
 
 type Method = 'get' | 'post' | 'put' | 'delete' | 'patch';
 
@@ -108,7 +101,7 @@ export function declareRoute<P extends z.ZodType = z.ZodUnknown, Q extends z.Zod
   router[spec.method](spec.path, ...(spec.before ?? []), validate);
 }
 
-export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const fields = parsed.error.issues.map((issue) => ({

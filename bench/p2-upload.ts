@@ -1,10 +1,11 @@
-// P2: 20 files of 50 MB through the CLI into an API running in its own process
-// (test/fixtures/upload-api-child.ts, no heap cap): the API's peak resident
-// memory from /proc/<pid>/status, and bytes per second against `cp` of the same
-// files onto the same disk. Goals: peak < 150 MB; at least half of cp's speed.
-import { execFile, fork, type ChildProcess } from 'node:child_process';
+// P2: 20 files of 50 MB through the CLI into the production API process
+// (`npm run api`: dist/main/api.js under plain node, no heap cap): its peak
+// resident memory from /proc/<pid>/status, and bytes per second against `cp`
+// of the same files onto the same disk. Goals: peak < 150 MB; at least half of
+// cp's speed. The same API run from sources through tsx is measured beside it.
+import { execFile, execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
@@ -15,7 +16,7 @@ import type { BenchOptions, BenchResult } from './support/result.ts';
 import { runCli } from '../test/support/cli.ts';
 import { log, procMemory, round, rssSampler, seconds, startBenchStack } from './support/stack.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FILE_MB = 50;
 
 export async function run({ quick }: BenchOptions): Promise<BenchResult> {
@@ -24,10 +25,19 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
   const files = await corpusFiles(dir);
   const bytes = files.reduce((sum, file) => sum + file.size, 0);
   const stack = await startBenchStack({ api: false, worker: false });
+  const api = await apiCommand();
   const startChild = async (entry: string, execArgv: string[]) => {
     const child = fork(entry, {
-      execArgv,
-      env: { ...process.env, FILEINTEL_CONFIG: process.env.FILEINTEL_CONFIG ?? DEFAULT_CONFIG_PATH, ...stack.configEnv, DATABASE_URL: stack.databaseUrl(stack.poolNames.api), TEMPORAL_ADDRESS: stack.temporalAddress },
+      execArgv: [...execArgv, ...api.flags],
+      env: {
+        ...process.env,
+        ...api.env,
+        FILEINTEL_CONFIG: process.env.FILEINTEL_CONFIG ?? DEFAULT_CONFIG_PATH,
+        ...stack.configEnv,
+        FILEINTEL_API_PORT: '0',
+        DATABASE_URL: stack.databaseUrl(stack.poolNames.api),
+        TEMPORAL_ADDRESS: stack.temporalAddress,
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.push(child);
@@ -41,7 +51,8 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
   };
   const children: ChildProcess[] = [];
   try {
-    const { child, url: apiUrl } = await startChild(path.join(here, '../test/fixtures/upload-api-child.ts'), ['--import', 'tsx']);
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
+    const { child, url: apiUrl } = await startChild(path.join(ROOT, 'dist/main/api.js'), []);
     const pid = child.pid!;
     await runCli(apiUrl, ['collections', 'create', 'p2-large']);
     const idle = await procMemory(pid);
@@ -70,7 +81,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     const cpAfter = await cp();
 
     const cpMs = (cpBefore + cpAfter) / 2;
-    const compiled = await compiledVariant(startChild, dir, count);
+    const fromSources = await sourcesVariant(startChild, dir, count);
     const uploadMbps = bytes / 1e6 / (uploadMs / 1000);
     const cpMbps = bytes / 1e6 / (cpMs / 1000);
     log(`p2: upload ${seconds(uploadMs)} s (${uploadMbps.toFixed(0)} MB/s), cp ${seconds(cpMs)} s (${cpMbps.toFixed(0)} MB/s), API VmHWM ${after.hwmMb.toFixed(1)} MB`);
@@ -87,19 +98,19 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
         upload_mb_per_s: round(uploadMbps, 1),
         cp_ms: [round(cpBefore, 0), round(cpAfter, 0)],
         cp_mb_per_s: round(cpMbps, 1),
-        compiled_api: compiled,
+        api_from_sources_through_tsx: fromSources,
       },
       notes: [
         `API RSS idle ${idle.rssMb.toFixed(1)} MB, highest sampled during the upload ${sampledPeak.toFixed(1)} MB, VmHWM (lifetime peak) ${after.hwmMb.toFixed(1)} MB; ` +
           `upload ${uploadMbps.toFixed(0)} MB/s vs cp ${cpMbps.toFixed(0)} MB/s (mean of a cp before and after; page cache warm for both)`,
-        `the same API bundled to JavaScript with esbuild and run by plain node (no tsx at run time): idle ${compiled.idle_rss_mb} MB, VmHWM ${compiled.vmhwm_mb} MB after the same upload, ${compiled.upload_mb_per_s} MB/s`,
+        `the same API from sources through tsx (development): idle ${fromSources.idle_rss_mb} MB, VmHWM ${fromSources.vmhwm_mb} MB after the same upload, ${fromSources.upload_mb_per_s} MB/s`,
       ],
     };
   } finally {
     for (const child of children) {
-      if (child.connected) {
+      if (child.exitCode === null) {
         const exit = once(child, 'exit');
-        child.send('stop');
+        child.kill('SIGTERM');
         await Promise.race([exit, new Promise((resolve) => setTimeout(resolve, 10_000))]);
       }
       if (child.exitCode === null) child.kill('SIGKILL');
@@ -108,29 +119,29 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
   }
 }
 
-/**
- * The diagnosis of the peak: the same API child bundled by esbuild (packages
- * left external) and run by plain node, so tsx's in-process compiler is not
- * resident; the same files uploaded into another collection.
- */
-async function compiledVariant(
+/** The environment and node flags of `npm run api` (package.json), so the bench measures the production command. */
+async function apiCommand(): Promise<{ env: Record<string, string>; flags: string[] }> {
+  const { scripts } = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const words = scripts.api!.split(/\s+/);
+  const env = Object.fromEntries(words.filter((word) => /^[A-Z_]+=/.test(word)).map((word) => word.split('=', 2) as [string, string]));
+  return { env, flags: words.filter((word) => word.startsWith('--')) };
+}
+
+/** The same API from its TypeScript sources through tsx (as in development and tests): what the loader costs. */
+async function sourcesVariant(
   startChild: (entry: string, execArgv: string[]) => Promise<{ child: ChildProcess; url: string }>,
   dir: string,
   count: number,
 ) {
-  const { build } = await import('esbuild');
-  // Under node_modules/.cache: packages resolve from there, and no linter reads it.
-  const outfile = path.join(here, '..', 'node_modules', '.cache', 'fileintel-bench', 'upload-api-child.mjs');
-  await build({ entryPoints: [path.join(here, '../test/fixtures/upload-api-child.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile, logLevel: 'error' });
-  const { child, url } = await startChild(outfile, []);
-  await runCli(url, ['collections', 'create', 'p2-compiled']);
+  const { child, url } = await startChild(path.join(ROOT, 'main/api.ts'), ['--import', 'tsx']);
+  await runCli(url, ['collections', 'create', 'p2-sources']);
   const idle = await procMemory(child.pid!);
   const t0 = performance.now();
-  const cli = await runCli(url, ['documents', 'batch-upload', 'p2-compiled', dir, '--no-process', '--json']);
+  const cli = await runCli(url, ['documents', 'batch-upload', 'p2-sources', dir, '--no-process', '--json']);
   const ms = performance.now() - t0;
-  if (cli.code !== 0) throw new Error(`CLI failed against the compiled API (${cli.code}): ${cli.stderr.slice(-2_000)}`);
+  if (cli.code !== 0) throw new Error(`CLI failed against the API from sources (${cli.code}): ${cli.stderr.slice(-2_000)}`);
   const stored = (JSON.parse(cli.stdout) as { counts: { stored: number } }).counts.stored;
-  if (stored !== count) throw new Error(`the compiled API stored ${stored} of ${count}`);
+  if (stored !== count) throw new Error(`the API from sources stored ${stored} of ${count}`);
   const after = await procMemory(child.pid!);
   const bytes = (await corpusFiles(dir)).reduce((sum, file) => sum + file.size, 0);
   return { idle_rss_mb: round(idle.rssMb, 1), vmhwm_mb: round(after.hwmMb, 1), upload_mb_per_s: round(bytes / 1e6 / (ms / 1000), 1) };

@@ -4,7 +4,7 @@
 // collection, against a loop cancelling N others one at a time through the
 // same client. Figure: p4_ratio = time(batch) / time(loop). Goal ≤ 0.2, and
 // the batch's summary exact.
-import { mapWithConcurrency } from '../api/tasks/concurrency.ts';
+import { mapWithConcurrency } from '../common/concurrency.ts';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FileIntelClient } from '../api/client/index.ts';

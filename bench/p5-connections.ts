@@ -5,7 +5,7 @@
 // are failed requests, batches that did not end completed, and failed
 // documents. Needs the real PostgreSQL (DATABASE_URL): PGlite serves one
 // connection and has no pg_stat_activity to speak of.
-import { mapWithConcurrency } from '../api/tasks/concurrency.ts';
+import { mapWithConcurrency } from '../common/concurrency.ts';
 import { performance } from 'node:perf_hooks';
 import postgres from 'postgres';
 import { FileIntelClient } from '../api/client/index.ts';

@@ -150,7 +150,7 @@ async function processAndFollow(client: FileIntelClient, options: RealCorpusOpti
   for (;;) {
     processing.polls += 1;
     try {
-      const status = await client.analysis.taskStatus(answer.task_id);
+      const status = await client.tasks.status(answer.task_id);
       lastAnswer = Date.now();
       processing.final_status = status.status;
       processing.task_error = status.error;

@@ -21,6 +21,10 @@ const BENCHMARKS: Record<string, { title: string; load: () => Promise<{ run(opti
   p3: { title: 'P3 scale', load: () => import('./p3-scale.ts') },
   p4: { title: 'P4 cancel throughput', load: () => import('./p4-cancel.ts') },
   p5: { title: 'P5 connection discipline', load: () => import('./p5-connections.ts') },
+  p6: {
+    title: 'P6 fair shares: a small collection beside a large one, fairness on and off',
+    load: () => import('./p6-fair-shares.ts'),
+  },
   pdf: { title: 'Long PDFs in page ranges (time, peak RSS, event-loop delay)', load: () => import('./pdf-ranges.ts') },
   text: { title: 'Text pipeline per MB (chunking, tokens, analysis, entities, embeddings)', load: () => import('./text-pipeline.ts') },
 };
@@ -38,6 +42,9 @@ export const GOALS: Record<string, { goal: string; ok(value: number, figures: Re
   p5_peak_connections: { goal: '≤ p5_pool_limit', ok: (v, f) => f.p5_pool_limit !== null && f.p5_pool_limit !== undefined && v <= f.p5_pool_limit },
   p5_pool_limit: { goal: '(the configured pools: API + worker)', ok: () => true },
   p5_errors: { goal: '0', ok: (v) => v === 0 },
+  p6_ratio_fair: { goal: '≤ 2', ok: (v) => v <= 2 },
+  p6_ratio_unfair: { goal: '(beside it, fairness off)', ok: () => true },
+  p6_ratio_fair_large_as_batch: { goal: '(as measured)', ok: () => true },
   // Each text stage linear in the text: time(10 MB)/time(1 MB) ≤ 12; seconds per MB are recorded as measured.
   // Long PDFs read range by range in the text worker pool.
   pdf_long_seconds: { goal: '(as measured)', ok: () => true },

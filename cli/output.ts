@@ -35,10 +35,6 @@ export function endQuietlyOnClosedPipe(): void {
 }
 
 /** `--json` for scripts, tables for people. */
-export interface OutputOptions {
-  json?: boolean;
-}
-
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }

@@ -1,4 +1,4 @@
-import type { TaskStatusJson } from '../api/client/analysis.ts';
+import type { TaskStatusJson } from '../api/client/tasks.ts';
 import { follow } from './follow.ts';
 import { oneLine, printFields, printTable } from './output.ts';
 import type { WorkProgress } from './progress.ts';
@@ -12,7 +12,7 @@ export function followTask(taskId: string, options: { json: boolean }): Promise<
     {
       label: `task ${taskId}`,
       resume: followTaskCommand(taskId),
-      read: (client) => client.analysis.taskStatus(taskId),
+      read: (client) => client.tasks.status(taskId),
       ended: (status) => status.status !== 'RUNNING',
       progress: (status) => taskProgress(status.progress),
     },

@@ -15,7 +15,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function envVariableFor(key: string): string {
+function envVariableFor(key: string): string {
   return ENV_PREFIX + key.toUpperCase();
 }
 

@@ -10,6 +10,10 @@ const duration = z
     return Number(amount) * unitMs;
   });
 
+/** The task queues a worker process can serve, by kind (see worker/queues.ts). */
+export const WORKER_QUEUES = ['workflows', 'documents'] as const;
+export type WorkerQueue = (typeof WORKER_QUEUES)[number];
+
 const positiveInt = (max = 1_000_000) => z.number().int().min(1).max(max);
 const port = z.number().int().min(0).max(65_535);
 
@@ -21,6 +25,24 @@ export const configSchema = z
 
     temporal_namespace: z.string().min(1),
     task_queue: z.string().min(1),
+    document_task_queue: z.string().min(1),
+    // A list, or "workflows,documents" as FILEINTEL_WORKER_QUEUES and --queues give it.
+    worker_queues: z.preprocess(
+      (value) => (typeof value === 'string' ? value.split(',').map((name) => name.trim()).filter(Boolean) : value),
+      z
+        .array(
+          z.enum(WORKER_QUEUES, {
+            error: (issue) => `unknown queue ${JSON.stringify(issue.input)}; choose from ${WORKER_QUEUES.join(', ')}`,
+          }),
+        )
+        .min(1),
+    ),
+    max_concurrent_workflow_tasks: positiveInt(10_000),
+    max_concurrent_bookkeeping_activities: positiveInt(1_000),
+    fairness: z.boolean(),
+    // Temporal's default range: 1 (first) to 5 (last).
+    interactive_priority: z.number().int().min(1).max(5),
+    batch_priority: z.number().int().min(1).max(5),
 
     max_upload_batch_size: positiveInt(10_000),
     max_file_size_mb: positiveInt(100_000),
@@ -88,6 +110,10 @@ export const configSchema = z
     }
     // Every activity slot may hold a connection: more slots than connections
     // would queue work on the pool instead of on Temporal.
+    if (config.document_task_queue === config.task_queue) {
+      const message = `must differ from task_queue (${config.task_queue})`;
+      ctx.addIssue({ code: 'custom', path: ['document_task_queue'], message });
+    }
     if (config.max_concurrent_activities > config.db_pool_size) {
       ctx.addIssue({
         code: 'custom',
@@ -98,4 +124,3 @@ export const configSchema = z
   });
 
 export type Config = z.output<typeof configSchema>;
-export type ConfigKey = keyof z.input<typeof configSchema>;

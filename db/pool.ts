@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.ts';
 
 export type Sql = postgres.Sql;
 
-/** Set by `npm start` (worker/launcher.ts) for its worker and API when the database is its embedded PGlite. */
+/** Set by `npm start` (main/launcher.ts) for its worker and API when the database is its embedded PGlite. */
 export const EMBEDDED_DATABASE_VARIABLE = 'DATABASE_EMBEDDED';
 
 export function isEmbeddedPglite(env: NodeJS.ProcessEnv = process.env): boolean {

@@ -1,29 +1,92 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type State } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
+import type { Config, WorkerQueue } from '../config/schema.ts';
 import { loadWorkflowBundle } from './workflow-bundle.ts';
 
 /**
- * The FileIntel worker: every workflow and activity on one task queue. Activity
- * slots are capped by config, which zod keeps at or below the DB pool size.
+ * The Temporal workers of one process, one per task queue it serves, run and
+ * stopped together: `workflows` (task_queue: every workflow, its bookkeeping
+ * activities and local activities) and `documents` (document_task_queue: the
+ * per-document and per-group activities). Both register every activity: an
+ * analysis started before the queues were split still schedules its document
+ * work on the workflow queue, and must find it there.
+ */
+export class FileIntelWorker {
+  constructor(readonly workers: ReadonlyMap<WorkerQueue, Worker>) {}
+
+  /** Runs every queue's worker; when one stops or fails, the others are shut down too. */
+  async run(): Promise<void> {
+    const runs = [...this.workers.values()].map((worker) =>
+      worker.run().finally(() => {
+        this.shutdown();
+      }),
+    );
+    const outcomes = await Promise.allSettled(runs);
+    const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  shutdown(): void {
+    for (const worker of this.workers.values()) if (worker.getState() === 'RUNNING') worker.shutdown();
+  }
+
+  /** RUNNING while any queue's worker runs; else the first one's state. */
+  getState(): State {
+    const states = [...this.workers.values()].map((worker) => worker.getState());
+    return states.includes('RUNNING') ? 'RUNNING' : states[0];
+  }
+}
+
+/** The task queue of each kind, by config. */
+export function taskQueueOf(config: Config, queue: WorkerQueue): string {
+  return queue === 'workflows' ? config.task_queue : config.document_task_queue;
+}
+
+/**
+ * The FileIntel worker of a process: the queues it is told (config
+ * worker_queues unless given), each with its own slots. Document slots are
+ * max_concurrent_activities, which zod keeps at or below the DB pool size.
  */
 export async function createFileIntelWorker(options: {
   temporalAddress: string;
   deps: ActivityDeps;
   /** Replaces the real activities (workflow-logic tests only). */
   activities?: object;
-}): Promise<{ worker: Worker; connection: NativeConnection }> {
+  /** The queues to serve; config worker_queues when not given. */
+  queues?: readonly WorkerQueue[];
+}): Promise<{ worker: FileIntelWorker; connection: NativeConnection }> {
   const { config } = options.deps;
+  const queues = [...new Set(options.queues ?? config.worker_queues)];
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
-  const worker = await Worker.create({
-    connection,
-    namespace: config.temporal_namespace,
-    taskQueue: config.task_queue,
-    workflowBundle: await loadWorkflowBundle(),
-    activities: options.activities ?? createActivities(options.deps),
-    maxConcurrentActivityTaskExecutions: config.max_concurrent_activities,
-    // A cancel reaches an activity only with a heartbeat's answer; the default throttle (0.8 × the 1-minute heartbeat timeout) delays it up to ~48 s.
-    maxHeartbeatThrottleInterval: '5 seconds',
-    shutdownGraceTime: '10 seconds',
-  });
-  return { worker, connection };
+  try {
+    const activities = options.activities ?? createActivities(options.deps);
+    const workers = new Map<WorkerQueue, Worker>();
+    for (const queue of queues) {
+      const common = {
+        connection,
+        namespace: config.temporal_namespace,
+        taskQueue: taskQueueOf(config, queue),
+        activities,
+        // A cancel reaches an activity only with a heartbeat's answer; the default throttle
+        // (0.8 × the 1-minute heartbeat timeout) delays it up to ~48 s.
+        maxHeartbeatThrottleInterval: '5 seconds',
+        shutdownGraceTime: '10 seconds',
+      } as const;
+      workers.set(
+        queue,
+        queue === 'workflows'
+          ? await Worker.create({
+              ...common,
+              workflowBundle: await loadWorkflowBundle(),
+              maxConcurrentWorkflowTaskExecutions: config.max_concurrent_workflow_tasks,
+              maxConcurrentActivityTaskExecutions: config.max_concurrent_bookkeeping_activities,
+            })
+          : await Worker.create({ ...common, maxConcurrentActivityTaskExecutions: config.max_concurrent_activities }),
+      );
+    }
+    return { worker: new FileIntelWorker(workers), connection };
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
 }

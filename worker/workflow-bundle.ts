@@ -8,6 +8,9 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WORKFLOWS_PATH = path.join(ROOT, 'workflows', 'index.ts');
 const CACHE_DIR = path.join(ROOT, 'node_modules', '.cache', 'fileintel');
+/** Written by `npm run build` (scripts/build.mjs) beside the compiled code. */
+const PREBUILT = path.join(ROOT, 'workflow-bundle.js');
+const RUNNING_COMPILED = import.meta.url.endsWith('.js');
 
 /**
  * The workflow bundle, built once per content of `workflows/` and the lock
@@ -15,6 +18,8 @@ const CACHE_DIR = path.join(ROOT, 'node_modules', '.cache', 'fileintel');
  * would otherwise pay for it.
  */
 export async function loadWorkflowBundle(): Promise<{ code: string }> {
+  // Compiled code uses the bundle built with it; sources (tests, tsx) always bundle what is on disk.
+  if (RUNNING_COMPILED && existsSync(PREBUILT)) return { code: await readFile(PREBUILT, 'utf8') };
   const hash = createHash('sha256');
   const files = (await readdir(path.join(ROOT, 'workflows'), { recursive: true })).filter((f) => f.endsWith('.ts')).sort();
   for (const file of files) {

@@ -20,6 +20,15 @@ export interface BatchProcessInput {
   collections: BatchCollection[];
   /** POSTed the result when the batch ends (host checked against the allowlist). */
   callbackUrl?: string;
+  /** Where each collection's document work runs; absent in batches started before task queues by kind. */
+  routing?: BatchRouting;
+}
+
+/** A batch's collections get the batch's priority key and, with fairness on, their own id as fairness key. */
+export interface BatchRouting {
+  taskQueue: string;
+  priorityKey?: number;
+  fairness: boolean;
 }
 
 /** What became of one collection of the batch. */

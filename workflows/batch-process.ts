@@ -4,6 +4,7 @@ import {
   ParentClosePolicy,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -12,12 +13,15 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { BatchActivities } from '../activities/batch.ts';
 import type { CollectionAnalysisActivities } from '../activities/collection-analysis.ts';
-import type { CollectionAnalysisInput, CollectionAnalysisResult } from './collection-analysis-contract.ts';
+import { innermostMessage } from '../common/errors.ts';
+import { collectionAnalysis } from './collection-analysis.ts';
+import type { CollectionAnalysisInput, DocumentRouting } from './collection-analysis-contract.ts';
 import {
   batchProgressQuery,
   type BatchItemState,
   type BatchProcessInput,
   type BatchProcessResult,
+  type BatchRouting,
 } from './batch-process-contract.ts';
 import { BatchIdKey, CollectionIdKey, CollectionNameKey, KindKey, WorkflowKind } from './search-attributes.ts';
 
@@ -26,7 +30,7 @@ const shortActivities = {
   retry: { initialInterval: '1 second', maximumAttempts: 10 },
 } as const;
 const { markCollectionsCancelled } = proxyActivities<BatchActivities>(shortActivities);
-const { collectionAnalysisWorkflowId } = proxyActivities<CollectionAnalysisActivities>(shortActivities);
+const { nextCollectionAnalysisRun, collectionAnalysisWorkflowId } = proxyActivities<CollectionAnalysisActivities>(shortActivities);
 const { postBatchCallback } = proxyActivities<BatchActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 6, nonRetryableErrorTypes: ['CallbackRefused'] },
@@ -114,21 +118,26 @@ async function runCollection(input: BatchProcessInput, item: BatchItemState, ind
   try {
     // The collection's current run id: while an analysis runs, this is its
     // id, so a second analysis of the same collection fails to start.
-    const workflowId = await collectionAnalysisWorkflowId({ collectionId: collection.collection_id });
-    if (workflowId === null) {
+    const run = await nextRunOf(collection.collection_id);
+    if (run === null) {
       item.status = 'failed';
       item.reason = 'the collection was deleted';
       return;
     }
+    const routing = documentRoutingOf(input.routing, collection.collection_id);
     const childInput: CollectionAnalysisInput = {
       collectionId: collection.collection_id,
       options: collection.options,
       selection: 'pending',
       batchId: input.batchId,
+      ...(routing ? { routing } : {}),
+      ...(run.runKey === undefined ? {} : { runKey: run.runKey }),
     };
-    const child = await startChild('collectionAnalysis', {
+    const { workflowId } = run;
+    const child = await startChild(collectionAnalysis, {
       workflowId,
       args: [childInput],
+      ...(routing ? { priority: routing.priority } : {}),
       typedSearchAttributes: [
         { key: KindKey, value: WorkflowKind.collectionAnalysis },
         { key: CollectionIdKey, value: collection.collection_id },
@@ -143,7 +152,7 @@ async function runCollection(input: BatchProcessInput, item: BatchItemState, ind
     });
     item.task_id = workflowId;
     item.status = 'running';
-    const result = (await child.result()) as CollectionAnalysisResult;
+    const result = await child.result();
     item.status = result.status;
     item.processed = result.processed;
     item.failed = result.failed;
@@ -157,9 +166,16 @@ async function runCollection(input: BatchProcessInput, item: BatchItemState, ind
       item.reason = 'its analysis was cancelled';
     } else {
       item.status = 'failed';
-      item.reason = rootMessage(error);
+      item.reason = innermostMessage(error);
     }
   }
+}
+
+/** A collection's routing in the batch: the batch's queue and priority, its own id as fairness key (fairness on). */
+function documentRoutingOf(routing: BatchRouting | undefined, collectionId: string): DocumentRouting | undefined {
+  if (!routing) return undefined;
+  const priority = { priorityKey: routing.priorityKey, ...(routing.fairness ? { fairnessKey: collectionId } : {}) };
+  return { taskQueue: routing.taskQueue, priority };
 }
 
 function isFailure(item: BatchItemState): boolean {
@@ -185,8 +201,13 @@ async function notify(input: BatchProcessInput, result: BatchProcessResult): Pro
   }
 }
 
-function rootMessage(error: unknown): string {
-  let current = error as { message?: string; cause?: unknown };
-  while (current.cause) current = current.cause as typeof current;
-  return current.message ?? String(error);
+/**
+ * The run a collection's next analysis takes. Batches recorded before the run
+ * key travelled in the analysis input asked for the task id alone; they replay
+ * that way and start their child without a run key (it then reads its own id).
+ */
+async function nextRunOf(collectionId: string): Promise<{ workflowId: string; runKey?: number } | null> {
+  if (patched('analysis-run-key-in-input')) return nextCollectionAnalysisRun({ collectionId });
+  const workflowId = await collectionAnalysisWorkflowId({ collectionId });
+  return workflowId === null ? null : { workflowId };
 }

@@ -17,8 +17,32 @@ export interface CollectionAnalysisInput {
   selection: DocumentSelection;
   /** Set when the run is a child of a batch. */
   batchId?: string;
+  /**
+   * The collection's analysis run key this run holds (its workflow id ends with
+   * it), moved on by finishCollectionRun. Absent in runs started before it was
+   * carried here, and under ids of another shape (tests).
+   */
+  runKey?: number;
+  /** Where its document work runs and at what priority; absent in runs started before task queues by kind. */
+  routing?: DocumentRouting;
   /** Set by the workflow itself when it continues as new; callers leave it out. */
   continuation?: AnalysisContinuation;
+}
+
+/**
+ * Set by whoever starts an analysis (the API, from config), carried to its
+ * document workflows and kept across continue-as-new. A run without it (started
+ * before task queues by kind) schedules its document work on its own queue, as
+ * it did: its commands stay the same on replay.
+ */
+export interface DocumentRouting {
+  /** The task queue of document work (config document_task_queue). */
+  taskQueue: string;
+  /**
+   * Of the document work and document workflows: priorityKey (1 runs first),
+   * fairnessKey = the collection id when fairness is on.
+   */
+  priority: { priorityKey?: number; fairnessKey?: string };
 }
 
 /** The small state one run hands the next when it continues as new. */

@@ -16,9 +16,11 @@ import {
   setHandler,
   startChild,
   workflowInfo,
+  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { CollectionAnalysisActivities } from '../activities/collection-analysis.ts';
 import type { DocumentProcessingActivities, GroupResult } from '../activities/document-processing.ts';
+import { innermostMessage } from '../common/errors.ts';
 import {
   documentFinishedSignal,
   progressQuery,
@@ -32,19 +34,25 @@ import {
   type UnitDocument,
   type WorkUnit,
 } from './collection-analysis-contract.ts';
-import { STEP_OPTIONS, documentProcessing, reasonOf } from './document-processing.ts';
+import { STEP_OPTIONS, documentProcessing, routedOptions } from './document-processing.ts';
 import { workflowIds } from './ids.ts';
 import { BatchIdKey, CollectionIdKey, CollectionNameKey, DocumentNameKey, KindKey, WorkflowKind } from './search-attributes.ts';
 
 /** Failures carried across runs and shown by `progress`; `failed` stays the exact count. */
 export const MAX_RECENT_FAILURES = 20;
 
-const collection = proxyActivities<CollectionAnalysisActivities>({
+/**
+ * Bookkeeping of the run (begin, pages, finish): short, one transaction each,
+ * on the workflow's queue so a run never waits behind document work. Only the
+ * graph rebuild, which grows with the collection, is document work.
+ */
+const COLLECTION_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['CollectionNotFound'] },
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-});
+};
+const collection = proxyActivities<CollectionAnalysisActivities>(COLLECTION_OPTIONS);
 
 /**
  * A run of the sliding window continues as new between pages once its
@@ -54,7 +62,7 @@ const collection = proxyActivities<CollectionAnalysisActivities>({
 export const HISTORY_EVENTS_PER_RUN = 2_000;
 
 /** A group's documents one after the other; a heartbeat after each and every second. */
-const GROUP_OPTIONS = { ...STEP_OPTIONS, startToCloseTimeout: '1 hour' };
+const GROUP_OPTIONS: ActivityOptions = { ...STEP_OPTIONS, startToCloseTimeout: '1 hour' };
 
 /** A group whose activity failed for good: one short transaction, run as a local activity. */
 const groupSettlement = proxyLocalActivities<DocumentProcessingActivities>({
@@ -131,7 +139,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
 
   try {
     if (!input.continuation) {
-      const begun = await collection.beginCollectionRun({ collectionId, selection });
+      const begun = await collection.beginCollectionRun({ collectionId, selection, runKey: input.runKey });
       state.total = begun.selected;
       state.runKey = begun.runKey;
       if (begun.selected === 0) {
@@ -156,7 +164,10 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
 
     phase = 'finalizing';
     const outcome = outcomeOf(state.processed, state.failed);
-    if (options.build_graph && state.processed > 0) await collection.rebuildCollectionGraph({ collectionId });
+    if (options.build_graph && state.processed > 0) {
+      const graph = proxyActivities<CollectionAnalysisActivities>(routedOptions(COLLECTION_OPTIONS, input.routing));
+      await graph.rebuildCollectionGraph({ collectionId });
+    }
     await collection.finishCollectionRun({
       collectionId,
       runKey: state.runKey,
@@ -181,7 +192,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     await CancellationScope.nonCancellable(async () => {
       // Children outlive their parent on this path (so they survive continue-as-new): stop them, as the old close policy did.
       if (windowed) await Promise.all([...children.values()].map((child) => cancelChild(child.workflow_id)));
-      await collection.finishCollectionRun({ collectionId, runKey: state.runKey, status: 'failed', lastError: `analysis failed: ${reasonOf(error)}`, recordEmbeddings: false });
+      await collection.finishCollectionRun({ collectionId, runKey: state.runKey, status: 'failed', lastError: `analysis failed: ${innermostMessage(error)}`, recordEmbeddings: false });
     });
     throw error;
   }
@@ -238,7 +249,17 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
       try {
         handle = await startChild(documentProcessing, {
           ...options,
-          args: [{ documentId: document.id, collectionId, options: input.options, batchId: input.batchId, reportTo: workflowInfo().workflowId }],
+          ...(input.routing ? { priority: input.routing.priority } : {}),
+          args: [
+            {
+              documentId: document.id,
+              collectionId,
+              options: input.options,
+              batchId: input.batchId,
+              reportTo: workflowInfo().workflowId,
+              routing: input.routing,
+            },
+          ],
           parentClosePolicy: ParentClosePolicy.ABANDON,
         });
       } finally {
@@ -249,7 +270,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     }).then(
       // A child started by this run also reports by its result: one that closes without its signal (terminated, timed out) still leaves the window.
       () => settleChild({ document_id: document.id, status: 'processed' }),
-      (error) => settleChild({ document_id: document.id, status: isCancellation(error) ? 'cancelled' : 'failed', error: reasonOf(error) }),
+      (error) => settleChild({ document_id: document.id, status: isCancellation(error) ? 'cancelled' : 'failed', error: innermostMessage(error) }),
     );
   }
 
@@ -263,7 +284,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     let result: GroupResult;
     try {
       const group = proxyActivities<DocumentProcessingActivities>({
-        ...GROUP_OPTIONS,
+        ...routedOptions(GROUP_OPTIONS, input.routing),
         // The Web UI shows which documents the activity holds.
         summary: `group of ${documents.length}: ${documents.map((document) => `${document.filename} (${document.id})`).join(', ')}`.slice(0, 400),
       });
@@ -273,7 +294,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
       if (isCancellation(error) && CancellationScope.current().consideredCancelled) return;
       const info = workflowInfo();
       result = await CancellationScope.nonCancellable(() =>
-        groupSettlement.settleFailedGroup({ documents, runPrefix: `${info.workflowId}/${info.runId}/`, error: `group failed: ${reasonOf(error)}` }),
+        groupSettlement.settleFailedGroup({ documents, runPrefix: `${info.workflowId}/${info.runId}/`, error: `group failed: ${innermostMessage(error)}` }),
       );
     }
     for (const outcome of result.outcomes) count({ id: outcome.document_id, filename: outcome.filename }, outcome.status, outcome.error);
@@ -349,7 +370,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
           // This analysis was cancelled: stop. A child cancelled on its own counts as failed.
           if (isCancellation(error) && CancellationScope.current().consideredCancelled) throw error;
           state.failed++;
-          state.failures = [...state.failures, { document_id: document.id, filename: document.filename, error: reasonOf(error) }].slice(-MAX_RECENT_FAILURES);
+          state.failures = [...state.failures, { document_id: document.id, filename: document.filename, error: innermostMessage(error) }].slice(-MAX_RECENT_FAILURES);
         } finally {
           inFlight--;
         }

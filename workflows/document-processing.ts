@@ -12,7 +12,13 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { DocumentProcessingActivities, StepHeartbeat } from '../activities/document-processing.ts';
-import { documentFinishedSignal, type DocumentOutcome, type ProcessingOptions } from './collection-analysis-contract.ts';
+import { causes, innermostMessage } from '../common/errors.ts';
+import {
+  documentFinishedSignal,
+  type DocumentOutcome,
+  type DocumentRouting,
+  type ProcessingOptions,
+} from './collection-analysis-contract.ts';
 
 export interface DocumentProcessingInput {
   documentId: string;
@@ -21,6 +27,8 @@ export interface DocumentProcessingInput {
   batchId?: string;
   /** The workflow id of the analysis waiting for this document: told by signal when it is done, so a run continued as new hears it too. */
   reportTo?: string;
+  /** The analysis's routing: this document's work goes to its task queue, at its priority. */
+  routing?: DocumentRouting;
 }
 
 export interface DocumentProcessingResult {
@@ -47,7 +55,15 @@ export const STEP_OPTIONS: ActivityOptions = {
 const steps = proxyActivities<DocumentProcessingActivities>(STEP_OPTIONS);
 
 /** All steps in one activity: the time of the four steps together, the same heartbeat and retries. */
-const wholeDocument = proxyActivities<DocumentProcessingActivities>({ ...STEP_OPTIONS, startToCloseTimeout: '1 hour' });
+const WHOLE_DOCUMENT_OPTIONS: ActivityOptions = { ...STEP_OPTIONS, startToCloseTimeout: '1 hour' };
+
+/**
+ * Document work on the routing's task queue at its priority (fairness key: the
+ * collection); without routing (runs from before), on the workflow's own queue.
+ */
+export function routedOptions(options: ActivityOptions, routing: DocumentRouting | undefined): ActivityOptions {
+  return routing ? { ...options, taskQueue: routing.taskQueue, priority: routing.priority } : options;
+}
 
 /** Status writes: one short UPDATE each, run as local activities to save round trips to the server. */
 const status = proxyLocalActivities<DocumentProcessingActivities>({
@@ -70,6 +86,8 @@ export async function documentProcessing(input: DocumentProcessingInput): Promis
   try {
     let extracted: { chunks: number; pages: number | null };
     if (singleActivity) {
+      const options = routedOptions(WHOLE_DOCUMENT_OPTIONS, input.routing);
+      const wholeDocument = proxyActivities<DocumentProcessingActivities>(options);
       extracted = await wholeDocument.processDocument({ ...ref, options: input.options });
     } else {
       extracted = await steps.extractAndChunkDocument(ref);
@@ -96,7 +114,7 @@ export async function documentProcessing(input: DocumentProcessingInput): Promis
       await report(input, { document_id: input.documentId, status: 'cancelled' });
       throw error;
     }
-    const message = step === 'process' ? processFailureOf(error) : `${step}: ${timeoutReasonOf(error, step) ?? reasonOf(error)}`;
+    const message = step === 'process' ? processFailureOf(error) : `${step}: ${timeoutReasonOf(error, step) ?? innermostMessage(error)}`;
     await CancellationScope.nonCancellable(() => status.markDocumentFailed({ ...ref, error: message }));
     await report(input, { document_id: input.documentId, status: 'failed', error: message });
     throw ApplicationFailure.nonRetryable(message, 'DocumentProcessingFailed');
@@ -119,7 +137,7 @@ async function report(input: DocumentProcessingInput, outcome: DocumentOutcome):
  * takes the step from the attempt's last heartbeat (none yet: still extracting).
  */
 export function processFailureOf(error: unknown): string {
-  const reason = reasonOf(error);
+  const reason = innermostMessage(error);
   if (/^(extract|metadata|embeddings|graph): /.test(reason)) return reason;
   const step = lastHeartbeatOf(error)?.step ?? 'extract';
   return `${step}: ${timeoutReasonOf(error, step) ?? reason}`;
@@ -127,26 +145,14 @@ export function processFailureOf(error: unknown): string {
 
 /** The heartbeat a timed-out attempt last sent, when the failure is a timeout. */
 function lastHeartbeatOf(error: unknown): StepHeartbeat | undefined {
-  for (let current = error as { cause?: unknown } | undefined; current; current = current.cause as typeof current) {
-    if (current instanceof TimeoutFailure) return current.lastHeartbeatDetails as StepHeartbeat | undefined;
-  }
-  return undefined;
+  const timeout = causes(error).find((cause) => cause instanceof TimeoutFailure);
+  return timeout?.lastHeartbeatDetails as StepHeartbeat | undefined;
 }
 
 /** "timeout: <step> made no progress for <n> s (last: <progress>)" for a heartbeat timeout; undefined for any other failure. */
 function timeoutReasonOf(error: unknown, step: string): string | undefined {
-  for (let current = error as { cause?: unknown } | undefined; current; current = current.cause as typeof current) {
-    if (current instanceof TimeoutFailure && current.timeoutType === TimeoutType.HEARTBEAT) {
-      const progress = (current.lastHeartbeatDetails as StepHeartbeat | undefined)?.progress;
-      return `timeout: ${step} made no progress for ${HEARTBEAT_TIMEOUT_SECONDS} s${progress === undefined ? '' : ` (last progress: ${JSON.stringify(progress)})`}`;
-    }
-  }
-  return undefined;
-}
-
-/** The innermost message: an activity's own error, not "Activity task failed". */
-export function reasonOf(error: unknown): string {
-  let current = error as { message?: string; cause?: unknown } | undefined;
-  while (current?.cause) current = current.cause as typeof current;
-  return current?.message || String(error);
+  const timeout = causes(error).find((cause) => cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.HEARTBEAT);
+  if (!(timeout instanceof TimeoutFailure)) return undefined;
+  const progress = (timeout.lastHeartbeatDetails as StepHeartbeat | undefined)?.progress;
+  return `timeout: ${step} made no progress for ${HEARTBEAT_TIMEOUT_SECONDS} s${progress === undefined ? '' : ` (last progress: ${JSON.stringify(progress)})`}`;
 }

@@ -15,7 +15,7 @@ const UNSPACED_SCRIPT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p
  * where tags met; leaves text inside <pre> exactly as written, and punctuation and
  * unspaced scripts (Japanese, Chinese, Thai...) alone. One pass with an explicit stack.
  */
-export function spaceInlineBoundaries(root: HtmlElement): void {
+function spaceInlineBoundaries(root: HtmlElement): void {
   let previous: HtmlNode | null = null;
   const pending: HtmlNode[] = [root];
   while (pending.length > 0) {

@@ -32,7 +32,7 @@ const QUEUED_REPORT_MS = 5_000;
 const THREAD_HEAP_MB = 2_048;
 
 /** `text_worker_threads` threads; 0 means one per core but one (at least one). */
-export function textWorkerThreads(config: Pick<Config, 'text_worker_threads'>): number {
+function textWorkerThreads(config: Pick<Config, 'text_worker_threads'>): number {
   return config.text_worker_threads > 0 ? config.text_worker_threads : Math.max(1, availableParallelism() - 1);
 }
 

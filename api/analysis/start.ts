@@ -8,6 +8,7 @@ import type { collectionAnalysis } from '../../workflows/collection-analysis.ts'
 import type { CollectionAnalysisInput } from '../../workflows/collection-analysis-contract.ts';
 import { workflowIds } from '../../workflows/ids.ts';
 import { BatchIdKey, CollectionIdKey, CollectionNameKey, KindKey, WorkflowKind } from '../../workflows/search-attributes.ts';
+import { documentRouting } from './routing.ts';
 
 /** An analysis of this collection is running; `taskId` is its id. */
 export class AnalysisAlreadyRunningError extends Error {
@@ -83,6 +84,7 @@ export async function startCollectionAnalysis(deps: AnalysisStartDeps, input: Co
     .filter(Boolean)
     .join(', ');
 
+  const routing = documentRouting(config, collectionId, input.batchId ? 'batch' : 'interactive');
   for (let attempt = 0; attempt < 5; attempt++) {
     const runKey = await currentAnalysisRun(sql, collectionId);
     if (runKey === undefined) throw new CollectionNotFoundError(collectionId);
@@ -91,7 +93,8 @@ export async function startCollectionAnalysis(deps: AnalysisStartDeps, input: Co
       await temporal.workflow.start<typeof collectionAnalysis>('collectionAnalysis', {
         workflowId,
         taskQueue: config.task_queue,
-        args: [input],
+        args: [{ ...input, routing, runKey }],
+        priority: routing.priority,
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: searchAttributes,

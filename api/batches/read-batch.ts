@@ -1,8 +1,9 @@
-import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { innermostMessage } from '../../common/errors.ts';
 import { batchProgressQuery, type BatchItemState, type BatchProcessResult } from '../../workflows/batch-process-contract.ts';
 import { progressQuery } from '../../workflows/collection-analysis-contract.ts';
 import { workflowIds } from '../../workflows/ids.ts';
-import { mapWithConcurrency } from '../tasks/concurrency.ts';
+import { mapWithConcurrency } from '../../common/concurrency.ts';
 
 const CHILD_QUERY_CONCURRENCY = 8;
 
@@ -39,10 +40,7 @@ export async function readBatch(temporal: Client, batchId: string): Promise<Batc
 
   let error: string | null = null;
   if (temporalStatus === 'FAILED') {
-    error = await handle.result().then(
-      () => null,
-      (failure) => (failure instanceof WorkflowFailedError ? (failure.cause?.message ?? failure.message) : String(failure)),
-    );
+    error = await handle.result().then(() => null, innermostMessage);
   }
   // Queries work on closed workflows too (a worker replays them); a batch
   // terminated before its first task has nothing to answer with.

@@ -8,6 +8,7 @@ import { BatchIdKey, KindKey, WorkflowKind } from '../../workflows/search-attrib
 import type { ApiDeps } from '../deps.ts';
 import { ApiError, limitExceeded } from '../errors.ts';
 import type { BatchProcessBody, BatchSubmitted } from '../schemas/batches.ts';
+import { batchRouting } from '../analysis/routing.ts';
 
 type Rejection = z.infer<typeof BatchSubmitted>['rejected'][number];
 
@@ -69,8 +70,10 @@ export async function submitBatch(deps: Pick<ApiDeps, 'sql' | 'temporal' | 'conf
         maxParallel,
         collections: accepted.map(({ documents: _documents, ...collection }) => collection),
         callbackUrl: body.callback_url,
+        routing: batchRouting(config),
       },
     ],
+    priority: { priorityKey: config.batch_priority },
     typedSearchAttributes: [
       { key: KindKey, value: WorkflowKind.batchProcess },
       { key: BatchIdKey, value: batchId },

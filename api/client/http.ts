@@ -1,4 +1,6 @@
 /** The HTTP core of the typed client: envelope handling and errors. */
+import { networkReason } from '../../common/errors.ts';
+import { StatusError } from '../../common/status-error.ts';
 
 export interface ClientOptions {
   /** Base URL including /api/v3 (the native API); default FILEINTEL_API_URL or http://localhost:8000/api/v3. */
@@ -14,16 +16,8 @@ export interface ClientOptions {
 }
 
 /** An answer that was not a success envelope: HTTP status, the API's code and message. */
-export class ApiClientError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'ApiClientError';
-  }
+export class ApiClientError extends StatusError {
+  override name = 'ApiClientError';
 }
 
 export class ApiHttp {
@@ -58,8 +52,7 @@ export class ApiHttp {
     } catch (error) {
       if (error instanceof ApiClientError) throw error;
       if ((error as Error).name === 'TimeoutError') throw new ApiClientError(0, 'timeout', `no answer from ${this.baseUrl} within ${this.requestTimeoutMs} ms`);
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new ApiClientError(0, 'unreachable', `cannot reach ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+      throw new ApiClientError(0, 'unreachable', `cannot reach ${this.baseUrl}: ${networkReason(error)}`);
     }
   }
 }

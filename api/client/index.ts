@@ -1,6 +1,7 @@
 import { batchesApi } from './batches.ts';
 import { analysisApi } from './analysis.ts';
 import { collectionsApi } from './collections.ts';
+import { documentsApi } from './documents.ts';
 import { ApiHttp, type ClientOptions } from './http.ts';
 import { tasksApi } from './tasks.ts';
 import { uploadsApi } from './uploads.ts';
@@ -15,6 +16,7 @@ export class FileIntelClient {
   readonly http: ApiHttp;
   readonly collections: ReturnType<typeof collectionsApi>;
   readonly analysis: ReturnType<typeof analysisApi>;
+  readonly documents: ReturnType<typeof documentsApi>;
   readonly batches: ReturnType<typeof batchesApi>;
   readonly tasks: ReturnType<typeof tasksApi>;
   readonly uploads: ReturnType<typeof uploadsApi>;
@@ -23,6 +25,7 @@ export class FileIntelClient {
     this.http = new ApiHttp(options);
     this.collections = collectionsApi(this.http);
     this.analysis = analysisApi(this.http);
+    this.documents = documentsApi(this.http);
     this.batches = batchesApi(this.http);
     this.tasks = tasksApi(this.http);
     this.uploads = uploadsApi(this.http);

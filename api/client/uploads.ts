@@ -1,6 +1,7 @@
 import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
+import { innermostMessage } from '../../common/errors.ts';
 import type { UploadLimits, UploadResult } from '../schemas/uploads.ts';
 import { ApiClientError, parseEnvelope, type ApiHttp } from './http.ts';
 import { MultipartFileStream } from './multipart-file-stream.ts';
@@ -118,7 +119,6 @@ export function planRequests<T extends { size: number }>(files: T[], limits: Upl
 
 export function uploadsApi(http: ApiHttp) {
   const limits = () => http.request<UploadLimitsJson>('GET', '/uploads/limits');
-  const deleteDocument = (id: string) => http.request<{ id: string; collection_id: string; filename: string }>('DELETE', `/documents/${encodeURIComponent(id)}`);
 
   /** Sends one request's files; answers per file, turning a whole-request failure into `failed` for each. */
   async function sendRequest(
@@ -143,7 +143,7 @@ export function uploadsApi(http: ApiHttp) {
       const refusal = error instanceof ApiClientError && error.code === 'upload_rejected' ? (error.details as { files?: UploadResultJson['files'] }) : undefined;
       if (refusal?.files) return { results: named.map((file, i) => ({ ...base(file), ...perFile(refusal.files![i]) })) };
       const reason = error instanceof ApiClientError ? error.code : 'request_failed';
-      const message = error instanceof ApiClientError || !(error instanceof Error) ? String((error as Error).message) : `request failed: ${(error as Error & { cause?: Error }).cause?.message ?? error.message}`;
+      const message = error instanceof ApiClientError || !(error instanceof Error) ? String((error as Error).message) : `request failed: ${innermostMessage(error)}`;
       return { results: named.map((file) => ({ ...base(file), outcome: 'failed', reason, message })) };
     } finally {
       await body.close();
@@ -223,7 +223,7 @@ export function uploadsApi(http: ApiHttp) {
     return uploadDocumentsBatch(collection, [filePath], { ...options, concurrency: 1, atomic: true });
   }
 
-  return { limits, uploadDocumentsBatch, uploadDocument, deleteDocument };
+  return { limits, uploadDocumentsBatch, uploadDocument };
 }
 
 function perFile(file: UploadResultJson['files'][number] | undefined): Pick<BatchFileResult, 'outcome' | 'document_id' | 'reason' | 'message'> {

@@ -1,3 +1,4 @@
+import { isUuid } from '../../common/uuid.ts';
 import { countChunks } from '../../db/queries/chunks.ts';
 import { deleteDocumentRow } from '../../db/queries/documents.ts';
 import { findDocumentDetail, findDocumentsByIdPrefix, type DocumentDetailRow } from '../../db/queries/document-lookup.ts';
@@ -5,7 +6,6 @@ import type { Sql } from '../../db/pool.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The start of an id: hex first, then hex and dashes, shorter than a whole id. */
 const ID_PREFIX = /^[0-9a-f][0-9a-f-]{0,34}$/i;
 /** Candidates listed when a prefix is ambiguous. */
@@ -17,7 +17,7 @@ const MAX_CANDIDATES = 10;
  * 409 listing the candidates when several do.
  */
 export async function resolveDocument(sql: Sql, ref: string): Promise<DocumentDetailRow> {
-  if (UUID.test(ref)) {
+  if (isUuid(ref)) {
     const row = await findDocumentDetail(sql, ref.toLowerCase());
     if (row) return row;
   } else if (ID_PREFIX.test(ref)) {

@@ -1,12 +1,14 @@
 import { Router } from 'express';
 import { chunksAfter, countChunks, listChunks } from '../../db/queries/chunks.ts';
 import type { ApiDeps } from '../deps.ts';
-import { readDocument, resolveDocument } from '../documents/documents.ts';
+import { deleteDocument, readDocument, resolveDocument } from '../documents/documents.ts';
 import { route } from '../route.ts';
-import { ChunkPage, ChunkPageQuery, DocumentDetail, DocumentParam } from '../schemas/analysis.ts';
+import { ChunkPage, ChunkPageQuery, DocumentDetail } from '../schemas/analysis.ts';
+import { DocumentPath } from '../schemas/ids.ts';
+import { DeletedDocument } from '../schemas/uploads.ts';
 
-/** GET /documents/{id} and its chunks, read by page (offset) or cursor (after), never all at once. */
-export function documentReadRoutes(deps: ApiDeps): Router {
+/** GET /documents/{id}, its chunks (by page or by cursor, never all at once), and DELETE /documents/{id}. */
+export function documentRoutes(deps: ApiDeps): Router {
   const { sql } = deps;
   const router = Router();
 
@@ -17,7 +19,7 @@ export function documentReadRoutes(deps: ApiDeps): Router {
       path: '/documents/:document',
       summary: 'A document (whole id, or a unique start of it): status (and step, or error), metadata, page and chunk counts',
       tags: ['documents'],
-      params: DocumentParam,
+      params: DocumentPath,
       data: DocumentDetail,
       errors: [404, 409],
     },
@@ -34,7 +36,7 @@ export function documentReadRoutes(deps: ApiDeps): Router {
       path: '/documents/:document/chunks',
       summary: "A page of a document's chunks, by offset or by cursor (after = next_after of the previous page)",
       tags: ['documents'],
-      params: DocumentParam,
+      params: DocumentPath,
       query: ChunkPageQuery,
       data: ChunkPage,
       errors: [404, 409],
@@ -62,6 +64,20 @@ export function documentReadRoutes(deps: ApiDeps): Router {
         next_after: last && chunks.length === query.limit && last.ordinal < counts.chunks - 1 ? last.ordinal : null,
       };
     },
+  );
+
+  route(
+    router,
+    {
+      method: 'delete',
+      path: '/documents/:document',
+      summary: 'Deletes a document (whole id, or a unique start of it), its chunks and its stored file',
+      tags: ['documents'],
+      params: DocumentPath,
+      data: DeletedDocument,
+      errors: [404, 409],
+    },
+    async ({ params }) => deleteDocument(deps, params.document),
   );
 
   return router;

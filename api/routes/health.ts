@@ -1,8 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { pingDatabase } from '../../db/queries/health.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
-import { declareRoute, NATIVE, type ApiFlavour } from '../route.ts';
+import { NATIVE } from '../envelope.ts';
+import { declareRoute, type ApiFlavour } from '../route.ts';
 
 const CHECK_TIMEOUT_MS = 3_000;
 
@@ -18,7 +20,7 @@ export function healthRoutes(deps: ApiDeps, flavour: ApiFlavour = NATIVE): Route
     { method: 'get', path: '/health', summary: 'Checks the database and Temporal', tags: ['health'], data: HealthData, errors: [503] },
     async () => {
       const [database, temporal] = await Promise.all([
-        check(() => deps.sql`SELECT 1`),
+        check(() => pingDatabase(deps.sql)),
         check(() =>
           deps.temporal.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () =>
             deps.temporal.workflowService.getSystemInfo({}),

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { registry } from '../openapi/registry.ts';
 
 /** The OpenAPI 3.1 document of both versions (/api/v3 native, /api/v2 the original contract), generated from the zod schemas that validate requests. */
-export function buildOpenApiDocument() {
+function buildOpenApiDocument() {
   registry.registerComponent('securitySchemes', 'ApiKey', { type: 'apiKey', in: 'header', name: 'X-API-Key' });
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

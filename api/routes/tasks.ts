@@ -1,11 +1,21 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../deps.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, notFound } from '../errors.ts';
 import { route } from '../route.ts';
-import { BatchCancelAnswer, BatchCancelBody, CancelResult, CancelTaskBody, ListTasksQuery, TaskList, TaskMetrics } from '../schemas/tasks.ts';
+import {
+  BatchCancelAnswer,
+  BatchCancelBody,
+  CancelResult,
+  CancelTaskBody,
+  ListTasksQuery,
+  TaskList,
+  TaskMetrics,
+  TaskStatus,
+} from '../schemas/tasks.ts';
+import { describeTask } from '../tasks/describe-task.ts';
 import { readTaskMetrics } from '../tasks/metrics.ts';
 import { cancelOne, cancelRequested, collectionIdOf } from '../tasks/cancel-request.ts';
-import { TaskIdParam } from '../tasks/task-id.ts';
+import { TaskPath } from '../schemas/ids.ts';
 import { InvalidPageTokenError, listTasks, type TaskFilters } from '../tasks/visibility.ts';
 
 export function taskRoutes(deps: ApiDeps): Router {
@@ -48,7 +58,7 @@ export function taskRoutes(deps: ApiDeps): Router {
       data: TaskMetrics,
       errors: [503],
     },
-    () => readTaskMetrics(temporal, config.temporal_namespace, config.task_queue),
+    () => readTaskMetrics(temporal, config.temporal_namespace, config.task_queue, config.document_task_queue),
   );
 
   // Declared before /tasks/:id/cancel, which would otherwise take "batch" for an id.
@@ -75,12 +85,30 @@ export function taskRoutes(deps: ApiDeps): Router {
       path: '/tasks/:id/cancel',
       summary: 'Cancels a running task (its cleanup runs), or terminates it when asked (no cleanup)',
       tags: ['tasks'],
-      params: TaskIdParam,
+      params: TaskPath,
       body: CancelTaskBody,
       data: CancelResult,
       errors: [404, 503],
     },
     async ({ params, body }) => cancelOne(temporal, params.id, body),
+  );
+
+  route(
+    router,
+    {
+      method: 'get',
+      path: '/tasks/:id/status',
+      summary: 'Status of a task (workflow id): RUNNING with live progress, or the outcome with its result or error',
+      tags: ['tasks'],
+      params: TaskPath,
+      data: TaskStatus,
+      errors: [404],
+    },
+    async ({ params }) => {
+      const status = await describeTask(temporal, params.id);
+      if (!status) throw notFound('task', params.id);
+      return status;
+    },
   );
 
   return router;

@@ -1,14 +1,11 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../deps.ts';
-import { deleteDocument } from '../documents/documents.ts';
 import { route } from '../route.ts';
 import { CollectionRef } from '../schemas/collections.ts';
 import {
   BATCH_UPLOAD_TEXT_FIELDS,
   BatchUploadForm,
   BatchUploadMultipart,
-  DeletedDocument,
-  DocumentRef,
   SingleUploadForm,
   SingleUploadMultipart,
   UploadLimits,
@@ -82,20 +79,6 @@ export function uploadRoutes(deps: UploadRouteDeps): Router {
       const { process_immediately, atomic, ...options } = body;
       return receiveAndStore(deps, uploadLocals(res), { atomic, process: process_immediately ? options : undefined });
     },
-  );
-
-  route(
-    router,
-    {
-      method: 'delete',
-      path: '/documents/:document',
-      summary: 'Deletes a document, its chunks and its stored file',
-      tags: ['documents'],
-      params: DocumentRef,
-      data: DeletedDocument,
-      errors: [404, 409],
-    },
-    async ({ params }) => deleteDocument(deps, params.document),
   );
 
   return router;

@@ -38,24 +38,6 @@ export const Progress = registry.register(
   }),
 );
 
-export const TaskStatusValue = z.enum(['RUNNING', 'COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT']);
-
-export const TaskStatus = registry.register(
-  'TaskStatus',
-  z.object({
-    task_id: z.string(),
-    kind: z.string(),
-    status: TaskStatusValue,
-    progress: Progress.nullable(),
-    result: z.unknown().nullable(),
-    error: z.string().nullable(),
-    started_at: z.string(),
-    closed_at: z.string().nullable(),
-  }),
-);
-
-export const TaskRef = z.object({ id: z.string().min(1).max(300) });
-
 export const ProcessingStatus = registry.register(
   'ProcessingStatus',
   z.object({
@@ -72,8 +54,6 @@ export const ProcessingStatus = registry.register(
     running_task_id: z.string().nullable(),
   }),
 );
-
-export const DocumentParam = z.object({ document: z.string().min(1).max(100).openapi({ description: 'Document id' }) });
 
 export const DocumentDetail = registry.register(
   'DocumentDetail',

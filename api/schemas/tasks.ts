@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { registry } from '../openapi/registry.ts';
+import { Progress } from './analysis.ts';
+import { TaskId } from './ids.ts';
 import { QUERY_VALUE } from '../tasks/visibility.ts';
 
 export const TaskStatusFilter = z.enum(['RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'CONTINUED_AS_NEW', 'TIMED_OUT']);
@@ -41,7 +43,7 @@ export const CancelTaskBody = z.object(cancelOptions).strict();
 
 export const BatchCancelBody = z
   .object({
-    task_ids: z.array(z.string().min(1).max(1_000)).min(1).optional(),
+    task_ids: z.array(TaskId).min(1).optional(),
     batch_id: filterValue.optional(),
     collection_id: filterValue.optional().openapi({ description: 'Collection id or name' }),
     ...cancelOptions,
@@ -86,5 +88,38 @@ export const TaskMetrics = registry.register(
     }),
     workers: z.array(z.object({ identity: z.string(), polls: z.array(z.enum(['workflow', 'activity'])), last_access_time: z.string().nullable() })),
     backlog: z.object({ workflow: z.number().int().nullable(), activity: z.number().int().nullable() }),
+    document_queue: z
+      .object({
+        task_queue: z.string(),
+        backlog: z.number().int().nullable(),
+        workers: z.array(
+          z.object({
+            identity: z.string(),
+            polls: z.array(z.enum(['workflow', 'activity'])),
+            last_access_time: z.string().nullable(),
+          }),
+        ),
+      })
+      .optional()
+      .openapi({
+        description:
+          'The queue of document work (document_task_queue): its backlog is what document workers are scaled on',
+      }),
+  }),
+);
+
+export const TaskStatusValue = z.enum(['RUNNING', 'COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT']);
+
+export const TaskStatus = registry.register(
+  'TaskStatus',
+  z.object({
+    task_id: z.string(),
+    kind: z.string(),
+    status: TaskStatusValue,
+    progress: Progress.nullable(),
+    result: z.unknown().nullable(),
+    error: z.string().nullable(),
+    started_at: z.string(),
+    closed_at: z.string().nullable(),
   }),
 );

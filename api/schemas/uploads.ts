@@ -82,5 +82,4 @@ export const UploadLimits = z.object({
   allowed_extensions: z.array(z.string()),
 });
 
-export const DocumentRef = z.object({ document: z.uuid().openapi({ description: 'Document id' }) });
 export const DeletedDocument = z.object({ id: z.string(), collection_id: z.string(), filename: z.string() });

@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { mapWithConcurrency } from './concurrency.ts';
-import { taskStatusFromName, type TaskStatus } from './status.ts';
-import { isWellFormedTaskId } from './task-id.ts';
+import { mapWithConcurrency } from '../../common/concurrency.ts';
+import { executionStatusFromName, type ExecutionStatus } from './execution-status.ts';
+import { isWellFormedTaskId } from '../schemas/ids.ts';
 
 export type CancelOutcome = 'cancelled' | 'terminated' | 'already_completed' | 'not_found' | 'error';
 
@@ -9,7 +9,7 @@ export interface CancelResult {
   task_id: string;
   outcome: CancelOutcome;
   /** The final status, for already_completed. */
-  status?: TaskStatus;
+  status?: ExecutionStatus;
   message?: string;
 }
 
@@ -22,7 +22,7 @@ export interface CancelSummary {
 }
 
 /** Requests at once against Temporal: enough to overlap round trips, few enough not to flood it. */
-export const CANCEL_CONCURRENCY = 16;
+const CANCEL_CONCURRENCY = 16;
 
 interface CancelOptions {
   terminate: boolean;
@@ -57,7 +57,7 @@ async function cancelOne(client: Client, taskId: string, options: CancelOptions)
     if (!options.listedAsRunning) {
       const described = await handle.describe();
       if (described.status.name !== 'RUNNING') {
-        return { task_id: taskId, outcome: 'already_completed', status: taskStatusFromName(described.status.name) };
+        return { task_id: taskId, outcome: 'already_completed', status: executionStatusFromName(described.status.name) };
       }
     }
     if (options.terminate) {
@@ -71,7 +71,7 @@ async function cancelOne(client: Client, taskId: string, options: CancelOptions)
       // It may have closed between describe and cancel: say how it ended.
       const closed = await handle.describe().catch(() => undefined);
       if (closed && closed.status.name !== 'RUNNING') {
-        return { task_id: taskId, outcome: 'already_completed', status: taskStatusFromName(closed.status.name) };
+        return { task_id: taskId, outcome: 'already_completed', status: executionStatusFromName(closed.status.name) };
       }
       return { task_id: taskId, outcome: 'not_found' };
     }

@@ -1,14 +1,14 @@
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { WorkflowKind } from '../../workflows/search-attributes.ts';
-import { mapWithConcurrency } from './concurrency.ts';
-import type { TaskStatus } from './status.ts';
+import { mapWithConcurrency } from '../../common/concurrency.ts';
+import type { ExecutionStatus } from './execution-status.ts';
 import { countTasks, listTasks } from './visibility.ts';
 
 const QueueType = proto.temporal.api.enums.v1.TaskQueueType;
 
 /** Closed tasks are counted over this window. */
-export const RECENT_WINDOW_HOURS = 24;
+const RECENT_WINDOW_HOURS = 24;
 /** Closed tasks read for the per-kind tally and the average duration (the totals are exact counts). */
 const RECENT_SAMPLE = 1_000;
 const CLOSED_STATUSES = ['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT'] as const;
@@ -32,6 +32,8 @@ export interface TaskMetrics {
   };
   workers: WorkerPoller[];
   backlog: { workflow: number | null; activity: number | null };
+  /** The queue of document work: its backlog is what document workers are scaled on. */
+  document_queue?: { task_queue: string; backlog: number | null; workers: WorkerPoller[] };
 }
 
 /**
@@ -39,14 +41,22 @@ export interface TaskMetrics {
  * tasks closed in the last day by status (and, from a sample, by kind, with
  * their average duration), the workers polling the task queue and its backlog.
  */
-export async function readTaskMetrics(client: Client, namespace: string, taskQueue: string): Promise<TaskMetrics> {
+export async function readTaskMetrics(
+  client: Client,
+  namespace: string,
+  taskQueue: string,
+  documentTaskQueue?: string,
+): Promise<TaskMetrics> {
   const since = new Date(Date.now() - RECENT_WINDOW_HOURS * 3_600_000);
   const kinds = Object.values(WorkflowKind);
-  const [runningByKind, closedByStatus, sample, queues] = await Promise.all([
+  const [runningByKind, closedByStatus, sample, queues, documents] = await Promise.all([
     mapWithConcurrency(kinds, 4, (kind) => countTasks(client, namespace, { status: 'RUNNING', kind })),
     mapWithConcurrency(CLOSED_STATUSES, 5, (status) => countTasks(client, namespace, { status, closedAfter: since })),
     listTasks(client, namespace, { status: [...CLOSED_STATUSES], closedAfter: since }, { pageSize: RECENT_SAMPLE }),
     Promise.all([describeQueue(client, namespace, taskQueue, QueueType.TASK_QUEUE_TYPE_WORKFLOW), describeQueue(client, namespace, taskQueue, QueueType.TASK_QUEUE_TYPE_ACTIVITY)]),
+    documentTaskQueue === undefined
+      ? undefined
+      : describeQueue(client, namespace, documentTaskQueue, QueueType.TASK_QUEUE_TYPE_ACTIVITY),
   ]);
 
   const byKind: Record<string, Record<string, number>> = {};
@@ -61,7 +71,7 @@ export async function readTaskMetrics(client: Client, namespace: string, taskQue
       durations++;
     }
   }
-  const byStatus = Object.fromEntries(CLOSED_STATUSES.map((status, i) => [status, closedByStatus[i]])) as Record<TaskStatus, number>;
+  const byStatus = Object.fromEntries(CLOSED_STATUSES.map((status, i) => [status, closedByStatus[i]])) as Record<ExecutionStatus, number>;
   return {
     task_queue: taskQueue,
     running: { total: sum(runningByKind), by_kind: Object.fromEntries(kinds.map((kind, i) => [kind, runningByKind[i]])) },
@@ -75,6 +85,15 @@ export async function readTaskMetrics(client: Client, namespace: string, taskQue
     },
     workers: mergePollers(queues[0].pollers, queues[1].pollers),
     backlog: { workflow: queues[0].backlog, activity: queues[1].backlog },
+    ...(documents
+      ? {
+          document_queue: {
+            task_queue: documentTaskQueue!,
+            backlog: documents.backlog,
+            workers: mergePollers([], documents.pollers),
+          },
+        }
+      : {}),
   };
 }
 

@@ -1,12 +1,12 @@
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { taskStatusFromRaw, VISIBILITY_STATUS, type TaskStatus } from './status.ts';
+import { executionStatusFromRaw, VISIBILITY_STATUS, type ExecutionStatus } from './execution-status.ts';
 
 export interface TaskFilters {
   collectionId?: string;
   batchId?: string;
   /** One status, or any of several. */
-  status?: Exclude<TaskStatus, 'UNKNOWN'> | Exclude<TaskStatus, 'UNKNOWN'>[];
+  status?: Exclude<ExecutionStatus, 'UNKNOWN'> | Exclude<ExecutionStatus, 'UNKNOWN'>[];
   kind?: string;
   /** Only tasks that closed after this instant. */
   closedAfter?: Date;
@@ -15,7 +15,7 @@ export interface TaskFilters {
 export interface TaskSummary {
   task_id: string;
   kind: string | null;
-  status: TaskStatus;
+  status: ExecutionStatus;
   collection_id: string | null;
   batch_id: string | null;
   started_at: string | null;
@@ -26,7 +26,7 @@ export interface TaskSummary {
 export const QUERY_VALUE = /^[A-Za-z0-9_.:-]{1,200}$/;
 
 /** A visibility query over our search attributes; values are checked, then quoted. */
-export function buildTaskQuery(filters: TaskFilters): string {
+function buildTaskQuery(filters: TaskFilters): string {
   const clauses: string[] = [];
   const add = (attribute: string, value: string | undefined) => {
     if (value === undefined) return;
@@ -134,7 +134,7 @@ function taskFromRaw(raw: temporal.api.workflow.v1.IWorkflowExecutionInfo): Task
   return {
     task_id: raw.execution?.workflowId ?? '',
     kind: keyword(fields.Kind),
-    status: taskStatusFromRaw(raw.status),
+    status: executionStatusFromRaw(raw.status),
     collection_id: keyword(fields.CollectionId),
     batch_id: keyword(fields.BatchId),
     started_at: timestamp(raw.startTime),

@@ -11,7 +11,7 @@ export interface AllowedType {
   text?: boolean;
 }
 
-export const ALLOWED_TYPES: readonly AllowedType[] = [
+const ALLOWED_TYPES: readonly AllowedType[] = [
   { extension: 'pdf', mime: 'application/pdf', sniffedAs: 'pdf' },
   { extension: 'epub', mime: 'application/epub+zip', sniffedAs: 'epub' },
   { extension: 'docx', mime: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', sniffedAs: 'docx' },

@@ -1,5 +1,5 @@
 /** Longest display name kept, in characters (the extension is kept whole). */
-export const MAX_FILENAME_CHARS = 200;
+const MAX_FILENAME_CHARS = 200;
 
 /**
  * The name a client sent, made safe to show: no directory parts (either

@@ -1,4 +1,4 @@
-import type { TaskStatusJson } from '../analysis/task-status.ts';
+import type { TaskStatusJson } from '../tasks/describe-task.ts';
 import type { TaskSummary } from '../tasks/visibility.ts';
 import { celeryStateOf } from './task-states.ts';
 

@@ -1,4 +1,4 @@
-import type { TaskStatus } from '../tasks/status.ts';
+import type { ExecutionStatus } from '../tasks/execution-status.ts';
 
 /** The task states of the original contract (Celery's). */
 export const CELERY_STATES = ['PENDING', 'STARTED', 'PROGRESS', 'SUCCESS', 'FAILURE', 'REVOKED'] as const;
@@ -32,7 +32,7 @@ export function celeryStateOf(state: string, hasProgress = false): CeleryState {
  * RETRY have no Temporal counterpart of their own: a started workflow is
  * running, so they select running tasks like STARTED and PROGRESS.
  */
-export function temporalStatusesFor(state: string): Exclude<TaskStatus, 'UNKNOWN'>[] | undefined {
+export function temporalStatusesFor(state: string): Exclude<ExecutionStatus, 'UNKNOWN'>[] | undefined {
   switch (state.toUpperCase()) {
     case 'PENDING':
     case 'RECEIVED':

@@ -1,6 +1,6 @@
 // Putting documents into a collection without the upload path (for the
 // benchmarks that measure processing, not uploading), and reading histories.
-import { mapWithConcurrency } from '../../api/tasks/concurrency.ts';
+import { mapWithConcurrency } from '../../common/concurrency.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -4,6 +4,7 @@
 import { createHistogram, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiHttp } from '../../api/client/http.ts';
+import { networkReason } from '../../common/errors.ts';
 
 export const HEALTH_INTERVAL_MS = 500;
 export const HEALTH_TIMEOUT_MS = 30_000;
@@ -104,8 +105,7 @@ export function startHealthProbe(http: ApiHttp) {
         note(`no answer within ${HEALTH_TIMEOUT_MS} ms`, latency, at);
       } else {
         summary.unreachable += 1;
-        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        note(`unreachable: ${cause?.code ?? cause?.message ?? (error as Error).message}`, latency, at);
+        note(`unreachable: ${networkReason(error)}`, latency, at);
       }
     }
     return at;

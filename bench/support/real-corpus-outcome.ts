@@ -4,7 +4,7 @@
 import type { FileIntelClient } from '../../api/client/index.ts';
 import type { ProcessingStatusJson } from '../../api/client/analysis.ts';
 import type { CollectionDetailJson } from '../../api/client/collections.ts';
-import { mapWithConcurrency } from '../../api/tasks/concurrency.ts';
+import { mapWithConcurrency } from '../../common/concurrency.ts';
 import type { CorpusFile, ManifestEntry } from './real-corpus-files.ts';
 
 type DocumentSummaryJson = CollectionDetailJson['documents'][number];
@@ -99,7 +99,7 @@ export async function largestPdfs(
   const rows = await mapWithConcurrency([...chosen], 4, async ({ file, documentId }): Promise<LargePdf> => {
     const base = { file: file.relative, bytes: file.size, pages_in_manifest: manifest.get(file.relative)?.pages ?? null };
     try {
-      const detail = await client.analysis.document(documentId);
+      const detail = await client.documents.get(documentId);
       return { ...base, page_count: detail.page_count, status: detail.status, chunk_count: detail.chunk_count, embedded_chunks: detail.embedded_chunks, error: detail.error };
     } catch (error) {
       return { ...base, page_count: null, status: 'unknown', chunk_count: null, embedded_chunks: null, error: `could not read the document back: ${(error as Error).message}` };

@@ -10,16 +10,15 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { startApiServer } from '../../api/server.ts';
 import type { Config } from '../../config/schema.ts';
 import { migrate } from '../../db/migrate.ts';
 import { createPool, type Sql } from '../../db/pool.ts';
 import type { DocumentStorage } from '../../storage/local-storage.ts';
-import { createStorage } from '../../storage/index.ts';
 import type { StagingArea } from '../../storage/staging.ts';
 import { createTestDatabase } from '../../test/support/database.ts';
 import { cleanupsFor, tempDirConfig } from '../../test/support/temp-config.ts';
-import { startTemporalDevServer } from '../../worker/temporal-dev-server.ts';
+import { startServices } from '../../main/services.ts';
+import { startTemporalDevServer } from '../../main/temporal-dev-server.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -88,17 +87,15 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
     cleanups.push(() => server.stop());
     const temporal = server.env.client;
 
-    const { storage, staging } = createStorage(config);
-    await staging.ensure();
-
-    let apiUrl = '';
-    if (options.api !== false) {
-      const apiSql = createPool(databaseUrl(poolNames.api), config);
-      cleanups.push(() => apiSql.end({ timeout: 5 }));
-      const api = await startApiServer({ config, sql: apiSql, temporal, storage, staging }, '127.0.0.1', 0);
-      cleanups.push(() => api.close());
-      apiUrl = api.url;
-    }
+    const services = await startServices({
+      config,
+      database: { url: databaseUrl(poolNames.api) },
+      temporalAddress: server.address,
+      api: options.api === false ? undefined : { host: '127.0.0.1', port: 0, temporal },
+    });
+    cleanups.push(() => services.stop());
+    const { storage, staging } = services;
+    const apiUrl = services.api?.url ?? '';
 
     const stack: BenchStack = {
       config,

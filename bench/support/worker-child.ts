@@ -4,16 +4,15 @@
 // event loop's delay and CPU time since 'stats-reset'); this sends {ready}.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../../config/load.ts';
-import { createPool } from '../../db/pool.ts';
-import { createStorage } from '../../storage/index.ts';
-import { createFileIntelWorker } from '../../worker/worker.ts';
+import { startServices } from '../../main/services.ts';
 
-const config = loadConfig();
-const sql = createPool(process.env.DATABASE_URL!, config);
-const { storage, staging } = createStorage(config);
-await staging.ensure();
-const { worker, connection } = await createFileIntelWorker({ temporalAddress: process.env.TEMPORAL_ADDRESS!, deps: { config, sql, storage, staging } });
-const running = worker.run();
+const services = await startServices({
+  config: loadConfig(),
+  database: { url: process.env.DATABASE_URL! },
+  temporalAddress: process.env.TEMPORAL_ADDRESS!,
+  worker: true,
+});
+const { worker, running } = services.worker!;
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
 let cpuSince = process.cpuUsage();
@@ -37,7 +36,6 @@ process.send!({ ready: true });
 try {
   await running;
 } finally {
-  await connection.close();
-  await sql.end({ timeout: 5 });
+  await services.stop();
   process.exit(0);
 }

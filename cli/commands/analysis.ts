@@ -77,7 +77,7 @@ export function registerAnalysisCommands(collections: Command, documents: Comman
     .description('a document: status, error, metadata, page and chunk counts')
     .option('--json', 'print JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const doc = await new FileIntelClient().analysis.document(id);
+      const doc = await new FileIntelClient().documents.get(id);
       if (options.json) return printJson(doc);
       const analysis = (doc.metadata.analysis ?? {}) as Record<string, unknown>;
       printFields({
@@ -104,7 +104,7 @@ export function registerAnalysisCommands(collections: Command, documents: Comman
     .option('--offset <n>', 'skip this many chunks (instead of --after)')
     .option('--json', 'print JSON')
     .action(async (id: string, options: { limit: string; after?: string; offset?: string; json?: boolean }) => {
-      const page = await new FileIntelClient().analysis.chunks(id, {
+      const page = await new FileIntelClient().documents.chunks(id, {
         limit: Number(options.limit),
         after: options.after === undefined ? undefined : Number(options.after),
         offset: options.offset === undefined ? undefined : Number(options.offset),

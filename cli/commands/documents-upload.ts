@@ -93,7 +93,7 @@ export function registerDocumentCommands(program: Command): Command {
       if (flags.rollbackOnFailure && failedCount(result) > 0) {
         for (const file of result.files) {
           if (file.outcome !== 'stored' || !file.document_id) continue;
-          await client.uploads.deleteDocument(file.document_id);
+          await client.documents.delete(file.document_id);
           rolledBack.push(file.document_id);
           file.outcome = 'rejected';
           file.reason = 'rolled_back';

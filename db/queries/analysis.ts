@@ -1,16 +1,6 @@
 import type { DocumentSelection } from '../../workflows/collection-analysis-contract.ts';
 import type { Sql } from '../pool.ts';
 
-export interface AnalysisDocumentRow {
-  id: string;
-  collection_id: string;
-  original_filename: string;
-  storage_key: string;
-  mime_type: string;
-  status: string;
-  metadata: Record<string, unknown>;
-}
-
 /** The SQL condition a selection stands for: `pending` is everything not yet processed. */
 function selectionFilter(sql: Sql, selection: DocumentSelection) {
   if (selection === 'only_failed') return sql`status = 'failed'`;
@@ -34,12 +24,6 @@ export async function selectedPage(sql: Sql, collectionId: string, selection: Do
     ORDER BY id LIMIT ${limit}`;
 }
 
-export async function findAnalysisDocument(sql: Sql, documentId: string): Promise<AnalysisDocumentRow | undefined> {
-  const [row] = await sql<AnalysisDocumentRow[]>`
-    SELECT id, collection_id, original_filename, storage_key, mime_type, status, metadata FROM documents WHERE id = ${documentId}`;
-  return row;
-}
-
 /** The run key of the collection's next (or running) analysis; undefined when the collection is gone. */
 export async function currentAnalysisRun(sql: Sql, collectionId: string): Promise<number | undefined> {
   const [row] = await sql<{ analysis_run: number }[]>`SELECT analysis_run FROM collections WHERE id = ${collectionId}`;
@@ -53,6 +37,38 @@ export async function currentAnalysisRun(sql: Sql, collectionId: string): Promis
 export async function advanceAnalysisRun(sql: Sql, collectionId: string, runKey: number): Promise<boolean> {
   const rows = await sql`UPDATE collections SET analysis_run = analysis_run + 1 WHERE id = ${collectionId} AND analysis_run = ${runKey} RETURNING id`;
   return rows.length > 0;
+}
+
+/** A run with documents to do begins: the collection says `processing`, and an earlier run's error is gone. */
+export async function markCollectionProcessing(sql: Sql, collectionId: string): Promise<void> {
+  await sql`
+    UPDATE collections SET status = 'processing', last_error = NULL, updated_at = now() WHERE id = ${collectionId}`;
+}
+
+/** A run's outcome on its collection. */
+export async function setCollectionOutcome(
+  sql: Sql,
+  collectionId: string,
+  status: string,
+  lastError: string | null,
+): Promise<void> {
+  await sql`
+    UPDATE collections SET status = ${status}, last_error = ${lastError}, updated_at = now()
+    WHERE id = ${collectionId}`;
+}
+
+/**
+ * Records which provider made the collection's vectors, with the dimension
+ * read from a stored vector itself: a remote model decides it.
+ */
+export async function recordEmbeddingProvider(sql: Sql, collectionId: string, provider: string): Promise<void> {
+  await sql`
+    UPDATE collections SET embedding_provider = ${provider},
+      embedding_dimension = (
+        SELECT array_length(c.embedding, 1) FROM chunks c JOIN documents d ON d.id = c.document_id
+        WHERE d.collection_id = ${collectionId} AND d.status = 'processed' AND c.embedding IS NOT NULL
+        LIMIT 1)
+    WHERE id = ${collectionId}`;
 }
 
 export interface ProcessingStatusRow {

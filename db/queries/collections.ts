@@ -1,3 +1,4 @@
+import { isUuid } from '../../common/uuid.ts';
 import type { Sql } from '../pool.ts';
 
 export interface CollectionRow {
@@ -20,16 +21,36 @@ export interface DocumentSummaryRow {
   created_at: Date;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A collection by id, or by name when the text is not a UUID (or no id matched). */
 export async function findCollection(sql: Sql, idOrName: string): Promise<CollectionRow | undefined> {
-  if (UUID.test(idOrName)) {
+  if (isUuid(idOrName)) {
     const [byId] = await sql<CollectionRow[]>`SELECT * FROM collections WHERE id = ${idOrName}`;
     if (byId) return byId;
   }
   const [byName] = await sql<CollectionRow[]>`SELECT * FROM collections WHERE name = ${idOrName}`;
   return byName;
+}
+
+export async function collectionExists(sql: Sql, collectionId: string): Promise<boolean> {
+  const [found] = await sql`SELECT id FROM collections WHERE id = ${collectionId}`;
+  return found !== undefined;
+}
+
+/**
+ * After a batch cancel: documents and collections still marked `processing`
+ * end `cancelled`, in one transaction. Returns how many collections changed.
+ */
+export async function markCollectionsCancelled(sql: Sql, collectionIds: string[]): Promise<number> {
+  return sql.begin(async (tx) => {
+    await tx`
+      UPDATE documents SET status = 'cancelled', error = 'batch cancelled', updated_at = now()
+      WHERE collection_id = ANY(${collectionIds}::uuid[]) AND status = 'processing'`;
+    const updated = await tx`
+      UPDATE collections SET status = 'cancelled', last_error = 'batch cancelled', updated_at = now()
+      WHERE id = ANY(${collectionIds}::uuid[]) AND status = 'processing'`;
+    return updated.count;
+  });
 }
 
 export async function listCollections(sql: Sql, limit: number, offset: number) {

@@ -99,6 +99,30 @@ export async function insertRange(tx: Transaction, documentId: string, range: Ra
   await tx`INSERT INTO document_ranges ${tx({ document_id: documentId, ...range, analysis: tx.json(range.analysis as never) })}`;
 }
 
+/** Merges `patch` into the document's metadata (top-level keys replaced), inside the caller's fenced transaction. */
+export async function mergeDocumentMetadata(
+  tx: Transaction,
+  documentId: string,
+  patch: Record<string, unknown>,
+): Promise<void> {
+  await tx`
+    UPDATE documents SET metadata = metadata || ${tx.json(patch as never)}::jsonb, updated_at = now()
+    WHERE id = ${documentId}`;
+}
+
+/** The page count and the file's facts, written with the first range (a resumed run finds them there). */
+export async function recordExtractionFacts(
+  tx: Transaction,
+  documentId: string,
+  pageCount: number | null,
+  facts: unknown,
+): Promise<void> {
+  await tx`
+    UPDATE documents
+    SET page_count = ${pageCount}, metadata = metadata || ${tx.json({ extraction: facts } as never)}::jsonb, updated_at = now()
+    WHERE id = ${documentId}`;
+}
+
 /** The workflow's last word when a document succeeded: nothing may write after it. */
 export async function markProcessed(sql: Sql, documentId: string): Promise<void> {
   await sql`UPDATE documents SET status = 'processed', processing_step = NULL, error = NULL, processing_attempt = NULL, updated_at = now()

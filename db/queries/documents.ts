@@ -31,12 +31,6 @@ export async function insertDocuments(sql: Sql, rows: NewDocumentRow[]): Promise
   return new Set(inserted.map((row) => row.id));
 }
 
-export async function findDocument(sql: Sql, id: string) {
-  const [row] = await sql<{ id: string; collection_id: string; storage_key: string; status: string; original_filename: string }[]>`
-    SELECT id, collection_id, storage_key, status, original_filename FROM documents WHERE id = ${id}`;
-  return row;
-}
-
 /** Deletes the row (its chunks cascade); the caller removes the file afterwards. */
 export async function deleteDocumentRow(sql: Sql, id: string): Promise<void> {
   await sql`DELETE FROM documents WHERE id = ${id}`;

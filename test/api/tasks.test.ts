@@ -100,12 +100,23 @@ describe('tasks: list and cancel through Temporal (real dev server)', () => {
     assert.deepEqual(again.body.data, { task_id: 'terminate-me', outcome: 'already_completed', status: 'TERMINATED' });
   });
 
-  test('single cancel of an unknown or malformed id is 404; bad bodies are 400', async () => {
-    for (const id of ['does-not-exist', "a'b", '$(reboot)', 'x'.repeat(400)]) {
-      const res = await request('POST', `${url}/tasks/${encodeURIComponent(id)}/cancel`, {});
-      assert.equal(res.status, 404, id);
-      assert.equal(res.body.error.code, 'not_found');
+  test('an unknown or malformed task id is 404 on status and cancel alike; one over 300 characters is 400 on both; bad bodies are 400', async () => {
+    for (const id of ['does-not-exist', "a'b", '$(reboot)', 'x'.repeat(300)]) {
+      const status = await request('GET', `${url}/tasks/${encodeURIComponent(id)}/status`);
+      const cancel = await request('POST', `${url}/tasks/${encodeURIComponent(id)}/cancel`, {});
+      for (const res of [status, cancel]) {
+        assert.equal(res.status, 404, id.slice(0, 40));
+        assert.equal(res.body.error.code, 'not_found');
+      }
     }
+    const tooLong = encodeURIComponent('x'.repeat(301));
+    for (const res of [await request('GET', `${url}/tasks/${tooLong}/status`), await request('POST', `${url}/tasks/${tooLong}/cancel`, {})]) {
+      assert.equal(res.status, 400);
+      assert.equal(res.body.error.code, 'validation_error');
+      assert.match(res.body.error.message, /path\.id/);
+    }
+    const listed = await request('POST', `${url}/tasks/batch/cancel`, { task_ids: ['x'.repeat(301)] });
+    assert.equal(listed.status, 400, 'a listed id is held to the same limit');
     const bad = await request('POST', `${url}/tasks/does-not-exist/cancel`, { terminate: 'yes' });
     assert.equal(bad.status, 400);
   });

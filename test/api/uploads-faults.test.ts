@@ -4,7 +4,7 @@ import type { UploadRouteDeps } from '../../api/routes/uploads.ts';
 import { startApiServer } from '../../api/server.ts';
 import type { CommitHooks } from '../../api/uploads/commit-upload.ts';
 import { makePdf, makeText } from '../fixtures/upload-files.ts';
-import { eventuallyPasses } from '../support/eventually.ts';
+import { eventually } from '../support/eventually.ts';
 import { field, file, postMultipart } from '../fixtures/multipart.ts';
 import { request } from '../support/http.ts';
 import { startTestStack, STORAGE_BACKENDS, type TestStack } from '../support/stack.ts';
@@ -46,7 +46,7 @@ for (const backend of STORAGE_BACKENDS) {
       assert.equal(res.body.error.code, 'internal_error');
       assert.equal(await documentCount(collection), 0);
       assert.equal((await storageFiles()).length, before);
-      await eventuallyPasses(async () => assert.equal(await stack.staging.count(), 0));
+      await eventually(() => stack.staging.count(), (n) => n === 0, 'staging folder is empty');
       const row = await collectionRow(collection);
       assert.equal(row.status, 'failed');
       assert.match(row.last_error!, /^upload failed: 10 file\(s\) not stored, nothing kept: disk vanished \(injected\)/);
@@ -70,7 +70,7 @@ for (const backend of STORAGE_BACKENDS) {
       assert.equal(res.status, 500);
       assert.equal(await documentCount(collection), 0);
       assert.equal((await storageFiles()).length, before);
-      await eventuallyPasses(async () => assert.equal(await stack.staging.count(), 0));
+      await eventually(() => stack.staging.count(), (n) => n === 0, 'staging folder is empty');
       assert.equal((await collectionRow(collection)).status, 'failed');
     });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { makeDocx, makeEpub, makeHtml, makePdf, makePng, makeText } from '../fixtures/upload-files.ts';
-import { eventuallyPasses } from '../support/eventually.ts';
+import { eventually } from '../support/eventually.ts';
 import { field, file, postMultipart } from '../fixtures/multipart.ts';
 import { request } from '../support/http.ts';
 import { startTestStack, STORAGE_BACKENDS, type TestStack } from '../support/stack.ts';
@@ -31,7 +31,7 @@ for (const backend of STORAGE_BACKENDS) {
       stack.sql<{ id: string; original_filename: string; storage_key: string; content_hash: string; size_bytes: string; mime_type: string }[]>`
         SELECT id, original_filename, storage_key, content_hash, size_bytes, mime_type FROM documents WHERE collection_id = ${collection} ORDER BY original_filename`;
     const storedFiles = (collection: string) => storedKeys(stack.storage, `${collection}/`);
-    const stagingIsEmpty = () => eventuallyPasses(async () => assert.equal(await stack.staging.count(), 0, 'staging folder is empty'));
+    const stagingIsEmpty = () => eventually(() => stack.staging.count(), (n) => n === 0, 'staging folder is empty');
     const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
     test('GET /uploads/limits tells clients how to split', async () => {
@@ -280,7 +280,34 @@ for (const backend of STORAGE_BACKENDS) {
       assert.equal((await documentRows(collection)).length, 0);
       assert.equal(await stack.storage.exists(row.storage_key), false);
       assert.equal((await request('DELETE', `${url}/documents/${id}`)).status, 404);
-      assert.equal((await request('DELETE', `${url}/documents/not-a-uuid`)).status, 400);
+    });
+
+    test('GET and DELETE /documents/{id} answer alike: 404 for any text that names no document, 400 beyond 36 characters', async () => {
+      const collection = await newCollection();
+      const res = await postMultipart(batch(collection), [file('kept.txt', makeText()), field('process_immediately', 'false')]);
+      const id: string = res.body.data.files[0].document_id;
+      const unknown = ['not-a-uuid', '00000000-0000-0000-0000-000000000000', "'; DROP TABLE documents; --", 'ünïcödé', id.toUpperCase().replace(/[0-9A-F]$/, 'Z')];
+      for (const ref of unknown) {
+        for (const method of ['GET', 'DELETE'] as const) {
+          const answer = await request(method, `${url}/documents/${encodeURIComponent(ref)}`);
+          assert.equal(answer.status, 404, `${method} ${ref}`);
+          assert.equal(answer.body.error.code, 'not_found');
+        }
+      }
+      for (const method of ['GET', 'DELETE'] as const) {
+        const answer = await request(method, `${url}/documents/${id}0`);
+        assert.equal(answer.status, 400, `${method} of 37 characters`);
+        assert.equal(answer.body.error.code, 'validation_error');
+      }
+      assert.equal((await documentRows(collection)).length, 1, 'nothing was deleted by a refused request');
+
+      // A unique start of the id names the document for both verbs.
+      const prefix = id.slice(0, 13);
+      assert.equal((await request('GET', `${url}/documents/${prefix}`)).body.data.id, id);
+      const deleted = await request('DELETE', `${url}/documents/${prefix}`);
+      assert.equal(deleted.status, 200);
+      assert.equal(deleted.body.data.id, id);
+      assert.equal((await documentRows(collection)).length, 0);
     });
   });
 }

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { eventuallyPasses } from '../support/eventually.ts';
+import { eventually } from '../support/eventually.ts';
 import { request } from '../support/http.ts';
 import { launch, launcherPorts, leftOver, stop, type Launched } from './support/launcher.ts';
 
@@ -50,7 +50,7 @@ describe('npm start: the whole stack on embedded defaults, one process per part'
     assert.equal(await stop(first), 0, first.output());
     const stopped = [...first.output().matchAll(/\[fileintel\] (\w+) stopped/g)].map((match) => match[1]);
     assert.deepEqual(stopped, ['api', 'worker', 'db', 'temporal'], 'the API first, then the worker, then the services');
-    await eventuallyPasses(() => assert.deepEqual(leftOver(first, dataDir), [], 'no stray process'));
+    await eventually(() => leftOver(first, dataDir), (left) => left.length === 0, 'no stray process');
 
     const second = await launch(dataDir, ports);
     try {
@@ -77,13 +77,13 @@ describe('npm start: the whole stack on embedded defaults, one process per part'
     assert.equal(code, 1, launched.output());
     assert.match(launched.output(), /\[fileintel\] worker exited \(signal SIGKILL\) 4 times within 60 s; giving up: stopping everything/);
     assert.equal(killed.size, 4, 'the first run and three restarts');
-    await eventuallyPasses(() => assert.deepEqual(leftOver(launched, dataDir), [], 'no stray process'));
+    await eventually(() => leftOver(launched, dataDir), (left) => left.length === 0, 'no stray process');
   });
 
   test('a launcher killed outright leaves no process behind: the children stop when it is gone', async () => {
     const launched = await launch(dataDir, ports);
     launched.child.kill('SIGKILL');
     await launched.exited;
-    await eventuallyPasses(() => assert.deepEqual(leftOver(launched, dataDir), [], 'no stray process'), 300, 100);
+    await eventually(() => leftOver(launched, dataDir), (left) => left.length === 0, 'no stray process');
   });
 });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import postgres from 'postgres';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../db/embedded.ts';
+import { runNode } from '../support/run-process.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const STRESS_CLIENT = path.join(import.meta.dirname, 'support', 'pglite-stress-client.ts');
@@ -19,26 +20,14 @@ interface StressReport {
   wrong: string[];
 }
 
-function runStressClient(url: string, name: string, rounds: number, connections: number): Promise<StressReport> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', STRESS_CLIENT, url, name, String(rounds), String(connections)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const line = stdout.trim().split('\n').pop() ?? '';
-      try {
-        resolve(JSON.parse(line) as StressReport);
-      } catch {
-        reject(new Error(`stress client ${name} exited ${code} without a report:\n${stdout}\n${stderr}`));
-      }
-    });
-  });
+async function runStressClient(url: string, name: string, rounds: number, connections: number): Promise<StressReport> {
+  const run = await runNode(['--import', 'tsx', STRESS_CLIENT, url, name, String(rounds), String(connections)], { cwd: ROOT });
+  const line = run.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as StressReport;
+  } catch {
+    throw new Error(`stress client ${name} exited ${run.code} without a report:\n${run.stdout}\n${run.stderr}`);
+  }
 }
 
 describe('embedded PGlite shared by several client processes', () => {

@@ -1,10 +1,10 @@
-// worker/supervisor.ts with small stand-in children (test/e2e/support/supervised-child.ts):
+// main/supervisor.ts with small stand-in children (test/e2e/support/supervised-child.ts):
 // prefixed output, ready over IPC, restarts with backoff, giving up, SIGKILL after the stop timeout.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
-import { GaveUpError, SupervisedChild, type RestartPolicy } from '../../worker/supervisor.ts';
+import { GaveUpError, SupervisedChild, type RestartPolicy } from '../../main/supervisor.ts';
 import { eventually } from '../support/eventually.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');

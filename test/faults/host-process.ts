@@ -1,5 +1,5 @@
-// FileIntel processes as separate hosts would run them: api/main.ts or
-// worker/main.ts through tsx's loader, each in an empty folder of its own (its cwd and
+// FileIntel processes as separate hosts would run them: main/api.ts or
+// main/worker.ts through tsx's loader, each in an empty folder of its own (its cwd and
 // data_dir), with nothing but the environment a host needs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';

@@ -10,7 +10,7 @@ import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { extractRange } from '../../activities/text-work/tasks.ts';
 import { loadConfig } from '../../config/load.ts';
 import { createPool, type Sql } from '../../db/pool.ts';
-import { startTemporalDevServer, type TemporalDevServer } from '../../worker/temporal-dev-server.ts';
+import { startTemporalDevServer, type TemporalDevServer } from '../../main/temporal-dev-server.ts';
 import type { CollectionAnalysisResult } from '../../workflows/collection-analysis-contract.ts';
 import { prose } from '../fixtures/documents.ts';
 import { mixedText } from '../fixtures/mixed-text.ts';
@@ -21,7 +21,8 @@ import { request } from '../support/http.ts';
 import { freePort } from '../support/ports.ts';
 import { startS3Server, type S3TestServer } from '../support/s3-server.ts';
 import { killHost, startHostProcess, stopHost, type HostProcess } from './host-process.ts';
-import { filesUnder, reportFigures, retriesInHistory, waitFor } from './support.ts';
+import { filesUnder, reportFigures, retriesInHistory } from './support.ts';
+import { eventually } from '../support/eventually.ts';
 
 const DOCUMENTS = Number(process.env.FAULT_DOCUMENTS ?? 300);
 const WORKERS = 3;
@@ -170,10 +171,10 @@ describe(`${WORKERS} worker hosts and an API host sharing only S3, PostgreSQL an
       FILEINTEL_TEXT_WORKER_THREADS: '1',
       FILEINTEL_DB_POOL_SIZE: database.kind === 'pglite' ? '1' : '5',
     });
-    api = await startHostProcess('api', 'api/main.ts', { ...hostEnv(), FILEINTEL_API_PORT: String(port) }, /\[api\] listening on /);
+    api = await startHostProcess('api', 'main/api.ts', { ...hostEnv(), FILEINTEL_API_PORT: String(port) }, /\[api\] listening on /);
     const apiUrl = /listening on (\S+)/.exec(api.readyLine)![1];
     // One after the other: each runs the start-up set-up (migrations, search attributes, the reconciler's Schedule).
-    for (let n = 1; n <= WORKERS; n++) workers.push(await startHostProcess(`worker-${n}`, 'worker/main.ts', hostEnv(), /\[worker\] polling/));
+    for (let n = 1; n <= WORKERS; n++) workers.push(await startHostProcess(`worker-${n}`, 'main/worker.ts', hostEnv(), /\[worker\] polling/));
 
     const config = loadConfig({ FILEINTEL_PDF_PAGES_PER_RANGE: String(PAGES_PER_RANGE) });
     sql = createPool(database.url, config, { singleConnection: database.kind === 'pglite' });
@@ -196,15 +197,17 @@ describe(`${WORKERS} worker hosts and an API host sharing only S3, PostgreSQL an
 
     const processed = async () => (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId} AND status = 'processed'`)[0].n;
     const threshold = Math.floor(DOCUMENTS * 0.3);
-    await waitFor(`${threshold} documents processed before the kill`, processed, (n) => n >= threshold, 20 * 60_000, 200);
+    await eventually(processed, (n) => n >= threshold, `${threshold} documents processed before the kill`, {
+      timeoutMs: 20 * 60_000,
+      everyMs: 200,
+    });
     // The worker to kill is one executing activities right now, so its work must be taken over by the others.
     const pids = new Set(workers.map((worker) => worker.pid));
-    const busy = await waitFor(
-      'a worker executing an activity',
+    const busy = await eventually(
       () => activitiesByWorker(temporal.env.client),
       (map) => [...map.keys()].some((pid) => pids.has(pid)),
-      5 * 60_000,
-      100,
+      'a worker executing an activity',
+      { timeoutMs: 5 * 60_000, everyMs: 100 },
     );
     const [killedPid, heldRuns] = [...busy.entries()].filter(([pid]) => pids.has(pid)).sort((a, b) => b[1].length - a[1].length)[0];
     const killed = workers.find((worker) => worker.pid === killedPid)!;

@@ -7,10 +7,11 @@ import { migrate } from '../../db/migrate.ts';
 import { createPool } from '../../db/pool.ts';
 import { createStorage } from '../../storage/index.ts';
 import { tempDirConfig } from '../support/temp-config.ts';
-import { startTemporalDevServer } from '../../worker/temporal-dev-server.ts';
+import { startTemporalDevServer } from '../../main/temporal-dev-server.ts';
 import type { CollectionAnalysisResult } from '../../workflows/collection-analysis-contract.ts';
 import { startOwnDatabase } from './own-database.ts';
-import { assertExactlyOnce, configEnv, forkChild, retriesInHistory, seedDocuments, stopChild, waitFor, type Child } from './support.ts';
+import { assertExactlyOnce, configEnv, forkChild, retriesInHistory, seedDocuments, stopChild, type Child } from './support.ts';
+import { eventually } from '../support/eventually.ts';
 
 export async function postgresRestartScenario(options: { documents: number; restarts: number; downMs: number }) {
   const { dataDir, config } = await tempDirConfig('fileintel-pgrestart-', { page_size: 50 });
@@ -39,7 +40,7 @@ export async function postgresRestartScenario(options: { documents: number; rest
     const restarts: { atProcessed: number; inFlight: string[]; downMs: number }[] = [];
     for (let r = 0; r < options.restarts; r++) {
       const threshold = Math.floor(options.documents * (0.25 + 0.3 * r));
-      await waitFor(`${threshold} processed before restart ${r + 1}`, processed, (n) => n >= threshold, 15 * 60_000, 200);
+      await eventually(processed, (n) => n >= threshold, `${threshold} processed before restart ${r + 1}`, { timeoutMs: 15 * 60_000, everyMs: 200 });
       const busy = (await sql<{ id: string }[]>`SELECT id FROM documents WHERE collection_id = ${collectionId} AND status = 'processing'`).map((row) => row.id);
       const at = await processed();
       const downAt = Date.now();

@@ -92,18 +92,6 @@ export async function stopChild(child: Child | undefined, graceMs = 15_000): Pro
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls until `ok` or the deadline; fails naming `what`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await probe().catch(() => last);
-    if (last !== undefined && ok(last)) return last;
-    await sleep(everyMs);
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms; last seen ${JSON.stringify(last)}`);
-}
-
 /** The text of seeded document `i`: a few paragraphs with people and places, so every step has work. */
 export function documentText(i: number): string {
   const paragraph = (n: number) =>

@@ -10,11 +10,12 @@ import { migrate } from '../../db/migrate.ts';
 import { createPool } from '../../db/pool.ts';
 import { createStorage } from '../../storage/index.ts';
 import { tempDirConfig } from '../support/temp-config.ts';
-import { startTemporalDevServer, type TemporalDevServer } from '../../worker/temporal-dev-server.ts';
+import { startTemporalDevServer, type TemporalDevServer } from '../../main/temporal-dev-server.ts';
 import { createTestDatabase } from '../support/database.ts';
 import { request } from '../support/http.ts';
 import { freePort } from '../support/ports.ts';
-import { assertExactlyOnce, configEnv, forkChild, seedDocuments, sleep, stopChild, waitFor, type Child } from './support.ts';
+import { assertExactlyOnce, configEnv, forkChild, seedDocuments, sleep, stopChild, type Child } from './support.ts';
+import { eventually } from '../support/eventually.ts';
 
 /** Processes (ours: the dev server we started) whose command line names this SQLite file. */
 async function processesUsing(file: string): Promise<number[]> {
@@ -73,14 +74,14 @@ export async function temporalRestartScenario(options: { collections: number; do
     const batchId = submitted.body.data.batch_id as string;
     const total = options.collections * options.documentsEach;
     const processed = async () => (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM documents WHERE status = 'processed'`)[0].n;
-    const before = await waitFor('a third of the documents processed', processed, (n) => n >= total / 3, 10 * 60_000, 200);
+    const before = await eventually(processed, (n) => n >= total / 3, 'a third of the documents processed', { timeoutMs: 10 * 60_000, everyMs: 200 });
 
     await server.stop();
     server = undefined;
     const stoppedAt = Date.now();
     // teardown() can return while the server process is still shutting down; the
     // restart must not meet the old one on the same port and SQLite file.
-    const lingering = await waitFor('the old server gone', async () => (await processesUsing(dbFilename)).length === 0 && (await portIsFree(port)), Boolean, 30_000, 200).then(
+    const lingering = await eventually(async () => (await processesUsing(dbFilename)).length === 0 && (await portIsFree(port)), Boolean, 'the old server gone', { timeoutMs: 30_000, everyMs: 200 }).then(
       () => [] as number[],
       async () => processesUsing(dbFilename),
     );
@@ -104,12 +105,11 @@ export async function temporalRestartScenario(options: { collections: number; do
     if (!workerSurvived) worker = await startWorker();
     console.log(`temporal-restart: stopped at ${before}/${total} processed for ${downMs} ms (API answered ${JSON.stringify(whileDown)} meanwhile); worker ${workerSurvived ? 'kept running' : 'had exited and was restarted'}`);
 
-    const final = await waitFor(
-      'the batch completes after the restart',
+    const final = await eventually(
       () => request('GET', `${api.url}/batches/${batchId}`),
       (res) => res.status === 200 && res.body.data.status !== 'RUNNING',
-      15 * 60_000,
-      500,
+      'the batch completes after the restart',
+      { timeoutMs: 15 * 60_000, everyMs: 500 },
     );
     assert.equal(final.body.data.status, 'COMPLETED', JSON.stringify(final.body));
     const outcomes = final.body.data.collections.map((c: { status: string }) => c.status);

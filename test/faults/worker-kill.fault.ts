@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { startCollectionAnalysis } from '../../api/analysis/start.ts';
 import type { CollectionAnalysisResult } from '../../workflows/collection-analysis-contract.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { assertExactlyOnce, configEnv, databaseUrlOf, forkChild, killHard, reportFigures, retriesInHistory, runsOf, seedDocuments, stopChild, waitFor, type Child } from './support.ts';
+import { assertExactlyOnce, configEnv, databaseUrlOf, forkChild, killHard, reportFigures, retriesInHistory, runsOf, seedDocuments, stopChild, type Child } from './support.ts';
+import { eventually } from '../support/eventually.ts';
 
 const DOCUMENTS = Number(process.env.FAULT_DOCUMENTS ?? 500);
 const KILLS = Number(process.env.FAULT_KILLS ?? 3);
@@ -47,7 +48,7 @@ describe(`worker SIGKILLed ${KILLS}× during a ${DOCUMENTS}-document analysis`, 
     const kills: { atProcessed: number; inFlight: number; restartMs: number }[] = [];
     for (let k = 0; k < KILLS; k++) {
       const threshold = Math.floor(DOCUMENTS * (0.2 + 0.25 * k));
-      await waitFor(`${threshold} documents processed before kill ${k + 1}`, processed, (n) => n >= threshold, 20 * 60_000, 200);
+      await eventually(processed, (n) => n >= threshold, `${threshold} documents processed before kill ${k + 1}`, { timeoutMs: 20 * 60_000, everyMs: 200 });
       const busy = await stack.sql<{ id: string }[]>`SELECT id FROM documents WHERE collection_id = ${collectionId} AND status = 'processing'`;
       const at = await processed();
       await killHard(worker);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import postgres from 'postgres';
 import { startApiChild } from '../faults/api-kill.ts';
-import { configEnv, databaseUrlOf, forkChild, reportFigures, seedDocuments, sleep, stopChild, waitFor, type Child } from '../faults/support.ts';
+import { configEnv, databaseUrlOf, forkChild, reportFigures, seedDocuments, sleep, stopChild, type Child } from '../faults/support.ts';
+import { eventually } from '../support/eventually.ts';
 import { request } from '../support/http.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
@@ -80,12 +81,11 @@ describe(`${REQUESTS} batch-process requests at once`, { skip: process.env.DATAB
       for (const answer of answers) statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
       assert.deepEqual(statuses, { 202: REQUESTS }, JSON.stringify(answers.find((a) => a.status !== 202)?.body));
       const batchIds = answers.map((a) => a.body.data.batch_id as string);
-      const finals = await waitFor(
-        'every batch ends',
+      const finals = await eventually(
         () => Promise.all(batchIds.map((id) => request('GET', `${url}/batches/${id}`))),
         (all) => all.every((res) => res.status === 200 && res.body.data.status !== 'RUNNING'),
-        15 * 60_000,
-        2_000,
+        'every batch ends',
+        { timeoutMs: 15 * 60_000, everyMs: 2_000 },
       );
       const seconds = (Date.now() - started) / 1000;
       const batchStatuses: Record<string, number> = {};

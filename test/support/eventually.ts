@@ -1,24 +1,39 @@
 import assert from 'node:assert/strict';
 
-/** Polls `probe` until `ok` holds (visibility and workflows settle asynchronously); fails naming `what`. */
-export async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, attempts = 300): Promise<T> {
-  let last: T | undefined;
-  for (let i = 0; i < attempts; i++) {
-    last = await probe();
-    if (ok(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.fail(`${what}: last seen ${JSON.stringify(last)}`);
+export interface Patience {
+  /** Give up after this long (default 60 s). */
+  timeoutMs?: number;
+  /** Pause between two probes (default 100 ms). */
+  everyMs?: number;
 }
 
-/** Retries an assertion until it passes (e.g. cleanup that runs just after an answer), then rethrows its last failure. */
-export async function eventuallyPasses(assertion: () => Promise<void> | void, attempts = 100, pauseMs = 50): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
+/**
+ * Polls `probe` until `ok` holds and returns the value that passed: visibility,
+ * workflows, cleanup after an answer and restarted servers all settle
+ * asynchronously. A probe that throws counts as "not yet" (a server still
+ * starting, an assertion inside the probe). When time is up it fails naming
+ * `what` with the last value seen, or rethrows the probe's last error.
+ * An assertion alone is a probe with `ok` = `() => true`.
+ */
+export async function eventually<T>(
+  probe: () => Promise<T> | T,
+  ok: (value: T) => boolean,
+  what: string,
+  { timeoutMs = 60_000, everyMs = 100 }: Patience = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: { value: T } | { error: unknown } | undefined;
+  for (;;) {
     try {
-      return await assertion();
+      const value = await probe();
+      if (ok(value)) return value;
+      last = { value };
     } catch (error) {
-      if (attempt >= attempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      last = { error };
     }
+    if (Date.now() >= deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
+  if (last && 'error' in last) throw last.error;
+  assert.fail(`${what}: not within ${timeoutMs} ms; last seen ${JSON.stringify(last?.value)}`);
 }

@@ -1,13 +1,12 @@
 import type { Client } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
-import { startApiServer } from '../../api/server.ts';
 import type { Config } from '../../config/schema.ts';
 import { migrate } from '../../db/migrate.ts';
 import { createPool, type Sql } from '../../db/pool.ts';
 import type { DocumentStorage, StagingArea } from '../../storage/document-storage.ts';
-import { createStorage } from '../../storage/index.ts';
-import { startTemporalDevServer } from '../../worker/temporal-dev-server.ts';
-import { createFileIntelWorker } from '../../worker/worker.ts';
+import { startServices } from '../../main/services.ts';
+import { startTemporalDevServer } from '../../main/temporal-dev-server.ts';
+import type { WorkerQueue } from '../../config/schema.ts';
+import type { FileIntelWorker } from '../../worker/worker.ts';
 import { createTestDatabase } from './database.ts';
 import { startS3Server, type S3TestServer } from './s3-server.ts';
 import { cleanupsFor, tempDirConfig } from './temp-config.ts';
@@ -24,10 +23,10 @@ export interface TestStack {
   s3?: S3TestServer;
   /** Base URL of the API, e.g. http://127.0.0.1:PORT/api/v3, the native API (when `api` was asked for). */
   apiUrl: string;
-  worker?: Worker;
+  worker?: FileIntelWorker;
   databaseKind: 'postgresql' | 'pglite';
-  /** Starts a (second) worker with these activities, e.g. mocks; returns a stop function. */
-  startWorker(activities?: object): Promise<() => Promise<void>>;
+  /** Starts a (second) worker with these activities (e.g. mocks) on these queues (default both); returns its stop. */
+  startWorker(activities?: object, queues?: readonly WorkerQueue[]): Promise<() => Promise<void>>;
   teardown(): Promise<void>;
 }
 
@@ -38,6 +37,8 @@ export interface TestStackOptions {
   worker?: boolean;
   /** Start the worker with these activities instead (workflow-logic tests). */
   activities?: object;
+  /** The task queues the stack's worker serves (default both). */
+  queues?: readonly WorkerQueue[];
   /** Start the API (default true). */
   api?: boolean;
   /** API key the API requires. */
@@ -93,36 +94,32 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     cleanups.push(() => server.stop());
     const temporal = server.env.client;
 
-    const { storage, staging } = createStorage(config, { ...process.env, ...s3?.env });
-    await staging.ensure();
-    const deps = { config, sql, storage, staging };
-
-    const startWorker = async (activities?: object) => {
-      const { worker, connection } = await createFileIntelWorker({ temporalAddress: server.address, deps, activities });
-      const running = worker.run();
-      let stopped = false;
-      const stop = async () => {
-        if (stopped) return;
-        stopped = true;
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        await running;
-        await connection.close();
-      };
+    const env = { ...process.env, ...s3?.env };
+    const startWorker = async (
+      activities?: object,
+      queues: readonly WorkerQueue[] = options.queues ?? ['workflows', 'documents'],
+    ) => {
+      const temporalAddress = server.address;
+      const { worker, stop } = await startServices({ config, env, database: sql, temporalAddress, worker: { activities, queues } });
       cleanups.push(stop);
-      return Object.assign(stop, { worker });
+      return Object.assign(stop, { worker: worker!.worker });
     };
 
-    let worker: Worker | undefined;
+    let worker: FileIntelWorker | undefined;
     if (options.worker !== false || options.activities) {
       worker = (await startWorker(options.activities)).worker;
     }
 
-    let apiUrl = '';
-    if (options.api !== false) {
-      const api = await startApiServer({ ...deps, temporal, apiKey: options.apiKey }, '127.0.0.1', 0);
-      cleanups.push(() => api.close());
-      apiUrl = api.url;
-    }
+    const services = await startServices({
+      config,
+      env,
+      database: sql,
+      temporalAddress: server.address,
+      api: options.api === false ? undefined : { host: '127.0.0.1', port: 0, apiKey: options.apiKey, temporal },
+    });
+    cleanups.push(() => services.stop());
+    const { storage, staging } = services;
+    const apiUrl = services.api?.url ?? '';
 
     return {
       config,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ensureSearchAttributes } from '../../worker/search-attributes-setup.ts';
-import { findTemporalCli } from '../../worker/temporal-dev-server.ts';
+import { findTemporalCli } from '../../main/temporal-dev-server.ts';
 
 test('ensureSearchAttributes registers CollectionId, BatchId and Kind on a bare server, and is idempotent', async () => {
   const cli = findTemporalCli();

@@ -86,7 +86,7 @@ describe('batchProcess workflow', () => {
   }
 
   const finished = (batchId: string) =>
-    eventually(() => request('GET', `${url}/batches/${batchId}`), (res) => res.body.data.status !== 'RUNNING', `batch ${batchId} ends`, 1200).then((res) => res.body.data);
+    eventually(() => request('GET', `${url}/batches/${batchId}`), (res) => res.body.data.status !== 'RUNNING', `batch ${batchId} ends`, { timeoutMs: 3 * 60_000 }).then((res) => res.body.data);
 
   /** Each collection's span: first document started to last document ended. */
   async function spans(collectionIds: string[]) {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowFailedError } from '@temporalio/client';
 import { documentProcessing } from '../../workflows/document-processing.ts';
 import { CollectionIdKey, KindKey } from '../../workflows/search-attributes.ts';
 import { brokenFixtures, goodFixtures, type FixtureFile } from '../fixtures/documents.ts';
 import { runCli } from '../support/cli.ts';
 import { recordHistoryIfAsked } from '../support/histories.ts';
+import { eventually } from '../support/eventually.ts';
 import { request } from '../support/http.ts';
 import { startTestStack, STORAGE_BACKENDS, type TestStack } from '../support/stack.ts';
 
@@ -36,13 +36,14 @@ for (const backend of STORAGE_BACKENDS) {
     }
 
     async function waitForTask(taskId: string) {
-      for (let i = 0; i < 600; i++) {
-        const res = await request('GET', `${url}/tasks/${taskId}/status`);
-        assert.equal(res.status, 200, JSON.stringify(res.body));
-        if (res.body.data.status !== 'RUNNING') return res.body.data;
-        await sleep(100);
-      }
-      assert.fail(`task ${taskId} did not finish`);
+      const ended = await eventually(
+        () => request('GET', `${url}/tasks/${taskId}/status`),
+        (res) => res.status !== 200 || res.body.data.status !== 'RUNNING',
+        `task ${taskId} ends`,
+        { timeoutMs: 2 * 60_000 },
+      );
+      assert.equal(ended.status, 200, JSON.stringify(ended.body));
+      return ended.body.data;
     }
 
     test('every supported type is processed; broken files fail naming the reason; the collection says completed_with_errors', async () => {

@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { startCollectionAnalysis } from '../../api/analysis/start.ts';
 import { committedRanges } from '../../db/queries/document-runs.ts';
 import type { CollectionAnalysisResult } from '../../workflows/collection-analysis-contract.ts';
-import { configEnv, databaseUrlOf, forkChild, killHard, stopChild, waitFor, type Child } from '../faults/support.ts';
+import { configEnv, databaseUrlOf, forkChild, killHard, stopChild, type Child } from '../faults/support.ts';
+import { eventually } from '../support/eventually.ts';
 import { longPdf } from '../fixtures/long-documents.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
@@ -50,7 +51,7 @@ describe(`a worker killed mid-document resumes a ${PAGES}-page PDF at the range 
     );
 
     const committed = async () => (await committedRanges(stack.sql, documentId)).length;
-    await waitFor('11 ranges committed', committed, (n) => n >= 11, 5 * 60_000, 20);
+    await eventually(committed, (n) => n >= 11, '11 ranges committed', { timeoutMs: 5 * 60_000, everyMs: 20 });
     await killHard(worker);
     const beforeKill = await committed();
     assert.ok(beforeKill < RANGES, `killed before the last range (${beforeKill} of ${RANGES} committed)`);

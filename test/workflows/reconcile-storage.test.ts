@@ -6,6 +6,7 @@ import type { TypedSearchAttributes } from '@temporalio/common';
 import { ensureReconcileSchedule } from '../../worker/schedules.ts';
 import { reconcileStorage } from '../../workflows/reconcile-storage.ts';
 import { KindKey } from '../../workflows/search-attributes.ts';
+import { eventually } from '../support/eventually.ts';
 import { recordHistoryIfAsked } from '../support/histories.ts';
 import { startTestStack, STORAGE_BACKENDS, type TestStack } from '../support/stack.ts';
 
@@ -84,17 +85,15 @@ for (const backend of STORAGE_BACKENDS) {
       const attributes = description.action.typedSearchAttributes as TypedSearchAttributes;
       assert.equal(attributes.get(KindKey), 'reconcile_storage');
       assert.match((await description.action.staticSummary) ?? '', /Storage reconciliation/);
-      for (let i = 0; i < 100; i++) {
-        const recent = (await schedule.describe()).info.recentActions;
-        if (recent.length > 0) {
-          const run = stack.temporal.workflow.getHandle(recent[0].action.workflow.workflowId, recent[0].action.workflow.firstExecutionRunId);
-          const result = await run.result();
-          assert.equal(typeof result.files_without_rows, 'number');
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      assert.fail('the triggered schedule never ran');
+      const recent = await eventually(
+        async () => (await schedule.describe()).info.recentActions,
+        (actions) => actions.length > 0,
+        'the triggered schedule runs',
+      );
+      const { workflowId, firstExecutionRunId } = recent[0].action.workflow;
+      const run = stack.temporal.workflow.getHandle(workflowId, firstExecutionRunId);
+      const result = await run.result();
+      assert.equal(typeof result.files_without_rows, 'number');
     });
   });
 }

@@ -8,7 +8,7 @@ import { collectionJson, createCollection, deleteCollection, loadCollection } fr
 import type { ApiDeps } from '../../deps.ts';
 import { deleteDocument, readDocument, resolveDocument } from '../../documents/documents.ts';
 import { Collection, CollectionRef } from '../../schemas/collections.ts';
-import { DocumentParam } from '../../schemas/analysis.ts';
+import { DocumentPath } from '../../schemas/ids.ts';
 import { setTopLevel } from '../envelope.ts';
 import { v2Route } from '../route.ts';
 import {
@@ -145,7 +145,7 @@ export function v2CollectionRoutes(deps: ApiDeps): Router {
       path: '/documents/:document',
       summary: 'A document by id or a unique start of its id (409 with the candidates when several match)',
       tags: ['v2 documents'],
-      params: DocumentParam,
+      params: DocumentPath,
       data: V2DocumentDetail,
       errors: [404, 409],
     },
@@ -174,7 +174,7 @@ export function v2CollectionRoutes(deps: ApiDeps): Router {
       path: '/documents/:document',
       summary: 'Deletes a document (id or unique id prefix), its chunks and stored file',
       tags: ['v2 documents'],
-      params: DocumentParam,
+      params: DocumentPath,
       data: V2Deleted,
       errors: [404, 409],
     },
@@ -191,7 +191,7 @@ export function v2CollectionRoutes(deps: ApiDeps): Router {
       path: '/documents/:document/chunks',
       summary: "A page of a document's chunks by limit/offset",
       tags: ['v2 documents'],
-      params: DocumentParam,
+      params: DocumentPath,
       query: V2ChunkQuery,
       data: V2ChunkPage,
       errors: [404, 409],

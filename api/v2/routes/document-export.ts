@@ -5,7 +5,7 @@ import { findCollection } from '../../../db/queries/collections.ts';
 import type { ApiDeps } from '../../deps.ts';
 import { resolveDocument } from '../../documents/documents.ts';
 import { ApiError } from '../../errors.ts';
-import { DocumentParam } from '../../schemas/analysis.ts';
+import { DocumentPath } from '../../schemas/ids.ts';
 import { v2Route } from '../route.ts';
 
 const ExportQuery = z.object({
@@ -29,7 +29,7 @@ export function v2DocumentExportRoutes(deps: ApiDeps): Router {
       path: '/documents/:document/export',
       summary: "A document's chunks as a markdown file (text/markdown, Content-Disposition: attachment); 404 when it has none",
       tags: ['v2 documents'],
-      params: DocumentParam,
+      params: DocumentPath,
       query: ExportQuery,
       data: z.string().openapi({ description: 'The answer is the markdown itself, not an envelope' }),
       errors: [404, 409],

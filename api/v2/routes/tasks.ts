@@ -1,8 +1,8 @@
 import { Router } from 'express';
-import { describeTask } from '../../analysis/task-status.ts';
+import { describeTask } from '../../tasks/describe-task.ts';
 import type { ApiDeps } from '../../deps.ts';
 import { ApiError, notFound } from '../../errors.ts';
-import { TaskRef } from '../../schemas/analysis.ts';
+import { TaskPath } from '../../schemas/ids.ts';
 import { summarise, type CancelResult } from '../../tasks/cancel.ts';
 import { cancelOne, cancelRequested } from '../../tasks/cancel-request.ts';
 import { readTaskMetrics } from '../../tasks/metrics.ts';
@@ -94,7 +94,7 @@ export function v2TaskRoutes(deps: ApiDeps): Router {
       path: '/tasks/:id/status',
       summary: 'A task in Celery states (STARTED/PROGRESS → SUCCESS, FAILURE or REVOKED), the precise state in `state`',
       tags: ['v2 tasks'],
-      params: TaskRef,
+      params: TaskPath,
       data: V2TaskStatus,
       errors: [404],
     },
@@ -113,7 +113,7 @@ export function v2TaskRoutes(deps: ApiDeps): Router {
       path: '/tasks/:id/result',
       summary: "A task's result: ready=false while it runs; once closed, successful and the workflow's result or error",
       tags: ['v2 tasks'],
-      params: TaskRef,
+      params: TaskPath,
       data: V2TaskResult,
       errors: [404],
     },
@@ -170,7 +170,7 @@ export function v2TaskRoutes(deps: ApiDeps): Router {
       path: '/tasks/:id/cancel',
       summary: 'Cancels a running task (its cleanup runs), or terminates it; a closed task is a 400',
       tags: ['v2 tasks'],
-      params: TaskRef,
+      params: TaskPath,
       body: V2CancelBody,
       data: V2CancelAnswer,
       errors: [404, 503],

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { registry } from '../../openapi/registry.ts';
+import { TaskId } from '../../schemas/ids.ts';
 import { CELERY_STATES } from '../task-states.ts';
 
 // Request schemas of the original contract: its fields and defaults; unknown
@@ -11,7 +12,7 @@ export const V2CancelBody = z.object({
 });
 
 export const V2BatchCancelBody = z.object({
-  task_ids: z.array(z.string().min(1).max(1_000)).min(1, 'give at least one task id'),
+  task_ids: z.array(TaskId).min(1, 'give at least one task id'),
   terminate: z.boolean().default(false),
 });
 

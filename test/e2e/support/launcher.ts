@@ -1,4 +1,4 @@
-// `npm start` as a user runs it (through tsx), on free ports and a temp data
+// `npm start` as a user runs it (built JavaScript, built first when stale), on free ports and a temp data
 // dir, for the launcher's end-to-end tests.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -29,7 +29,7 @@ export async function launch(dataDir: string, ports: { api: number; temporal: nu
   delete env.DATABASE_URL;
   delete env.TEMPORAL_ADDRESS;
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/launcher.ts'], {
+  const child = spawn(process.execPath, ['scripts/run-built.mjs', 'main/launcher'], {
     cwd: ROOT,
     env: {
       ...env,

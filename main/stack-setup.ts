@@ -7,8 +7,8 @@ import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config/schema.ts';
 import { migrate } from '../db/migrate.ts';
 import { createPool } from '../db/pool.ts';
-import { ensureReconcileSchedule } from './schedules.ts';
-import { ensureSearchAttributes } from './search-attributes-setup.ts';
+import { ensureReconcileSchedule } from '../worker/schedules.ts';
+import { ensureSearchAttributes } from '../worker/search-attributes-setup.ts';
 
 /**
  * Set to '1' by `npm start` for its children: the launcher already ran

@@ -1,4 +1,4 @@
-// One child process of `npm start` (worker/launcher.ts): started with the
+// One child process of `npm start` (main/launcher.ts): started with the
 // Node and loader the launcher runs under, its output prefixed with its name,
 // ready when it says so over IPC, restarted with backoff when it dies, given
 // up on when it keeps dying.
@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 
-/** What an entry point sends its supervisor once it serves (see worker/process.ts `notifySupervisor`). */
+/** What an entry point sends its supervisor once it serves (see main/process.ts `notifySupervisor`). */
 export interface ReadyMessage {
   type: 'ready';
   [detail: string]: unknown;
@@ -26,8 +26,10 @@ export const DEFAULT_RESTART_POLICY: RestartPolicy = { maxRestarts: 3, windowMs:
 export interface ChildSpec {
   /** Prefix of its output and name in every message: 'api', 'worker'… */
   name: string;
-  /** The TypeScript entry point, e.g. 'api/main.ts' (relative to `cwd`). */
+  /** The entry point's file, e.g. 'main/api.ts' (absolute, or relative to `cwd`). */
   entry: string;
+  /** Node flags for this child alone, after the launcher's own. */
+  nodeFlags?: string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
   /** How long SIGTERM may take before SIGKILL. */
@@ -109,7 +111,7 @@ export class SupervisedChild {
 
   private spawnChild(): void {
     // The launcher's own Node and loader (tsx), so the children run exactly as it does.
-    const child = spawn(process.execPath, [...process.execArgv, this.spec.entry], {
+    const child = spawn(process.execPath, [...process.execArgv, ...(this.spec.nodeFlags ?? []), this.spec.entry], {
       cwd: this.spec.cwd,
       env: this.spec.env,
       // Own process group: a terminal's Ctrl-C reaches the launcher only, which stops the children in order.

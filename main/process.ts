@@ -41,7 +41,7 @@ export function onShutdown(stop: () => Promise<void>): void {
   }
 }
 
-/** Tells the launcher (worker/supervisor.ts) this process serves now; nothing when run on its own. */
+/** Tells the launcher (main/supervisor.ts) this process serves now; nothing when run on its own. */
 export function notifySupervisor(details: Omit<ReadyMessage, 'type'> = {}): void {
   process.send?.({ type: 'ready', ...details } satisfies ReadyMessage);
 }

@@ -3,18 +3,22 @@
 // Temporal dev server unless TEMPORAL_ADDRESS is set, embedded PostgreSQL
 // (PGlite) unless DATABASE_URL is set), sets the stack up once (migrations,
 // search attributes, Schedule), then the worker and the API. Each part is a
-// supervised child (worker/supervisor.ts): its output prefixed with its name,
+// supervised child (main/supervisor.ts): its output prefixed with its name,
 // restarted with backoff when it dies, and when it keeps dying the whole
 // stack stops with exit code 1. SIGINT/SIGTERM stop the API, the worker, then
 // the services, in that order.
 import path from 'node:path';
 import { loadConfig } from '../config/load.ts';
+import { WORKER_QUEUES } from '../config/schema.ts';
 import { EMBEDDED_DATABASE_VARIABLE } from '../db/pool.ts';
 import { onShutdown } from './process.ts';
 import { setUpStack, STACK_SET_UP_VARIABLE } from './stack-setup.ts';
 import { GaveUpError, log, SupervisedChild, type ChildSpec } from './supervisor.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
+/** The code's root: the repository, or dist/ when compiled. */
+const CODE_ROOT = path.resolve(import.meta.dirname, '..');
+/** Children run as the launcher does: compiled .js under dist/, or .ts sources through tsx. */
+const entryPoint = (name: string): string => path.join(CODE_ROOT, `${name}${path.extname(import.meta.filename)}`);
 const config = loadConfig();
 
 /** Started children, in start order; stopped in reverse. */
@@ -34,7 +38,8 @@ function giveUp(error: GaveUpError): void {
 }
 
 function supervise(spec: Omit<ChildSpec, 'cwd'>): SupervisedChild {
-  const child = new SupervisedChild({ cwd: ROOT, ...spec }, giveUp);
+  // The launcher's own working directory, so relative paths in config (data_dir) mean the same to every child.
+  const child = new SupervisedChild({ cwd: process.cwd(), ...spec }, giveUp);
   children.push(child);
   return child;
 }
@@ -44,7 +49,7 @@ async function startDevServer(): Promise<{ address: string; uiUrl?: string }> {
   log('starting the Temporal dev server…');
   const temporal = supervise({
     name: 'temporal',
-    entry: 'worker/temporal-dev-server-main.ts',
+    entry: entryPoint('main/temporal'),
     env: { ...process.env, TEMPORAL_DEV_DB_FILE: path.resolve(config.data_dir, 'temporal.sqlite') },
     stopTimeoutMs: 15_000,
   });
@@ -57,7 +62,7 @@ async function startEmbeddedDatabase(): Promise<string> {
   log('starting embedded PostgreSQL (PGlite)…');
   const db = supervise({
     name: 'db',
-    entry: 'db/embedded-main.ts',
+    entry: entryPoint('main/db'),
     env: { ...process.env, PGLITE_DATA_DIR: path.resolve(config.data_dir, 'pglite'), PGLITE_PORT: '0' },
     stopTimeoutMs: 10_000,
   });
@@ -83,8 +88,18 @@ try {
     [STACK_SET_UP_VARIABLE]: '1',
     ...(embeddedDatabase ? { [EMBEDDED_DATABASE_VARIABLE]: 'pglite' } : {}),
   };
-  await supervise({ name: 'worker', entry: 'worker/main.ts', env, stopTimeoutMs: 30_000 }).start();
-  const api = await supervise({ name: 'api', entry: 'api/main.ts', env, stopTimeoutMs: 10_000 }).start();
+  // One machine: its worker serves every queue, whatever FILEINTEL_WORKER_QUEUES says.
+  const workerEnv = { ...env, FILEINTEL_WORKER_QUEUES: WORKER_QUEUES.join(',') };
+  await supervise({ name: 'worker', entry: entryPoint('main/worker'), env: workerEnv, stopTimeoutMs: 30_000 }).start();
+  // As `npm run api`: a small young generation frees upload buffers sooner, and two malloc arenas keep
+  // libuv's threads from each holding freed memory (P2 peak RSS, BENCHMARKS.md).
+  const api = await supervise({
+    name: 'api',
+    entry: entryPoint('main/api'),
+    nodeFlags: ['--max-semi-space-size=2'],
+    env: { ...env, MALLOC_ARENA_MAX: '2' },
+    stopTimeoutMs: 10_000,
+  }).start();
 
   console.log('');
   console.log(`  API          ${api.url}   (try ${api.url}/health)`);
@@ -92,7 +107,8 @@ try {
   console.log(`  Temporal     ${temporalAddress}${devServer ? ' (dev server, data in ' + config.data_dir + '/temporal.sqlite)' : ''}`);
   if (uiUrl) console.log(`  Web UI       ${uiUrl}`);
   console.log(`  PostgreSQL   ${embeddedDatabase ? 'embedded PGlite at ' + databaseUrl + ' (data in ' + config.data_dir + '/pglite)' : 'DATABASE_URL'}`);
-  console.log(`  Worker       task queue '${config.task_queue}'`);
+  const queues = `'${config.task_queue}' (workflows), '${config.document_task_queue}' (documents)`;
+  console.log(`  Worker       task queues ${queues}`);
   console.log(`  Processes    ${children.map((child) => `${child.name} ${child.pid}`).join(', ')}`);
   console.log('\n  Ctrl-C stops everything.\n');
 } catch (error) {

@@ -27,6 +27,27 @@ export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): string | 
 }
 
 /**
+ * Dynamic config of the dev server (tests, benches, `npm start`): Task Queue
+ * Priority and Fairness on (server 1.32: the new matcher and fairness), with
+ * migration, so a queue's backlog from before (a persisted `npm start` server)
+ * is still dispatched; one partition per task queue so priority and fairness
+ * hold across the whole queue (with several, a lighter partition can dispatch
+ * out of order).
+ * docker/temporal-dynamic-config.yaml sets the same for docker compose.
+ */
+export const FAIRNESS_DYNAMIC_CONFIG: Record<string, string> = {
+  'matching.useNewMatcher': 'true',
+  'matching.enableFairness': 'true',
+  'matching.enableMigration': 'true',
+  'matching.numTaskqueueReadPartitions': '1',
+  'matching.numTaskqueueWritePartitions': '1',
+};
+
+function dynamicConfigArgs(values: Record<string, string>): string[] {
+  return Object.entries(values).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]);
+}
+
+/**
  * Starts `temporal server start-dev` with FileIntel's search attributes
  * registered. With `dbFilename` the history survives restarts; without it the
  * server is in memory (tests). Port 0 picks a free port.
@@ -49,7 +70,7 @@ export async function startTemporalDevServer(options: {
       uiPort: options.uiPort,
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
       log: { format: 'pretty', level: 'error' },
-      extraArgs: options.extraArgs,
+      extraArgs: [...dynamicConfigArgs(FAIRNESS_DYNAMIC_CONFIG), ...(options.extraArgs ?? [])],
     },
   });
   return {

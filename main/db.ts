@@ -2,8 +2,8 @@
 // own: `npm start` runs it as its 'db' child when DATABASE_URL is unset.
 // PGLITE_DATA_DIR holds the data; PGLITE_PORT is the port (0: any free one,
 // reported to the launcher, which passes it again on a restart).
-import { notifySupervisor, onShutdown, requireEnv } from '../worker/process.ts';
-import { startEmbeddedPostgres } from './embedded.ts';
+import { notifySupervisor, onShutdown, requireEnv } from './process.ts';
+import { startEmbeddedPostgres } from '../db/embedded.ts';
 
 const dataDir = requireEnv('PGLITE_DATA_DIR');
 const embedded = await startEmbeddedPostgres({ dataDir, port: Number(process.env.PGLITE_PORT ?? 0) });

@@ -1,8 +1,9 @@
-import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { z } from 'zod';
+import { innermostMessage } from '../../common/errors.ts';
 import { progressQuery, type CollectionAnalysisProgress } from '../../workflows/collection-analysis-contract.ts';
 import { KindKey } from '../../workflows/search-attributes.ts';
-import type { TaskStatus } from '../schemas/analysis.ts';
+import type { TaskStatus } from '../schemas/tasks.ts';
 
 export type TaskStatusJson = z.input<typeof TaskStatus>;
 
@@ -42,10 +43,7 @@ export async function describeTask(temporal: Client, taskId: string): Promise<Ta
     if (outcome === 'failed') status = 'FAILED';
     progress = progressFromResult(result);
   } else {
-    error = await handle.result().then(
-      () => null,
-      (failure: unknown) => innermostMessage(failure instanceof WorkflowFailedError ? failure.cause ?? failure : failure),
-    );
+    error = await handle.result().then(() => null, innermostMessage);
     // No result, but its last progress says what it did before it stopped (a worker replays it to answer).
     progress = await withTimeout(handle.query(progressQuery), QUERY_TIMEOUT_MS).catch(() => null);
   }
@@ -81,12 +79,6 @@ function progressFromResult(result: unknown): CollectionAnalysisProgress | null 
     percentage: 100,
     recent_failures: Array.isArray(r.failures) ? r.failures : [],
   };
-}
-
-function innermostMessage(error: unknown): string {
-  let current = error as { message?: string; cause?: unknown } | undefined;
-  while (current?.cause) current = current.cause as typeof current;
-  return current?.message || String(error);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
