@@ -3,7 +3,7 @@
 // data_dir), with nothing but the environment a host needs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -63,6 +63,12 @@ export async function startHostProcess(name: string, entry: string, env: Record<
       clearTimeout(timer);
       reject(new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output}`));
     });
+  }).catch(async (error: Error) => {
+    // Never ready: it is not handed back, so nothing else would stop it or remove its folder.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    await rm(dir, { recursive: true, force: true });
+    throw error;
   });
   return { name, process: child, pid: child.pid!, dir, exited, output: () => output, readyLine };
 }

@@ -189,14 +189,19 @@ export async function assertExactlyOnce(sql: Sql, storage: DocumentStorage, conf
   return { documents: docs.length, chunks: totalChunks, mentions: totalMentions, graphEntities: graph.length };
 }
 
-/** Retries in the histories of these workflows: activity attempts > 1, activity and workflow-task timeouts. */
-export async function retriesInHistory(temporal: Client, workflowIds: string[]): Promise<{ workflows: number; activityAttemptsAfterFirst: number; activityTimeouts: number; workflowTaskTimeouts: number }> {
+/**
+ * Retries in the histories of these workflows: activity attempts > 1, activity
+ * and workflow-task timeouts. A workflow id names its latest run; pass
+ * `{ workflowId, runId }` for an earlier one (a run continued as new).
+ */
+export async function retriesInHistory(temporal: Client, workflowIds: (string | { workflowId: string; runId: string })[]): Promise<{ workflows: number; activityAttemptsAfterFirst: number; activityTimeouts: number; workflowTaskTimeouts: number }> {
   let activityAttemptsAfterFirst = 0;
   let activityTimeouts = 0;
   let workflowTaskTimeouts = 0;
   let workflows = 0;
   for (const id of workflowIds) {
-    const history = await temporal.workflow.getHandle(id).fetchHistory().catch(() => undefined);
+    const handle = typeof id === 'string' ? temporal.workflow.getHandle(id) : temporal.workflow.getHandle(id.workflowId, id.runId);
+    const history = await handle.fetchHistory().catch(() => undefined);
     if (!history) continue;
     let touched = false;
     for (const event of history.events ?? []) {
@@ -209,6 +214,13 @@ export async function retriesInHistory(temporal: Client, workflowIds: string[]):
     if (touched) workflows += 1;
   }
   return { workflows, activityAttemptsAfterFirst, activityTimeouts, workflowTaskTimeouts };
+}
+
+/** Every run of a workflow id (all the runs a workflow continued as new into), from visibility. */
+export async function runsOf(temporal: Client, workflowId: string): Promise<{ workflowId: string; runId: string }[]> {
+  const runs: { workflowId: string; runId: string }[] = [];
+  for await (const execution of temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push({ workflowId, runId: execution.runId });
+  return runs;
 }
 
 /** Files under a folder, recursively (relative paths). */
