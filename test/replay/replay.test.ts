@@ -16,11 +16,16 @@ test('there are recorded histories to replay', () => {
   assert.ok(files.length > 0, `no histories in ${HISTORIES_DIR}`);
 });
 
-const historyOf = async (file: string) => historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES_DIR, file), 'utf8')));
+const historyOf = async (file: string) =>
+  historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES_DIR, file), 'utf8')));
 
 for (const file of files) {
   test(`replays ${file}`, async () => {
-    await Worker.runReplayHistory({ workflowBundle: await loadWorkflowBundle() }, await historyOf(file), file.replace(/\.json$/, ''));
+    await Worker.runReplayHistory(
+      { workflowBundle: await loadWorkflowBundle() },
+      await historyOf(file),
+      file.replace(/\.json$/, ''),
+    );
   });
 }
 

@@ -12,7 +12,9 @@ const { findStorageMismatches } = proxyActivities<StorageReconciliationActivitie
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
 });
 
-export async function reconcileStorage(input: ReconcileStorageInput = { repair: false }): Promise<ReconcileStorageResult> {
+export async function reconcileStorage(
+  input: ReconcileStorageInput = { repair: false },
+): Promise<ReconcileStorageResult> {
   // The one change: `removeExpiredStagedFiles()` is no longer called first.
   const mismatches = await findStorageMismatches({ repair: input.repair });
   return {
