@@ -32,7 +32,7 @@ import {
   type UnitDocument,
   type WorkUnit,
 } from './collection-analysis-contract.ts';
-import { STEP_OPTIONS, documentProcessing, reasonOf } from './document-processing.ts';
+import { STEP_OPTIONS, documentProcessing, reasonOf, withHeartbeatTimeout } from './document-processing.ts';
 import { workflowIds } from './ids.ts';
 import { BatchIdKey, CollectionIdKey, CollectionNameKey, DocumentNameKey, KindKey, WorkflowKind } from './search-attributes.ts';
 
@@ -98,6 +98,8 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
   /** Children whose start command has not been answered yet. */
   let starting = 0;
   let cancelling = false;
+  /** The worker's document_heartbeat_timeout_seconds in ms, from the latest page (older pages have none: 60 s). */
+  let heartbeatTimeoutMs: number | undefined;
   const windowInFlight = () => children.size + [...groups].reduce((sum, group) => sum + group.length, 0);
 
   setHandler(progressQuery, (): CollectionAnalysisProgress => {
@@ -216,6 +218,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
         queue = page.units;
         more = page.more;
         concurrency = page.concurrency;
+        heartbeatTimeoutMs = page.heartbeatTimeoutMs;
       }
       if (stopping) {
         await condition(() => groups.size === 0 && starting === 0);
@@ -238,7 +241,16 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
       try {
         handle = await startChild(documentProcessing, {
           ...options,
-          args: [{ documentId: document.id, collectionId, options: input.options, batchId: input.batchId, reportTo: workflowInfo().workflowId }],
+          args: [
+            {
+              documentId: document.id,
+              collectionId,
+              options: input.options,
+              batchId: input.batchId,
+              reportTo: workflowInfo().workflowId,
+              heartbeatTimeoutMs,
+            },
+          ],
           parentClosePolicy: ParentClosePolicy.ABANDON,
         });
       } finally {
@@ -263,7 +275,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     let result: GroupResult;
     try {
       const group = proxyActivities<DocumentProcessingActivities>({
-        ...GROUP_OPTIONS,
+        ...withHeartbeatTimeout(GROUP_OPTIONS, heartbeatTimeoutMs),
         // The Web UI shows which documents the activity holds.
         summary: `group of ${documents.length}: ${documents.map((document) => `${document.filename} (${document.id})`).join(', ')}`.slice(0, 400),
       });

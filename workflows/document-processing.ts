@@ -21,6 +21,8 @@ export interface DocumentProcessingInput {
   batchId?: string;
   /** The workflow id of the analysis waiting for this document: told by signal when it is done, so a run continued as new hears it too. */
   reportTo?: string;
+  /** The worker's document_heartbeat_timeout_seconds in ms (the analysis has it from its page); absent: 60 s. */
+  heartbeatTimeoutMs?: number;
 }
 
 export interface DocumentProcessingResult {
@@ -46,8 +48,10 @@ export const STEP_OPTIONS: ActivityOptions = {
 /** The steps one activity each (histories recorded before the single-activity patch). */
 const steps = proxyActivities<DocumentProcessingActivities>(STEP_OPTIONS);
 
-/** All steps in one activity: the time of the four steps together, the same heartbeat and retries. */
-const wholeDocument = proxyActivities<DocumentProcessingActivities>({ ...STEP_OPTIONS, startToCloseTimeout: '1 hour' });
+/** `options` with the worker's heartbeat timeout, when the workflow's input carries one. */
+export function withHeartbeatTimeout(options: ActivityOptions, heartbeatTimeoutMs?: number): ActivityOptions {
+  return heartbeatTimeoutMs === undefined ? options : { ...options, heartbeatTimeout: heartbeatTimeoutMs };
+}
 
 /** Status writes: one short UPDATE each, run as local activities to save round trips to the server. */
 const status = proxyLocalActivities<DocumentProcessingActivities>({
@@ -66,6 +70,12 @@ export async function documentProcessing(input: DocumentProcessingInput): Promis
   const ref = { documentId: input.documentId };
   // One activity for all steps saves three server round trips per document; histories from before run the four.
   const singleActivity = patched('document-processing-single-activity');
+  // All steps in one activity: the time of the four steps together, the same heartbeat and retries.
+  const wholeDocument = proxyActivities<DocumentProcessingActivities>({
+    ...withHeartbeatTimeout(STEP_OPTIONS, input.heartbeatTimeoutMs),
+    startToCloseTimeout: '1 hour',
+  });
+  const heartbeatSeconds = (input.heartbeatTimeoutMs ?? HEARTBEAT_TIMEOUT_SECONDS * 1000) / 1000;
   let step = singleActivity ? 'process' : 'extract';
   try {
     let extracted: { chunks: number; pages: number | null };
@@ -96,7 +106,10 @@ export async function documentProcessing(input: DocumentProcessingInput): Promis
       await report(input, { document_id: input.documentId, status: 'cancelled' });
       throw error;
     }
-    const message = step === 'process' ? processFailureOf(error) : `${step}: ${timeoutReasonOf(error, step) ?? reasonOf(error)}`;
+    const message =
+      step === 'process'
+        ? processFailureOf(error, heartbeatSeconds)
+        : `${step}: ${timeoutReasonOf(error, step, heartbeatSeconds) ?? reasonOf(error)}`;
     await CancellationScope.nonCancellable(() => status.markDocumentFailed({ ...ref, error: message }));
     await report(input, { document_id: input.documentId, status: 'failed', error: message });
     throw ApplicationFailure.nonRetryable(message, 'DocumentProcessingFailed');
@@ -118,11 +131,11 @@ async function report(input: DocumentProcessingInput, outcome: DocumentOutcome):
  * step was its own activity: its errors name their step already; a timeout
  * takes the step from the attempt's last heartbeat (none yet: still extracting).
  */
-export function processFailureOf(error: unknown): string {
+export function processFailureOf(error: unknown, heartbeatSeconds = HEARTBEAT_TIMEOUT_SECONDS): string {
   const reason = reasonOf(error);
   if (/^(extract|metadata|embeddings|graph): /.test(reason)) return reason;
   const step = lastHeartbeatOf(error)?.step ?? 'extract';
-  return `${step}: ${timeoutReasonOf(error, step) ?? reason}`;
+  return `${step}: ${timeoutReasonOf(error, step, heartbeatSeconds) ?? reason}`;
 }
 
 /** The heartbeat a timed-out attempt last sent, when the failure is a timeout. */
@@ -134,11 +147,12 @@ function lastHeartbeatOf(error: unknown): StepHeartbeat | undefined {
 }
 
 /** "timeout: <step> made no progress for <n> s (last: <progress>)" for a heartbeat timeout; undefined for any other failure. */
-function timeoutReasonOf(error: unknown, step: string): string | undefined {
+function timeoutReasonOf(error: unknown, step: string, heartbeatSeconds: number): string | undefined {
   for (let current = error as { cause?: unknown } | undefined; current; current = current.cause as typeof current) {
     if (current instanceof TimeoutFailure && current.timeoutType === TimeoutType.HEARTBEAT) {
       const progress = (current.lastHeartbeatDetails as StepHeartbeat | undefined)?.progress;
-      return `timeout: ${step} made no progress for ${HEARTBEAT_TIMEOUT_SECONDS} s${progress === undefined ? '' : ` (last progress: ${JSON.stringify(progress)})`}`;
+      const last = progress === undefined ? '' : ` (last progress: ${JSON.stringify(progress)})`;
+      return `timeout: ${step} made no progress for ${heartbeatSeconds} s${last}`;
     }
   }
   return undefined;
