@@ -9,8 +9,12 @@
 // Open bug, so a fault run and not the default suite: it fails about 5 runs in
 // 8 today. The server side recovers every time (the fresh connection is
 // answered, no acknowledged commit is lost); what fails is a client whose
-// `sql.begin()` never settles: its BEGIN waits forever on a postgres.js
-// connection left in the pool's closed queue (seen stuck for 60 s and more).
+// `sql.begin()` never settles (seen stuck for 60 s and more). Two states were
+// caught: (1) the connection in the pool's closed queue, socket gone, BEGIN in
+// its `sent` list behind a stale `query` (a socket 'error' rejected the
+// queries, BEGIN was pipelined before 'close', and closed(hadError) rejects
+// nothing more); (2) with that rejected too, the connection in 'connecting' on
+// an open socket to the new server, no startup answer, BEGIN in the pool queue.
 // postgres.js 3.4.7 has several such paths after a server-side close
 // (porsager/postgres#1186, #1195, #1208/#1209); our patch in patches/ drops a
 // write to a closed socket instead of rejecting its query, which is one of them.
