@@ -39,6 +39,8 @@ export interface WorkPage {
   more: boolean;
   /** The worker's max_concurrent_documents (config stays in the worker, not in workflow input). */
   concurrency: number;
+  /** The worker's document_heartbeat_timeout_seconds, in ms: how soon a dead worker's document is retried. */
+  heartbeatTimeoutMs?: number;
 }
 
 const MB = 1024 * 1024;
@@ -131,6 +133,7 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
         lastId: rows.length > 0 ? rows[rows.length - 1].id : input.afterId,
         more: rows.length === config.page_size,
         concurrency: config.max_concurrent_documents,
+        heartbeatTimeoutMs: config.document_heartbeat_timeout_seconds * 1000,
       };
     },
 

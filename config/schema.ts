@@ -63,6 +63,7 @@ export const configSchema = z
     chunk_overlap: z.number().int().min(0),
     chunk_max_tokens: positiveInt(100_000),
     pdf_pages_per_range: positiveInt(100_000),
+    document_heartbeat_timeout_seconds: positiveInt(3_600),
     text_worker_threads: z.number().int().min(0).max(256),
 
     embedding_provider: z.enum(['hashing', 'openai']),

@@ -34,7 +34,7 @@ import {
   type UnitDocument,
   type WorkUnit,
 } from './collection-analysis-contract.ts';
-import { STEP_OPTIONS, documentProcessing, routedOptions } from './document-processing.ts';
+import { STEP_OPTIONS, documentProcessing, routedOptions, withHeartbeatTimeout } from './document-processing.ts';
 import { workflowIds } from './ids.ts';
 import { BatchIdKey, CollectionIdKey, CollectionNameKey, DocumentNameKey, KindKey, WorkflowKind } from './search-attributes.ts';
 
@@ -106,6 +106,8 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
   /** Children whose start command has not been answered yet. */
   let starting = 0;
   let cancelling = false;
+  /** The worker's document_heartbeat_timeout_seconds in ms, from the latest page (older pages have none: 60 s). */
+  let heartbeatTimeoutMs: number | undefined;
   const windowInFlight = () => children.size + [...groups].reduce((sum, group) => sum + group.length, 0);
 
   setHandler(progressQuery, (): CollectionAnalysisProgress => {
@@ -227,6 +229,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
         queue = page.units;
         more = page.more;
         concurrency = page.concurrency;
+        heartbeatTimeoutMs = page.heartbeatTimeoutMs;
       }
       if (stopping) {
         await condition(() => groups.size === 0 && starting === 0);
@@ -258,6 +261,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
               batchId: input.batchId,
               reportTo: workflowInfo().workflowId,
               routing: input.routing,
+              heartbeatTimeoutMs,
             },
           ],
           parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -284,7 +288,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     let result: GroupResult;
     try {
       const group = proxyActivities<DocumentProcessingActivities>({
-        ...routedOptions(GROUP_OPTIONS, input.routing),
+        ...withHeartbeatTimeout(routedOptions(GROUP_OPTIONS, input.routing), heartbeatTimeoutMs),
         // The Web UI shows which documents the activity holds.
         summary: `group of ${documents.length}: ${documents.map((document) => `${document.filename} (${document.id})`).join(', ')}`.slice(0, 400),
       });

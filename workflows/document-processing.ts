@@ -29,6 +29,8 @@ export interface DocumentProcessingInput {
   reportTo?: string;
   /** The analysis's routing: this document's work goes to its task queue, at its priority. */
   routing?: DocumentRouting;
+  /** The worker's document_heartbeat_timeout_seconds in ms (the analysis has it from its page); absent: 60 s. */
+  heartbeatTimeoutMs?: number;
 }
 
 export interface DocumentProcessingResult {
@@ -65,6 +67,11 @@ export function routedOptions(options: ActivityOptions, routing: DocumentRouting
   return routing ? { ...options, taskQueue: routing.taskQueue, priority: routing.priority } : options;
 }
 
+/** `options` with the worker's heartbeat timeout, when the workflow's input carries one. */
+export function withHeartbeatTimeout(options: ActivityOptions, heartbeatTimeoutMs?: number): ActivityOptions {
+  return heartbeatTimeoutMs === undefined ? options : { ...options, heartbeatTimeout: heartbeatTimeoutMs };
+}
+
 /** Status writes: one short UPDATE each, run as local activities to save round trips to the server. */
 const status = proxyLocalActivities<DocumentProcessingActivities>({
   startToCloseTimeout: '30 seconds',
@@ -82,11 +89,12 @@ export async function documentProcessing(input: DocumentProcessingInput): Promis
   const ref = { documentId: input.documentId };
   // One activity for all steps saves three server round trips per document; histories from before run the four.
   const singleActivity = patched('document-processing-single-activity');
+  const heartbeatSeconds = (input.heartbeatTimeoutMs ?? HEARTBEAT_TIMEOUT_SECONDS * 1000) / 1000;
   let step = singleActivity ? 'process' : 'extract';
   try {
     let extracted: { chunks: number; pages: number | null };
     if (singleActivity) {
-      const options = routedOptions(WHOLE_DOCUMENT_OPTIONS, input.routing);
+      const options = withHeartbeatTimeout(routedOptions(WHOLE_DOCUMENT_OPTIONS, input.routing), input.heartbeatTimeoutMs);
       const wholeDocument = proxyActivities<DocumentProcessingActivities>(options);
       extracted = await wholeDocument.processDocument({ ...ref, options: input.options });
     } else {
@@ -114,7 +122,10 @@ export async function documentProcessing(input: DocumentProcessingInput): Promis
       await report(input, { document_id: input.documentId, status: 'cancelled' });
       throw error;
     }
-    const message = step === 'process' ? processFailureOf(error) : `${step}: ${timeoutReasonOf(error, step) ?? innermostMessage(error)}`;
+    const message =
+      step === 'process'
+        ? processFailureOf(error, heartbeatSeconds)
+        : `${step}: ${timeoutReasonOf(error, step, heartbeatSeconds) ?? innermostMessage(error)}`;
     await CancellationScope.nonCancellable(() => status.markDocumentFailed({ ...ref, error: message }));
     await report(input, { document_id: input.documentId, status: 'failed', error: message });
     throw ApplicationFailure.nonRetryable(message, 'DocumentProcessingFailed');
@@ -136,11 +147,11 @@ async function report(input: DocumentProcessingInput, outcome: DocumentOutcome):
  * step was its own activity: its errors name their step already; a timeout
  * takes the step from the attempt's last heartbeat (none yet: still extracting).
  */
-export function processFailureOf(error: unknown): string {
+export function processFailureOf(error: unknown, heartbeatSeconds = HEARTBEAT_TIMEOUT_SECONDS): string {
   const reason = innermostMessage(error);
   if (/^(extract|metadata|embeddings|graph): /.test(reason)) return reason;
   const step = lastHeartbeatOf(error)?.step ?? 'extract';
-  return `${step}: ${timeoutReasonOf(error, step) ?? reason}`;
+  return `${step}: ${timeoutReasonOf(error, step, heartbeatSeconds) ?? reason}`;
 }
 
 /** The heartbeat a timed-out attempt last sent, when the failure is a timeout. */
@@ -150,9 +161,10 @@ function lastHeartbeatOf(error: unknown): StepHeartbeat | undefined {
 }
 
 /** "timeout: <step> made no progress for <n> s (last: <progress>)" for a heartbeat timeout; undefined for any other failure. */
-function timeoutReasonOf(error: unknown, step: string): string | undefined {
+function timeoutReasonOf(error: unknown, step: string, heartbeatSeconds: number): string | undefined {
   const timeout = causes(error).find((cause) => cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.HEARTBEAT);
   if (!(timeout instanceof TimeoutFailure)) return undefined;
   const progress = (timeout.lastHeartbeatDetails as StepHeartbeat | undefined)?.progress;
-  return `timeout: ${step} made no progress for ${HEARTBEAT_TIMEOUT_SECONDS} s${progress === undefined ? '' : ` (last progress: ${JSON.stringify(progress)})`}`;
+  const last = progress === undefined ? '' : ` (last progress: ${JSON.stringify(progress)})`;
+  return `timeout: ${step} made no progress for ${heartbeatSeconds} s${last}`;
 }

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { loadWorkflowBundle } from '../../worker/workflow-bundle.ts';
 import { HISTORIES_DIR } from '../support/histories.ts';
@@ -15,9 +16,27 @@ test('there are recorded histories to replay', () => {
   assert.ok(files.length > 0, `no histories in ${HISTORIES_DIR}`);
 });
 
+const historyOf = async (file: string) =>
+  historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES_DIR, file), 'utf8')));
+
 for (const file of files) {
   test(`replays ${file}`, async () => {
-    const history = historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES_DIR, file), 'utf8')));
-    await Worker.runReplayHistory({ workflowBundle: await loadWorkflowBundle() }, history, file.replace(/\.json$/, ''));
+    await Worker.runReplayHistory(
+      { workflowBundle: await loadWorkflowBundle() },
+      await historyOf(file),
+      file.replace(/\.json$/, ''),
+    );
   });
 }
+
+// The negative control: the test above would pass for any code if replay never failed. A copy of
+// reconcileStorage with one activity call removed must be refused by the history the real one replays.
+test('a workflow changed without patched() fails replay of its recorded history with a determinism error', async () => {
+  const file = 'reconcile-storage-repair.json';
+  assert.ok(files.includes(file), `${file} is recorded`);
+  const workflowsPath = path.join(import.meta.dirname, 'changed-workflows', 'reconcile-storage-without-cleanup.ts');
+  await assert.rejects(
+    Worker.runReplayHistory({ workflowsPath }, await historyOf(file), 'reconcile-storage-repair'),
+    (error: unknown) => error instanceof DeterminismViolationError,
+  );
+});
