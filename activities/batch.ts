@@ -33,7 +33,8 @@ export function createBatchActivities({ config, sql }: BatchActivityDeps) {
         signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
       });
       if (response.ok) return response.status;
-      if (response.status >= 500 || response.status === 429) throw new Error(`callback answered HTTP ${response.status}`);
+      if (response.status >= 500 || response.status === 429)
+        throw new Error(`callback answered HTTP ${response.status}`);
       throw ApplicationFailure.nonRetryable(`callback answered HTTP ${response.status}`, 'CallbackRefused');
     },
   };

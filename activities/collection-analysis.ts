@@ -13,7 +13,12 @@ import {
 import { collectionExists } from '../db/queries/collections.ts';
 import { cancelProcessingDocuments } from '../db/queries/document-runs.ts';
 import { rebuildCollectionGraph } from '../db/queries/graph.ts';
-import type { CollectionOutcome, DocumentSelection, UnitDocument, WorkUnit } from '../workflows/collection-analysis-contract.ts';
+import type {
+  CollectionOutcome,
+  DocumentSelection,
+  UnitDocument,
+  WorkUnit,
+} from '../workflows/collection-analysis-contract.ts';
 import { formatOf } from './extraction/index.ts';
 import { workflowIds } from '../workflows/ids.ts';
 import { createEmbeddingProvider } from './embeddings/provider.ts';
@@ -52,7 +57,10 @@ const MB = 1024 * 1024;
  * Workflows come first, so a slow document starts early and the small ones
  * flow past it.
  */
-export function workUnitsOf(documents: (UnitDocument & { mime_type: string; size_bytes: number })[], config: Pick<Config, 'small_document_mb' | 'group_max_documents' | 'group_max_mb'>): WorkUnit[] {
+export function workUnitsOf(
+  documents: (UnitDocument & { mime_type: string; size_bytes: number })[],
+  config: Pick<Config, 'small_document_mb' | 'group_max_documents' | 'group_max_mb'>,
+): WorkUnit[] {
   const workflows: WorkUnit[] = [];
   const groups: WorkUnit[] = [];
   let group: UnitDocument[] = [];
@@ -69,7 +77,11 @@ export function workUnitsOf(documents: (UnitDocument & { mime_type: string; size
       workflows.push({ kind: 'workflow', document });
       continue;
     }
-    if (group.length >= config.group_max_documents || (group.length > 0 && groupBytes + size_bytes > config.group_max_mb * MB)) flush();
+    if (
+      group.length >= config.group_max_documents ||
+      (group.length > 0 && groupBytes + size_bytes > config.group_max_mb * MB)
+    )
+      flush();
     group.push(document);
     groupBytes += size_bytes;
   }
@@ -90,9 +102,13 @@ function isPdf(mimeType: string, filename: string): boolean {
 export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps) {
   const { config, sql } = deps;
 
-  const nextCollectionAnalysisRun = async (input: { collectionId: string }): Promise<{ runKey: number; workflowId: string } | null> => {
+  const nextCollectionAnalysisRun = async (input: {
+    collectionId: string;
+  }): Promise<{ runKey: number; workflowId: string } | null> => {
     const runKey = await currentAnalysisRun(sql, input.collectionId);
-    return runKey === undefined ? null : { runKey, workflowId: workflowIds.collectionAnalysis(input.collectionId, String(runKey)) };
+    return runKey === undefined
+      ? null
+      : { runKey, workflowId: workflowIds.collectionAnalysis(input.collectionId, String(runKey)) };
   };
 
   return {
@@ -112,11 +128,16 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
         throw ApplicationFailure.nonRetryable(`collection ${input.collectionId} does not exist`, 'CollectionNotFound');
       }
       if (counts.selected > 0) await markCollectionProcessing(sql, input.collectionId);
-      const runKey = input.runKey ?? runKeyOf(Context.current().info.workflowExecution?.workflowId ?? '', input.collectionId);
+      const runKey =
+        input.runKey ?? runKeyOf(Context.current().info.workflowExecution?.workflowId ?? '', input.collectionId);
       return { ...counts, runKey };
     },
 
-    async nextDocumentPage(input: { collectionId: string; selection: DocumentSelection; afterId: string | null }): Promise<DocumentPage> {
+    async nextDocumentPage(input: {
+      collectionId: string;
+      selection: DocumentSelection;
+      afterId: string | null;
+    }): Promise<DocumentPage> {
       const rows = await selectedPage(sql, input.collectionId, input.selection, input.afterId, config.page_size);
       return {
         documents: rows.map((row) => ({ id: row.id, filename: row.original_filename })),
@@ -126,10 +147,17 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
     },
 
     /** The sliding window's next page after `afterId`, as units of work. */
-    async nextWorkUnits(input: { collectionId: string; selection: DocumentSelection; afterId: string | null }): Promise<WorkPage> {
+    async nextWorkUnits(input: {
+      collectionId: string;
+      selection: DocumentSelection;
+      afterId: string | null;
+    }): Promise<WorkPage> {
       const rows = await selectedPage(sql, input.collectionId, input.selection, input.afterId, config.page_size);
       return {
-        units: workUnitsOf(rows.map((row) => ({ ...row, filename: row.original_filename })), config),
+        units: workUnitsOf(
+          rows.map((row) => ({ ...row, filename: row.original_filename })),
+          config,
+        ),
         lastId: rows.length > 0 ? rows[rows.length - 1].id : input.afterId,
         more: rows.length === config.page_size,
         concurrency: config.max_concurrent_documents,
@@ -163,7 +191,8 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
       const { collectionId } = input;
       if (input.status === 'cancelled') await cancelProcessingDocuments(sql, collectionId);
       if (input.status) await setCollectionOutcome(sql, collectionId, input.status, input.lastError);
-      if (input.recordEmbeddings) await recordEmbeddingProvider(sql, collectionId, createEmbeddingProvider(config).name);
+      if (input.recordEmbeddings)
+        await recordEmbeddingProvider(sql, collectionId, createEmbeddingProvider(config).name);
       if (input.runKey !== null) await advanceAnalysisRun(sql, collectionId, input.runKey);
     },
 

@@ -3,7 +3,14 @@ import { ensureApplicationFailure } from '@temporalio/common';
 import { innermostMessage } from '../common/errors.ts';
 import type { Config } from '../config/schema.ts';
 import type { Sql } from '../db/pool.ts';
-import { documentExcerpt, eachChunk, insertChunks, replaceMentions, storeEmbeddings, type MentionInsert } from '../db/queries/chunks.ts';
+import {
+  documentExcerpt,
+  eachChunk,
+  insertChunks,
+  replaceMentions,
+  storeEmbeddings,
+  type MentionInsert,
+} from '../db/queries/chunks.ts';
 import {
   AttemptSupersededError,
   claimDocument,
@@ -110,7 +117,8 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
 
   function attemptAt(step: DocumentStep, documentId: string, group?: GroupScope): StepAttempt {
     const context = Context.current();
-    const beat = (progress?: unknown) => context.heartbeat(group ? group.details({ step, progress }) : ({ step, progress } satisfies StepHeartbeat));
+    const beat = (progress?: unknown) =>
+      context.heartbeat(group ? group.details({ step, progress }) : ({ step, progress } satisfies StepHeartbeat));
     return {
       step,
       fence: fenceOf(documentId, group),
@@ -125,14 +133,26 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
 
   async function claim(at: StepAttempt, options: { fresh: boolean }): Promise<ClaimedDocument> {
     const row = await claimDocument(sql, at.fence, at.step, options);
-    if (!row) throw ApplicationFailure.nonRetryable(`document ${at.fence.documentId} does not exist (deleted while processing?)`, 'DocumentNotFound');
+    if (!row)
+      throw ApplicationFailure.nonRetryable(
+        `document ${at.fence.documentId} does not exist (deleted while processing?)`,
+        'DocumentNotFound',
+      );
     return row;
   }
 
   /** A task in the thread pool, its reports turned into heartbeats; a cancel stops the thread at once. */
-  async function inThread<Name extends keyof TextTasks>(at: StepAttempt, name: Name, input: Omit<Parameters<TextTasks[Name]>[0], 'progress'>, where: object = {}) {
+  async function inThread<Name extends keyof TextTasks>(
+    at: StepAttempt,
+    name: Name,
+    input: Omit<Parameters<TextTasks[Name]>[0], 'progress'>,
+    where: object = {},
+  ) {
     try {
-      return await textWork.run(name, input, { signal: at.signal, onProgress: (progress) => at.beat({ ...where, ...progress }) });
+      return await textWork.run(name, input, {
+        signal: at.signal,
+        onProgress: (progress) => at.beat({ ...where, ...progress }),
+      });
     } catch (error) {
       at.checkpoint(where);
       throw error;
@@ -141,7 +161,8 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
 
   const requireExtraction = (row: ClaimedDocument): ExtractionRecord => {
     const extraction = (row.metadata as { extraction?: ExtractionRecord }).extraction;
-    if (!extraction) throw ApplicationFailure.nonRetryable(`document ${row.id} has not been extracted yet`, 'DocumentNotFound');
+    if (!extraction)
+      throw ApplicationFailure.nonRetryable(`document ${row.id} has not been extracted yet`, 'DocumentNotFound');
     return extraction;
   };
 
@@ -153,7 +174,10 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
   async function extract(documentId: string, at: StepAttempt): Promise<{ chunks: number; pages: number | null }> {
     const row = await claim(at, { fresh: true });
     if (!(await storage.exists(row.storage_key))) {
-      throw ApplicationFailure.nonRetryable(`missing_file: the stored file ${row.storage_key} of ${row.original_filename} is missing`, 'UnreadableDocument');
+      throw ApplicationFailure.nonRetryable(
+        `missing_file: the stored file ${row.storage_key} of ${row.original_filename} is missing`,
+        'UnreadableDocument',
+      );
     }
     const paged = formatOf(row.mime_type, row.original_filename) === 'pdf';
     const done = await committedRanges(sql, documentId);
@@ -163,11 +187,28 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
 
     // One local copy (on the s3 backend) serves every range of this attempt; it is removed however the attempt ends.
     await storage.withLocalFile(row.storage_key, async (file) => {
-      for (let index = done.length; index === 0 || (paged && index * config.pdf_pages_per_range < (pageCount ?? 0)); index++) {
-        const pages: PageRange | null = paged ? { first: index * config.pdf_pages_per_range + 1, last: (index + 1) * config.pdf_pages_per_range } : null;
-        const where = pages ? { range: index + 1, ranges: pageCount ? Math.ceil(pageCount / config.pdf_pages_per_range) : undefined, first_page: pages.first } : {};
+      for (
+        let index = done.length;
+        index === 0 || (paged && index * config.pdf_pages_per_range < (pageCount ?? 0));
+        index++
+      ) {
+        const pages: PageRange | null = paged
+          ? { first: index * config.pdf_pages_per_range + 1, last: (index + 1) * config.pdf_pages_per_range }
+          : null;
+        const where = pages
+          ? {
+              range: index + 1,
+              ranges: pageCount ? Math.ceil(pageCount / config.pdf_pages_per_range) : undefined,
+              first_page: pages.first,
+            }
+          : {};
         at.checkpoint(where);
-        const outcome = await inThread(at, 'extractRange', { file, mimeType: row.mime_type, filename: row.original_filename, pages, limits }, where);
+        const outcome = await inThread(
+          at,
+          'extractRange',
+          { file, mimeType: row.mime_type, filename: row.original_filename, pages, limits },
+          where,
+        );
         if (!outcome.ok) throw new UnreadableDocumentError(outcome.reason, outcome.message);
         pageCount = outcome.pageCount;
         const chunks = outcome.chunks;
@@ -183,7 +224,12 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
           analysis: outcome.analysis as unknown as Record<string, unknown>,
           attempt: at.fence.attempt,
         };
-        facts ??= { format: outcome.format, encoding: outcome.encoding, page_unit: outcome.pageUnit, file_properties: outcome.properties };
+        facts ??= {
+          format: outcome.format,
+          encoding: outcome.encoding,
+          page_unit: outcome.pageUnit,
+          file_properties: outcome.properties,
+        };
         const firstFacts = index === 0 ? facts : undefined;
         await fencedWrite(sql, at.fence, async (tx) => {
           await insertChunks(
@@ -207,9 +253,13 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
     });
 
     const ranges = await committedRanges(sql, documentId);
-    const sum = (key: 'chunk_count' | 'word_count' | 'char_count' | 'removed_characters') => ranges.reduce((total, range) => total + range[key], 0);
+    const sum = (key: 'chunk_count' | 'word_count' | 'char_count' | 'removed_characters') =>
+      ranges.reduce((total, range) => total + range[key], 0);
     if (sum('chunk_count') === 0) {
-      throw new UnreadableDocumentError('no_text', `no text could be extracted from ${row.original_filename} (empty, or scanned images without a text layer)`);
+      throw new UnreadableDocumentError(
+        'no_text',
+        `no text could be extracted from ${row.original_filename} (empty, or scanned images without a text layer)`,
+      );
     }
     const record: ExtractionRecord = {
       ...facts!,
@@ -243,7 +293,10 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
   }
 
   /** A vector for every chunk: the hashing provider in the thread pool, a remote one `embedding_batch_size` chunks per call. */
-  async function embeddings(documentId: string, at: StepAttempt): Promise<{ embedded: number; provider: string; dimension: number }> {
+  async function embeddings(
+    documentId: string,
+    at: StepAttempt,
+  ): Promise<{ embedded: number; provider: string; dimension: number }> {
     await claim(at, { fresh: false });
     const provider = createEmbeddingProvider(config);
     let embedded = 0;
@@ -259,7 +312,13 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
           at.checkpoint({ embedded: embedded + vectors.length });
         }
       }
-      await fencedWrite(sql, at.fence, (tx) => storeEmbeddings(tx, documentId, page.map((chunk, k) => ({ ordinal: chunk.ordinal, embedding: vectors[k] }))));
+      await fencedWrite(sql, at.fence, (tx) =>
+        storeEmbeddings(
+          tx,
+          documentId,
+          page.map((chunk, k) => ({ ordinal: chunk.ordinal, embedding: vectors[k] })),
+        ),
+      );
       embedded += page.length;
       at.checkpoint({ embedded });
     }
@@ -271,9 +330,15 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
     const row = await claim(at, { fresh: false });
     const mentions: MentionInsert[] = [];
     for await (const page of eachChunk(sql, documentId)) {
-      const found = await inThread(at, 'tagEntities', { texts: page.map((chunk) => chunk.text) }, { mentions: mentions.length });
+      const found = await inThread(
+        at,
+        'tagEntities',
+        { texts: page.map((chunk) => chunk.text) },
+        { mentions: mentions.length },
+      );
       page.forEach((chunk, i) => {
-        for (const entity of found[i]) mentions.push({ chunk_ordinal: chunk.ordinal, kind: entity.kind, name: entity.name });
+        for (const entity of found[i])
+          mentions.push({ chunk_ordinal: chunk.ordinal, kind: entity.kind, name: entity.name });
       });
       at.checkpoint({ mentions: mentions.length });
     }
@@ -286,7 +351,13 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
    * made plain (see failureAtStep) and, inside processDocument, named after
    * the step (a step that is its own activity is named by the workflow).
    */
-  async function atStep<T>(step: DocumentStep, run: (documentId: string, at: StepAttempt) => Promise<T>, documentId: string, named = true, group?: GroupScope): Promise<T> {
+  async function atStep<T>(
+    step: DocumentStep,
+    run: (documentId: string, at: StepAttempt) => Promise<T>,
+    documentId: string,
+    named = true,
+    group?: GroupScope,
+  ): Promise<T> {
     const at = attemptAt(step, documentId, group);
     try {
       at.checkpoint('starting');
@@ -297,7 +368,11 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
   }
 
   /** One document of a group, to its final mark; a cancel or an error a retry may fix is thrown. */
-  async function groupDocument(document: UnitDocument, options: ProcessingOptions, group: GroupScope): Promise<GroupDocumentOutcome> {
+  async function groupDocument(
+    document: UnitDocument,
+    options: ProcessingOptions,
+    group: GroupScope,
+  ): Promise<GroupDocumentOutcome> {
     try {
       await allSteps(document.id, options, group);
       await markProcessedByAttempt(sql, fenceOf(document.id, group));
@@ -306,14 +381,29 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
       if (error instanceof AttemptSupersededError) throw failureAtStep('graph', error);
       // A superseded attempt stops without a mark: the attempt that owns the document marks it.
       const superseded = error instanceof ApplicationFailure && error.type === 'AttemptSuperseded';
-      if (superseded || error instanceof CancelledFailure || !(error instanceof ApplicationFailure) || !error.nonRetryable) throw error;
+      if (
+        superseded ||
+        error instanceof CancelledFailure ||
+        !(error instanceof ApplicationFailure) ||
+        !error.nonRetryable
+      )
+        throw error;
       await markUnfinished(sql, document.id, 'failed', error.message);
-      return { document_id: document.id, filename: document.filename, status: 'failed', error: error.message.slice(0, 2_000) };
+      return {
+        document_id: document.id,
+        filename: document.filename,
+        status: 'failed',
+        error: error.message.slice(0, 2_000),
+      };
     }
   }
 
   /** Every step the options ask for, in order; extraction's result. */
-  async function allSteps(documentId: string, options: ProcessingOptions, group?: GroupScope): Promise<{ chunks: number; pages: number | null }> {
+  async function allSteps(
+    documentId: string,
+    options: ProcessingOptions,
+    group?: GroupScope,
+  ): Promise<{ chunks: number; pages: number | null }> {
     const extracted = await atStep('extract', extract, documentId, true, group);
     if (options.extract_metadata) await atStep('metadata', metadata, documentId, true, group);
     if (options.generate_embeddings) await atStep('embeddings', embeddings, documentId, true, group);
@@ -331,7 +421,10 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
      * at once. A retry resumes extraction at its first uncommitted range and
      * reruns the later steps, each replacing what it wrote before.
      */
-    async processDocument({ documentId, options }: DocumentRef & { options: ProcessingOptions }): Promise<{ chunks: number; pages: number | null }> {
+    async processDocument({
+      documentId,
+      options,
+    }: DocumentRef & { options: ProcessingOptions }): Promise<{ chunks: number; pages: number | null }> {
       return allSteps(documentId, options);
     },
 
@@ -346,13 +439,23 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
      * `cancelled`. Any other error fails the attempt (it is retried), naming
      * the document it happened on.
      */
-    async processDocumentGroup({ documents, options }: { documents: UnitDocument[]; options: ProcessingOptions }): Promise<GroupResult> {
+    async processDocumentGroup({
+      documents,
+      options,
+    }: {
+      documents: UnitDocument[];
+      options: ProcessingOptions;
+    }): Promise<GroupResult> {
       const context = Context.current();
-      const finished: GroupDocumentOutcome[] = [...((context.info.heartbeatDetails as GroupHeartbeat | undefined)?.finished ?? [])];
+      const finished: GroupDocumentOutcome[] = [
+        ...((context.info.heartbeatDetails as GroupHeartbeat | undefined)?.finished ?? []),
+      ];
       const done = new Set(finished.map((outcome) => outcome.document_id));
       let current: UnitDocument | undefined;
       // Every step heartbeats as it starts and as it goes (a small document's steps are short), so a cancel reaches the group within the worker's heartbeat throttle.
-      const group: GroupScope = { details: (step) => ({ ...step, document_id: current?.id, filename: current?.filename, finished }) };
+      const group: GroupScope = {
+        details: (step) => ({ ...step, document_id: current?.id, filename: current?.filename, finished }),
+      };
       try {
         for (const document of documents) {
           if (done.has(document.id)) continue;
@@ -368,7 +471,8 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
         if (error instanceof CancelledFailure || context.cancellationSignal.aborted) {
           const finishedIds = new Set(finished.map((outcome) => outcome.document_id));
           for (const document of documents) {
-            if (!finishedIds.has(document.id)) await markUnfinished(sql, document.id, 'cancelled', 'processing was cancelled');
+            if (!finishedIds.has(document.id))
+              await markUnfinished(sql, document.id, 'cancelled', 'processing was cancelled');
           }
           throw error instanceof CancelledFailure ? error : new CancelledFailure('document group cancelled');
         }
@@ -377,14 +481,36 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
     },
 
     /** A group whose activity failed for good: documents it finished keep their outcome, the others fail with its reason. */
-    async settleFailedGroup({ documents, runPrefix, error }: { documents: UnitDocument[]; runPrefix: string; error: string }): Promise<GroupResult> {
-      const states = new Map((await settleFailedGroup(sql, documents.map((document) => document.id), runPrefix, error)).map((row) => [row.id, row]));
+    async settleFailedGroup({
+      documents,
+      runPrefix,
+      error,
+    }: {
+      documents: UnitDocument[];
+      runPrefix: string;
+      error: string;
+    }): Promise<GroupResult> {
+      const states = new Map(
+        (
+          await settleFailedGroup(
+            sql,
+            documents.map((document) => document.id),
+            runPrefix,
+            error,
+          )
+        ).map((row) => [row.id, row]),
+      );
       return {
         outcomes: documents.map((document) => {
           const state = states.get(document.id);
           return state?.status === 'processed'
             ? { document_id: document.id, filename: document.filename, status: 'processed' as const }
-            : { document_id: document.id, filename: document.filename, status: 'failed' as const, error: state?.error ?? `document ${document.id} does not exist (deleted while processing?)` };
+            : {
+                document_id: document.id,
+                filename: document.filename,
+                status: 'failed' as const,
+                error: state?.error ?? `document ${document.id} does not exist (deleted while processing?)`,
+              };
         }),
       };
     },
@@ -398,9 +524,11 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
     markDocumentProcessed: ({ documentId }: DocumentRef) => markProcessed(sql, documentId),
 
     /** Keeps processing_step, so the row says which step failed; this run's chunks go. */
-    markDocumentFailed: ({ documentId, error }: DocumentRef & { error: string }) => markUnfinished(sql, documentId, 'failed', error),
+    markDocumentFailed: ({ documentId, error }: DocumentRef & { error: string }) =>
+      markUnfinished(sql, documentId, 'failed', error),
 
-    markDocumentCancelled: ({ documentId }: DocumentRef) => markUnfinished(sql, documentId, 'cancelled', 'processing was cancelled'),
+    markDocumentCancelled: ({ documentId }: DocumentRef) =>
+      markUnfinished(sql, documentId, 'cancelled', 'processing was cancelled'),
   };
 }
 
@@ -434,7 +562,11 @@ interface GroupScope {
  * (id and filename), its details list the group's documents, so the Web UI
  * shows which documents a failed group held.
  */
-function groupFailure(error: unknown, current: UnitDocument | undefined, documents: UnitDocument[]): ApplicationFailure {
+function groupFailure(
+  error: unknown,
+  current: UnitDocument | undefined,
+  documents: UnitDocument[],
+): ApplicationFailure {
   const original = ensureApplicationFailure(error);
   const where = current ? `document ${current.id} (${current.filename})` : 'between documents';
   const failure = ApplicationFailure.create({
@@ -462,14 +594,20 @@ const REFUSED_DATA = /^(22|54)/;
  */
 export function failureAtStep(step: DocumentStep, error: unknown, prefix = `${step}: `): unknown {
   if (error instanceof CancelledFailure) return error;
-  if (Context.current().cancellationSignal.aborted) return new CancelledFailure(`${step}: document processing cancelled`);
-  const nonRetryable = (message: string, type: string) => ApplicationFailure.create({ message: prefix + message, type, nonRetryable: true });
-  if (error instanceof UnreadableDocumentError) return nonRetryable(`${error.reason}: ${error.message}`, 'UnreadableDocument');
+  if (Context.current().cancellationSignal.aborted)
+    return new CancelledFailure(`${step}: document processing cancelled`);
+  const nonRetryable = (message: string, type: string) =>
+    ApplicationFailure.create({ message: prefix + message, type, nonRetryable: true });
+  if (error instanceof UnreadableDocumentError)
+    return nonRetryable(`${error.reason}: ${error.message}`, 'UnreadableDocument');
   if (error instanceof ThreadOutOfMemoryError) return nonRetryable(`too_large: ${error.message}`, 'UnreadableDocument');
   if (error instanceof AttemptSupersededError) return nonRetryable(error.message, 'AttemptSuperseded');
   const code = (error as { code?: unknown }).code;
   if ((error as Error).name === 'PostgresError' && typeof code === 'string' && REFUSED_DATA.test(code)) {
-    return nonRetryable(`the database refused the document's text and would refuse it again (${code}): ${(error as Error).message}`, 'DatabaseRefusedText');
+    return nonRetryable(
+      `the database refused the document's text and would refuse it again (${code}): ${(error as Error).message}`,
+      'DatabaseRefusedText',
+    );
   }
   const original = ensureApplicationFailure(error);
   const failure = ApplicationFailure.create({

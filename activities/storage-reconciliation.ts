@@ -32,7 +32,9 @@ export function createStorageReconciliationActivities(deps: StorageReconciliatio
       return staging.removeOlderThan(deps.stagingTtlMs);
     },
 
-    async findStorageMismatches(input: { repair: boolean }): Promise<StorageMismatchReport & { filesWithoutRowsCount: number; rowsWithoutFilesCount: number }> {
+    async findStorageMismatches(input: {
+      repair: boolean;
+    }): Promise<StorageMismatchReport & { filesWithoutRowsCount: number; rowsWithoutFilesCount: number }> {
       const filesWithoutRows: string[] = [];
       let candidates: string[] = [];
       const flush = async () => {
@@ -55,7 +57,8 @@ export function createStorageReconciliationActivities(deps: StorageReconciliatio
         const page = await documentStorageKeysAfter(sql, cursor, KEY_LOOKUP_BATCH);
         if (page.length === 0) break;
         for (const row of page) {
-          if (!(await storage.exists(row.storage_key))) rowsWithoutFiles.push({ document_id: row.id, storage_key: row.storage_key });
+          if (!(await storage.exists(row.storage_key)))
+            rowsWithoutFiles.push({ document_id: row.id, storage_key: row.storage_key });
         }
         cursor = page[page.length - 1].id;
       }

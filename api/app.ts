@@ -44,7 +44,15 @@ export function createApp(deps: ApiDeps): Express {
 
   app.use(API_BASE, native, nativeErrorHandler);
   app.use(API_V2_BASE, compat, errorHandlerFor(sendV2Error));
-  app.use((req, _res, next) => next(new ApiError(404, 'route_not_found', `no route ${req.method} ${req.path}; the API lives under ${API_BASE} (and ${API_V2_BASE} for FileIntel's original clients)`)));
+  app.use((req, _res, next) =>
+    next(
+      new ApiError(
+        404,
+        'route_not_found',
+        `no route ${req.method} ${req.path}; the API lives under ${API_BASE} (and ${API_V2_BASE} for FileIntel's original clients)`,
+      ),
+    ),
+  );
   app.use(nativeErrorHandler);
   return app;
 }

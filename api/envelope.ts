@@ -15,5 +15,7 @@ export const NATIVE: ApiFlavour = {
 };
 
 export function sendError(res: Response, status: number, code: string, message: string, details?: unknown): void {
-  res.status(status).json({ success: false, error: { code, message, details: details ?? null }, timestamp: new Date().toISOString() });
+  res
+    .status(status)
+    .json({ success: false, error: { code, message, details: details ?? null }, timestamp: new Date().toISOString() });
 }

@@ -14,10 +14,12 @@ export interface ErrorAnswer {
 
 /** Turns anything thrown into an answer; only the unexpected is a 500 (and is logged). */
 function classifyError(error: unknown, req: Request): ErrorAnswer {
-  if (error instanceof ApiError) return { status: error.status, code: error.code, message: error.message, details: error.details };
+  if (error instanceof ApiError)
+    return { status: error.status, code: error.code, message: error.message, details: error.details };
   const failure = error as { type?: string; message?: string; limit?: number; length?: number; status?: number };
   // body-parser's own errors carry a status and a type.
-  if (failure.type === 'entity.parse.failed') return { status: 400, code: 'invalid_json', message: `request body is not valid JSON: ${failure.message}` };
+  if (failure.type === 'entity.parse.failed')
+    return { status: 400, code: 'invalid_json', message: `request body is not valid JSON: ${failure.message}` };
   if (failure.type === 'entity.too.large') {
     return {
       status: 413,
@@ -26,9 +28,16 @@ function classifyError(error: unknown, req: Request): ErrorAnswer {
       details: { limit: 'max_json_body_kb', allowed: failure.limit, actual: failure.length ?? null },
     };
   }
-  if (error instanceof StorageUnavailableError) return { status: 503, code: 'storage_unavailable', message: `document storage is unavailable: ${error.message}` };
-  if (isTemporalUnavailable(error)) return { status: 503, code: 'temporal_unavailable', message: 'Temporal is not reachable right now; try again shortly' };
-  if (typeof failure.status === 'number' && failure.status >= 400 && failure.status < 500) return { status: failure.status, code: 'bad_request', message: failure.message ?? 'bad request' };
+  if (error instanceof StorageUnavailableError)
+    return { status: 503, code: 'storage_unavailable', message: `document storage is unavailable: ${error.message}` };
+  if (isTemporalUnavailable(error))
+    return {
+      status: 503,
+      code: 'temporal_unavailable',
+      message: 'Temporal is not reachable right now; try again shortly',
+    };
+  if (typeof failure.status === 'number' && failure.status >= 400 && failure.status < 500)
+    return { status: failure.status, code: 'bad_request', message: failure.message ?? 'bad request' };
   console.error(`[api] ${req.method} ${req.originalUrl} failed:`, error);
   return { status: 500, code: 'internal_error', message: 'internal error; the server log has the details' };
 }
@@ -42,7 +51,9 @@ export function errorHandlerFor(send: (res: Response, answer: ErrorAnswer) => vo
 }
 
 /** The native (v3) error envelope. */
-export const nativeErrorHandler = errorHandlerFor((res, answer) => sendError(res, answer.status, answer.code, answer.message, answer.details));
+export const nativeErrorHandler = errorHandlerFor((res, answer) =>
+  sendError(res, answer.status, answer.code, answer.message, answer.details),
+);
 
 /** gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4), on the error or any of its causes. */
 function isTemporalUnavailable(error: unknown): boolean {

@@ -5,7 +5,8 @@ export class ApiError extends StatusError {
   override name = 'ApiError';
 }
 
-export const notFound = (what: string, id: string) => new ApiError(404, 'not_found', `${what} '${id}' not found`, { id });
+export const notFound = (what: string, id: string) =>
+  new ApiError(404, 'not_found', `${what} '${id}' not found`, { id });
 
 /** A limit error names the limit and the value that broke it. */
 export const limitExceeded = (status: 400 | 413, limit: string, allowed: number, actual: number, message: string) =>

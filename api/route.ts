@@ -64,7 +64,12 @@ export interface RouteInput<P, Q, B> {
  * envelope (in the version's shape), or throws an ApiError.
  */
 export function routeFor(flavour: ApiFlavour) {
-  return <P extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = z.ZodUnknown, B extends z.ZodType = z.ZodUnknown, D extends z.ZodType = z.ZodUnknown>(
+  return <
+    P extends z.ZodType = z.ZodUnknown,
+    Q extends z.ZodType = z.ZodUnknown,
+    B extends z.ZodType = z.ZodUnknown,
+    D extends z.ZodType = z.ZodUnknown,
+  >(
     router: Router,
     spec: RouteSpec<P, Q, B, D>,
     handler: RouteHandler<P, Q, B, D>,
@@ -79,19 +84,23 @@ export type RouteHandler<P extends z.ZodType, Q extends z.ZodType, B extends z.Z
 ) => Promise<z.input<D> | Response> | z.input<D>;
 
 /** `routeFor(flavour)` called at once. */
-export function declareRoute<P extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = z.ZodUnknown, B extends z.ZodType = z.ZodUnknown, D extends z.ZodType = z.ZodUnknown>(
-  flavour: ApiFlavour,
-  router: Router,
-  spec: RouteSpec<P, Q, B, D>,
-  handler: RouteHandler<P, Q, B, D>,
-): void {
+export function declareRoute<
+  P extends z.ZodType = z.ZodUnknown,
+  Q extends z.ZodType = z.ZodUnknown,
+  B extends z.ZodType = z.ZodUnknown,
+  D extends z.ZodType = z.ZodUnknown,
+>(flavour: ApiFlavour, router: Router, spec: RouteSpec<P, Q, B, D>, handler: RouteHandler<P, Q, B, D>): void {
   registerOpenApi(flavour, spec);
   const validate = async (req: Request, res: Response, next: NextFunction) => {
     try {
       const params = spec.params ? parseOrThrow(spec.params, req.params, 'path') : req.params;
       const query = spec.query ? parseOrThrow(spec.query, req.query, 'query') : req.query;
       const body = spec.body ? parseOrThrow(spec.body, req.body ?? {}, 'body') : req.body;
-      const data = await handler({ params, query, body, req, res } as RouteInput<z.output<P>, z.output<Q>, z.output<B>>);
+      const data = await handler({ params, query, body, req, res } as RouteInput<
+        z.output<P>,
+        z.output<Q>,
+        z.output<B>
+      >);
       if (res.headersSent) return;
       res.status(spec.successStatus ?? 200).json(flavour.successBody(data, res));
     } catch (error) {
@@ -108,7 +117,12 @@ function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, where: str
     field: [where, ...issue.path.map(String)].join('.'),
     message: issue.message,
   }));
-  throw new ApiError(400, 'validation_error', `invalid ${where}: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, { fields });
+  throw new ApiError(
+    400,
+    'validation_error',
+    `invalid ${where}: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`,
+    { fields },
+  );
 }
 
 const registeredPaths = new Set<string>();
@@ -127,7 +141,10 @@ function registerOpenApi(flavour: ApiFlavour, spec: RouteSpec<z.ZodType, z.ZodTy
   const errorStatuses = new Set([...(spec.errors ?? []), 401]);
   if (spec.params || spec.query || spec.body || spec.multipart) errorStatuses.add(400);
   for (const status of errorStatuses) {
-    responses[status] = { description: ERROR_DESCRIPTIONS[status] ?? 'Error', content: { 'application/json': { schema: flavour.errorSchema } } };
+    responses[status] = {
+      description: ERROR_DESCRIPTIONS[status] ?? 'Error',
+      content: { 'application/json': { schema: flavour.errorSchema } },
+    };
   }
   const request: RouteConfig['request'] = {};
   if (spec.params) request.params = spec.params as never;

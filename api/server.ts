@@ -4,7 +4,11 @@ import { createApp } from './app.ts';
 import type { ApiDeps } from './deps.ts';
 
 /** Starts the HTTP server; resolves once it listens. Port 0 picks a free one. */
-export async function startApiServer(deps: ApiDeps, host: string, port: number): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+export async function startApiServer(
+  deps: ApiDeps,
+  host: string,
+  port: number,
+): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const app = createApp(deps);
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(port, host, () => resolve(listening));

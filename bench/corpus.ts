@@ -31,9 +31,38 @@ export function rng(seed: number) {
 
 type Rng = ReturnType<typeof rng>;
 
-const PEOPLE = ['Marie Curie', 'Albert Einstein', 'Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Niels Bohr', 'Lise Meitner', 'Emmy Noether', 'Rosalind Franklin', 'Enrico Fermi'];
-const PLACES = ['Paris', 'Berlin', 'London', 'Copenhagen', 'Vienna', 'Cambridge', 'Warsaw', 'Rome', 'Zurich', 'Princeton'];
-const ORGS = ['the Royal Society', 'the University of Warsaw', 'the Institute for Advanced Study', 'the Pasteur Institute', 'CERN', 'the Max Planck Society'];
+const PEOPLE = [
+  'Marie Curie',
+  'Albert Einstein',
+  'Ada Lovelace',
+  'Alan Turing',
+  'Grace Hopper',
+  'Niels Bohr',
+  'Lise Meitner',
+  'Emmy Noether',
+  'Rosalind Franklin',
+  'Enrico Fermi',
+];
+const PLACES = [
+  'Paris',
+  'Berlin',
+  'London',
+  'Copenhagen',
+  'Vienna',
+  'Cambridge',
+  'Warsaw',
+  'Rome',
+  'Zurich',
+  'Princeton',
+];
+const ORGS = [
+  'the Royal Society',
+  'the University of Warsaw',
+  'the Institute for Advanced Study',
+  'the Pasteur Institute',
+  'CERN',
+  'the Max Planck Society',
+];
 const WORDS = (
   'measurement experiment result theory model sample energy particle radiation isotope decay spectrum method analysis data ' +
   'observation error instrument laboratory reaction field wave structure crystal element nucleus electron photon signal ' +
@@ -78,7 +107,13 @@ async function prepare(dir: string): Promise<void> {
 }
 
 /** `count` text (.txt) and markdown (.md) documents of minKb..maxKb each. */
-export async function textDocuments(options: { count: number; minKb: number; maxKb: number; seed?: number; name?: string }): Promise<string> {
+export async function textDocuments(options: {
+  count: number;
+  minKb: number;
+  maxKb: number;
+  seed?: number;
+  name?: string;
+}): Promise<string> {
   const seed = options.seed ?? SEED;
   const dir = path.join(CORPUS_ROOT, options.name ?? `text-${options.count}-${options.minKb}-${options.maxKb}-${seed}`);
   if (await complete(dir)) return dir;
@@ -95,7 +130,12 @@ export async function textDocuments(options: { count: number; minKb: number; max
 }
 
 /** `count` PDFs of minPages..maxPages pages of prose each. */
-export async function pdfDocuments(options: { count: number; minPages: number; maxPages: number; seed?: number }): Promise<string> {
+export async function pdfDocuments(options: {
+  count: number;
+  minPages: number;
+  maxPages: number;
+  seed?: number;
+}): Promise<string> {
   const seed = options.seed ?? SEED + 1;
   const dir = path.join(CORPUS_ROOT, `pdf-${options.count}-${options.minPages}-${options.maxPages}-${seed}`);
   if (await complete(dir)) return dir;
@@ -134,7 +174,8 @@ export async function largeTextFiles(options: { count: number; mb: number; seed?
     // A unique first line per file, so each has its own hash.
     out.write(`large file ${i} of seed ${seed}\n`);
     for (let k = 0; k < options.mb; k++) {
-      const piece = k === options.mb - 1 ? block.subarray(0, block.length - `large file ${i} of seed ${seed}\n`.length) : block;
+      const piece =
+        k === options.mb - 1 ? block.subarray(0, block.length - `large file ${i} of seed ${seed}\n`.length) : block;
       if (!out.write(piece)) await once(out, 'drain');
     }
     out.end();
@@ -147,5 +188,7 @@ export async function largeTextFiles(options: { count: number; mb: number; seed?
 /** The files of a corpus directory (not the marker), sorted, with their sizes. */
 export async function corpusFiles(dir: string): Promise<{ path: string; size: number }[]> {
   const names = (await readdir(dir)).filter((name) => !name.startsWith('.')).sort();
-  return Promise.all(names.map(async (name) => ({ path: path.join(dir, name), size: (await stat(path.join(dir, name))).size })));
+  return Promise.all(
+    names.map(async (name) => ({ path: path.join(dir, name), size: (await stat(path.join(dir, name))).size })),
+  );
 }

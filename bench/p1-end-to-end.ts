@@ -15,7 +15,14 @@ import { createPool } from '../db/pool.ts';
 import type { Client } from '@temporalio/client';
 import type { CollectionAnalysisResult } from '../workflows/collection-analysis-contract.ts';
 import { CORPUS_ROOT, corpusFiles, pdfDocuments, textDocuments } from './corpus.ts';
-import { createCollection, listRuns, resultOf, storeDocuments, timingOf, type ChildTiming } from './support/documents.ts';
+import {
+  createCollection,
+  listRuns,
+  resultOf,
+  storeDocuments,
+  timingOf,
+  type ChildTiming,
+} from './support/documents.ts';
 import type { BenchOptions, BenchResult } from './support/result.ts';
 import { runCli } from '../test/support/cli.ts';
 import { log, round, seconds, startBenchStack } from './support/stack.ts';
@@ -30,10 +37,17 @@ export async function p1Corpus(quick: boolean, extra: { name: string; dir: strin
   const sizes = p1Sizes(quick);
   const texts = await textDocuments({ count: sizes.texts, minKb: 2, maxKb: 20 });
   const pdfs = await pdfDocuments({ count: sizes.pdfs, minPages: 5, maxPages: 30 });
-  const dir = path.join(CORPUS_ROOT, [`p1-${sizes.texts}-${sizes.pdfs}`, ...extra.map((corpus) => corpus.name)].join('-'));
+  const dir = path.join(
+    CORPUS_ROOT,
+    [`p1-${sizes.texts}-${sizes.pdfs}`, ...extra.map((corpus) => corpus.name)].join('-'),
+  );
   if (existsSync(path.join(dir, '.complete'))) return dir;
   await mkdir(dir, { recursive: true });
-  for (const source of [{ prefix: '', dir: texts }, { prefix: '', dir: pdfs }, ...extra.map((corpus) => ({ prefix: `${corpus.name}-`, dir: corpus.dir }))]) {
+  for (const source of [
+    { prefix: '', dir: texts },
+    { prefix: '', dir: pdfs },
+    ...extra.map((corpus) => ({ prefix: `${corpus.name}-`, dir: corpus.dir })),
+  ]) {
     for (const file of await corpusFiles(source.dir)) {
       // An extra corpus's files are named apart (both corpora may hold a paper-000.pdf).
       const target = path.join(dir, source.prefix + path.basename(file.path));
@@ -81,7 +95,12 @@ async function bareDocument(activities: Activities, call: TimedCall, documentId:
 }
 
 /** The collection-level steps at the end of a bare loop. */
-async function finishBare(activities: Activities, call: TimedCall, collectionId: string, failed: number): Promise<void> {
+async function finishBare(
+  activities: Activities,
+  call: TimedCall,
+  collectionId: string,
+  failed: number,
+): Promise<void> {
   await call('rebuildCollectionGraph', activities.rebuildCollectionGraph, { collectionId });
   await call('finishCollectionRun', activities.finishCollectionRun, {
     collectionId,
@@ -99,7 +118,8 @@ async function groupTimings(client: Client, analysisWorkflowId: string) {
   let documents = 0;
   let queueMs = 0;
   let runMs = 0;
-  const at = (time: { seconds?: unknown; nanos?: number | null } | null | undefined) => (time ? Number(time.seconds ?? 0) * 1000 + (time.nanos ?? 0) / 1e6 : 0);
+  const at = (time: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+    time ? Number(time.seconds ?? 0) * 1000 + (time.nanos ?? 0) / 1e6 : 0;
   for (const run of runs) {
     const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
     const scheduled = new Map<number, number>();
@@ -108,7 +128,9 @@ async function groupTimings(client: Client, analysisWorkflowId: string) {
       const schedule = event.activityTaskScheduledEventAttributes;
       if (schedule?.activityType?.name === 'processDocumentGroup') {
         scheduled.set(Number(event.eventId), at(event.eventTime));
-        const input = JSON.parse(Buffer.from(schedule.input?.payloads?.[0]?.data ?? []).toString('utf8') || '{}') as { documents?: unknown[] };
+        const input = JSON.parse(Buffer.from(schedule.input?.payloads?.[0]?.data ?? []).toString('utf8') || '{}') as {
+          documents?: unknown[];
+        };
         documents += input.documents?.length ?? 0;
         groups++;
       }
@@ -118,7 +140,8 @@ async function groupTimings(client: Client, analysisWorkflowId: string) {
         queueMs += at(event.eventTime) - scheduled.get(Number(start.scheduledEventId))!;
       }
       const done = event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes;
-      if (done && started.has(Number(done.scheduledEventId))) runMs += at(event.eventTime) - started.get(Number(done.scheduledEventId))!;
+      if (done && started.has(Number(done.scheduledEventId)))
+        runMs += at(event.eventTime) - started.get(Number(done.scheduledEventId))!;
     }
   }
   return { runs: runs.length, groups, documents, queueMs, runMs };
@@ -130,7 +153,9 @@ export async function measureEndToEnd(dir: string, quick: boolean, figure: strin
   const bytes = files.reduce((sum, file) => sum + file.size, 0);
   log(`p1: ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB`);
   // BENCH_P1_CONCURRENCY sets max_concurrent_documents for both paths (an experiment; the default is the config's).
-  const concurrencyOverride = process.env.BENCH_P1_CONCURRENCY ? { max_concurrent_documents: Number(process.env.BENCH_P1_CONCURRENCY) } : {};
+  const concurrencyOverride = process.env.BENCH_P1_CONCURRENCY
+    ? { max_concurrent_documents: Number(process.env.BENCH_P1_CONCURRENCY) }
+    : {};
   const stack = await startBenchStack({ config: concurrencyOverride });
   try {
     const { config } = stack;
@@ -150,10 +175,17 @@ export async function measureEndToEnd(dir: string, quick: boolean, figure: strin
     await storeDocuments(bareSql, stack.storage, bareCollection, files, config.max_concurrent_uploads);
     const bStored = performance.now();
     let bareFailed = 0;
-    await call('beginCollectionRun', activities.beginCollectionRun, { collectionId: bareCollection, selection: 'pending' as const });
+    await call('beginCollectionRun', activities.beginCollectionRun, {
+      collectionId: bareCollection,
+      selection: 'pending' as const,
+    });
     let cursor: string | null = null;
     for (;;) {
-      const page: DocumentPage = await call('nextDocumentPage', activities.nextDocumentPage, { collectionId: bareCollection, selection: 'pending' as const, afterId: cursor });
+      const page: DocumentPage = await call('nextDocumentPage', activities.nextDocumentPage, {
+        collectionId: bareCollection,
+        selection: 'pending' as const,
+        afterId: cursor,
+      });
       await mapWithConcurrency(page.documents, page.concurrency, async ({ id }) => {
         if (!(await bareDocument(activities, call, id))) bareFailed++;
       });
@@ -164,7 +196,12 @@ export async function measureEndToEnd(dir: string, quick: boolean, figure: strin
     const bEnd = performance.now();
     const bareCpuMs = (process.cpuUsage(bareCpu).user + process.cpuUsage(bareCpu).system) / 1000;
     bareLoop.disable();
-    const bareLoopMs = { mean: round(bareLoop.mean / 1e6, 1), p50: round(bareLoop.percentile(50) / 1e6, 1), p99: round(bareLoop.percentile(99) / 1e6, 1), max: round(bareLoop.max / 1e6, 1) };
+    const bareLoopMs = {
+      mean: round(bareLoop.mean / 1e6, 1),
+      p50: round(bareLoop.percentile(50) / 1e6, 1),
+      p99: round(bareLoop.percentile(99) / 1e6, 1),
+      max: round(bareLoop.max / 1e6, 1),
+    };
     await bareSql.end({ timeout: 5 });
     const bare = { totalMs: bEnd - b0, storeMs: bStored - b0, processMs: bEnd - bStored, failed: bareFailed };
     log(`p1 (b): ${seconds(bare.totalMs)} s (store ${seconds(bare.storeMs)} s, process ${seconds(bare.processMs)} s)`);
@@ -173,16 +210,28 @@ export async function measureEndToEnd(dir: string, quick: boolean, figure: strin
     // all of them), as the sliding window runs them: the ratio against it is the orchestration's cost alone.
     log("p1 (b'): bare loop without page barriers");
     const windowSql = createPool(stack.databaseUrl(`${stack.poolNames.bench}-bare-window`), config);
-    const windowActivities = createActivities({ config, sql: windowSql, storage: stack.storage, staging: stack.staging });
+    const windowActivities = createActivities({
+      config,
+      sql: windowSql,
+      storage: stack.storage,
+      staging: stack.staging,
+    });
     const untimed = timedCall({});
     const windowCollection = await createCollection(stack.sql, 'p1-bare-window');
     const w0 = performance.now();
     await storeDocuments(windowSql, stack.storage, windowCollection, files, config.max_concurrent_uploads);
     const wStored = performance.now();
-    await untimed('beginCollectionRun', windowActivities.beginCollectionRun, { collectionId: windowCollection, selection: 'pending' as const });
+    await untimed('beginCollectionRun', windowActivities.beginCollectionRun, {
+      collectionId: windowCollection,
+      selection: 'pending' as const,
+    });
     const listed: string[] = [];
-    for (let after: string | null = null; ; ) {
-      const page: DocumentPage = await untimed('nextDocumentPage', windowActivities.nextDocumentPage, { collectionId: windowCollection, selection: 'pending' as const, afterId: after });
+    for (let after: string | null = null; ;) {
+      const page: DocumentPage = await untimed('nextDocumentPage', windowActivities.nextDocumentPage, {
+        collectionId: windowCollection,
+        selection: 'pending' as const,
+        afterId: after,
+      });
       listed.push(...page.documents.map((document) => document.id));
       if (page.documents.length < page.pageSize) break;
       after = page.documents[page.documents.length - 1].id;
@@ -195,7 +244,9 @@ export async function measureEndToEnd(dir: string, quick: boolean, figure: strin
     const wEnd = performance.now();
     await windowSql.end({ timeout: 5 });
     const bareWindow = { totalMs: wEnd - w0, storeMs: wStored - w0, processMs: wEnd - wStored, failed: windowFailed };
-    log(`p1 (b'): ${seconds(bareWindow.totalMs)} s (store ${seconds(bareWindow.storeMs)} s, process ${seconds(bareWindow.processMs)} s)`);
+    log(
+      `p1 (b'): ${seconds(bareWindow.totalMs)} s (store ${seconds(bareWindow.storeMs)} s, process ${seconds(bareWindow.processMs)} s)`,
+    );
 
     // (a) the full path, through the CLI as a user runs it.
     log('p1 (a): CLI batch-upload with processing, through API, Temporal and the worker');
@@ -204,29 +255,54 @@ export async function measureEndToEnd(dir: string, quick: boolean, figure: strin
     const a0 = performance.now();
     const cli = await runCli(stack.apiUrl, ['documents', 'batch-upload', 'p1-full', dir, '--json']);
     const aUploaded = performance.now();
-    if (cli.code !== 0) throw new Error(`CLI failed (${cli.code}): ${cli.stderr.slice(-2_000)} ${cli.stdout.slice(-2_000)}`);
+    if (cli.code !== 0)
+      throw new Error(`CLI failed (${cli.code}): ${cli.stderr.slice(-2_000)} ${cli.stdout.slice(-2_000)}`);
     const answer = JSON.parse(cli.stdout) as { task_id: string | null; counts: Record<string, number> };
     if (!answer.task_id) throw new Error(`the CLI started no analysis: ${cli.stdout.slice(0, 1_000)}`);
     const outcome = await resultOf<CollectionAnalysisResult>(stack.temporal, answer.task_id);
     const aEnd = performance.now();
     const workerStats = await stack.worker!.stats();
     const [collection] = await stack.sql<{ status: string }[]>`SELECT status FROM collections WHERE id = ${created.id}`;
-    const full = { totalMs: aEnd - a0, uploadMs: aUploaded - a0, processMs: aEnd - aUploaded, status: collection.status, result: { processed: outcome.processed, failed: outcome.failed } };
-    log(`p1 (a): ${seconds(full.totalMs)} s (upload ${seconds(full.uploadMs)} s, process ${seconds(full.processMs)} s), ${collection.status}`);
+    const full = {
+      totalMs: aEnd - a0,
+      uploadMs: aUploaded - a0,
+      processMs: aEnd - aUploaded,
+      status: collection.status,
+      result: { processed: outcome.processed, failed: outcome.failed },
+    };
+    log(
+      `p1 (a): ${seconds(full.totalMs)} s (upload ${seconds(full.uploadMs)} s, process ${seconds(full.processMs)} s), ${collection.status}`,
+    );
 
     // Where (a)'s processing time went: every document's history (a sample in the full run).
-    const allChildren = await listRuns(stack.temporal, `CollectionId = '${created.id}' AND Kind = 'document_processing'`);
+    const allChildren = await listRuns(
+      stack.temporal,
+      `CollectionId = '${created.id}' AND Kind = 'document_processing'`,
+    );
     const children = allChildren.slice(0, quick ? 200 : 300);
-    const timings = await mapWithConcurrency(children, 8, (child) => timingOf(stack.temporal, child.workflowId, child.runId));
+    const timings = await mapWithConcurrency(children, 8, (child) =>
+      timingOf(stack.temporal, child.workflowId, child.runId),
+    );
     const grouped = await groupTimings(stack.temporal, answer.task_id);
     const sum = (key: keyof ChildTiming) => timings.reduce((total, timing) => total + timing[key], 0);
     const perDoc = (key: keyof ChildTiming) => round(sum(key) / Math.max(1, timings.length), 1);
     const concurrency = config.max_concurrent_documents;
     const documents = files.length;
-    const barePerDocMs = ((stepMs.extractAndChunkDocument ?? 0) + (stepMs.extractDocumentMetadata ?? 0) + (stepMs.embedDocumentChunks ?? 0) + (stepMs.extractDocumentEntities ?? 0) + (stepMs.markDocumentProcessed ?? 0)) / documents;
+    const barePerDocMs =
+      ((stepMs.extractAndChunkDocument ?? 0) +
+        (stepMs.extractDocumentMetadata ?? 0) +
+        (stepMs.embedDocumentChunks ?? 0) +
+        (stepMs.extractDocumentEntities ?? 0) +
+        (stepMs.markDocumentProcessed ?? 0)) /
+      documents;
     const breakdown = {
       // Units of work: documents in their own documentProcessing workflow (PDFs, big ones), the others in group activities.
-      units: { own_workflow_documents: allChildren.length, grouped_documents: grouped.documents, groups: grouped.groups, analysis_runs: grouped.runs },
+      units: {
+        own_workflow_documents: allChildren.length,
+        grouped_documents: grouped.documents,
+        groups: grouped.groups,
+        analysis_runs: grouped.runs,
+      },
       per_grouped_document_ms: {
         activity_running: round(grouped.runMs / Math.max(1, grouped.documents), 1),
         activity_queued: round(grouped.queueMs / Math.max(1, grouped.documents), 1),
@@ -234,7 +310,12 @@ export async function measureEndToEnd(dir: string, quick: boolean, figure: strin
       sampled_documents: timings.length,
       // Activities (not local activities) per document: 4 when each step is its own, 1 when grouped (processDocument).
       activities_per_document: round(sum('activities') / Math.max(1, timings.length), 2),
-      per_document_ms_full_path: { total: perDoc('totalMs'), activity_running: perDoc('runMs'), activity_queued: perDoc('queueMs'), between_steps: perDoc('otherMs') },
+      per_document_ms_full_path: {
+        total: perDoc('totalMs'),
+        activity_running: perDoc('runMs'),
+        activity_queued: perDoc('queueMs'),
+        between_steps: perDoc('otherMs'),
+      },
       per_document_ms_bare_loop: round(barePerDocMs, 1),
       // With `concurrency` lanes, a lane's document-to-document time beyond its child's own duration is parent-side (child start, result, continue-as-new).
       lane_ms_per_document_full_path: round((full.processMs * concurrency) / documents, 1),
@@ -242,7 +323,9 @@ export async function measureEndToEnd(dir: string, quick: boolean, figure: strin
       // CPU time: the bare loop's process during (b), the worker's during (a) (the API and Temporal server come on top).
       cpu_ms: { bare_loop_process: round(bareCpuMs, 0), worker_process: workerStats.cpuMs },
       event_loop_delay_ms: { bare_loop: bareLoopMs, worker_main_thread: workerStats.eventLoopDelayMs },
-      bare_step_ms_per_document: Object.fromEntries(Object.entries(stepMs).map(([name, total]) => [name, round(total / documents, 2)])),
+      bare_step_ms_per_document: Object.fromEntries(
+        Object.entries(stepMs).map(([name, total]) => [name, round(total / documents, 2)]),
+      ),
     };
 
     const ratio = full.totalMs / bare.totalMs;
@@ -278,8 +361,18 @@ export async function measureEndToEnd(dir: string, quick: boolean, figure: strin
         bytes,
         concurrency,
         max_concurrent_activities: config.max_concurrent_activities,
-        full_path: { ...full, totalMs: round(full.totalMs, 0), uploadMs: round(full.uploadMs, 0), processMs: round(full.processMs, 0) },
-        bare_loop: { ...bare, totalMs: round(bare.totalMs, 0), storeMs: round(bare.storeMs, 0), processMs: round(bare.processMs, 0) },
+        full_path: {
+          ...full,
+          totalMs: round(full.totalMs, 0),
+          uploadMs: round(full.uploadMs, 0),
+          processMs: round(full.processMs, 0),
+        },
+        bare_loop: {
+          ...bare,
+          totalMs: round(bare.totalMs, 0),
+          storeMs: round(bare.storeMs, 0),
+          processMs: round(bare.processMs, 0),
+        },
         bare_loop_without_page_barriers: {
           ...bareWindow,
           totalMs: round(bareWindow.totalMs, 0),

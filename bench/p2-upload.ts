@@ -76,7 +76,8 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     const sampledPeak = sampler.stop();
     if (cli.code !== 0) throw new Error(`CLI failed (${cli.code}): ${cli.stderr.slice(-2_000)}`);
     const answer = JSON.parse(cli.stdout) as { counts: { stored: number; total: number } };
-    if (answer.counts.stored !== count) throw new Error(`stored ${answer.counts.stored} of ${count}: ${cli.stdout.slice(0, 2_000)}`);
+    if (answer.counts.stored !== count)
+      throw new Error(`stored ${answer.counts.stored} of ${count}: ${cli.stdout.slice(0, 2_000)}`);
     const after = await procMemory(pid);
     const cpAfter = await cp();
 
@@ -84,7 +85,9 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     const fromSources = await sourcesVariant(startChild, dir, count);
     const uploadMbps = bytes / 1e6 / (uploadMs / 1000);
     const cpMbps = bytes / 1e6 / (cpMs / 1000);
-    log(`p2: upload ${seconds(uploadMs)} s (${uploadMbps.toFixed(0)} MB/s), cp ${seconds(cpMs)} s (${cpMbps.toFixed(0)} MB/s), API VmHWM ${after.hwmMb.toFixed(1)} MB`);
+    log(
+      `p2: upload ${seconds(uploadMs)} s (${uploadMbps.toFixed(0)} MB/s), cp ${seconds(cpMs)} s (${cpMbps.toFixed(0)} MB/s), API VmHWM ${after.hwmMb.toFixed(1)} MB`,
+    );
     return {
       figures: { p2_peak_rss_mb: round(after.hwmMb, 1), p2_speed_vs_cp: round(uploadMbps / cpMbps) },
       details: {
@@ -121,9 +124,13 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
 
 /** The environment and node flags of `npm run api` (package.json), so the bench measures the production command. */
 async function apiCommand(): Promise<{ env: Record<string, string>; flags: string[] }> {
-  const { scripts } = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const { scripts } = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
   const words = scripts.api!.split(/\s+/);
-  const env = Object.fromEntries(words.filter((word) => /^[A-Z_]+=/.test(word)).map((word) => word.split('=', 2) as [string, string]));
+  const env = Object.fromEntries(
+    words.filter((word) => /^[A-Z_]+=/.test(word)).map((word) => word.split('=', 2) as [string, string]),
+  );
   return { env, flags: words.filter((word) => word.startsWith('--')) };
 }
 
@@ -139,10 +146,15 @@ async function sourcesVariant(
   const t0 = performance.now();
   const cli = await runCli(url, ['documents', 'batch-upload', 'p2-sources', dir, '--no-process', '--json']);
   const ms = performance.now() - t0;
-  if (cli.code !== 0) throw new Error(`CLI failed against the API from sources (${cli.code}): ${cli.stderr.slice(-2_000)}`);
+  if (cli.code !== 0)
+    throw new Error(`CLI failed against the API from sources (${cli.code}): ${cli.stderr.slice(-2_000)}`);
   const stored = (JSON.parse(cli.stdout) as { counts: { stored: number } }).counts.stored;
   if (stored !== count) throw new Error(`the API from sources stored ${stored} of ${count}`);
   const after = await procMemory(child.pid!);
   const bytes = (await corpusFiles(dir)).reduce((sum, file) => sum + file.size, 0);
-  return { idle_rss_mb: round(idle.rssMb, 1), vmhwm_mb: round(after.hwmMb, 1), upload_mb_per_s: round(bytes / 1e6 / (ms / 1000), 1) };
+  return {
+    idle_rss_mb: round(idle.rssMb, 1),
+    vmhwm_mb: round(after.hwmMb, 1),
+    upload_mb_per_s: round(bytes / 1e6 / (ms / 1000), 1),
+  };
 }

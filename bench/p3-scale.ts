@@ -28,7 +28,11 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     await storeDocuments(stack.sql, stack.storage, largeCollection, files);
 
     const processed = async (collectionId: string) =>
-      (await stack.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId} AND status = 'processed'`)[0].n;
+      (
+        await stack.sql<
+          { n: number }[]
+        >`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId} AND status = 'processed'`
+      )[0].n;
 
     /** Runs one collection through batch-process; samples the worker's RSS on the way. */
     const process1 = async (collectionId: string, documents: number) => {
@@ -36,7 +40,10 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       const sampler = rssSampler(pid, 100);
       const marks: { processed: number; rssMb: number; peakMb: number; seconds: number }[] = [];
       const t0 = performance.now();
-      const submitted = await client.batches.submit({ tasks: [{ collection_id: collectionId }], workflow_type: 'sequential' });
+      const submitted = await client.batches.submit({
+        tasks: [{ collection_id: collectionId }],
+        workflow_type: 'sequential',
+      });
       const done = resultOf<BatchProcessResult>(stack.temporal, submitted.task_id);
       let finished = false;
       void done.finally(() => (finished = true));
@@ -45,7 +52,12 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
         await sleep(250);
         const count = await processed(collectionId);
         while (count >= nextMark && nextMark <= documents) {
-          marks.push({ processed: count, rssMb: round((await procMemory(pid)).rssMb, 1), peakMb: round(sampler.peak, 1), seconds: seconds(performance.now() - t0) });
+          marks.push({
+            processed: count,
+            rssMb: round((await procMemory(pid)).rssMb, 1),
+            peakMb: round(sampler.peak, 1),
+            seconds: seconds(performance.now() - t0),
+          });
           nextMark += Math.round(documents / 10);
         }
       }
@@ -64,9 +76,13 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     log(`p3: processing ${large} documents`);
     const largeRun = await process1(largeCollection, large);
     log(`p3: ${large} in ${seconds(largeRun.ms)} s`);
-    for (const [run, n] of [[smallRun, small], [largeRun, large]] as const) {
+    for (const [run, n] of [
+      [smallRun, small],
+      [largeRun, large],
+    ] as const) {
       const item = run.result.collections[0];
-      if (run.result.status !== 'completed' || item.processed !== n) throw new Error(`batch of ${n}: ${JSON.stringify(run.result).slice(0, 1_000)}`);
+      if (run.result.status !== 'completed' || item.processed !== n)
+        throw new Error(`batch of ${n}: ${JSON.stringify(run.result).slice(0, 1_000)}`);
     }
 
     log('p3: history of every run');
@@ -92,7 +108,12 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       details: {
         documents: { small, large },
         time_ms: { small: round(smallRun.ms, 0), large: round(largeRun.ms, 0) },
-        worker_rss_mb: { at_tenth_peak: memTenth, at_tenth_now: atTenth.rssMb, at_end_hwm: round(memAll, 1), at_end_now: round(largeRun.endRssMb, 1) },
+        worker_rss_mb: {
+          at_tenth_peak: memTenth,
+          at_tenth_now: atTenth.rssMb,
+          at_end_hwm: round(memAll, 1),
+          at_end_now: round(largeRun.endRssMb, 1),
+        },
         marks: largeRun.marks,
         largest_history: largest,
         histories_by_type: byType,
@@ -100,7 +121,9 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       },
       notes: [
         `${small} documents in ${seconds(smallRun.ms)} s, ${large} in ${seconds(largeRun.ms)} s; worker RSS peak ${memTenth} MB by ${atTenth.processed} processed, ${memAll.toFixed(1)} MB by ${large} (VmHWM)`,
-        `largest history: ${largest.events} events (${largest.type} ${largest.workflowId}); by type: ${Object.entries(byType)
+        `largest history: ${largest.events} events (${largest.type} ${largest.workflowId}); by type: ${Object.entries(
+          byType,
+        )
           .map(([type, entry]) => `${type} ${entry.runs} run(s), max ${entry.max_events}`)
           .join('; ')}`,
       ],

@@ -25,7 +25,11 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     const start = async (collectionId: string) => {
       const ids = Array.from({ length: count }, (_, i) => workflowIds.collectionAnalysis(collectionId, String(i + 1)));
       await mapWithConcurrency(ids, 16, (workflowId) => {
-        const input: CollectionAnalysisInput = { collectionId, selection: 'pending', options: { build_graph: false, extract_metadata: true, generate_embeddings: true } };
+        const input: CollectionAnalysisInput = {
+          collectionId,
+          selection: 'pending',
+          options: { build_graph: false, extract_metadata: true, generate_embeddings: true },
+        };
         return stack.temporal.workflow.start('collectionAnalysis', {
           workflowId,
           taskQueue: UNPOLLED_QUEUE,
@@ -73,13 +77,22 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     const exact =
       answer.total === count &&
       answer.summary.cancelled === count &&
-      answer.summary.errors + answer.summary.not_found + answer.summary.already_completed + answer.summary.terminated === 0 &&
+      answer.summary.errors +
+        answer.summary.not_found +
+        answer.summary.already_completed +
+        answer.summary.terminated ===
+        0 &&
       returned.size === count &&
       batchIds.every((id) => returned.has(id));
     const loopCancelled = loopOutcomes.filter((outcome) => outcome === 'cancelled').length;
     const ratio = batchMs / loopMs;
-    log(`p4: batch ${seconds(batchMs)} s, loop ${seconds(loopMs)} s, ratio ${ratio.toFixed(3)}, summary exact: ${exact}`);
-    if (!exact) throw new Error(`the batch-cancel summary is not exact: ${JSON.stringify({ total: answer.total, summary: answer.summary })}`);
+    log(
+      `p4: batch ${seconds(batchMs)} s, loop ${seconds(loopMs)} s, ratio ${ratio.toFixed(3)}, summary exact: ${exact}`,
+    );
+    if (!exact)
+      throw new Error(
+        `the batch-cancel summary is not exact: ${JSON.stringify({ total: answer.total, summary: answer.summary })}`,
+      );
     return {
       figures: { p4_ratio: round(ratio) },
       details: {

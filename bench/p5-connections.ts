@@ -19,13 +19,30 @@ const DOCUMENTS_PER_COLLECTION = 3;
 
 export async function run({ quick }: BenchOptions): Promise<BenchResult> {
   if (!process.env.DATABASE_URL) {
-    const reason = 'DATABASE_URL is unset: peak connections come from pg_stat_activity of a real PostgreSQL (PGlite has one connection); set DATABASE_URL to run P5';
-    return { figures: { p5_peak_connections: null, p5_pool_limit: null, p5_errors: null }, details: {}, notes: [reason], skipped: reason };
+    const reason =
+      'DATABASE_URL is unset: peak connections come from pg_stat_activity of a real PostgreSQL (PGlite has one connection); set DATABASE_URL to run P5';
+    return {
+      figures: { p5_peak_connections: null, p5_pool_limit: null, p5_errors: null },
+      details: {},
+      notes: [reason],
+      skipped: reason,
+    };
   }
   const requests = quick ? 10 : 100;
-  const files = await corpusFiles(await textDocuments({ count: requests * DOCUMENTS_PER_COLLECTION, minKb: 1, maxKb: 2, name: `p5-${requests * DOCUMENTS_PER_COLLECTION}` }));
+  const files = await corpusFiles(
+    await textDocuments({
+      count: requests * DOCUMENTS_PER_COLLECTION,
+      minKb: 1,
+      maxKb: 2,
+      name: `p5-${requests * DOCUMENTS_PER_COLLECTION}`,
+    }),
+  );
   const stack = await startBenchStack({});
-  const monitor = postgres(process.env.DATABASE_URL, { max: 1, onnotice: () => {}, connection: { application_name: `${stack.poolNames.bench}-monitor` } });
+  const monitor = postgres(process.env.DATABASE_URL, {
+    max: 1,
+    onnotice: () => {},
+    connection: { application_name: `${stack.poolNames.bench}-monitor` },
+  });
   let sampling = true;
   try {
     const { config, poolNames } = stack;
@@ -33,7 +50,12 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     const collections: string[] = [];
     for (let i = 0; i < requests; i++) {
       const id = await createCollection(stack.sql, `p5-${i}`);
-      await storeDocuments(stack.sql, stack.storage, id, files.slice(i * DOCUMENTS_PER_COLLECTION, (i + 1) * DOCUMENTS_PER_COLLECTION));
+      await storeDocuments(
+        stack.sql,
+        stack.storage,
+        id,
+        files.slice(i * DOCUMENTS_PER_COLLECTION, (i + 1) * DOCUMENTS_PER_COLLECTION),
+      );
       collections.push(id);
     }
 
@@ -68,16 +90,22 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     const requestErrors = answers.filter((answer) => !answer.ok);
     const results = await mapWithConcurrency(answers, 32, async (answer) => {
       if (!answer.ok) return null;
-      return resultOf<BatchProcessResult>(stack.temporal, answer.submitted.task_id).catch((error: Error) => ({ status: `error: ${error.message}` }) as unknown as BatchProcessResult);
+      return resultOf<BatchProcessResult>(stack.temporal, answer.submitted.task_id).catch(
+        (error: Error) => ({ status: `error: ${error.message}` }) as unknown as BatchProcessResult,
+      );
     });
     const doneMs = performance.now() - t0;
     sampling = false;
     await sampler;
 
     const unfinished = results.filter((result) => result !== null && result.status !== 'completed');
-    const [failedDocs] = await stack.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM documents WHERE status <> 'processed'`;
+    const [failedDocs] = await stack.sql<
+      { n: number }[]
+    >`SELECT count(*)::int AS n FROM documents WHERE status <> 'processed'`;
     const errors = requestErrors.length + unfinished.length + failedDocs.n;
-    log(`p5: peak ${peak.total} connections (api ${peak.api}, worker ${peak.worker}) of ${poolLimit}; ${errors} error(s); ${seconds(doneMs)} s`);
+    log(
+      `p5: peak ${peak.total} connections (api ${peak.api}, worker ${peak.worker}) of ${poolLimit}; ${errors} error(s); ${seconds(doneMs)} s`,
+    );
     return {
       figures: { p5_peak_connections: peak.total, p5_pool_limit: poolLimit, p5_errors: errors },
       details: {

@@ -30,7 +30,9 @@ interface ChildFigures {
 }
 
 async function measure(file: string, perRange: number): Promise<ChildFigures> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CHILD, file, String(perRange)], { maxBuffer: 1 << 20 });
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CHILD, file, String(perRange)], {
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(stdout.trim().split('\n').pop()!) as ChildFigures;
 }
 

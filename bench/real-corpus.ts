@@ -13,10 +13,17 @@ import type { BatchUploadResult } from '../api/client/uploads.ts';
 import { parseRealCorpusArgs, USAGE, UsageError, type RealCorpusOptions } from './support/real-corpus-args.ts';
 import { listCorpus, readManifest, type CorpusFile } from './support/real-corpus-files.ts';
 import { startHealthProbe, type HealthProbe } from './support/real-corpus-health.ts';
-import { chunkFigures, countTimeouts, largestPdfs, listCollectionDocuments, summariseDocuments } from './support/real-corpus-outcome.ts';
+import {
+  chunkFigures,
+  countTimeouts,
+  largestPdfs,
+  listCollectionDocuments,
+  summariseDocuments,
+} from './support/real-corpus-outcome.ts';
 import { emptyReport, formatReport, judge, type RealCorpusReport } from './support/real-corpus-report.ts';
 
-const log = (message: string) => process.stderr.write(`[real-corpus ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+const log = (message: string) =>
+  process.stderr.write(`[real-corpus ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 /** Upload progress is logged at most this often. */
 const UPLOAD_LOG_EVERY_MS = 5_000;
@@ -29,7 +36,10 @@ const READ_BACK_GRACE_MS = 120_000;
 async function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T | 'timeout'> {
   const timer = new AbortController();
   try {
-    return await Promise.race([work, sleep(Math.max(0, deadline - Date.now()), 'timeout' as const, { signal: timer.signal })]);
+    return await Promise.race([
+      work,
+      sleep(Math.max(0, deadline - Date.now()), 'timeout' as const, { signal: timer.signal }),
+    ]);
   } finally {
     timer.abort();
   }
@@ -40,7 +50,11 @@ async function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T 
  * what it got; `running.probe` lets main read the health figures of a run it
  * had to give up on.
  */
-async function run(options: RealCorpusOptions, report: RealCorpusReport, running: { probe?: HealthProbe }): Promise<void> {
+async function run(
+  options: RealCorpusOptions,
+  report: RealCorpusReport,
+  running: { probe?: HealthProbe },
+): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   const client = new FileIntelClient({ baseUrl: options.apiUrl });
 
@@ -61,8 +75,11 @@ async function run(options: RealCorpusOptions, report: RealCorpusReport, running
     type.files += 1;
     type.bytes += file.size;
   }
-  if (accepted.length === 0) throw new Error(`no file in ${options.dir} has an accepted extension (${limits.allowed_extensions.join(', ')})`);
-  log(`corpus: ${accepted.length} files, ${(report.corpus.accepted_bytes / 1_048_576).toFixed(1)} MB; ${skipped.length} skipped`);
+  if (accepted.length === 0)
+    throw new Error(`no file in ${options.dir} has an accepted extension (${limits.allowed_extensions.join(', ')})`);
+  log(
+    `corpus: ${accepted.length} files, ${(report.corpus.accepted_bytes / 1_048_576).toFixed(1)} MB; ${skipped.length} skipped`,
+  );
 
   const collection = await client.collections.create(options.collection, `real-corpus run of ${options.dir}`);
   report.run.collection = { id: collection.id, name: collection.name };
@@ -74,13 +91,18 @@ async function run(options: RealCorpusOptions, report: RealCorpusReport, running
     const byPath = new Map(accepted.map((file) => [file.path, file]));
     const stored = await upload(client, options, accepted, collection.id, deadline, report);
     if (stored === 'timeout') return;
-    const storedFiles = stored.files.filter((file) => file.document_id && (file.outcome === 'stored' || file.outcome === 'duplicate')).map((file) => ({ file: byPath.get(file.path)!, documentId: file.document_id! }));
+    const storedFiles = stored.files
+      .filter((file) => file.document_id && (file.outcome === 'stored' || file.outcome === 'duplicate'))
+      .map((file) => ({ file: byPath.get(file.path)!, documentId: file.document_id! }));
 
     if (storedFiles.length > 0) await processAndFollow(client, options, collection.id, deadline, report);
 
     const extensionByName = new Map(storedFiles.map(({ file }) => [path.basename(file.path), file.extension]));
     const documents = await listCollectionDocuments(client, collection.id);
-    report.documents = summariseDocuments(documents, (filename) => extensionByName.get(filename) ?? (path.extname(filename).slice(1).toLowerCase() || '?'));
+    report.documents = summariseDocuments(
+      documents,
+      (filename) => extensionByName.get(filename) ?? (path.extname(filename).slice(1).toLowerCase() || '?'),
+    );
     report.timeouts = countTimeouts([...documents.map((document) => document.error), report.processing?.task_error]);
     report.chunks = chunkFigures(await client.analysis.processingStatus(collection.id));
     report.largest_pdfs = await largestPdfs(client, storedFiles, manifest);
@@ -89,7 +111,14 @@ async function run(options: RealCorpusOptions, report: RealCorpusReport, running
   }
 }
 
-async function upload(client: FileIntelClient, options: RealCorpusOptions, files: CorpusFile[], collectionId: string, deadline: number, report: RealCorpusReport): Promise<BatchUploadResult | 'timeout'> {
+async function upload(
+  client: FileIntelClient,
+  options: RealCorpusOptions,
+  files: CorpusFile[],
+  collectionId: string,
+  deadline: number,
+  report: RealCorpusReport,
+): Promise<BatchUploadResult | 'timeout'> {
   const started = Date.now();
   let lastLog = 0;
   let bytesSent = 0;
@@ -104,7 +133,9 @@ async function upload(client: FileIntelClient, options: RealCorpusOptions, files
         bytesSent = progress.bytesSent;
         if (Date.now() - lastLog < UPLOAD_LOG_EVERY_MS && progress.filesDone < progress.filesTotal) return;
         lastLog = Date.now();
-        log(`upload ${progress.filesDone}/${progress.filesTotal} files, ${(progress.bytesSent / 1_048_576).toFixed(1)}/${(progress.bytesTotal / 1_048_576).toFixed(1)} MB`);
+        log(
+          `upload ${progress.filesDone}/${progress.filesTotal} files, ${(progress.bytesSent / 1_048_576).toFixed(1)}/${(progress.bytesTotal / 1_048_576).toFixed(1)} MB`,
+        );
       },
     },
   );
@@ -122,14 +153,27 @@ async function upload(client: FileIntelClient, options: RealCorpusOptions, files
     counts: result.counts,
     refused: result.files
       .filter((file) => file.outcome !== 'stored' && file.outcome !== 'duplicate')
-      .map((file) => ({ file: path.relative(options.dir, file.path), outcome: file.outcome, reason: file.reason ?? null, message: file.message ?? null })),
+      .map((file) => ({
+        file: path.relative(options.dir, file.path),
+        outcome: file.outcome,
+        reason: file.reason ?? null,
+        message: file.message ?? null,
+      })),
   };
-  log(`upload done in ${report.upload.elapsed_s} s: ${result.counts.stored} stored, ${result.counts.duplicate} duplicate, ${report.upload.refused.length} not stored`);
+  log(
+    `upload done in ${report.upload.elapsed_s} s: ${result.counts.stored} stored, ${result.counts.duplicate} duplicate, ${report.upload.refused.length} not stored`,
+  );
   return result;
 }
 
 /** POST …/process, then polls the task until it leaves RUNNING or the deadline passes. A failed poll is counted and retried. */
-async function processAndFollow(client: FileIntelClient, options: RealCorpusOptions, collectionId: string, deadline: number, report: RealCorpusReport) {
+async function processAndFollow(
+  client: FileIntelClient,
+  options: RealCorpusOptions,
+  collectionId: string,
+  deadline: number,
+  report: RealCorpusReport,
+) {
   const started = Date.now();
   const answer = await client.analysis.process(collectionId, { build_graph: options.buildGraph });
   log(`processing task ${answer.task_id}: ${answer.documents} documents`);
@@ -156,7 +200,9 @@ async function processAndFollow(client: FileIntelClient, options: RealCorpusOpti
       processing.task_error = status.error;
       processing.last_progress = status.progress;
       const progress = status.progress;
-      const line = progress ? `${progress.phase}: ${progress.processed} processed, ${progress.failed} failed, ${progress.in_flight} in flight of ${progress.total}` : status.status;
+      const line = progress
+        ? `${progress.phase}: ${progress.processed} processed, ${progress.failed} failed, ${progress.in_flight} in flight of ${progress.total}`
+        : status.status;
       if (line !== lastLine) log(`task ${status.status} ${line}`);
       lastLine = line;
       if (status.status !== 'RUNNING') break;
@@ -193,7 +239,10 @@ async function main() {
   const report = emptyReport({ api: options.apiUrl, corpusDir: options.dir, timeoutMin: options.timeoutMs / 60_000 });
   const running: { probe?: HealthProbe } = {};
   try {
-    const outcome = await beforeDeadline(run(options, report, running), Date.now() + options.timeoutMs + READ_BACK_GRACE_MS);
+    const outcome = await beforeDeadline(
+      run(options, report, running),
+      Date.now() + options.timeoutMs + READ_BACK_GRACE_MS,
+    );
     if (outcome === 'timeout') {
       report.run.aborted = `no end ${READ_BACK_GRACE_MS / 1000} s after --timeout (the API stopped answering?)`;
       report.health = running.probe?.snapshot() ?? null;

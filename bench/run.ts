@@ -14,7 +14,10 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench', 'results.json');
 const REPORT = path.join(ROOT, 'BENCHMARKS.md');
 
-const BENCHMARKS: Record<string, { title: string; load: () => Promise<{ run(options: BenchOptions): Promise<BenchResult> }> }> = {
+const BENCHMARKS: Record<
+  string,
+  { title: string; load: () => Promise<{ run(options: BenchOptions): Promise<BenchResult> }> }
+> = {
   p1: { title: 'P1 end-to-end against the bare loop', load: () => import('./p1-end-to-end.ts') },
   p1mixed: { title: 'P1 on a mixed corpus (P1 plus two 500-page PDFs)', load: () => import('./p1-mixed.ts') },
   p2: { title: 'P2 upload memory and speed', load: () => import('./p2-upload.ts') },
@@ -26,11 +29,17 @@ const BENCHMARKS: Record<string, { title: string; load: () => Promise<{ run(opti
     load: () => import('./p6-fair-shares.ts'),
   },
   pdf: { title: 'Long PDFs in page ranges (time, peak RSS, event-loop delay)', load: () => import('./pdf-ranges.ts') },
-  text: { title: 'Text pipeline per MB (chunking, tokens, analysis, entities, embeddings)', load: () => import('./text-pipeline.ts') },
+  text: {
+    title: 'Text pipeline per MB (chunking, tokens, analysis, entities, embeddings)',
+    load: () => import('./text-pipeline.ts'),
+  },
 };
 
 /** Every figure of the issue with its goal; `ok` says whether a value meets it. */
-export const GOALS: Record<string, { goal: string; ok(value: number, figures: Record<string, number | null>): boolean }> = {
+export const GOALS: Record<
+  string,
+  { goal: string; ok(value: number, figures: Record<string, number | null>): boolean }
+> = {
   p1_ratio: { goal: '≤ 1.25', ok: (v) => v <= 1.25 },
   p1_mixed_ratio: { goal: '≤ 1.25', ok: (v) => v <= 1.25 },
   p2_peak_rss_mb: { goal: '< 150', ok: (v) => v < 150 },
@@ -39,7 +48,10 @@ export const GOALS: Record<string, { goal: string; ok(value: number, figures: Re
   p3_mem_ratio: { goal: '≤ 1.2', ok: (v) => v <= 1.2 },
   p3_time_ratio: { goal: '≤ 11', ok: (v) => v <= 11 },
   p4_ratio: { goal: '≤ 0.2', ok: (v) => v <= 0.2 },
-  p5_peak_connections: { goal: '≤ p5_pool_limit', ok: (v, f) => f.p5_pool_limit !== null && f.p5_pool_limit !== undefined && v <= f.p5_pool_limit },
+  p5_peak_connections: {
+    goal: '≤ p5_pool_limit',
+    ok: (v, f) => f.p5_pool_limit !== null && f.p5_pool_limit !== undefined && v <= f.p5_pool_limit,
+  },
   p5_pool_limit: { goal: '(the configured pools: API + worker)', ok: () => true },
   p5_errors: { goal: '0', ok: (v) => v === 0 },
   p6_ratio_fair: { goal: '≤ 2', ok: (v) => v <= 2 },
@@ -87,17 +99,25 @@ interface ResultsFile {
 }
 
 function machine() {
-  return { cores: os.cpus().length, memory_gib: Number((os.totalmem() / 2 ** 30).toFixed(1)), cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version };
+  return {
+    cores: os.cpus().length,
+    memory_gib: Number((os.totalmem() / 2 ** 30).toFixed(1)),
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+  };
 }
 
 async function main() {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
   const names = args.filter((arg) => !arg.startsWith('--'));
-  for (const name of names) if (!BENCHMARKS[name]) throw new Error(`no benchmark '${name}'; choose from ${Object.keys(BENCHMARKS).join(', ')}`);
+  for (const name of names)
+    if (!BENCHMARKS[name]) throw new Error(`no benchmark '${name}'; choose from ${Object.keys(BENCHMARKS).join(', ')}`);
   const selected = names.length > 0 ? names : Object.keys(BENCHMARKS);
   const mode = quick ? 'quick' : 'full';
-  const database = process.env.DATABASE_URL ? `PostgreSQL (${new URL(process.env.DATABASE_URL).host}, a fresh schema per benchmark)` : 'PGlite in memory (DATABASE_URL unset)';
+  const database = process.env.DATABASE_URL
+    ? `PostgreSQL (${new URL(process.env.DATABASE_URL).host}, a fresh schema per benchmark)`
+    : 'PGlite in memory (DATABASE_URL unset)';
 
   const results: ResultsFile = existsSync(RESULTS)
     ? JSON.parse(await readFile(RESULTS, 'utf8'))
@@ -117,16 +137,28 @@ async function main() {
     } catch (error) {
       failures++;
       console.error(error);
-      record = { mode, date: new Date().toISOString(), seconds: Math.round((Date.now() - t0) / 1000), figures: {}, details: {}, notes: [], error: (error as Error).stack ?? String(error) };
+      record = {
+        mode,
+        date: new Date().toISOString(),
+        seconds: Math.round((Date.now() - t0) / 1000),
+        figures: {},
+        details: {},
+        notes: [],
+        error: (error as Error).stack ?? String(error),
+      };
     }
     for (const [figure, value] of Object.entries(record.figures)) results.figures[figure] = value;
     results.runs[name] = record;
     results.by_mode[mode][name] = record;
-    log(`${name}: ${JSON.stringify(record.figures)}${record.skipped ? ` (skipped: ${record.skipped})` : ''} in ${record.seconds} s`);
+    log(
+      `${name}: ${JSON.stringify(record.figures)}${record.skipped ? ` (skipped: ${record.skipped})` : ''} in ${record.seconds} s`,
+    );
     await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
     await writeReport(results);
   }
-  log(`done in ${Math.round((Date.now() - started) / 1000)} s; figures in ${path.relative(ROOT, RESULTS)} and BENCHMARKS.md`);
+  log(
+    `done in ${Math.round((Date.now() - started) / 1000)} s; figures in ${path.relative(ROOT, RESULTS)} and BENCHMARKS.md`,
+  );
   process.exit(failures > 0 ? 1 : 0);
 }
 
@@ -141,7 +173,10 @@ async function writeReport(results: ResultsFile) {
     const block = `${begin}\n${renderMode(mode, runs, results)}\n${end}`;
     const at = text.indexOf(begin);
     const stop = text.indexOf(end);
-    text = at >= 0 && stop > at ? text.slice(0, at) + block + text.slice(stop + end.length) : `${text.trimEnd()}\n\n${block}\n`;
+    text =
+      at >= 0 && stop > at
+        ? text.slice(0, at) + block + text.slice(stop + end.length)
+        : `${text.trimEnd()}\n\n${block}\n`;
   }
   await writeFile(REPORT, text);
 }
@@ -167,7 +202,9 @@ function renderMode(mode: 'quick' | 'full', runs: Record<string, RunRecord>, res
     for (const [figure, value] of entries) {
       const goal = GOALS[figure];
       const met = value === null ? 'not measured' : goal.ok(value, figures) ? 'yes' : '**no**';
-      lines.push(`| ${name} | \`${figure}\` | ${value ?? '—'} | ${goal?.goal ?? ''} | ${met} | ${run.date.slice(0, 16).replace('T', ' ')} | ${run.seconds} s |`);
+      lines.push(
+        `| ${name} | \`${figure}\` | ${value ?? '—'} | ${goal?.goal ?? ''} | ${met} | ${run.date.slice(0, 16).replace('T', ' ')} | ${run.seconds} s |`,
+      );
     }
   }
   lines.push('');

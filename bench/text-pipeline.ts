@@ -39,7 +39,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
   const config = loadConfig({});
   const limits = { chunkSize: config.chunk_size, overlap: config.chunk_overlap, maxTokens: config.chunk_max_tokens };
   const embedder = new HashingEmbeddingProvider(config.embedding_dimension, config.embedding_batch_size);
-  const sizes = (quick ? [1_000, 10_000, 100_000, 1_000_000] : [10_000, 100_000, 1_000_000, 10_000_000]);
+  const sizes = quick ? [1_000, 10_000, 100_000, 1_000_000] : [10_000, 100_000, 1_000_000, 10_000_000];
 
   /**
    * Seconds per stage for one document. Token counting reads `otherText`, as
@@ -69,20 +69,33 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
   };
   /** The fastest of each stage over texts of `size` characters from different seeds. */
   const timeSize = (size: number, seed: number) => {
-    const runs = Array.from({ length: REPEATS }, (_, k) => timeStages(pages(mixedText(size, seed + k)), mixedText(size, seed + 50 + k)));
-    const seconds = Object.fromEntries(TEXT_STAGES.map((stage) => [stage, Math.min(...runs.map((r) => r.seconds[stage]))])) as Record<Stage, number>;
+    const runs = Array.from({ length: REPEATS }, (_, k) =>
+      timeStages(pages(mixedText(size, seed + k)), mixedText(size, seed + 50 + k)),
+    );
+    const seconds = Object.fromEntries(
+      TEXT_STAGES.map((stage) => [stage, Math.min(...runs.map((r) => r.seconds[stage]))]),
+    ) as Record<Stage, number>;
     return { seconds, chunks: runs[0].chunks, chars: runs[0].chars };
   };
 
   // Loads the tokenizer's ranks and compromise's lexicon, so no size pays for them.
   timeStages(pages(mixedText(5_000, 1)), mixedText(5_000, 2));
 
-  const bySize: { chars: number; chunks: number; seconds: Record<Stage, number>; secondsPerMb: Record<Stage, number> }[] = [];
+  const bySize: {
+    chars: number;
+    chunks: number;
+    seconds: Record<Stage, number>;
+    secondsPerMb: Record<Stage, number>;
+  }[] = [];
   for (const [index, size] of sizes.entries()) {
     const measured = timeSize(size, 100 * (index + 1));
-    const secondsPerMb = Object.fromEntries(TEXT_STAGES.map((stage) => [stage, round(measured.seconds[stage] / (size / 1e6), 3)])) as Record<Stage, number>;
+    const secondsPerMb = Object.fromEntries(
+      TEXT_STAGES.map((stage) => [stage, round(measured.seconds[stage] / (size / 1e6), 3)]),
+    ) as Record<Stage, number>;
     bySize.push({ ...measured, seconds: roundAll(measured.seconds), secondsPerMb });
-    log(`text: ${size.toLocaleString('en')} characters, ${measured.chunks} chunks: ${JSON.stringify(roundAll(measured.seconds))} s`);
+    log(
+      `text: ${size.toLocaleString('en')} characters, ${measured.chunks} chunks: ${JSON.stringify(roundAll(measured.seconds))} s`,
+    );
   }
 
   const pdfLike = timeSize(PDF_LIKE_PAGES * PAGE_CHARS, 1_000);
@@ -102,7 +115,12 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     embedding_dimension: config.embedding_dimension,
     page_chars: PAGE_CHARS,
     sizes: bySize,
-    pdf_like: { pages: PDF_LIKE_PAGES, chars: pdfLike.chars, chunks: pdfLike.chunks, seconds: roundAll(pdfLike.seconds) },
+    pdf_like: {
+      pages: PDF_LIKE_PAGES,
+      chars: pdfLike.chars,
+      chunks: pdfLike.chunks,
+      seconds: roundAll(pdfLike.seconds),
+    },
   };
   const notes = [
     `Mixed text cut into ${PAGE_CHARS.toLocaleString('en')}-character pages; ratios are time(${sizes[sizes.length - 1].toLocaleString('en')} characters) / time(${sizes[sizes.length - 2].toLocaleString('en')}), each the fastest over ${REPEATS} texts of that size.`,
@@ -112,9 +130,14 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
   const file = process.env.BENCH_TEXT_FILE;
   if (file) {
     const fileText = await readFile(file, 'utf8');
-    const real = timeStages(fileText.split('\f').map((text, i) => ({ text, page: i + 1 })), fileText);
+    const real = timeStages(
+      fileText.split('\f').map((text, i) => ({ text, page: i + 1 })),
+      fileText,
+    );
     details.text_file = { file, chars: real.chars, chunks: real.chunks, seconds: roundAll(real.seconds) };
-    notes.push(`${file}: ${real.chars.toLocaleString('en')} characters, ${real.chunks} chunks: ${JSON.stringify(roundAll(real.seconds))} s.`);
+    notes.push(
+      `${file}: ${real.chars.toLocaleString('en')} characters, ${real.chunks} chunks: ${JSON.stringify(roundAll(real.seconds))} s.`,
+    );
   }
   return { figures, details, notes };
 }
@@ -122,7 +145,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
 /** Text cut into pages of about PAGE_CHARS characters, after a line break where there is one, as extraction hands them over. */
 function pages(text: string): TextSection[] {
   const sections: TextSection[] = [];
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     let end = Math.min(text.length, start + PAGE_CHARS);
     const lineBreak = text.slice(start, end).lastIndexOf('\n');
     if (end < text.length && lineBreak > PAGE_CHARS / 2) end = start + lineBreak;
@@ -133,5 +156,8 @@ function pages(text: string): TextSection[] {
 }
 
 function roundAll(seconds: Record<Stage, number>): Record<Stage, number> {
-  return Object.fromEntries(Object.entries(seconds).map(([stage, value]) => [stage, round(value, 3)])) as Record<Stage, number>;
+  return Object.fromEntries(Object.entries(seconds).map(([stage, value]) => [stage, round(value, 3)])) as Record<
+    Stage,
+    number
+  >;
 }

@@ -42,7 +42,9 @@ export async function follow<T>(followed: Followed<T>, options: { json: boolean 
   const reporter = workReporter({ label: followed.label, json: options.json, stream: process.stderr });
   const onInterrupt = () => {
     reporter.stop();
-    process.stderr.write(`\nstopped waiting; ${followed.label} keeps running. Follow it again with: ${followed.resume}\n`);
+    process.stderr.write(
+      `\nstopped waiting; ${followed.label} keeps running. Follow it again with: ${followed.resume}\n`,
+    );
     process.exit(INTERRUPTED_EXIT);
   };
   process.once('SIGINT', onInterrupt);
@@ -55,7 +57,9 @@ export async function follow<T>(followed: Followed<T>, options: { json: boolean 
       } catch (error) {
         if (!isRetryable(error)) throw error;
         retryMs = retryMs === 0 ? RETRY_FIRST_MS : Math.min(retryMs * 2, RETRY_MAX_MS);
-        reporter.notice(`${(error as Error).message}; asking again in ${(retryMs / 1000).toFixed(1)} s (the task runs on regardless)`);
+        reporter.notice(
+          `${(error as Error).message}; asking again in ${(retryMs / 1000).toFixed(1)} s (the task runs on regardless)`,
+        );
         await sleep(retryMs);
         continue;
       }

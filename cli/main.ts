@@ -10,7 +10,9 @@ import { EXIT, endQuietlyOnClosedPipe, fail } from './output.ts';
 endQuietlyOnClosedPipe();
 
 const program = new Command('fileintel')
-  .description('FileIntel: document intelligence on Temporal.\nAPI from FILEINTEL_API_URL (default http://localhost:8000/api/v3, the native API); X-API-Key from FILEINTEL_API_KEY.')
+  .description(
+    'FileIntel: document intelligence on Temporal.\nAPI from FILEINTEL_API_URL (default http://localhost:8000/api/v3, the native API); X-API-Key from FILEINTEL_API_KEY.',
+  )
   .showHelpAfterError()
   .exitOverride((error) => {
     // commander's own usage errors: it has printed the reason already.

@@ -29,8 +29,14 @@ export function uploadReporter(mode: { json: boolean; stream: NodeJS.WriteStream
     return {
       progress() {},
       fileDone(result, progress) {
-        const detail = result.reason ? ` (${result.reason}${result.message ? `: ${result.message}` : ''})` : result.document_id ? ` ${result.document_id}` : '';
-        mode.stream.write(`[${progress.filesDone}/${progress.filesTotal}] ${result.outcome} ${result.filename}${detail}\n`);
+        const detail = result.reason
+          ? ` (${result.reason}${result.message ? `: ${result.message}` : ''})`
+          : result.document_id
+            ? ` ${result.document_id}`
+            : '';
+        mode.stream.write(
+          `[${progress.filesDone}/${progress.filesTotal}] ${result.outcome} ${result.filename}${detail}\n`,
+        );
       },
       stop() {},
     };
@@ -107,7 +113,8 @@ export function workReporter(mode: { label: string; json: boolean; stream: NodeJ
     const eta = rate > 0 && p.total !== undefined ? Math.max(0, Math.round((p.total - p.done) / rate)) : undefined;
     return { rate: rate.toFixed(1), eta: eta === undefined ? '?' : formatSeconds(eta) };
   };
-  const counts = (p: WorkProgress) => `${p.done}${p.total !== undefined ? `/${p.total}` : ''} done, ${p.failed} failed, ${p.inFlight} in flight${p.note ? `, ${p.note}` : ''}`;
+  const counts = (p: WorkProgress) =>
+    `${p.done}${p.total !== undefined ? `/${p.total}` : ''} done, ${p.failed} failed, ${p.inFlight} in flight${p.note ? `, ${p.note}` : ''}`;
 
   if (mode.json || !mode.stream.isTTY) {
     let last = '';
@@ -125,7 +132,12 @@ export function workReporter(mode: { label: string; json: boolean; stream: NodeJ
     };
   }
   const bar = new cliProgress.SingleBar(
-    { stream: mode.stream, format: '{bar} {percentage}% | {counts} | {rate} docs/s | ETA {eta} | {phase}', hideCursor: true, clearOnComplete: false },
+    {
+      stream: mode.stream,
+      format: '{bar} {percentage}% | {counts} | {rate} docs/s | ETA {eta} | {phase}',
+      hideCursor: true,
+      clearOnComplete: false,
+    },
     cliProgress.Presets.shades_classic,
   );
   let running = false;

@@ -10,7 +10,8 @@ export function refuseCallbackUrl(text: string, allowedHosts: readonly string[])
   } catch {
     return 'not a valid URL';
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `scheme ${url.protocol} is not allowed (http or https only)`;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return `scheme ${url.protocol} is not allowed (http or https only)`;
   if (url.username || url.password) return 'credentials in the URL are not allowed';
   const host = url.hostname.toLowerCase();
   if (!allowedHosts.some((allowed) => allowed.toLowerCase() === host)) {

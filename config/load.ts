@@ -7,7 +7,13 @@ import { configSchema, type Config } from './schema.ts';
 export const DEFAULT_CONFIG_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'default.yaml');
 const ENV_PREFIX = 'FILEINTEL_';
 /** FILEINTEL_* variables that are not config keys. */
-const NON_KEY_VARIABLES = new Set(['FILEINTEL_CONFIG', 'FILEINTEL_API_KEY', 'FILEINTEL_API_URL', 'FILEINTEL_S3_ACCESS_KEY_ID', 'FILEINTEL_S3_SECRET_ACCESS_KEY']);
+const NON_KEY_VARIABLES = new Set([
+  'FILEINTEL_CONFIG',
+  'FILEINTEL_API_KEY',
+  'FILEINTEL_API_URL',
+  'FILEINTEL_S3_ACCESS_KEY_ID',
+  'FILEINTEL_S3_SECRET_ACCESS_KEY',
+]);
 /** Secrets read only from the environment (storage/index.ts); a config file must not hold them. */
 const SECRET_KEYS = ['s3_access_key_id', 's3_secret_access_key'];
 

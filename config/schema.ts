@@ -28,7 +28,13 @@ export const configSchema = z
     document_task_queue: z.string().min(1),
     // A list, or "workflows,documents" as FILEINTEL_WORKER_QUEUES and --queues give it.
     worker_queues: z.preprocess(
-      (value) => (typeof value === 'string' ? value.split(',').map((name) => name.trim()).filter(Boolean) : value),
+      (value) =>
+        typeof value === 'string'
+          ? value
+              .split(',')
+              .map((name) => name.trim())
+              .filter(Boolean)
+          : value,
       z
         .array(
           z.enum(WORKER_QUEUES, {
@@ -104,7 +110,11 @@ export const configSchema = z
       });
     }
     if (config.embedding_provider === 'openai' && config.openai_base_url === '') {
-      ctx.addIssue({ code: 'custom', path: ['openai_base_url'], message: 'must be set when embedding_provider is openai' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['openai_base_url'],
+        message: 'must be set when embedding_provider is openai',
+      });
     }
     if (config.storage_backend === 's3' && config.s3_bucket === '') {
       ctx.addIssue({ code: 'custom', path: ['s3_bucket'], message: 'must be set when storage_backend is s3' });

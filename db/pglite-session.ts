@@ -127,10 +127,13 @@ export class ExclusiveSessionQueue {
     const [next] = this.pending.splice(index, 1);
     this.owner = next!.handlerId;
     this.running = true;
-    next!.run().then(next!.resolve, next!.reject).finally(() => {
-      this.running = false;
-      this.drain();
-    });
+    next!
+      .run()
+      .then(next!.resolve, next!.reject)
+      .finally(() => {
+        this.running = false;
+        this.drain();
+      });
   }
 }
 
@@ -143,7 +146,9 @@ export class ExclusiveSessionQueue {
 export function serveOneExchangeAtATime(server: PGLiteSocketServer, db: PGlite): void {
   const internals = server as unknown as { queryQueue?: { enqueue?: unknown } };
   if (typeof internals.queryQueue?.enqueue !== 'function') {
-    throw new Error('@electric-sql/pglite-socket no longer keeps its queue in `queryQueue`: review db/pglite-session.ts');
+    throw new Error(
+      '@electric-sql/pglite-socket no longer keeps its queue in `queryQueue`: review db/pglite-session.ts',
+    );
   }
   internals.queryQueue = new ExclusiveSessionQueue(db) as unknown as typeof internals.queryQueue;
 }

@@ -18,7 +18,11 @@ export function isEmbeddedPglite(env: NodeJS.ProcessEnv = process.env): boolean 
  * postgres.js queues the process's queries, and the API waits behind at most
  * one exchange of the worker instead of one per worker connection.
  */
-export function createPool(databaseUrl: string, config: Pick<Config, 'db_pool_size'>, options: { singleConnection?: boolean } = {}): Sql {
+export function createPool(
+  databaseUrl: string,
+  config: Pick<Config, 'db_pool_size'>,
+  options: { singleConnection?: boolean } = {},
+): Sql {
   return postgres(databaseUrl, {
     max: options.singleConnection ? 1 : config.db_pool_size,
     idle_timeout: 30,

@@ -74,7 +74,9 @@ async function startEmbeddedDatabase(): Promise<string> {
 
 try {
   const devServer = !process.env.TEMPORAL_ADDRESS;
-  const { address: temporalAddress, uiUrl } = devServer ? await startDevServer() : { address: process.env.TEMPORAL_ADDRESS!, uiUrl: undefined };
+  const { address: temporalAddress, uiUrl } = devServer
+    ? await startDevServer()
+    : { address: process.env.TEMPORAL_ADDRESS!, uiUrl: undefined };
   const embeddedDatabase = !process.env.DATABASE_URL;
   const databaseUrl = embeddedDatabase ? await startEmbeddedDatabase() : process.env.DATABASE_URL!;
 
@@ -104,9 +106,13 @@ try {
   console.log('');
   console.log(`  API          ${api.url}   (try ${api.url}/health)`);
   console.log(`  OpenAPI      ${api.url}/openapi.json`);
-  console.log(`  Temporal     ${temporalAddress}${devServer ? ' (dev server, data in ' + config.data_dir + '/temporal.sqlite)' : ''}`);
+  console.log(
+    `  Temporal     ${temporalAddress}${devServer ? ' (dev server, data in ' + config.data_dir + '/temporal.sqlite)' : ''}`,
+  );
   if (uiUrl) console.log(`  Web UI       ${uiUrl}`);
-  console.log(`  PostgreSQL   ${embeddedDatabase ? 'embedded PGlite at ' + databaseUrl + ' (data in ' + config.data_dir + '/pglite)' : 'DATABASE_URL'}`);
+  console.log(
+    `  PostgreSQL   ${embeddedDatabase ? 'embedded PGlite at ' + databaseUrl + ' (data in ' + config.data_dir + '/pglite)' : 'DATABASE_URL'}`,
+  );
   const queues = `'${config.task_queue}' (workflows), '${config.document_task_queue}' (documents)`;
   console.log(`  Worker       task queues ${queues}`);
   console.log(`  Processes    ${children.map((child) => `${child.name} ${child.pid}`).join(', ')}`);

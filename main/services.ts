@@ -85,7 +85,11 @@ export async function startServices(options: ServicesOptions): Promise<Services>
   }
 }
 
-function ownPoolOrGiven(database: ServicesOptions['database'], config: Config, stops: Array<() => Promise<unknown>>): Sql {
+function ownPoolOrGiven(
+  database: ServicesOptions['database'],
+  config: Config,
+  stops: Array<() => Promise<unknown>>,
+): Sql {
   if (typeof database === 'function') return database;
   const poolConfig = database.poolSize === undefined ? config : { ...config, db_pool_size: database.poolSize };
   const sql = createPool(database.url, poolConfig, { singleConnection: database.singleConnection });

@@ -22,7 +22,12 @@ export function stackAlreadySetUp(env: NodeJS.ProcessEnv = process.env): boolean
 }
 
 /** Applies pending migrations (returns their names), registers search attributes, creates or updates the Schedule. */
-export async function setUpStack(options: { config: Config; databaseUrl: string; temporalAddress: string; singleConnection: boolean }): Promise<string[]> {
+export async function setUpStack(options: {
+  config: Config;
+  databaseUrl: string;
+  temporalAddress: string;
+  singleConnection: boolean;
+}): Promise<string[]> {
   const { config } = options;
   const sql = createPool(options.databaseUrl, config, { singleConnection: options.singleConnection });
   let applied: string[];

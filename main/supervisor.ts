@@ -21,7 +21,12 @@ export interface RestartPolicy {
   maxBackoffMs: number;
 }
 
-export const DEFAULT_RESTART_POLICY: RestartPolicy = { maxRestarts: 3, windowMs: 60_000, initialBackoffMs: 1_000, maxBackoffMs: 8_000 };
+export const DEFAULT_RESTART_POLICY: RestartPolicy = {
+  maxRestarts: 3,
+  windowMs: 60_000,
+  initialBackoffMs: 1_000,
+  maxBackoffMs: 8_000,
+};
 
 export interface ChildSpec {
   /** Prefix of its output and name in every message: 'api', 'worker'… */
@@ -145,7 +150,9 @@ export class SupervisedChild {
     this.crashes = [...this.crashes.filter((at) => now - at < policy.windowMs), now];
     const how = describeExit(code, signal);
     if (this.crashes.length > policy.maxRestarts) {
-      this.giveUp(`${this.name} exited (${how}) ${this.crashes.length} times within ${policy.windowMs / 1000} s; giving up`);
+      this.giveUp(
+        `${this.name} exited (${how}) ${this.crashes.length} times within ${policy.windowMs / 1000} s; giving up`,
+      );
       return;
     }
     const backoffMs = Math.min(policy.initialBackoffMs * 2 ** (this.crashes.length - 1), policy.maxBackoffMs);

@@ -24,7 +24,10 @@ console.log(`[temporal] dev server at ${server.address}${server.uiUrl ? ', Web U
 // exiting lets the launcher restart it.
 let refusals = 0;
 const liveness = setInterval(() => {
-  const [host, port] = [server.address.slice(0, server.address.lastIndexOf(':')), Number(server.address.split(':').pop())];
+  const [host, port] = [
+    server.address.slice(0, server.address.lastIndexOf(':')),
+    Number(server.address.split(':').pop()),
+  ];
   const socket = net.connect({ host, port });
   socket.once('connect', () => {
     refusals = 0;

@@ -24,8 +24,15 @@ const temporalAddress = requireEnv('TEMPORAL_ADDRESS');
 const databaseUrl = requireEnv('DATABASE_URL');
 const singleConnection = isEmbeddedPglite();
 if (!stackAlreadySetUp()) await setUpStack({ config, databaseUrl, temporalAddress, singleConnection });
-const services = await startServices({ config, database: { url: databaseUrl, singleConnection }, temporalAddress, worker: true });
-const served = config.worker_queues.map((queue) => `task queue '${taskQueueOf(config, queue)}' (${queue})`).join(' and ');
+const services = await startServices({
+  config,
+  database: { url: databaseUrl, singleConnection },
+  temporalAddress,
+  worker: true,
+});
+const served = config.worker_queues
+  .map((queue) => `task queue '${taskQueueOf(config, queue)}' (${queue})`)
+  .join(' and ');
 console.log(`[worker] polling ${served} on ${temporalAddress}`);
 onShutdown(services.stop);
 notifySupervisor({ taskQueue: config.task_queue });

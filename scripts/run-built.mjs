@@ -7,7 +7,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCES = ['main', 'api', 'cli', 'common', 'config', 'db', 'storage', 'workflows', 'activities', 'worker', 'package-lock.json'];
+const SOURCES = [
+  'main',
+  'api',
+  'cli',
+  'common',
+  'config',
+  'db',
+  'storage',
+  'workflows',
+  'activities',
+  'worker',
+  'package-lock.json',
+];
 
 async function newestSourceMs() {
   let newest = 0;
@@ -33,7 +45,10 @@ if (!entry) {
 // The entry reads its own arguments (e.g. --queues) as if it were the script.
 process.argv.splice(1, 2, path.join(ROOT, 'dist', `${entry}.js`));
 
-const built = await stat(path.join(ROOT, 'dist/.build-stamp')).then((info) => info.mtimeMs, () => 0);
+const built = await stat(path.join(ROOT, 'dist/.build-stamp')).then(
+  (info) => info.mtimeMs,
+  () => 0,
+);
 if (built < (await newestSourceMs())) {
   execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
 }

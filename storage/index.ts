@@ -7,7 +7,14 @@ import { LocalStagingArea } from './staging.ts';
 
 export type StorageConfig = Pick<
   Config,
-  'storage_backend' | 'storage_dir' | 'staging_dir' | 's3_endpoint' | 's3_region' | 's3_bucket' | 's3_force_path_style' | 's3_prefix'
+  | 'storage_backend'
+  | 'storage_dir'
+  | 'staging_dir'
+  | 's3_endpoint'
+  | 's3_region'
+  | 's3_bucket'
+  | 's3_force_path_style'
+  | 's3_prefix'
 >;
 
 /**
@@ -15,14 +22,22 @@ export type StorageConfig = Pick<
  * secrets come only from the environment (FILEINTEL_S3_ACCESS_KEY_ID and
  * FILEINTEL_S3_SECRET_ACCESS_KEY); without them the AWS default chain applies.
  */
-export function createStorage(config: StorageConfig, env: NodeJS.ProcessEnv = process.env): { storage: DocumentStorage; staging: StagingArea } {
+export function createStorage(
+  config: StorageConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): { storage: DocumentStorage; staging: StagingArea } {
   if (config.storage_backend === 'local') {
-    return { storage: new LocalDirectoryStorage(config.storage_dir), staging: new LocalStagingArea(config.staging_dir) };
+    return {
+      storage: new LocalDirectoryStorage(config.storage_dir),
+      staging: new LocalStagingArea(config.staging_dir),
+    };
   }
   const accessKeyId = env.FILEINTEL_S3_ACCESS_KEY_ID;
   const secretAccessKey = env.FILEINTEL_S3_SECRET_ACCESS_KEY;
   if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
-    throw new Error('set both FILEINTEL_S3_ACCESS_KEY_ID and FILEINTEL_S3_SECRET_ACCESS_KEY, or neither (the AWS default chain)');
+    throw new Error(
+      'set both FILEINTEL_S3_ACCESS_KEY_ID and FILEINTEL_S3_SECRET_ACCESS_KEY, or neither (the AWS default chain)',
+    );
   }
   const bucket = new S3Bucket({
     endpoint: config.s3_endpoint,

@@ -12,8 +12,22 @@ export interface S3Settings {
 }
 
 /** Network errors that mean the endpoint cannot be reached at all. */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE']);
-const REFUSED_CREDENTIALS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'ExpiredToken', 'InvalidToken']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EPIPE',
+]);
+const REFUSED_CREDENTIALS = new Set([
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'AccessDenied',
+  'ExpiredToken',
+  'InvalidToken',
+]);
 
 /** One bucket (and key prefix) of an S3-compatible service, with its errors made plain. */
 export class S3Bucket {
@@ -55,17 +69,26 @@ export class S3Bucket {
   }
 
   private reason(error: unknown): string {
-    const failure = error as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    const failure = error as {
+      name?: string;
+      code?: string;
+      message?: string;
+      $metadata?: { httpStatusCode?: number };
+    };
     if (failure.name === 'NoSuchBucket') return `the bucket '${this.settings.bucket}' does not exist`;
     if (REFUSED_CREDENTIALS.has(failure.name ?? '') || failure.$metadata?.httpStatusCode === 403) {
-      const said = failure.name === 'Unknown' ? `HTTP ${failure.$metadata?.httpStatusCode}` : `${failure.name}: ${failure.message}`;
+      const said =
+        failure.name === 'Unknown'
+          ? `HTTP ${failure.$metadata?.httpStatusCode}`
+          : `${failure.name}: ${failure.message}`;
       return `the credentials were refused (${said}); check FILEINTEL_S3_ACCESS_KEY_ID and FILEINTEL_S3_SECRET_ACCESS_KEY`;
     }
     const code = failure.code ?? (failure as { cause?: { code?: string } }).cause?.code;
     if ((code && UNREACHABLE.has(code)) || failure.name === 'TimeoutError') {
       return `the endpoint cannot be reached (${code ?? failure.name}: ${failure.message})`;
     }
-    if (error instanceof S3ServiceException) return `${failure.name} (HTTP ${failure.$metadata?.httpStatusCode}): ${failure.message}`;
+    if (error instanceof S3ServiceException)
+      return `${failure.name} (HTTP ${failure.$metadata?.httpStatusCode}): ${failure.message}`;
     return failure.message ?? String(error);
   }
 

@@ -46,11 +46,17 @@ async function streamInto(bucket: S3Bucket, objectKey: string, body: Readable | 
 }
 
 async function getStream(bucket: S3Bucket, objectKey: string, doing: string, range?: string): Promise<Readable> {
-  const answer = await bucket.call(doing, () => bucket.client.send(new GetObjectCommand({ Bucket: bucket.name, Key: objectKey, Range: range })));
+  const answer = await bucket.call(doing, () =>
+    bucket.client.send(new GetObjectCommand({ Bucket: bucket.name, Key: objectKey, Range: range })),
+  );
   return answer.Body as Readable;
 }
 
-async function* listObjects(bucket: S3Bucket, prefix: string, doing: string): AsyncIterable<{ objectKey: string; modifiedAt: Date }> {
+async function* listObjects(
+  bucket: S3Bucket,
+  prefix: string,
+  doing: string,
+): AsyncIterable<{ objectKey: string; modifiedAt: Date }> {
   let token: string | undefined;
   do {
     const page = await bucket.call(doing, () =>
@@ -90,18 +96,26 @@ export class S3DocumentStorage implements DocumentStorage {
     const target = this.objectKey(key);
     await this.bucket.call(`storing object '${target}'`, () =>
       this.bucket.client.send(
-        new CopyObjectCommand({ Bucket: this.bucket.name, Key: target, CopySource: encodeURI(`${this.bucket.name}/${stagedKey}`) }),
+        new CopyObjectCommand({
+          Bucket: this.bucket.name,
+          Key: target,
+          CopySource: encodeURI(`${this.bucket.name}/${stagedKey}`),
+        }),
       ),
     );
     await this.bucket
-      .call(`removing staged object '${stagedKey}'`, () => this.bucket.client.send(new DeleteObjectCommand({ Bucket: this.bucket.name, Key: stagedKey })))
+      .call(`removing staged object '${stagedKey}'`, () =>
+        this.bucket.client.send(new DeleteObjectCommand({ Bucket: this.bucket.name, Key: stagedKey })),
+      )
       .catch(() => {});
   }
 
   async put(key: string, body: Buffer | Readable): Promise<void> {
     const target = this.objectKey(key);
     if (Buffer.isBuffer(body)) {
-      await this.bucket.call(`writing object '${target}'`, () => this.bucket.client.send(new PutObjectCommand({ Bucket: this.bucket.name, Key: target, Body: body })));
+      await this.bucket.call(`writing object '${target}'`, () =>
+        this.bucket.client.send(new PutObjectCommand({ Bucket: this.bucket.name, Key: target, Body: body })),
+      );
     } else {
       await streamInto(this.bucket, target, body, `writing object '${target}'`);
     }
@@ -133,7 +147,9 @@ export class S3DocumentStorage implements DocumentStorage {
   async exists(key: string): Promise<boolean> {
     const target = this.objectKey(key);
     try {
-      await this.bucket.call(`looking up object '${target}'`, () => this.bucket.client.send(new HeadObjectCommand({ Bucket: this.bucket.name, Key: target })));
+      await this.bucket.call(`looking up object '${target}'`, () =>
+        this.bucket.client.send(new HeadObjectCommand({ Bucket: this.bucket.name, Key: target })),
+      );
       return true;
     } catch (error) {
       if (this.bucket.isMissingObject(error)) return false;
@@ -143,7 +159,9 @@ export class S3DocumentStorage implements DocumentStorage {
 
   async remove(key: string): Promise<void> {
     const target = this.objectKey(key);
-    await this.bucket.call(`removing object '${target}'`, () => this.bucket.client.send(new DeleteObjectCommand({ Bucket: this.bucket.name, Key: target })));
+    await this.bucket.call(`removing object '${target}'`, () =>
+      this.bucket.client.send(new DeleteObjectCommand({ Bucket: this.bucket.name, Key: target })),
+    );
   }
 
   async *list(): AsyncIterable<{ key: string; modifiedAt: Date }> {
@@ -174,14 +192,21 @@ export class S3StagingArea implements StagingArea {
 
   async readRange(key: string, offset: number, length: number): Promise<Buffer> {
     if (length <= 0) return Buffer.alloc(0);
-    const body = await getStream(this.bucket, key, `reading staged object '${key}'`, `bytes=${offset}-${offset + length - 1}`);
+    const body = await getStream(
+      this.bucket,
+      key,
+      `reading staged object '${key}'`,
+      `bytes=${offset}-${offset + length - 1}`,
+    );
     const parts: Buffer[] = [];
     for await (const part of body) parts.push(part as Buffer);
     return Buffer.concat(parts);
   }
 
   async remove(key: string): Promise<void> {
-    await this.bucket.call(`removing staged object '${key}'`, () => this.bucket.client.send(new DeleteObjectCommand({ Bucket: this.bucket.name, Key: key })));
+    await this.bucket.call(`removing staged object '${key}'`, () =>
+      this.bucket.client.send(new DeleteObjectCommand({ Bucket: this.bucket.name, Key: key })),
+    );
   }
 
   async removeOlderThan(ttlMs: number, now = Date.now()): Promise<number> {

@@ -6,7 +6,6 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { StagingArea } from './document-storage.ts';
 
-
 /** Staged uploads as files in a local folder; a staged key is the file's path. */
 export class LocalStagingArea implements StagingArea {
   constructor(readonly dir: string) {}

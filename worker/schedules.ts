@@ -20,7 +20,8 @@ export async function ensureReconcileSchedule(client: Client, config: Config): P
         args: [{ repair: false }],
         taskQueue: config.task_queue,
         typedSearchAttributes: [{ key: KindKey, value: WorkflowKind.reconcileStorage }],
-        staticSummary: 'Storage reconciliation: removes expired staged uploads, reports files without rows and rows without files',
+        staticSummary:
+          'Storage reconciliation: removes expired staged uploads, reports files without rows and rows without files',
       },
     });
   } catch (error) {

@@ -21,7 +21,9 @@ export async function loadWorkflowBundle(): Promise<{ code: string }> {
   // Compiled code uses the bundle built with it; sources (tests, tsx) always bundle what is on disk.
   if (RUNNING_COMPILED && existsSync(PREBUILT)) return { code: await readFile(PREBUILT, 'utf8') };
   const hash = createHash('sha256');
-  const files = (await readdir(path.join(ROOT, 'workflows'), { recursive: true })).filter((f) => f.endsWith('.ts')).sort();
+  const files = (await readdir(path.join(ROOT, 'workflows'), { recursive: true }))
+    .filter((f) => f.endsWith('.ts'))
+    .sort();
   for (const file of files) {
     hash.update(file);
     hash.update(await readFile(path.join(ROOT, 'workflows', file)));

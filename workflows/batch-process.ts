@@ -30,10 +30,16 @@ const shortActivities = {
   retry: { initialInterval: '1 second', maximumAttempts: 10 },
 } as const;
 const { markCollectionsCancelled } = proxyActivities<BatchActivities>(shortActivities);
-const { nextCollectionAnalysisRun, collectionAnalysisWorkflowId } = proxyActivities<CollectionAnalysisActivities>(shortActivities);
+const { nextCollectionAnalysisRun, collectionAnalysisWorkflowId } =
+  proxyActivities<CollectionAnalysisActivities>(shortActivities);
 const { postBatchCallback } = proxyActivities<BatchActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 6, nonRetryableErrorTypes: ['CallbackRefused'] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: ['CallbackRefused'],
+  },
 });
 
 /**
@@ -185,7 +191,9 @@ function isFailure(item: BatchItemState): boolean {
 function resultOf(input: BatchProcessInput, items: BatchItemState[], forced?: 'cancelled'): BatchProcessResult {
   const counts: Record<string, number> = {};
   for (const item of items) counts[item.status] = (counts[item.status] ?? 0) + 1;
-  const succeeded = items.filter((item) => item.status === 'completed' || item.status === 'completed_with_errors').length;
+  const succeeded = items.filter(
+    (item) => item.status === 'completed' || item.status === 'completed_with_errors',
+  ).length;
   const clean = items.every((item) => item.status === 'completed');
   const status = forced ?? (clean ? 'completed' : succeeded > 0 ? 'completed_with_errors' : 'failed');
   return { batch_id: input.batchId, mode: input.mode, status, collections: items.map((item) => ({ ...item })), counts };

@@ -36,7 +36,14 @@ import {
 } from './collection-analysis-contract.ts';
 import { STEP_OPTIONS, documentProcessing, routedOptions, withHeartbeatTimeout } from './document-processing.ts';
 import { workflowIds } from './ids.ts';
-import { BatchIdKey, CollectionIdKey, CollectionNameKey, DocumentNameKey, KindKey, WorkflowKind } from './search-attributes.ts';
+import {
+  BatchIdKey,
+  CollectionIdKey,
+  CollectionNameKey,
+  DocumentNameKey,
+  KindKey,
+  WorkflowKind,
+} from './search-attributes.ts';
 
 /** Failures carried across runs and shown by `progress`; `failed` stays the exact count. */
 export const MAX_RECENT_FAILURES = 20;
@@ -49,7 +56,13 @@ export const MAX_RECENT_FAILURES = 20;
 const COLLECTION_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['CollectionNotFound'] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['CollectionNotFound'],
+  },
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 };
 const collection = proxyActivities<CollectionAnalysisActivities>(COLLECTION_OPTIONS);
@@ -93,7 +106,15 @@ type Phase = 'starting' | 'processing' | 'finalizing' | 'done' | 'cancelling' | 
  */
 export async function collectionAnalysis(input: CollectionAnalysisInput): Promise<CollectionAnalysisResult> {
   const { collectionId, selection, options } = input;
-  const state: AnalysisContinuation = input.continuation ?? { cursor: null, total: 0, processed: 0, failed: 0, failures: [], runs: 0, runKey: null };
+  const state: AnalysisContinuation = input.continuation ?? {
+    cursor: null,
+    total: 0,
+    processed: 0,
+    failed: 0,
+    failures: [],
+    runs: 0,
+    runKey: null,
+  };
   let phase: Phase = input.continuation ? 'processing' : 'starting';
   // Histories from before the sliding window replay the page-at-a-time path.
   const windowed = patched('collection-analysis-sliding-window');
@@ -123,7 +144,11 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
       percentage: total === 0 ? (phase === 'done' ? 100 : 0) : Math.min(100, Math.floor((done / total) * 100)),
       recent_failures: state.failures,
       in_flight_documents: [
-        ...[...children.values()].map((child) => ({ id: child.document_id, filename: child.filename, unit: 'workflow' as const })),
+        ...[...children.values()].map((child) => ({
+          id: child.document_id,
+          filename: child.filename,
+          unit: 'workflow' as const,
+        })),
         ...[...groups].flatMap((group) => group.map((document) => ({ ...document, unit: 'group' as const }))),
       ],
     };
@@ -146,7 +171,13 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
       state.runKey = begun.runKey;
       if (begun.selected === 0) {
         // Nothing selected: the collection's status is left as it is (nothing happened to it).
-        await collection.finishCollectionRun({ collectionId, runKey: state.runKey, status: null, lastError: null, recordEmbeddings: false });
+        await collection.finishCollectionRun({
+          collectionId,
+          runKey: state.runKey,
+          status: null,
+          lastError: null,
+          recordEmbeddings: false,
+        });
         phase = 'done';
         return result('completed');
       }
@@ -185,7 +216,13 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
       phase = 'cancelling';
       await CancellationScope.nonCancellable(async () => {
         if (windowed) await cancelWindow();
-        await collection.finishCollectionRun({ collectionId, runKey: state.runKey, status: 'cancelled', lastError: 'analysis was cancelled', recordEmbeddings: false });
+        await collection.finishCollectionRun({
+          collectionId,
+          runKey: state.runKey,
+          status: 'cancelled',
+          lastError: 'analysis was cancelled',
+          recordEmbeddings: false,
+        });
       });
       phase = 'cancelled';
       throw error;
@@ -194,7 +231,13 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     await CancellationScope.nonCancellable(async () => {
       // Children outlive their parent on this path (so they survive continue-as-new): stop them, as the old close policy did.
       if (windowed) await Promise.all([...children.values()].map((child) => cancelChild(child.workflow_id)));
-      await collection.finishCollectionRun({ collectionId, runKey: state.runKey, status: 'failed', lastError: `analysis failed: ${innermostMessage(error)}`, recordEmbeddings: false });
+      await collection.finishCollectionRun({
+        collectionId,
+        runKey: state.runKey,
+        status: 'failed',
+        lastError: `analysis failed: ${innermostMessage(error)}`,
+        recordEmbeddings: false,
+      });
     });
     throw error;
   }
@@ -233,7 +276,10 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
       }
       if (stopping) {
         await condition(() => groups.size === 0 && starting === 0);
-        await continueAsNew<typeof collectionAnalysis>({ ...input, continuation: { ...state, runs: state.runs + 1, inFlight: [...children.values()] } });
+        await continueAsNew<typeof collectionAnalysis>({
+          ...input,
+          continuation: { ...state, runs: state.runs + 1, inFlight: [...children.values()] },
+        });
       }
       if (!more && queue.length === 0 && unitsInFlight() === 0) return;
       // Wake when a slot frees (or, with nothing left to start, when the last unit is done).
@@ -244,7 +290,11 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
   /** A document of its own: a documentProcessing child that outlives this run and reports by signal. */
   function startDocument(document: UnitDocument) {
     const options = documentWorkflowOptions(document);
-    children.set(document.id, { workflow_id: options.workflowId, document_id: document.id, filename: document.filename });
+    children.set(document.id, {
+      workflow_id: options.workflowId,
+      document_id: document.id,
+      filename: document.filename,
+    });
     starting++;
     // Not cancelled with this run's scope: a cancel of the analysis reaches every child, carried over or not, through cancelWindow.
     void CancellationScope.nonCancellable(async () => {
@@ -274,7 +324,12 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     }).then(
       // A child started by this run also reports by its result: one that closes without its signal (terminated, timed out) still leaves the window.
       () => settleChild({ document_id: document.id, status: 'processed' }),
-      (error) => settleChild({ document_id: document.id, status: isCancellation(error) ? 'cancelled' : 'failed', error: innermostMessage(error) }),
+      (error) =>
+        settleChild({
+          document_id: document.id,
+          status: isCancellation(error) ? 'cancelled' : 'failed',
+          error: innermostMessage(error),
+        }),
     );
   }
 
@@ -290,7 +345,11 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
       const group = proxyActivities<DocumentProcessingActivities>({
         ...withHeartbeatTimeout(routedOptions(GROUP_OPTIONS, input.routing), heartbeatTimeoutMs),
         // The Web UI shows which documents the activity holds.
-        summary: `group of ${documents.length}: ${documents.map((document) => `${document.filename} (${document.id})`).join(', ')}`.slice(0, 400),
+        summary:
+          `group of ${documents.length}: ${documents.map((document) => `${document.filename} (${document.id})`).join(', ')}`.slice(
+            0,
+            400,
+          ),
       });
       result = await group.processDocumentGroup({ documents, options });
     } catch (error) {
@@ -298,10 +357,15 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
       if (isCancellation(error) && CancellationScope.current().consideredCancelled) return;
       const info = workflowInfo();
       result = await CancellationScope.nonCancellable(() =>
-        groupSettlement.settleFailedGroup({ documents, runPrefix: `${info.workflowId}/${info.runId}/`, error: `group failed: ${innermostMessage(error)}` }),
+        groupSettlement.settleFailedGroup({
+          documents,
+          runPrefix: `${info.workflowId}/${info.runId}/`,
+          error: `group failed: ${innermostMessage(error)}`,
+        }),
       );
     }
-    for (const outcome of result.outcomes) count({ id: outcome.document_id, filename: outcome.filename }, outcome.status, outcome.error);
+    for (const outcome of result.outcomes)
+      count({ id: outcome.document_id, filename: outcome.filename }, outcome.status, outcome.error);
   }
 
   /** A child's outcome, from its signal or its result, whichever comes first; counted once. */
@@ -320,7 +384,10 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     // Cancelled by this analysis's own cancel: not a failure of the document. Cancelled on its own: it failed.
     if (status === 'cancelled' && cancelling) return;
     state.failed++;
-    state.failures = [...state.failures, { document_id: document.id, filename: document.filename, error: error ?? 'processing was cancelled' }].slice(-MAX_RECENT_FAILURES);
+    state.failures = [
+      ...state.failures,
+      { document_id: document.id, filename: document.filename, error: error ?? 'processing was cancelled' },
+    ].slice(-MAX_RECENT_FAILURES);
   }
 
   /** Cancels every child in flight (started by any run) and waits until each has cleaned up and reported, and every group has stopped. */
@@ -342,7 +409,10 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     if (collectionName) searchAttributes.push({ key: CollectionNameKey, value: collectionName });
     if (input.batchId) searchAttributes.push({ key: BatchIdKey, value: input.batchId });
     return {
-      workflowId: workflowIds.documentProcessing(document.id, state.runKey === null ? workflowInfo().firstExecutionRunId : String(state.runKey)),
+      workflowId: workflowIds.documentProcessing(
+        document.id,
+        state.runKey === null ? workflowInfo().firstExecutionRunId : String(state.runKey),
+      ),
       typedSearchAttributes: searchAttributes,
       // The filename first: the Web UI shows the summary's start on the workflow's page.
       staticSummary: `${document.filename}: document processing (document ${document.id}, collection ${collectionName ?? collectionId})`,
@@ -374,13 +444,18 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
           // This analysis was cancelled: stop. A child cancelled on its own counts as failed.
           if (isCancellation(error) && CancellationScope.current().consideredCancelled) throw error;
           state.failed++;
-          state.failures = [...state.failures, { document_id: document.id, filename: document.filename, error: innermostMessage(error) }].slice(-MAX_RECENT_FAILURES);
+          state.failures = [
+            ...state.failures,
+            { document_id: document.id, filename: document.filename, error: innermostMessage(error) },
+          ].slice(-MAX_RECENT_FAILURES);
         } finally {
           inFlight--;
         }
       }
     };
-    const lanes = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(concurrency, documents.length)) }, lane));
+    const lanes = await Promise.allSettled(
+      Array.from({ length: Math.max(1, Math.min(concurrency, documents.length)) }, lane),
+    );
     const failure = lanes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
     if (failure) throw failure.reason;
     return stoppedEarly;
@@ -415,5 +490,8 @@ function lastErrorOf(state: AnalysisContinuation, outcome: CollectionOutcome): s
   if (outcome === 'completed') return null;
   const example = state.failures[state.failures.length - 1];
   const total = state.processed + state.failed;
-  return `${state.failed} of ${total} document(s) failed${example ? `; last: ${example.filename}: ${example.error}` : ''}`.slice(0, 2_000);
+  return `${state.failed} of ${total} document(s) failed${example ? `; last: ${example.filename}: ${example.error}` : ''}`.slice(
+    0,
+    2_000,
+  );
 }

@@ -48,7 +48,13 @@ const HEARTBEAT_TIMEOUT_SECONDS = 60;
 export const STEP_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: `${HEARTBEAT_TIMEOUT_SECONDS} seconds`,
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
   // Wait for a cancelled step to stop before marking the document cancelled, so nothing writes after.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 };
@@ -94,7 +100,10 @@ export async function documentProcessing(input: DocumentProcessingInput): Promis
   try {
     let extracted: { chunks: number; pages: number | null };
     if (singleActivity) {
-      const options = withHeartbeatTimeout(routedOptions(WHOLE_DOCUMENT_OPTIONS, input.routing), input.heartbeatTimeoutMs);
+      const options = withHeartbeatTimeout(
+        routedOptions(WHOLE_DOCUMENT_OPTIONS, input.routing),
+        input.heartbeatTimeoutMs,
+      );
       const wholeDocument = proxyActivities<DocumentProcessingActivities>(options);
       extracted = await wholeDocument.processDocument({ ...ref, options: input.options });
     } else {
@@ -136,7 +145,9 @@ export async function documentProcessing(input: DocumentProcessingInput): Promis
 async function report(input: DocumentProcessingInput, outcome: DocumentOutcome): Promise<void> {
   if (!input.reportTo) return;
   try {
-    await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(input.reportTo!).signal(documentFinishedSignal, outcome));
+    await CancellationScope.nonCancellable(() =>
+      getExternalWorkflowHandle(input.reportTo!).signal(documentFinishedSignal, outcome),
+    );
   } catch {
     // The analysis is gone (terminated): nobody waits for this document; its row already tells how it ended.
   }
@@ -162,7 +173,9 @@ function lastHeartbeatOf(error: unknown): StepHeartbeat | undefined {
 
 /** "timeout: <step> made no progress for <n> s (last: <progress>)" for a heartbeat timeout; undefined for any other failure. */
 function timeoutReasonOf(error: unknown, step: string, heartbeatSeconds: number): string | undefined {
-  const timeout = causes(error).find((cause) => cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.HEARTBEAT);
+  const timeout = causes(error).find(
+    (cause) => cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.HEARTBEAT,
+  );
   if (!(timeout instanceof TimeoutFailure)) return undefined;
   const progress = (timeout.lastHeartbeatDetails as StepHeartbeat | undefined)?.progress;
   const last = progress === undefined ? '' : ` (last progress: ${JSON.stringify(progress)})`;

@@ -20,7 +20,9 @@ export interface ReconcileStorageResult {
 }
 
 /** Keeps storage and the documents table telling the same story. Run by a Schedule. */
-export async function reconcileStorage(input: ReconcileStorageInput = { repair: false }): Promise<ReconcileStorageResult> {
+export async function reconcileStorage(
+  input: ReconcileStorageInput = { repair: false },
+): Promise<ReconcileStorageResult> {
   const expired = await removeExpiredStagedFiles();
   const mismatches = await findStorageMismatches({ repair: input.repair });
   return {

@@ -8,7 +8,12 @@
  * `piece` is a binary string (one character per UTF-8 byte); `ranks` maps
  * such strings to token ranks and holds every single byte.
  */
-export function mergeBytePairs(piece: string, ranks: ReadonlyMap<string, number>, out: number[], work: BytePairWork): void {
+export function mergeBytePairs(
+  piece: string,
+  ranks: ReadonlyMap<string, number>,
+  out: number[],
+  work: BytePairWork,
+): void {
   const n = piece.length;
   work.pieces++;
   work.bytes += n;

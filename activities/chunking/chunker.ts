@@ -49,7 +49,10 @@ export function chunkSections(sections: TextSection[], limits: ChunkingLimits): 
   let previous: Range | undefined;
   while (i < units.length) {
     const ownStart = units[i].start;
-    let start = previous === undefined || limits.overlap === 0 ? ownStart : overlapStart(text, previous, limits.overlap, ownStart);
+    let start =
+      previous === undefined || limits.overlap === 0
+        ? ownStart
+        : overlapStart(text, previous, limits.overlap, ownStart);
     let j = i;
     while (j + 1 < units.length && units[j + 1].end - start <= limits.chunkSize) j++;
     // The token cap: give back whole sentences first, as few as need be.

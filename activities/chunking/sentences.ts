@@ -34,7 +34,8 @@ export function* sentenceRanges(text: string): Generator<Range> {
     }
     const window = text.slice(at, stop);
     const found: Range[] = [];
-    for (const { index, segment } of sentenceSegmenter.segment(window)) found.push({ start: at + index, end: at + index + segment.length });
+    for (const { index, segment } of sentenceSegmenter.segment(window))
+      found.push({ start: at + index, end: at + index + segment.length });
     if (!complete) {
       if (found.length > 1) found.pop();
       else {

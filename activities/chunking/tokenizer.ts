@@ -62,10 +62,15 @@ class Cl100kTokenizer {
     const first = out.length;
     // A "word" past MAX_PIECE_BYTES (a megabyte without a space or a change of
     // script) is merged in parts, cut between characters, so memory stays bounded.
-    for (let start = 0; start < bytes.length; ) {
+    for (let start = 0; start < bytes.length;) {
       let end = Math.min(bytes.length, start + MAX_PIECE_BYTES);
       while (end < bytes.length && (bytes.charCodeAt(end) & 0xc0) === 0x80) end--;
-      mergeBytePairs(start === 0 && end === bytes.length ? bytes : bytes.slice(start, end), this.ranks, out, bytePairWork);
+      mergeBytePairs(
+        start === 0 && end === bytes.length ? bytes : bytes.slice(start, end),
+        this.ranks,
+        out,
+        bytePairWork,
+      );
       start = end;
     }
     if (piece.length <= CACHED_PIECE_CHARS) {

@@ -20,10 +20,19 @@ export class OpenAiEmbeddingProvider implements EmbeddingProvider {
   }
 
   async embed(texts: string[]): Promise<number[][]> {
-    const answer = await postOpenAi<EmbeddingsAnswer>(this.config, '/embeddings', { model: this.config.openai_embedding_model, input: texts });
+    const answer = await postOpenAi<EmbeddingsAnswer>(this.config, '/embeddings', {
+      model: this.config.openai_embedding_model,
+      input: texts,
+    });
     const vectors = [...(answer.data ?? [])].sort((a, b) => a.index - b.index).map((item) => item.embedding);
-    if (vectors.length !== texts.length || vectors.some((v) => !Array.isArray(v) || v.length === 0 || v.length !== vectors[0].length)) {
-      throw ApplicationFailure.retryable(`the embeddings endpoint answered ${vectors.length} vectors for ${texts.length} texts`, 'OpenAiBadAnswer');
+    if (
+      vectors.length !== texts.length ||
+      vectors.some((v) => !Array.isArray(v) || v.length === 0 || v.length !== vectors[0].length)
+    ) {
+      throw ApplicationFailure.retryable(
+        `the embeddings endpoint answered ${vectors.length} vectors for ${texts.length} texts`,
+        'OpenAiBadAnswer',
+      );
     }
     this.dimension = vectors[0].length;
     return vectors;

@@ -6,7 +6,8 @@
  * noncharacters U+FFFE/U+FFFF. pdf.js returns such code points for fonts
  * whose ToUnicode maps are broken, often where the space glyph should be.
  */
-const UNSTORABLE = /[\u0000-\u0008\u000B\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const UNSTORABLE =
+  /[\u0000-\u0008\u000B\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
  * The text without unstorable code points, and how many were removed. A

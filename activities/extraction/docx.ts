@@ -1,7 +1,13 @@
 import JSZip from 'jszip';
 import mammoth from 'mammoth';
 import { XMLParser } from 'fast-xml-parser';
-import { cleanProperties, isoDate, UnreadableDocumentError, type ExtractedDocument, type FileProperties } from './types.ts';
+import {
+  cleanProperties,
+  isoDate,
+  UnreadableDocumentError,
+  type ExtractedDocument,
+  type FileProperties,
+} from './types.ts';
 import { wordHtmlToText } from './html.ts';
 import { splitAuthors } from './pdf.ts';
 
@@ -18,9 +24,13 @@ export async function extractDocx(bytes: Uint8Array): Promise<ExtractedDocument>
   try {
     zip = await JSZip.loadAsync(buffer);
   } catch (error) {
-    throw new UnreadableDocumentError('corrupt_file', `the docx is not a valid zip archive: ${(error as Error).message}`);
+    throw new UnreadableDocumentError(
+      'corrupt_file',
+      `the docx is not a valid zip archive: ${(error as Error).message}`,
+    );
   }
-  if (!zip.file('word/document.xml')) throw new UnreadableDocumentError('corrupt_file', 'the docx has no word/document.xml');
+  if (!zip.file('word/document.xml'))
+    throw new UnreadableDocumentError('corrupt_file', 'the docx has no word/document.xml');
   let html: string;
   try {
     html = (await mammoth.convertToHtml({ buffer })).value;
@@ -39,7 +49,9 @@ export async function extractDocx(bytes: Uint8Array): Promise<ExtractedDocument>
 async function coreProperties(zip: JSZip): Promise<FileProperties> {
   const xml = await zip.file('docProps/core.xml')?.async('string');
   if (!xml) return {};
-  const parsed = new XMLParser({ removeNSPrefix: true, ignoreAttributes: true }).parse(xml) as { coreProperties?: Record<string, unknown> };
+  const parsed = new XMLParser({ removeNSPrefix: true, ignoreAttributes: true }).parse(xml) as {
+    coreProperties?: Record<string, unknown>;
+  };
   const core = parsed.coreProperties ?? {};
   const text = (value: unknown) => (value === undefined || value === null ? undefined : String(value));
   return cleanProperties({

@@ -2,13 +2,24 @@ import path from 'node:path/posix';
 import JSZip from 'jszip';
 import { XMLParser } from 'fast-xml-parser';
 import { htmlToText } from './html.ts';
-import { cleanProperties, isoDate, UnreadableDocumentError, type ExtractedDocument, type TextSection } from './types.ts';
+import {
+  cleanProperties,
+  isoDate,
+  UnreadableDocumentError,
+  type ExtractedDocument,
+  type TextSection,
+} from './types.ts';
 
 const xml = new XMLParser({ removeNSPrefix: true, ignoreAttributes: false, attributeNamePrefix: '' });
-const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const list = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 /** dc:* elements may be text or `{#text, id, ...}`. */
 const textOf = (value: unknown): string | undefined =>
-  value === undefined || value === null ? undefined : typeof value === 'object' ? textOf((value as Record<string, unknown>)['#text']) : String(value);
+  value === undefined || value === null
+    ? undefined
+    : typeof value === 'object'
+      ? textOf((value as Record<string, unknown>)['#text'])
+      : String(value);
 
 /** The chapters of an epub in reading order (the OPF spine), each one a "page", and its Dublin Core metadata. */
 export async function extractEpub(bytes: Uint8Array, onChapter?: () => void): Promise<ExtractedDocument> {
@@ -16,20 +27,26 @@ export async function extractEpub(bytes: Uint8Array, onChapter?: () => void): Pr
   try {
     zip = await JSZip.loadAsync(bytes);
   } catch (error) {
-    throw new UnreadableDocumentError('corrupt_file', `the epub is not a valid zip archive: ${(error as Error).message}`);
+    throw new UnreadableDocumentError(
+      'corrupt_file',
+      `the epub is not a valid zip archive: ${(error as Error).message}`,
+    );
   }
   const container = await zip.file('META-INF/container.xml')?.async('string');
   if (!container) throw new UnreadableDocumentError('corrupt_file', 'the epub has no META-INF/container.xml');
-  const rootfile = list(xml.parse(container)?.container?.rootfiles?.rootfile)[0] as { 'full-path'?: string } | undefined;
+  const rootfile = list(xml.parse(container)?.container?.rootfiles?.rootfile)[0] as
+    { 'full-path'?: string } | undefined;
   const opfPath = rootfile?.['full-path'];
   const opfText = opfPath ? await zip.file(opfPath)?.async('string') : undefined;
-  if (!opfPath || !opfText) throw new UnreadableDocumentError('corrupt_file', 'the epub names no readable package (OPF) file');
+  if (!opfPath || !opfText)
+    throw new UnreadableDocumentError('corrupt_file', 'the epub names no readable package (OPF) file');
 
   const opf = xml.parse(opfText)?.package ?? {};
   const manifest = new Map<string, string>();
   for (const item of list(opf.manifest?.item) as { id: string; href: string }[]) manifest.set(item.id, item.href);
   const spine = list(opf.spine?.itemref) as { idref: string }[];
-  if (spine.length === 0) throw new UnreadableDocumentError('corrupt_file', 'the epub has an empty spine (no chapters)');
+  if (spine.length === 0)
+    throw new UnreadableDocumentError('corrupt_file', 'the epub has an empty spine (no chapters)');
 
   const sections: TextSection[] = [];
   const base = path.dirname(opfPath);
@@ -51,7 +68,9 @@ export async function extractEpub(bytes: Uint8Array, onChapter?: () => void): Pr
     pageUnit: 'chapter',
     properties: cleanProperties({
       title: textOf(list(meta.title)[0]),
-      authors: list(meta.creator).map(textOf).filter((name): name is string => !!name),
+      authors: list(meta.creator)
+        .map(textOf)
+        .filter((name): name is string => !!name),
       created: isoDate(textOf(list(meta.date)[0])),
       language: textOf(list(meta.language)[0]),
       subject: textOf(list(meta.subject)[0]),

@@ -10,7 +10,27 @@ import { UnreadableDocumentError } from './types.ts';
 export const MAX_HTML_DEPTH = 1_000;
 
 // The tag rules of htmlparser2 (the parser linkedom uses), so this count matches the tree it will build.
-const VOID_ELEMENTS = new Set(['area', 'base', 'basefont', 'br', 'col', 'command', 'embed', 'frame', 'hr', 'img', 'input', 'isindex', 'keygen', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
+const VOID_ELEMENTS = new Set([
+  'area',
+  'base',
+  'basefont',
+  'br',
+  'col',
+  'command',
+  'embed',
+  'frame',
+  'hr',
+  'img',
+  'input',
+  'isindex',
+  'keygen',
+  'link',
+  'meta',
+  'param',
+  'source',
+  'track',
+  'wbr',
+]);
 const RAW_TEXT_ELEMENTS = new Set(['script', 'style', 'title', 'textarea', 'xmp']);
 const FOREIGN_ELEMENTS = new Set(['svg', 'math']);
 const closesP = new Set(['p']);
@@ -29,10 +49,40 @@ const OPEN_IMPLIES_CLOSE = new Map<string, Set<string>>([
   ['rp', new Set(['rt', 'rp'])],
   ['tbody', new Set(['thead', 'tbody'])],
   ['tfoot', new Set(['thead', 'tbody'])],
-  ...['select', 'input', 'output', 'button', 'datalist', 'textarea'].map((name): [string, Set<string>] => [name, closesForm]),
-  ...['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'address', 'article', 'aside', 'blockquote', 'details', 'div', 'dl', 'fieldset', 'figcaption', 'figure', 'footer', 'form', 'header', 'hr', 'main', 'nav', 'ol', 'pre', 'section', 'table', 'ul'].map(
-    (name): [string, Set<string>] => [name, closesP],
-  ),
+  ...['select', 'input', 'output', 'button', 'datalist', 'textarea'].map((name): [string, Set<string>] => [
+    name,
+    closesForm,
+  ]),
+  ...[
+    'p',
+    'h1',
+    'h2',
+    'h3',
+    'h4',
+    'h5',
+    'h6',
+    'address',
+    'article',
+    'aside',
+    'blockquote',
+    'details',
+    'div',
+    'dl',
+    'fieldset',
+    'figcaption',
+    'figure',
+    'footer',
+    'form',
+    'header',
+    'hr',
+    'main',
+    'nav',
+    'ol',
+    'pre',
+    'section',
+    'table',
+    'ul',
+  ].map((name): [string, Set<string>] => [name, closesP]),
 ]);
 
 const MARKUP = /<(\/?)([a-zA-Z][^\s/>]*)|<!--|<!\[CDATA\[|<[!?]/g;
@@ -52,7 +102,8 @@ export function assertHtmlDepthWithinLimit(html: string): void {
     open.push(name);
     openCount.set(name, (openCount.get(name) ?? 0) + 1);
     if (FOREIGN_ELEMENTS.has(name)) foreignDepth++;
-    if (open.length > MAX_HTML_DEPTH) throw new UnreadableDocumentError('corrupt_file', `HTML nested deeper than ${MAX_HTML_DEPTH} levels`);
+    if (open.length > MAX_HTML_DEPTH)
+      throw new UnreadableDocumentError('corrupt_file', `HTML nested deeper than ${MAX_HTML_DEPTH} levels`);
   };
   const pop = () => {
     const name = open.pop()!;

@@ -2,7 +2,8 @@ import { Readability } from '@mozilla/readability';
 import type { HtmlDocument, HtmlElement } from './html-dom.ts';
 
 /** Never text: code, styles, metadata, graphics, form controls, and what the page itself hides. */
-const INVISIBLE = 'script, style, noscript, template, head, svg, canvas, iframe, object, select, button, input, [hidden], [aria-hidden="true"]';
+const INVISIBLE =
+  'script, style, noscript, template, head, svg, canvas, iframe, object, select, button, input, [hidden], [aria-hidden="true"]';
 
 /**
  * Site chrome repeated on every page: landmarks for navigation, search, banners and
@@ -17,7 +18,8 @@ const BOILERPLATE =
 const SECTIONING = 'article, main, section, [role="main"]';
 /** EPUB footnotes are asides too, but content. */
 const NOTE_TYPES = /\b(?:footnote|endnote|rearnote|note)\b/;
-const SKIP_LINK = /^\s*(?:skip|jump)\s+to\s+(?:the\s+)?(?:main\s+)?(?:content|navigation|text)\b|^\s*skip\s+navigation\b/i;
+const SKIP_LINK =
+  /^\s*(?:skip|jump)\s+to\s+(?:the\s+)?(?:main\s+)?(?:content|navigation|text)\b|^\s*skip\s+navigation\b/i;
 
 /** Below this share of the page's text, a chosen region has missed the content (measured on real docs pages). */
 const MIN_SHARE_OF_PAGE = 0.3;
@@ -35,7 +37,8 @@ export function removeHiddenAndBoilerplate(document: HtmlDocument): void {
     if (tag === 'aside' && NOTE_TYPES.test(element.getAttribute('epub:type') ?? '')) continue;
     element.remove();
   }
-  for (const link of document.querySelectorAll('a[href^="#"]')) if (SKIP_LINK.test(link.textContent ?? '')) link.remove();
+  for (const link of document.querySelectorAll('a[href^="#"]'))
+    if (SKIP_LINK.test(link.textContent ?? '')) link.remove();
 }
 
 /**
@@ -65,7 +68,9 @@ function readabilityArticle(document: HtmlDocument): HtmlElement | null {
   if (document.querySelectorAll('*').length > READABILITY_MAX_ELEMENTS) return null;
   // Readability rewrites the tree it reads: give it a copy.
   const copy = document.cloneNode(true);
-  const article = new Readability<HtmlElement>(copy as never, { serializer: (node) => node as unknown as HtmlElement }).parse();
+  const article = new Readability<HtmlElement>(copy as never, {
+    serializer: (node) => node as unknown as HtmlElement,
+  }).parse();
   return article?.content ?? null;
 }
 

@@ -7,7 +7,8 @@ const PREFORMATTED = new Set(['pre', 'textarea', 'listing', 'xmp', 'plaintext'])
 const NO_SPACE_BEFORE = /^[.,;:!?%)\]}»›”’'"…/\\-]/u;
 const NO_SPACE_AFTER = /[([{«‹“‘'"/\\-]$/u;
 /** Scripts written without spaces between words: a tag boundary there is no word boundary. */
-const UNSPACED_SCRIPT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}\u3000-\u303f\uff00-\uffef]/u;
+const UNSPACED_SCRIPT =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}\u3000-\u303f\uff00-\uffef]/u;
 
 /**
  * Puts a space where an inline element meets a word without one
@@ -37,7 +38,8 @@ function spaceInlineBoundaries(root: HtmlElement): void {
     const text = node.textContent ?? '';
     if (text === '') continue;
     // Adjacent text siblings (the parser splits text at entities) have no tag between them.
-    if (previous && previous.nextSibling !== node && needsSpace(previous.textContent ?? '', text)) node.textContent = ` ${text}`;
+    if (previous && previous.nextSibling !== node && needsSpace(previous.textContent ?? '', text))
+      node.textContent = ` ${text}`;
     previous = node;
   }
 }
@@ -60,7 +62,11 @@ const tableCell: FormatCallback = (elem, walk, builder) => {
   walk(elem.children, builder);
 };
 
-const block = (selector: string) => ({ selector, format: 'block', options: { leadingLineBreaks: 1, trailingLineBreaks: 1 } });
+const block = (selector: string) => ({
+  selector,
+  format: 'block',
+  options: { leadingLineBreaks: 1, trailingLineBreaks: 1 },
+});
 
 /**
  * html-to-text renders the cleaned tree: blocks on their own lines, whitespace
@@ -81,7 +87,22 @@ const render = compile({
     block('tr'),
     { selector: 'td', format: 'tableCell' },
     { selector: 'th', format: 'tableCell' },
-    ...['dl', 'dt', 'dd', 'figure', 'figcaption', 'details', 'summary', 'address', 'caption', 'fieldset', 'legend', 'center', 'hgroup', 'dialog'].map(block),
+    ...[
+      'dl',
+      'dt',
+      'dd',
+      'figure',
+      'figcaption',
+      'details',
+      'summary',
+      'address',
+      'caption',
+      'fieldset',
+      'legend',
+      'center',
+      'hgroup',
+      'dialog',
+    ].map(block),
   ],
 });
 

@@ -40,13 +40,17 @@ function documentProperties(document: HtmlDocument): { title?: string; language?
   const clean = (text: string | null | undefined) => text?.replace(/\s+/g, ' ').trim() || undefined;
   const root = document.documentElement;
   const title = clean(document.querySelector('title')?.textContent) ?? clean(document.querySelector('h1')?.textContent);
-  const language = clean(root?.getAttribute('lang')) ?? clean(root?.getAttribute('xml:lang')) ?? clean(document.body?.getAttribute('lang'));
+  const language =
+    clean(root?.getAttribute('lang')) ??
+    clean(root?.getAttribute('xml:lang')) ??
+    clean(document.body?.getAttribute('lang'));
   const author = clean(document.querySelector('meta[name="author"]')?.getAttribute('content'));
   return { title, language, authors: author ? [author] : undefined };
 }
 
 /** XHTML (EPUB chapters, DocBook output) declares itself in its first bytes. */
-const isXhtml = (html: string) => /^\s*<\?xml\b|xmlns\s*=\s*["']http:\/\/www\.w3\.org\/1999\/xhtml["']/i.test(html.slice(0, 4096));
+const isXhtml = (html: string) =>
+  /^\s*<\?xml\b|xmlns\s*=\s*["']http:\/\/www\.w3\.org\/1999\/xhtml["']/i.test(html.slice(0, 4096));
 
 const VOID_ELEMENTS = /^(?:area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)$/i;
 
@@ -56,7 +60,9 @@ const VOID_ELEMENTS = /^(?:area|base|br|col|embed|hr|img|input|link|meta|param|s
  * Writes them as open + close tags. Linear: each match stops at the next `<` or `>`.
  */
 function expandSelfClosingTags(xhtml: string): string {
-  return xhtml.replace(/<([a-zA-Z][\w:.-]*)(\s[^<>]*?)?\/>/g, (tag, name: string, attributes = '') => (VOID_ELEMENTS.test(name) ? tag : `<${name}${attributes}></${name}>`));
+  return xhtml.replace(/<([a-zA-Z][\w:.-]*)(\s[^<>]*?)?\/>/g, (tag, name: string, attributes = '') =>
+    VOID_ELEMENTS.test(name) ? tag : `<${name}${attributes}></${name}>`,
+  );
 }
 
 export function extractHtml(bytes: Uint8Array): ExtractedDocument {

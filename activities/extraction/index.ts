@@ -6,9 +6,23 @@ import { extractHtml } from './html.ts';
 import { extractPdf } from './pdf.ts';
 import { extractPlainText } from './plain-text.ts';
 import { cleanText } from './clean-text.ts';
-import { UnreadableDocumentError, type CleanedDocument, type ExtractedDocument, type FileProperties, type PageRange } from './types.ts';
+import {
+  UnreadableDocumentError,
+  type CleanedDocument,
+  type ExtractedDocument,
+  type FileProperties,
+  type PageRange,
+} from './types.ts';
 
-export { UnreadableDocumentError, type CleanedDocument, type ExtractedDocument, type TextSection, type FileProperties, type PageRange, type UnreadableReason } from './types.ts';
+export {
+  UnreadableDocumentError,
+  type CleanedDocument,
+  type ExtractedDocument,
+  type TextSection,
+  type FileProperties,
+  type PageRange,
+  type UnreadableReason,
+} from './types.ts';
 
 type Format = ExtractedDocument['format'];
 
@@ -35,8 +49,13 @@ const BY_EXTENSION: Record<string, Format> = {
 
 /** The format from the MIME type the upload sniffed, else from the file name's extension. */
 export function formatOf(mimeType: string, filename: string): Format {
-  const format = BY_MIME[mimeType.split(';')[0].trim().toLowerCase()] ?? BY_EXTENSION[path.extname(filename).toLowerCase()];
-  if (!format) throw new UnreadableDocumentError('unsupported_type', `unsupported document type ${mimeType} (${filename}); supported: pdf, docx, epub, html, md, txt`);
+  const format =
+    BY_MIME[mimeType.split(';')[0].trim().toLowerCase()] ?? BY_EXTENSION[path.extname(filename).toLowerCase()];
+  if (!format)
+    throw new UnreadableDocumentError(
+      'unsupported_type',
+      `unsupported document type ${mimeType} (${filename}); supported: pdf, docx, epub, html, md, txt`,
+    );
   return format;
 }
 
@@ -54,7 +73,12 @@ export interface ExtractOptions {
  * files; a page range without text is not an error (the document may have
  * text elsewhere: the caller judges the whole).
  */
-export async function extractDocument(file: string, mimeType: string, filename: string, options: ExtractOptions = {}): Promise<CleanedDocument> {
+export async function extractDocument(
+  file: string,
+  mimeType: string,
+  filename: string,
+  options: ExtractOptions = {},
+): Promise<CleanedDocument> {
   const format = formatOf(mimeType, filename);
   const bytes = new Uint8Array(await readFile(file));
   const extracted = await extractByFormat(format, bytes, options);
@@ -65,7 +89,10 @@ export async function extractDocument(file: string, mimeType: string, filename: 
     return { ...section, text };
   });
   if (!options.pages && !sections.some((section) => /\S/.test(section.text))) {
-    throw new UnreadableDocumentError('no_text', `no text could be extracted from ${filename} (empty, or scanned images without a text layer)`);
+    throw new UnreadableDocumentError(
+      'no_text',
+      `no text could be extracted from ${filename} (empty, or scanned images without a text layer)`,
+    );
   }
   return { ...extracted, sections, properties: cleanProperties(extracted.properties), removedCharacters };
 }
@@ -74,11 +101,18 @@ export async function extractDocument(file: string, mimeType: string, filename: 
 function cleanProperties(properties: FileProperties): FileProperties {
   const clean = (value: string) => cleanText(value).text.trim();
   return Object.fromEntries(
-    Object.entries(properties).map(([key, value]) => [key, Array.isArray(value) ? value.map(clean).filter(Boolean) : typeof value === 'string' ? clean(value) : value]),
+    Object.entries(properties).map(([key, value]) => [
+      key,
+      Array.isArray(value) ? value.map(clean).filter(Boolean) : typeof value === 'string' ? clean(value) : value,
+    ]),
   ) as FileProperties;
 }
 
-function extractByFormat(format: Format, bytes: Uint8Array, options: ExtractOptions): Promise<ExtractedDocument> | ExtractedDocument {
+function extractByFormat(
+  format: Format,
+  bytes: Uint8Array,
+  options: ExtractOptions,
+): Promise<ExtractedDocument> | ExtractedDocument {
   switch (format) {
     case 'pdf':
       return extractPdf(bytes, options.onPage, options.pages);

@@ -7,7 +7,11 @@ import { cleanProperties, isoDate, UnreadableDocumentError, type ExtractedDocume
  * lazily), so memory follows the range, not the document; `pageCount` is
  * still the document's.
  */
-export async function extractPdf(bytes: Uint8Array, onPage?: () => void, range?: PageRange): Promise<ExtractedDocument> {
+export async function extractPdf(
+  bytes: Uint8Array,
+  onPage?: () => void,
+  range?: PageRange,
+): Promise<ExtractedDocument> {
   let pdf;
   try {
     // pdf.js takes ownership of (detaches) the buffer it is given: hand it a copy.
@@ -62,7 +66,10 @@ const stringOf = (value: unknown) => (typeof value === 'string' && value.trim() 
 
 export function splitAuthors(value: string | undefined): string[] | undefined {
   if (!value) return undefined;
-  return value.split(/;|\band\b|&|,(?=\s*[A-Z][a-z]+\s+[A-Z])/).map((name) => name.trim()).filter(Boolean);
+  return value
+    .split(/;|\band\b|&|,(?=\s*[A-Z][a-z]+\s+[A-Z])/)
+    .map((name) => name.trim())
+    .filter(Boolean);
 }
 
 /** PDF dates look like `D:20240131120000+01'00'`. */

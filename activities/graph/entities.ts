@@ -34,7 +34,9 @@ export function entitiesOf(text: string): Entity[] {
     if (term.length < 4 || /^\d/.test(term)) continue;
     terms.set(term, (terms.get(term) ?? 0) + 1);
   }
-  const top = [...terms.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, KEY_TERMS_PER_CHUNK);
+  const top = [...terms.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, KEY_TERMS_PER_CHUNK);
   for (const [term] of top) add('term', term);
   return [...found.values()];
 }

@@ -36,7 +36,11 @@ export async function buildMetadata(input: {
   excerpt: () => Promise<string>;
 }): Promise<DocumentMetadata> {
   const { analysis } = input;
-  const metadata: DocumentMetadata = { page_count: input.pageCount, word_count: input.extraction.word_count, field_sources: {} };
+  const metadata: DocumentMetadata = {
+    page_count: input.pageCount,
+    word_count: input.extraction.word_count,
+    field_sources: {},
+  };
   const set = (field: keyof DocumentMetadata & string, value: unknown, source: MetadataSource) => {
     if (value === undefined || value === null || (Array.isArray(value) && value.length === 0) || value === '') return;
     (metadata as unknown as Record<string, unknown>)[field] = value;
@@ -51,7 +55,9 @@ export async function buildMetadata(input: {
   if (input.config.openai_base_url && input.config.openai_chat_model) {
     const answer = await askLlmForMetadata(input.config, await input.excerpt(), input.filename);
     if ('error' in answer) metadata.llm_error = answer.error;
-    else for (const [field, value] of Object.entries(answer.fields)) set(field as keyof DocumentMetadata & string, value, 'llm');
+    else
+      for (const [field, value] of Object.entries(answer.fields))
+        set(field as keyof DocumentMetadata & string, value, 'llm');
   }
 
   const file = input.extraction.file_properties;

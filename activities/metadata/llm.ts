@@ -24,7 +24,11 @@ const EXCERPT_CHARS = 6_000;
  * `{error}` (recorded, heuristics kept); transport errors are thrown so the
  * activity retries.
  */
-export async function askLlmForMetadata(config: Config, excerpt: string, filename: string): Promise<{ fields: LlmMetadata } | { error: string }> {
+export async function askLlmForMetadata(
+  config: Config,
+  excerpt: string,
+  filename: string,
+): Promise<{ fields: LlmMetadata } | { error: string }> {
   const answer = await postOpenAi<{ choices?: { message?: { content?: string } }[] }>(config, '/chat/completions', {
     model: config.openai_chat_model,
     temperature: 0,
@@ -48,6 +52,9 @@ export async function askLlmForMetadata(config: Config, excerpt: string, filenam
     return { error: 'the chat endpoint did not answer JSON' };
   }
   const parsed = LlmMetadata.safeParse(json);
-  if (!parsed.success) return { error: `the chat endpoint's JSON failed validation: ${parsed.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}` };
+  if (!parsed.success)
+    return {
+      error: `the chat endpoint's JSON failed validation: ${parsed.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`,
+    };
   return { fields: parsed.data };
 }

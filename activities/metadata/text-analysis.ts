@@ -71,7 +71,8 @@ export class TextAnalyzer {
   static fromPartials(partials: TextAnalysisPartial[]): TextAnalyzer {
     const merged = new TextAnalyzer();
     for (const partial of partials) {
-      if (merged.sample.length < LANGUAGE_SAMPLE) merged.sample += partial.sample.slice(0, LANGUAGE_SAMPLE - merged.sample.length);
+      if (merged.sample.length < LANGUAGE_SAMPLE)
+        merged.sample += partial.sample.slice(0, LANGUAGE_SAMPLE - merged.sample.length);
       merged.doi ??= partial.doi;
       merged.firstLine ??= partial.firstLine;
       for (const [word, count] of partial.words ?? []) merged.words.set(word, (merged.words.get(word) ?? 0) + count);
@@ -113,7 +114,7 @@ function mostFrequent(words: Map<string, number>, count: number): [string, numbe
 
 /** The first line of 3 to 200 characters (trimmed), read line by line rather than splitting the whole text. */
 function firstTitleLine(text: string): string | undefined {
-  for (let start = 0; start <= text.length; ) {
+  for (let start = 0; start <= text.length;) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
     const line = text.slice(start, end).trim();

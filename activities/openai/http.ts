@@ -12,7 +12,12 @@ const HEARTBEAT_EVERY_MS = 10_000;
  * caller's mistake and fail non-retryably; what still fails after the
  * attempts is thrown as a retryable error for the activity's own retries.
  */
-export async function postOpenAi<T>(config: Pick<Config, 'openai_base_url' | 'openai_timeout_seconds'>, route: string, body: unknown, sleep = defaultSleep): Promise<T> {
+export async function postOpenAi<T>(
+  config: Pick<Config, 'openai_base_url' | 'openai_timeout_seconds'>,
+  route: string,
+  body: unknown,
+  sleep = defaultSleep,
+): Promise<T> {
   const keepAlive = setInterval(heartbeatIfInActivity, HEARTBEAT_EVERY_MS);
   try {
     return await post<T>(config, route, body, sleep);
@@ -29,7 +34,12 @@ function heartbeatIfInActivity(): void {
   }
 }
 
-async function post<T>(config: Pick<Config, 'openai_base_url' | 'openai_timeout_seconds'>, route: string, body: unknown, sleep: (ms: number) => Promise<void>): Promise<T> {
+async function post<T>(
+  config: Pick<Config, 'openai_base_url' | 'openai_timeout_seconds'>,
+  route: string,
+  body: unknown,
+  sleep: (ms: number) => Promise<void>,
+): Promise<T> {
   const url = config.openai_base_url.replace(/\/+$/, '') + route;
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (process.env.OPENAI_API_KEY) headers.authorization = `Bearer ${process.env.OPENAI_API_KEY}`;
@@ -37,7 +47,12 @@ async function post<T>(config: Pick<Config, 'openai_base_url' | 'openai_timeout_
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     let response: Response;
     try {
-      response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(config.openai_timeout_seconds * 1000) });
+      response = await fetch(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(config.openai_timeout_seconds * 1000),
+      });
     } catch (error) {
       lastError = `${url}: ${(error as Error).message}`;
       await sleep(backoff(attempt));

@@ -22,7 +22,11 @@ export interface TextWorkOptions {
  */
 export interface TextWork {
   readonly threads: number;
-  run<Name extends keyof TextTasks>(name: Name, input: Omit<Parameters<TextTasks[Name]>[0], 'progress'>, options?: TextWorkOptions): Promise<Awaited<ReturnType<TextTasks[Name]>>>;
+  run<Name extends keyof TextTasks>(
+    name: Name,
+    input: Omit<Parameters<TextTasks[Name]>[0], 'progress'>,
+    options?: TextWorkOptions,
+  ): Promise<Awaited<ReturnType<TextTasks[Name]>>>;
   close(): Promise<void>;
 }
 
@@ -60,10 +64,15 @@ export function createTextWorkPool(config: Pick<Config, 'text_worker_threads'>):
         if (!started) options.onProgress?.({ queued: true });
       }, QUEUED_REPORT_MS);
       try {
-        return await pool.run({ ...input, progress: port2 }, { name, transferList: [port2], signal: options.signal ?? null });
+        return await pool.run(
+          { ...input, progress: port2 },
+          { name, transferList: [port2], signal: options.signal ?? null },
+        );
       } catch (error) {
         if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
-          throw new ThreadOutOfMemoryError(`the document needed more than ${THREAD_HEAP_MB} MB of memory to process one range`);
+          throw new ThreadOutOfMemoryError(
+            `the document needed more than ${THREAD_HEAP_MB} MB of memory to process one range`,
+          );
         }
         throw error;
       } finally {

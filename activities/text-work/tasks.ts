@@ -8,7 +8,13 @@ import { runInNewContext } from 'node:vm';
 import type { MessagePort } from 'node:worker_threads';
 import { chunkSections, type Chunk, type ChunkingLimits } from '../chunking/chunker.ts';
 import { HashingEmbeddingProvider } from '../embeddings/hashing.ts';
-import { extractDocument, UnreadableDocumentError, type CleanedDocument, type PageRange, type UnreadableReason } from '../extraction/index.ts';
+import {
+  extractDocument,
+  UnreadableDocumentError,
+  type CleanedDocument,
+  type PageRange,
+  type UnreadableReason,
+} from '../extraction/index.ts';
 import { entitiesOf, type Entity } from '../graph/entities.ts';
 import { countWords, TextAnalyzer, type TextAnalysisPartial } from '../metadata/text-analysis.ts';
 
@@ -58,7 +64,15 @@ const PAGES_PER_REPORT = 10;
 /** Chunks between progress reports while tagging or embedding. */
 const ITEMS_PER_REPORT = 25;
 
-export async function extractRange(input: WithProgress & { file: string; mimeType: string; filename: string; pages: PageRange | null; limits: ChunkingLimits }): Promise<RangeOutcome> {
+export async function extractRange(
+  input: WithProgress & {
+    file: string;
+    mimeType: string;
+    filename: string;
+    pages: PageRange | null;
+    limits: ChunkingLimits;
+  },
+): Promise<RangeOutcome> {
   const { progress } = input;
   progress.postMessage({ started: true });
   try {

@@ -6,7 +6,10 @@ import type { ApiDeps } from '../deps.ts';
 import type { ProcessingStatus } from '../schemas/analysis.ts';
 
 /** Documents by status, chunk and embedding counts, graph size and the running analysis of a collection. */
-export async function readProcessingStatus(deps: Pick<ApiDeps, 'sql' | 'temporal'>, collection: CollectionRow): Promise<z.input<typeof ProcessingStatus>> {
+export async function readProcessingStatus(
+  deps: Pick<ApiDeps, 'sql' | 'temporal'>,
+  collection: CollectionRow,
+): Promise<z.input<typeof ProcessingStatus>> {
   const { sql } = deps;
   const [counts, provider, runKey] = await Promise.all([
     processingStatus(sql, collection.id),
@@ -24,12 +27,18 @@ export async function readProcessingStatus(deps: Pick<ApiDeps, 'sql' | 'temporal
     embedding_provider: provider?.embedding_provider ?? null,
     embedding_dimension: provider?.embedding_dimension ?? null,
     graph: { entities: counts.entities, edges: counts.edges },
-    running_task_id: runKey === undefined ? null : await runningTask(deps, workflowIds.collectionAnalysis(collection.id, String(runKey))),
+    running_task_id:
+      runKey === undefined
+        ? null
+        : await runningTask(deps, workflowIds.collectionAnalysis(collection.id, String(runKey))),
   };
 }
 
 /** The collection's analysis task when one is running (its status alone can be stale: a terminated run does no cleanup). */
-export async function runningAnalysis(deps: Pick<ApiDeps, 'sql' | 'temporal'>, collectionId: string): Promise<string | null> {
+export async function runningAnalysis(
+  deps: Pick<ApiDeps, 'sql' | 'temporal'>,
+  collectionId: string,
+): Promise<string | null> {
   const runKey = await currentAnalysisRun(deps.sql, collectionId);
   return runKey === undefined ? null : runningTask(deps, workflowIds.collectionAnalysis(collectionId, String(runKey)));
 }

@@ -7,7 +7,13 @@ import type { Sql } from '../../db/pool.ts';
 import type { collectionAnalysis } from '../../workflows/collection-analysis.ts';
 import type { CollectionAnalysisInput } from '../../workflows/collection-analysis-contract.ts';
 import { workflowIds } from '../../workflows/ids.ts';
-import { BatchIdKey, CollectionIdKey, CollectionNameKey, KindKey, WorkflowKind } from '../../workflows/search-attributes.ts';
+import {
+  BatchIdKey,
+  CollectionIdKey,
+  CollectionNameKey,
+  KindKey,
+  WorkflowKind,
+} from '../../workflows/search-attributes.ts';
 import { documentRouting } from './routing.ts';
 
 /** An analysis of this collection is running; `taskId` is its id. */
@@ -56,7 +62,10 @@ export interface AnalysisStartDeps {
  * (terminated, timed out), n is moved past it, compare-and-set, and we try
  * again.
  */
-export async function startCollectionAnalysis(deps: AnalysisStartDeps, input: CollectionAnalysisInput): Promise<{ task_id: string; documents: number }> {
+export async function startCollectionAnalysis(
+  deps: AnalysisStartDeps,
+  input: CollectionAnalysisInput,
+): Promise<{ task_id: string; documents: number }> {
   const { temporal, config, sql } = deps;
   const { collectionId } = input;
   const counts = await countSelected(sql, collectionId, input.selection);
@@ -80,7 +89,11 @@ export async function startCollectionAnalysis(deps: AnalysisStartDeps, input: Co
     { key: KindKey, value: WorkflowKind.collectionAnalysis },
   ];
   if (input.batchId) searchAttributes.push({ key: BatchIdKey, value: input.batchId });
-  const steps = [input.options.extract_metadata && 'metadata', input.options.generate_embeddings && 'embeddings', input.options.build_graph && 'graph']
+  const steps = [
+    input.options.extract_metadata && 'metadata',
+    input.options.generate_embeddings && 'embeddings',
+    input.options.build_graph && 'graph',
+  ]
     .filter(Boolean)
     .join(', ');
 

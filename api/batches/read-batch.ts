@@ -1,6 +1,10 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { innermostMessage } from '../../common/errors.ts';
-import { batchProgressQuery, type BatchItemState, type BatchProcessResult } from '../../workflows/batch-process-contract.ts';
+import {
+  batchProgressQuery,
+  type BatchItemState,
+  type BatchProcessResult,
+} from '../../workflows/batch-process-contract.ts';
 import { progressQuery } from '../../workflows/collection-analysis-contract.ts';
 import { workflowIds } from '../../workflows/ids.ts';
 import { mapWithConcurrency } from '../../common/concurrency.ts';
@@ -53,7 +57,10 @@ export async function readBatch(temporal: Client, batchId: string): Promise<Batc
   // worker replays it).
   await mapWithConcurrency(collections, CHILD_QUERY_CONCURRENCY, async (item) => {
     if (!item.task_id || !countsMissing(item)) return;
-    const child = await temporal.workflow.getHandle(item.task_id).query(progressQuery).catch(() => undefined);
+    const child = await temporal.workflow
+      .getHandle(item.task_id)
+      .query(progressQuery)
+      .catch(() => undefined);
     if (child) {
       item.processed = child.processed;
       item.failed = child.failed;
@@ -64,10 +71,20 @@ export async function readBatch(temporal: Client, batchId: string): Promise<Batc
 
 /** Counts that did not come from the child's result: it runs, or ended without one (cancelled, terminated). */
 function countsMissing(item: BatchItemState): boolean {
-  return item.status === 'running' || ((item.status === 'cancelled' || item.status === 'failed') && item.processed === 0 && item.failed === 0);
+  return (
+    item.status === 'running' ||
+    ((item.status === 'cancelled' || item.status === 'failed') && item.processed === 0 && item.failed === 0)
+  );
 }
 
-function view(batchId: string, taskId: string, status: string, mode: string | null, collections: BatchItemState[], error: string | null): BatchView {
+function view(
+  batchId: string,
+  taskId: string,
+  status: string,
+  mode: string | null,
+  collections: BatchItemState[],
+  error: string | null,
+): BatchView {
   const counts: Record<string, number> = {};
   for (const item of collections) counts[item.status] = (counts[item.status] ?? 0) + 1;
   return { batch_id: batchId, task_id: taskId, status, workflow_type: mode, collections, counts, error };

@@ -17,20 +17,36 @@ type Rejection = z.infer<typeof BatchSubmitted>['rejected'][number];
  * processed; answers per collection (accepted with its document count, or
  * rejected with an outcome and reason). Limits are checked first.
  */
-export async function submitBatch(deps: Pick<ApiDeps, 'sql' | 'temporal' | 'config'>, body: z.output<typeof BatchProcessBody>): Promise<z.input<typeof BatchSubmitted>> {
+export async function submitBatch(
+  deps: Pick<ApiDeps, 'sql' | 'temporal' | 'config'>,
+  body: z.output<typeof BatchProcessBody>,
+): Promise<z.input<typeof BatchSubmitted>> {
   const { sql, temporal, config } = deps;
   if (body.tasks.length > config.max_processing_batch_size) {
-    throw limitExceeded(400, 'max_processing_batch_size', config.max_processing_batch_size, body.tasks.length,
-      `at most ${config.max_processing_batch_size} collections per batch (max_processing_batch_size); got ${body.tasks.length}`);
+    throw limitExceeded(
+      400,
+      'max_processing_batch_size',
+      config.max_processing_batch_size,
+      body.tasks.length,
+      `at most ${config.max_processing_batch_size} collections per batch (max_processing_batch_size); got ${body.tasks.length}`,
+    );
   }
   const maxParallel = body.max_parallel ?? config.max_parallel_collections;
   if (maxParallel > config.max_parallel_collections) {
-    throw limitExceeded(400, 'max_parallel_collections', config.max_parallel_collections, maxParallel,
-      `max_parallel may be at most ${config.max_parallel_collections} (max_parallel_collections); got ${maxParallel}`);
+    throw limitExceeded(
+      400,
+      'max_parallel_collections',
+      config.max_parallel_collections,
+      maxParallel,
+      `max_parallel may be at most ${config.max_parallel_collections} (max_parallel_collections); got ${maxParallel}`,
+    );
   }
   if (body.callback_url !== undefined) {
     const refused = refuseCallbackUrl(body.callback_url, config.callback_allowed_hosts);
-    if (refused) throw new ApiError(400, 'callback_not_allowed', `callback_url refused: ${refused}`, { callback_url: body.callback_url });
+    if (refused)
+      throw new ApiError(400, 'callback_not_allowed', `callback_url refused: ${refused}`, {
+        callback_url: body.callback_url,
+      });
   }
 
   const accepted: (BatchCollection & { documents: number })[] = [];
@@ -38,20 +54,37 @@ export async function submitBatch(deps: Pick<ApiDeps, 'sql' | 'temporal' | 'conf
   for (const task of body.tasks) {
     const collection = await findCollection(sql, task.collection_id);
     if (!collection) {
-      rejected.push({ collection_id: task.collection_id, outcome: 'not_found', reason: `no collection with id or name '${task.collection_id}'` });
+      rejected.push({
+        collection_id: task.collection_id,
+        outcome: 'not_found',
+        reason: `no collection with id or name '${task.collection_id}'`,
+      });
       continue;
     }
     if (accepted.some((a) => a.collection_id === collection.id)) {
-      rejected.push({ collection_id: task.collection_id, outcome: 'duplicate', reason: `collection ${collection.name} is already in this batch` });
+      rejected.push({
+        collection_id: task.collection_id,
+        outcome: 'duplicate',
+        reason: `collection ${collection.name} is already in this batch`,
+      });
       continue;
     }
     const documents = await countDocuments(sql, collection.id);
     if (documents === 0) {
-      rejected.push({ collection_id: task.collection_id, outcome: 'no_documents', reason: `collection ${collection.name} has no documents` });
+      rejected.push({
+        collection_id: task.collection_id,
+        outcome: 'no_documents',
+        reason: `collection ${collection.name} has no documents`,
+      });
       continue;
     }
     const { build_graph, extract_metadata, generate_embeddings } = task;
-    accepted.push({ collection_id: collection.id, name: collection.name, documents, options: { build_graph, extract_metadata, generate_embeddings } });
+    accepted.push({
+      collection_id: collection.id,
+      name: collection.name,
+      documents,
+      options: { build_graph, extract_metadata, generate_embeddings },
+    });
   }
   if (accepted.length === 0) {
     throw new ApiError(400, 'no_valid_collections', 'none of the requested collections can be processed', { rejected });
@@ -91,6 +124,9 @@ export async function submitBatch(deps: Pick<ApiDeps, 'sql' | 'temporal' | 'conf
 
 /** The collections' names for the batch's summary (the Web UI shows its start), the first few only. */
 function namesOf(collections: { name: string }[]): string {
-  const shown = collections.slice(0, 5).map((c) => c.name).join(', ');
+  const shown = collections
+    .slice(0, 5)
+    .map((c) => c.name)
+    .join(', ');
   return collections.length > 5 ? `${shown} and ${collections.length - 5} more` : shown;
 }

@@ -10,7 +10,9 @@ export type ProcessingStatusJson = z.infer<typeof ProcessingStatus>;
 export function analysisApi(http: ApiHttp) {
   const collection = (ref: string) => `/collections/${encodeURIComponent(ref)}`;
   return {
-    process: (ref: string, options: ProcessOptions = {}) => http.request<ProcessAnswerJson>('POST', `${collection(ref)}/process`, { json: options }),
-    processingStatus: (ref: string) => http.request<ProcessingStatusJson>('GET', `${collection(ref)}/processing-status`),
+    process: (ref: string, options: ProcessOptions = {}) =>
+      http.request<ProcessAnswerJson>('POST', `${collection(ref)}/process`, { json: options }),
+    processingStatus: (ref: string) =>
+      http.request<ProcessingStatusJson>('GET', `${collection(ref)}/processing-status`),
   };
 }

@@ -7,8 +7,12 @@ export type BatchStatusJson = z.infer<typeof BatchStatus>;
 
 export function batchesApi(http: ApiHttp) {
   return {
-    submit: (body: z.input<typeof BatchProcessBody>) => http.request<BatchSubmittedJson>('POST', '/collections/batch-process', { json: body }),
+    submit: (body: z.input<typeof BatchProcessBody>) =>
+      http.request<BatchSubmittedJson>('POST', '/collections/batch-process', { json: body }),
     get: (batchId: string) => http.request<BatchStatusJson>('GET', `/batches/${encodeURIComponent(batchId)}`),
-    cancel: (batchId: string) => http.request<z.infer<typeof BatchCancelled>>('POST', `/batches/${encodeURIComponent(batchId)}/cancel`, { json: {} }),
+    cancel: (batchId: string) =>
+      http.request<z.infer<typeof BatchCancelled>>('POST', `/batches/${encodeURIComponent(batchId)}/cancel`, {
+        json: {},
+      }),
   };
 }

@@ -26,7 +26,10 @@ export class ApiHttp {
   readonly requestTimeoutMs?: number;
 
   constructor(options: ClientOptions = {}) {
-    this.baseUrl = (options.baseUrl ?? process.env.FILEINTEL_API_URL ?? 'http://localhost:8000/api/v3').replace(/\/+$/, '');
+    this.baseUrl = (options.baseUrl ?? process.env.FILEINTEL_API_URL ?? 'http://localhost:8000/api/v3').replace(
+      /\/+$/,
+      '',
+    );
     this.apiKey = options.apiKey ?? process.env.FILEINTEL_API_KEY;
     this.requestTimeoutMs = options.requestTimeoutMs;
   }
@@ -36,9 +39,19 @@ export class ApiHttp {
   }
 
   /** Sends a request and returns `data` of the success envelope, or throws ApiClientError. */
-  async request<T>(method: string, path: string, options: { json?: unknown; query?: Record<string, string | number | boolean | undefined>; body?: RequestInit['body']; headers?: Record<string, string> } = {}): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    options: {
+      json?: unknown;
+      query?: Record<string, string | number | boolean | undefined>;
+      body?: RequestInit['body'];
+      headers?: Record<string, string>;
+    } = {},
+  ): Promise<T> {
     const url = new URL(this.baseUrl + path);
-    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    for (const [key, value] of Object.entries(options.query ?? {}))
+      if (value !== undefined) url.searchParams.set(key, String(value));
     const headers = this.headers(options.headers);
     let body = options.body;
     if (options.json !== undefined) {
@@ -47,11 +60,18 @@ export class ApiHttp {
     }
     const signal = this.requestTimeoutMs ? AbortSignal.timeout(this.requestTimeoutMs) : undefined;
     try {
-      const response = await fetch(url, { method, headers, body, signal, duplex: body ? 'half' : undefined } as RequestInit);
+      const response = await fetch(url, {
+        method,
+        headers,
+        body,
+        signal,
+        duplex: body ? 'half' : undefined,
+      } as RequestInit);
       return await parseEnvelope<T>(response);
     } catch (error) {
       if (error instanceof ApiClientError) throw error;
-      if ((error as Error).name === 'TimeoutError') throw new ApiClientError(0, 'timeout', `no answer from ${this.baseUrl} within ${this.requestTimeoutMs} ms`);
+      if ((error as Error).name === 'TimeoutError')
+        throw new ApiClientError(0, 'timeout', `no answer from ${this.baseUrl} within ${this.requestTimeoutMs} ms`);
       throw new ApiClientError(0, 'unreachable', `cannot reach ${this.baseUrl}: ${networkReason(error)}`);
     }
   }
@@ -62,7 +82,10 @@ export class ApiHttp {
  * gateway/unavailable answer (the API restarting, Temporal briefly away).
  */
 export function isRetryable(error: unknown): boolean {
-  return error instanceof ApiClientError && (error.status === 0 || error.status === 502 || error.status === 503 || error.status === 504);
+  return (
+    error instanceof ApiClientError &&
+    (error.status === 0 || error.status === 502 || error.status === 503 || error.status === 504)
+  );
 }
 
 export async function parseEnvelope<T>(response: Response): Promise<T> {
@@ -71,7 +94,11 @@ export async function parseEnvelope<T>(response: Response): Promise<T> {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new ApiClientError(response.status, 'bad_response', `HTTP ${response.status}: ${text.slice(0, 200) || 'empty answer'}`);
+    throw new ApiClientError(
+      response.status,
+      'bad_response',
+      `HTTP ${response.status}: ${text.slice(0, 200) || 'empty answer'}`,
+    );
   }
   if (response.ok && parsed.success) return parsed.data as T;
   const error = parsed.error ?? { code: 'http_error', message: `HTTP ${response.status}` };

@@ -32,6 +32,9 @@ export class FileIntelClient {
   }
 
   health() {
-    return this.http.request<{ status: string; checks: Record<string, { ok: boolean; error?: string }> }>('GET', '/health');
+    return this.http.request<{ status: string; checks: Record<string, { ok: boolean; error?: string }> }>(
+      'GET',
+      '/health',
+    );
   }
 }

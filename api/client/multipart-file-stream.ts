@@ -9,7 +9,10 @@ export interface MultipartFile {
 
 /** A name travels as `filename*` (RFC 5987) unless it is plain ASCII without quotes. */
 function dispositionFor(field: string, filename: string): string {
-  const name = /^[\x20-\x7e]*$/.test(filename) && !/["\\]/.test(filename) ? `filename="${filename}"` : `filename*=utf-8''${encodeURIComponent(filename)}`;
+  const name =
+    /^[\x20-\x7e]*$/.test(filename) && !/["\\]/.test(filename)
+      ? `filename="${filename}"`
+      : `filename*=utf-8''${encodeURIComponent(filename)}`;
   return `Content-Disposition: form-data; name="${field}"; ${name}\r\nContent-Type: application/octet-stream\r\n\r\n`;
 }
 
@@ -46,7 +49,12 @@ export class MultipartFileStream {
     });
   }
 
-  private async *parts(field: string, files: MultipartFile[], textFields: Record<string, string>, onBytes: (file: MultipartFile, bytes: number) => void): AsyncGenerator<Uint8Array> {
+  private async *parts(
+    field: string,
+    files: MultipartFile[],
+    textFields: Record<string, string>,
+    onBytes: (file: MultipartFile, bytes: number) => void,
+  ): AsyncGenerator<Uint8Array> {
     const encoder = new TextEncoder();
     for (const [name, value] of Object.entries(textFields)) {
       yield encoder.encode(`--${this.boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);

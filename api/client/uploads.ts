@@ -58,7 +58,9 @@ export interface BatchUploadResult {
 /** Local paths that cannot be uploaded, all of them, found before anything was sent. */
 export class LocalFilesError extends Error {
   constructor(readonly problems: { path: string; problem: string }[]) {
-    super(`${problems.length} file(s) cannot be uploaded, nothing was sent:\n${problems.map((p) => `  ${p.path}: ${p.problem}`).join('\n')}`);
+    super(
+      `${problems.length} file(s) cannot be uploaded, nothing was sent:\n${problems.map((p) => `  ${p.path}: ${p.problem}`).join('\n')}`,
+    );
     this.name = 'LocalFilesError';
   }
 }
@@ -88,7 +90,10 @@ export async function checkLocalFiles(paths: string[]): Promise<{ path: string; 
       );
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      problems.push({ path: filePath, problem: code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (error as Error).message})` });
+      problems.push({
+        path: filePath,
+        problem: code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (error as Error).message})`,
+      });
     }
   }
   if (problems.length > 0) throw new LocalFilesError(problems);
@@ -99,7 +104,11 @@ export async function checkLocalFiles(paths: string[]): Promise<{ path: string; 
  * Groups files into requests within the server's limits (count and bytes),
  * and small enough that `concurrency` requests share the work.
  */
-export function planRequests<T extends { size: number }>(files: T[], limits: UploadLimitsJson, concurrency: number): T[][] {
+export function planRequests<T extends { size: number }>(
+  files: T[],
+  limits: UploadLimitsJson,
+  concurrency: number,
+): T[][] {
   const perRequest = Math.max(1, Math.min(limits.max_upload_batch_size, Math.ceil(files.length / concurrency)));
   const requests: T[][] = [];
   let current: T[] = [];
@@ -129,7 +138,11 @@ export function uploadsApi(http: ApiHttp) {
   ): Promise<{ results: BatchFileResult[]; data?: UploadResultJson }> {
     const named = files.map((file) => ({ ...file, filename: path.basename(file.path) }));
     const body = new MultipartFileStream('files', named, fields, (_file, bytes) => onBytes(bytes));
-    const base = (file: (typeof named)[number]) => ({ path: file.path, filename: file.filename, size_bytes: file.size });
+    const base = (file: (typeof named)[number]) => ({
+      path: file.path,
+      filename: file.filename,
+      size_bytes: file.size,
+    });
     try {
       const response = await fetch(`${http.baseUrl}/collections/${encodeURIComponent(collection)}/upload-and-process`, {
         method: 'POST',
@@ -140,10 +153,17 @@ export function uploadsApi(http: ApiHttp) {
       const data = await parseEnvelope<UploadResultJson>(response);
       return { data, results: named.map((file, i) => ({ ...base(file), ...perFile(data.files[i]) })) };
     } catch (error) {
-      const refusal = error instanceof ApiClientError && error.code === 'upload_rejected' ? (error.details as { files?: UploadResultJson['files'] }) : undefined;
-      if (refusal?.files) return { results: named.map((file, i) => ({ ...base(file), ...perFile(refusal.files![i]) })) };
+      const refusal =
+        error instanceof ApiClientError && error.code === 'upload_rejected'
+          ? (error.details as { files?: UploadResultJson['files'] })
+          : undefined;
+      if (refusal?.files)
+        return { results: named.map((file, i) => ({ ...base(file), ...perFile(refusal.files![i]) })) };
       const reason = error instanceof ApiClientError ? error.code : 'request_failed';
-      const message = error instanceof ApiClientError || !(error instanceof Error) ? String((error as Error).message) : `request failed: ${innermostMessage(error)}`;
+      const message =
+        error instanceof ApiClientError || !(error instanceof Error)
+          ? String((error as Error).message)
+          : `request failed: ${innermostMessage(error)}`;
       return { results: named.map((file) => ({ ...base(file), outcome: 'failed', reason, message })) };
     } finally {
       await body.close();
@@ -155,11 +175,20 @@ export function uploadsApi(http: ApiHttp) {
    * missing), splits them into requests within the server's limits, and runs
    * up to `concurrency` requests at once, each streaming one file at a time.
    */
-  async function uploadDocumentsBatch(collection: string, paths: string[], options: UploadBatchOptions = {}): Promise<BatchUploadResult> {
+  async function uploadDocumentsBatch(
+    collection: string,
+    paths: string[],
+    options: UploadBatchOptions = {},
+  ): Promise<BatchUploadResult> {
     const local = await checkLocalFiles(paths);
     const serverLimits = await limits();
     const concurrency = Math.max(1, options.concurrency ?? serverLimits.max_concurrent_uploads);
-    const progress: UploadProgress = { filesDone: 0, filesTotal: local.length, bytesSent: 0, bytesTotal: local.reduce((sum, file) => sum + file.size, 0) };
+    const progress: UploadProgress = {
+      filesDone: 0,
+      filesTotal: local.length,
+      bytesSent: 0,
+      bytesTotal: local.reduce((sum, file) => sum + file.size, 0),
+    };
     const results = new Map<string, BatchFileResult>();
     let failed = false;
     const settle = (result: BatchFileResult) => {
@@ -173,7 +202,14 @@ export function uploadsApi(http: ApiHttp) {
     // Too large for the server: refused here, so the rest of its request is not refused with it.
     const sendable = local.filter((file) => {
       if (file.size <= serverLimits.max_file_size_bytes) return true;
-      settle({ path: file.path, filename: path.basename(file.path), size_bytes: file.size, outcome: 'rejected', reason: 'file_too_large', message: `larger than the server's limit of ${serverLimits.max_file_size_bytes} bytes; not sent` });
+      settle({
+        path: file.path,
+        filename: path.basename(file.path),
+        size_bytes: file.size,
+        outcome: 'rejected',
+        reason: 'file_too_large',
+        message: `larger than the server's limit of ${serverLimits.max_file_size_bytes} bytes; not sent`,
+      });
       return false;
     });
     const requests = planRequests(sendable, serverLimits, concurrency);
@@ -181,10 +217,20 @@ export function uploadsApi(http: ApiHttp) {
     const fields = (process: boolean): Record<string, string> => ({
       atomic: String(options.atomic ?? false),
       process_immediately: String(process),
-      ...(process && options.process ? Object.fromEntries(Object.entries(options.process).map(([key, value]) => [key, String(value)])) : {}),
+      ...(process && options.process
+        ? Object.fromEntries(Object.entries(options.process).map(([key, value]) => [key, String(value)]))
+        : {}),
     });
     const notSent = (files: { path: string; size: number }[]) => {
-      for (const file of files) settle({ path: file.path, filename: path.basename(file.path), size_bytes: file.size, outcome: 'not_sent', reason: 'stopped', message: 'not sent: an earlier file failed' });
+      for (const file of files)
+        settle({
+          path: file.path,
+          filename: path.basename(file.path),
+          size_bytes: file.size,
+          outcome: 'not_sent',
+          reason: 'stopped',
+          message: 'not sent: an earlier file failed',
+        });
     };
     const run = async (files: { path: string; size: number }[], process: boolean) => {
       if (failed && options.stopOnFailure) {
@@ -212,21 +258,31 @@ export function uploadsApi(http: ApiHttp) {
         processing = data.processing;
         taskId = data.task_id;
       } else {
-        processing = { requested: true, started: false, reason: 'the request that starts processing was not sent or failed' };
+        processing = {
+          requested: true,
+          started: false,
+          reason: 'the request that starts processing was not sent or failed',
+        };
       }
     }
     const files = local.map((file) => results.get(file.path)!);
     return { files, counts: countBatchOutcomes(files), task_id: taskId, processing };
   }
 
-  async function uploadDocument(collection: string, filePath: string, options: Omit<UploadBatchOptions, 'concurrency' | 'stopOnFailure'> = {}) {
+  async function uploadDocument(
+    collection: string,
+    filePath: string,
+    options: Omit<UploadBatchOptions, 'concurrency' | 'stopOnFailure'> = {},
+  ) {
     return uploadDocumentsBatch(collection, [filePath], { ...options, concurrency: 1, atomic: true });
   }
 
   return { limits, uploadDocumentsBatch, uploadDocument };
 }
 
-function perFile(file: UploadResultJson['files'][number] | undefined): Pick<BatchFileResult, 'outcome' | 'document_id' | 'reason' | 'message'> {
+function perFile(
+  file: UploadResultJson['files'][number] | undefined,
+): Pick<BatchFileResult, 'outcome' | 'document_id' | 'reason' | 'message'> {
   if (!file) return { outcome: 'failed', reason: 'bad_response', message: 'the server did not answer for this file' };
   return { outcome: file.outcome, document_id: file.document_id, reason: file.reason, message: file.message };
 }

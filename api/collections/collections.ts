@@ -1,5 +1,10 @@
 import type { z } from 'zod';
-import { deleteCollectionRows, findCollection, insertCollection, type CollectionRow } from '../../db/queries/collections.ts';
+import {
+  deleteCollectionRows,
+  findCollection,
+  insertCollection,
+  type CollectionRow,
+} from '../../db/queries/collections.ts';
 import type { Sql } from '../../db/pool.ts';
 import { runningAnalysis } from '../analysis/processing-status.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -29,7 +34,12 @@ export async function deleteCollection(deps: Pick<ApiDeps, 'sql' | 'storage' | '
   const row = await loadCollection(deps.sql, ref);
   const running = row.status === 'processing' ? await runningAnalysis(deps, row.id) : null;
   if (running) {
-    throw new ApiError(409, 'collection_busy', `collection '${row.name}' is being processed by task ${running}; cancel it first`, { id: row.id, task_id: running });
+    throw new ApiError(
+      409,
+      'collection_busy',
+      `collection '${row.name}' is being processed by task ${running}; cancel it first`,
+      { id: row.id, task_id: running },
+    );
   }
   const keys = await deleteCollectionRows(deps.sql, row.id);
   // Rows first, files after: a crash in between leaves files without rows,

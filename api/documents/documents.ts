@@ -1,7 +1,11 @@
 import { isUuid } from '../../common/uuid.ts';
 import { countChunks } from '../../db/queries/chunks.ts';
 import { deleteDocumentRow } from '../../db/queries/documents.ts';
-import { findDocumentDetail, findDocumentsByIdPrefix, type DocumentDetailRow } from '../../db/queries/document-lookup.ts';
+import {
+  findDocumentDetail,
+  findDocumentsByIdPrefix,
+  type DocumentDetailRow,
+} from '../../db/queries/document-lookup.ts';
 import type { Sql } from '../../db/pool.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
@@ -57,7 +61,9 @@ export async function readDocument(sql: Sql, ref: string) {
 export async function deleteDocument(deps: Pick<ApiDeps, 'sql' | 'storage'>, ref: string) {
   const row = await resolveDocument(deps.sql, ref);
   if (row.status === 'processing') {
-    throw new ApiError(409, 'document_busy', `document ${row.id} is being processed; cancel its task first`, { id: row.id });
+    throw new ApiError(409, 'document_busy', `document ${row.id} is being processed; cancel its task first`, {
+      id: row.id,
+    });
   }
   await deleteDocumentRow(deps.sql, row.id);
   // Row first, file after: a crash in between leaves a file without a row, which the reconciler removes.

@@ -16,7 +16,8 @@ export function analysisRoutes(deps: ApiDeps): Router {
     {
       method: 'post',
       path: '/collections/:collection/process',
-      summary: 'Starts the analysis of a collection (documents not yet processed; only_failed: the failed ones; force: all)',
+      summary:
+        'Starts the analysis of a collection (documents not yet processed; only_failed: the failed ones; force: all)',
       tags: ['analysis'],
       params: CollectionRef,
       body: ProcessBody,
@@ -27,8 +28,17 @@ export function analysisRoutes(deps: ApiDeps): Router {
     async ({ params, body }) => {
       const selection: DocumentSelection = body.force ? 'all' : body.only_failed ? 'only_failed' : 'pending';
       const { build_graph, extract_metadata, generate_embeddings } = body;
-      const started = await processCollection(deps, params.collection, selection, { build_graph, extract_metadata, generate_embeddings });
-      return { task_id: started.task_id, collection_id: started.collection.id, selection, documents: started.documents };
+      const started = await processCollection(deps, params.collection, selection, {
+        build_graph,
+        extract_metadata,
+        generate_embeddings,
+      });
+      return {
+        task_id: started.task_id,
+        collection_id: started.collection.id,
+        selection,
+        documents: started.documents,
+      };
     },
   );
 
@@ -37,7 +47,8 @@ export function analysisRoutes(deps: ApiDeps): Router {
     {
       method: 'get',
       path: '/collections/:collection/processing-status',
-      summary: 'Documents by status, chunk count, embedding coverage and graph size of a collection, and its running analysis',
+      summary:
+        'Documents by status, chunk count, embedding coverage and graph size of a collection, and its running analysis',
       tags: ['analysis'],
       params: CollectionRef,
       data: ProcessingStatus,

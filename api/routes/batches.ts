@@ -49,7 +49,8 @@ export function batchRoutes(deps: ApiDeps): Router {
     {
       method: 'post',
       path: '/batches/:batch_id/cancel',
-      summary: 'Cancels a batch and, through Temporal cancellation, every running child; cleanup runs before it shows CANCELLED',
+      summary:
+        'Cancels a batch and, through Temporal cancellation, every running child; cleanup runs before it shows CANCELLED',
       tags: ['batches'],
       params: BatchRef,
       data: BatchCancelled,
@@ -60,7 +61,8 @@ export function batchRoutes(deps: ApiDeps): Router {
       const handle = temporal.workflow.getHandle(taskId);
       try {
         const status = (await handle.describe()).status.name;
-        if (status !== 'RUNNING') return { batch_id: params.batch_id, task_id: taskId, outcome: 'already_completed' as const, status };
+        if (status !== 'RUNNING')
+          return { batch_id: params.batch_id, task_id: taskId, outcome: 'already_completed' as const, status };
         await handle.cancel();
         return { batch_id: params.batch_id, task_id: taskId, outcome: 'cancel_requested' as const, status: 'RUNNING' };
       } catch (error) {

@@ -1,10 +1,22 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { countCollections, countDocuments, listCollections, listDocumentSummaries, type DocumentSummaryRow } from '../../db/queries/collections.ts';
+import {
+  countCollections,
+  countDocuments,
+  listCollections,
+  listDocumentSummaries,
+  type DocumentSummaryRow,
+} from '../../db/queries/collections.ts';
 import { collectionJson, createCollection, deleteCollection, loadCollection } from '../collections/collections.ts';
 import type { ApiDeps } from '../deps.ts';
 import { route } from '../route.ts';
-import { Collection, CollectionRef, CollectionWithDocuments, CreateCollectionBody, Pagination } from '../schemas/collections.ts';
+import {
+  Collection,
+  CollectionRef,
+  CollectionWithDocuments,
+  CreateCollectionBody,
+  Pagination,
+} from '../schemas/collections.ts';
 
 export function collectionRoutes(deps: ApiDeps): Router {
   const { sql } = deps;
@@ -36,11 +48,21 @@ export function collectionRoutes(deps: ApiDeps): Router {
       summary: 'Lists collections, newest first',
       tags: ['collections'],
       query: Pagination,
-      data: z.object({ collections: z.array(Collection), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }),
+      data: z.object({
+        collections: z.array(Collection),
+        total: z.number().int(),
+        limit: z.number().int(),
+        offset: z.number().int(),
+      }),
     },
     async ({ query }) => {
       const [rows, total] = await Promise.all([listCollections(sql, query.limit, query.offset), countCollections(sql)]);
-      return { collections: rows.map((row) => collectionJson(row, row.document_count)), total, limit: query.limit, offset: query.offset };
+      return {
+        collections: rows.map((row) => collectionJson(row, row.document_count)),
+        total,
+        limit: query.limit,
+        offset: query.offset,
+      };
     },
   );
 
@@ -62,7 +84,12 @@ export function collectionRoutes(deps: ApiDeps): Router {
         countDocuments(sql, row.id),
         listDocumentSummaries(sql, row.id, query.limit, query.offset),
       ]);
-      return { ...collectionJson(row, count), documents: documents.map(documentJson), limit: query.limit, offset: query.offset };
+      return {
+        ...collectionJson(row, count),
+        documents: documents.map(documentJson),
+        limit: query.limit,
+        offset: query.offset,
+      };
     },
   );
 

@@ -17,7 +17,8 @@ export function documentRoutes(deps: ApiDeps): Router {
     {
       method: 'get',
       path: '/documents/:document',
-      summary: 'A document (whole id, or a unique start of it): status (and step, or error), metadata, page and chunk counts',
+      summary:
+        'A document (whole id, or a unique start of it): status (and step, or error), metadata, page and chunk counts',
       tags: ['documents'],
       params: DocumentPath,
       data: DocumentDetail,
@@ -44,7 +45,9 @@ export function documentRoutes(deps: ApiDeps): Router {
     async ({ params, query }) => {
       const row = await resolveDocument(sql, params.document);
       const [rows, counts] = await Promise.all([
-        query.offset !== undefined ? listChunks(sql, row.id, query.limit, query.offset) : chunksAfter(sql, row.id, query.after ?? -1, query.limit),
+        query.offset !== undefined
+          ? listChunks(sql, row.id, query.limit, query.offset)
+          : chunksAfter(sql, row.id, query.after ?? -1, query.limit),
         countChunks(sql, row.id),
       ]);
       const chunks = rows.map((chunk) => ({

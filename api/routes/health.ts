@@ -9,7 +9,10 @@ import { declareRoute, type ApiFlavour } from '../route.ts';
 const CHECK_TIMEOUT_MS = 3_000;
 
 const Check = z.object({ ok: z.boolean(), error: z.string().optional() });
-const HealthData = z.object({ status: z.enum(['ok', 'unavailable']), checks: z.object({ database: Check, temporal: Check }) });
+const HealthData = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  checks: z.object({ database: Check, temporal: Check }),
+});
 
 /** GET /health in the given API version's envelope (both versions answer it the same way). */
 export function healthRoutes(deps: ApiDeps, flavour: ApiFlavour = NATIVE): Router {
@@ -17,7 +20,14 @@ export function healthRoutes(deps: ApiDeps, flavour: ApiFlavour = NATIVE): Route
   declareRoute(
     flavour,
     router,
-    { method: 'get', path: '/health', summary: 'Checks the database and Temporal', tags: ['health'], data: HealthData, errors: [503] },
+    {
+      method: 'get',
+      path: '/health',
+      summary: 'Checks the database and Temporal',
+      tags: ['health'],
+      data: HealthData,
+      errors: [503],
+    },
     async () => {
       const [database, temporal] = await Promise.all([
         check(() => pingDatabase(deps.sql)),

@@ -10,7 +10,8 @@ function buildOpenApiDocument() {
     info: {
       title: 'FileIntel API',
       version: '3.0.0',
-      description: 'Document intelligence batch pipelines on Temporal. /api/v3 is the native API; /api/v2 speaks the original FileIntel contract (its bodies, fields and Celery task states).',
+      description:
+        'Document intelligence batch pipelines on Temporal. /api/v3 is the native API; /api/v2 speaks the original FileIntel contract (its bodies, fields and Celery task states).',
     },
     servers: [{ url: '/' }],
     security: [{ ApiKey: [] }],

@@ -40,7 +40,10 @@ export function taskRoutes(deps: ApiDeps): Router {
         kind: query.kind,
       };
       try {
-        return await listTasks(temporal, config.temporal_namespace, filters, { pageSize: query.limit, pageToken: query.page_token });
+        return await listTasks(temporal, config.temporal_namespace, filters, {
+          pageSize: query.limit,
+          pageToken: query.page_token,
+        });
       } catch (error) {
         if (error instanceof InvalidPageTokenError) throw new ApiError(400, 'invalid_page_token', error.message);
         throw error;
@@ -53,7 +56,8 @@ export function taskRoutes(deps: ApiDeps): Router {
     {
       method: 'get',
       path: '/tasks/metrics',
-      summary: 'Running tasks by kind, tasks closed in the last day, the workers polling the task queue and its backlog (from Temporal)',
+      summary:
+        'Running tasks by kind, tasks closed in the last day, the workers polling the task queue and its backlog (from Temporal)',
       tags: ['tasks'],
       data: TaskMetrics,
       errors: [503],

@@ -14,7 +14,12 @@ import {
 import { ALLOWED_EXTENSIONS } from '../uploads/allowed-types.ts';
 import type { CommitHooks } from '../uploads/commit-upload.ts';
 import { receiveAndStore } from '../uploads/receive-and-store.ts';
-import { loadCollectionFirst, requestLimits, streamFilesToStaging, uploadLocals } from '../uploads/upload-middleware.ts';
+import {
+  loadCollectionFirst,
+  requestLimits,
+  streamFilesToStaging,
+  uploadLocals,
+} from '../uploads/upload-middleware.ts';
 
 /** Tests hand in commit hooks to inject failures; production never sets them. */
 export type UploadRouteDeps = ApiDeps & { commitHooks?: CommitHooks };
@@ -48,7 +53,8 @@ export function uploadRoutes(deps: UploadRouteDeps): Router {
     {
       method: 'post',
       path: '/collections/:collection/documents',
-      summary: 'Uploads one document (multipart field `file`); a refused file is 422, a duplicate answers with the existing id',
+      summary:
+        'Uploads one document (multipart field `file`); a refused file is 422, a duplicate answers with the existing id',
       tags: ['documents'],
       params: CollectionRef,
       body: SingleUploadForm,
@@ -66,14 +72,18 @@ export function uploadRoutes(deps: UploadRouteDeps): Router {
     {
       method: 'post',
       path: '/collections/:collection/upload-and-process',
-      summary: 'Uploads documents (multipart field `files`, repeated), stores them atomically or per file, and optionally starts their analysis',
+      summary:
+        'Uploads documents (multipart field `files`, repeated), stores them atomically or per file, and optionally starts their analysis',
       tags: ['documents'],
       params: CollectionRef,
       body: BatchUploadForm,
       multipart: BatchUploadMultipart,
       data: UploadResult,
       errors: [404, 413, 415, 422],
-      before: [loadCollectionFirst(deps), streamFilesToStaging(deps, requestLimits(config, 'files', BATCH_UPLOAD_TEXT_FIELDS))],
+      before: [
+        loadCollectionFirst(deps),
+        streamFilesToStaging(deps, requestLimits(config, 'files', BATCH_UPLOAD_TEXT_FIELDS)),
+      ],
     },
     async ({ body, res }) => {
       const { process_immediately, atomic, ...options } = body;

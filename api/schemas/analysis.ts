@@ -11,7 +11,10 @@ export const ProcessBody = z
     force: z.boolean().default(false).openapi({ description: 'Process every document again, processed ones included' }),
   })
   .strict()
-  .refine((body) => !(body.only_failed && body.force), { message: 'only_failed and force cannot both be set', path: ['only_failed'] });
+  .refine((body) => !(body.only_failed && body.force), {
+    message: 'only_failed and force cannot both be set',
+    path: ['only_failed'],
+  });
 
 export const ProcessAnswer = registry.register(
   'ProcessAnswer',
@@ -80,9 +83,17 @@ export const ChunkPageQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(500).default(50),
     offset: z.coerce.number().int().min(0).max(10_000_000).optional(),
-    after: z.coerce.number().int().min(-1).optional().openapi({ description: 'Cursor: chunks with an ordinal above this (next_after of the previous page)' }),
+    after: z.coerce
+      .number()
+      .int()
+      .min(-1)
+      .optional()
+      .openapi({ description: 'Cursor: chunks with an ordinal above this (next_after of the previous page)' }),
   })
-  .refine((query) => query.offset === undefined || query.after === undefined, { message: 'give offset or after, not both', path: ['after'] });
+  .refine((query) => query.offset === undefined || query.after === undefined, {
+    message: 'give offset or after, not both',
+    path: ['after'],
+  });
 
 export const Chunk = z.object({
   ordinal: z.number().int(),
@@ -100,6 +111,10 @@ export const ChunkPage = registry.register(
     chunks: z.array(Chunk),
     total: z.number().int(),
     limit: z.number().int(),
-    next_after: z.number().int().nullable().openapi({ description: 'Pass as `after` for the next page; null at the end' }),
+    next_after: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'Pass as `after` for the next page; null at the end' }),
   }),
 );

@@ -14,9 +14,21 @@ export const BatchProcessBody = z
   .object({
     tasks: z.array(BatchTaskRequest).min(1, 'give at least one collection'),
     workflow_type: z.enum(['parallel', 'sequential']).default('parallel'),
-    stop_on_failure: z.boolean().default(false).openapi({ description: 'Sequential: stop at the first collection that fails or is cancelled' }),
-    max_parallel: z.number().int().min(1).optional().openapi({ description: 'Parallel: children in flight (default max_parallel_collections)' }),
-    callback_url: z.string().max(2_000).optional().openapi({ description: 'POSTed the result when the batch ends; host must be on callback_allowed_hosts' }),
+    stop_on_failure: z
+      .boolean()
+      .default(false)
+      .openapi({ description: 'Sequential: stop at the first collection that fails or is cancelled' }),
+    max_parallel: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .openapi({ description: 'Parallel: children in flight (default max_parallel_collections)' }),
+    callback_url: z
+      .string()
+      .max(2_000)
+      .optional()
+      .openapi({ description: 'POSTed the result when the batch ends; host must be on callback_allowed_hosts' }),
   })
   .strict();
 
@@ -39,7 +51,12 @@ export const BatchSubmitted = registry.register(
   }),
 );
 
-export const BatchRef = z.object({ batch_id: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'a batch id').openapi({ description: 'Batch id' }) });
+export const BatchRef = z.object({
+  batch_id: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,100}$/, 'a batch id')
+    .openapi({ description: 'Batch id' }),
+});
 
 export const BatchItemState = registry.register(
   'BatchItemState',
@@ -59,7 +76,9 @@ export const BatchStatus = registry.register(
   z.object({
     batch_id: z.string(),
     task_id: z.string(),
-    status: z.string().openapi({ description: 'RUNNING, COMPLETED, COMPLETED_WITH_ERRORS, FAILED, CANCELLED, TERMINATED or TIMED_OUT' }),
+    status: z.string().openapi({
+      description: 'RUNNING, COMPLETED, COMPLETED_WITH_ERRORS, FAILED, CANCELLED, TERMINATED or TIMED_OUT',
+    }),
     workflow_type: z.string().nullable(),
     collections: z.array(BatchItemState),
     counts: z.record(z.string(), z.number().int()),
@@ -67,4 +86,9 @@ export const BatchStatus = registry.register(
   }),
 );
 
-export const BatchCancelled = z.object({ batch_id: z.string(), task_id: z.string(), outcome: z.enum(['cancel_requested', 'already_completed']), status: z.string() });
+export const BatchCancelled = z.object({
+  batch_id: z.string(),
+  task_id: z.string(),
+  outcome: z.enum(['cancel_requested', 'already_completed']),
+  status: z.string(),
+});

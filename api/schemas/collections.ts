@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { registry } from '../openapi/registry.ts';
 
-export const CollectionStatus = z.enum(['created', 'processing', 'completed', 'completed_with_errors', 'failed', 'cancelled']);
+export const CollectionStatus = z.enum([
+  'created',
+  'processing',
+  'completed',
+  'completed_with_errors',
+  'failed',
+  'cancelled',
+]);
 export const DocumentStatus = z.enum(['uploaded', 'processing', 'processed', 'failed', 'cancelled']);
 
 export const CollectionRef = z.object({
@@ -10,7 +17,12 @@ export const CollectionRef = z.object({
 
 export const CreateCollectionBody = z
   .object({
-    name: z.string().trim().min(1).max(200).regex(/^[^\x00-\x1f\x7f]+$/, 'must not contain control characters'),
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .regex(/^[^\x00-\x1f\x7f]+$/, 'must not contain control characters'),
     description: z.string().max(2_000).optional(),
   })
   .strict();

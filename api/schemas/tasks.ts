@@ -4,7 +4,15 @@ import { Progress } from './analysis.ts';
 import { TaskId } from './ids.ts';
 import { QUERY_VALUE } from '../tasks/visibility.ts';
 
-export const TaskStatusFilter = z.enum(['RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'CONTINUED_AS_NEW', 'TIMED_OUT']);
+export const TaskStatusFilter = z.enum([
+  'RUNNING',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TERMINATED',
+  'CONTINUED_AS_NEW',
+  'TIMED_OUT',
+]);
 export const TaskKind = z.enum(['collection_analysis', 'document_processing', 'batch_process', 'reconcile_storage']);
 const filterValue = z.string().regex(QUERY_VALUE, 'letters, digits and _.:- only, at most 200');
 
@@ -15,7 +23,11 @@ export const ListTasksQuery = z
     status: TaskStatusFilter.optional(),
     kind: TaskKind.optional(),
     limit: z.coerce.number().int().min(1).max(1_000).default(50),
-    page_token: z.string().max(4_096).regex(/^[A-Za-z0-9_-]*$/, 'a page token from a previous answer').optional(),
+    page_token: z
+      .string()
+      .max(4_096)
+      .regex(/^[A-Za-z0-9_-]*$/, 'a page token from a previous answer')
+      .optional(),
   })
   .strict();
 
@@ -71,7 +83,11 @@ export const CancelSummary = z.object({
   errors: z.number().int(),
 });
 
-export const BatchCancelAnswer = z.object({ results: z.array(CancelResult), summary: CancelSummary, total: z.number().int() });
+export const BatchCancelAnswer = z.object({
+  results: z.array(CancelResult),
+  summary: CancelSummary,
+  total: z.number().int(),
+});
 
 export const TaskMetrics = registry.register(
   'TaskMetrics',
@@ -82,11 +98,19 @@ export const TaskMetrics = registry.register(
       window_hours: z.number(),
       total: z.number().int(),
       by_status: z.record(z.string(), z.number().int()),
-      by_kind: z.record(z.string(), z.record(z.string(), z.number().int())).openapi({ description: 'From the newest closed tasks (sample_size of them)' }),
+      by_kind: z
+        .record(z.string(), z.record(z.string(), z.number().int()))
+        .openapi({ description: 'From the newest closed tasks (sample_size of them)' }),
       sample_size: z.number().int(),
       average_duration_seconds: z.number().nullable(),
     }),
-    workers: z.array(z.object({ identity: z.string(), polls: z.array(z.enum(['workflow', 'activity'])), last_access_time: z.string().nullable() })),
+    workers: z.array(
+      z.object({
+        identity: z.string(),
+        polls: z.array(z.enum(['workflow', 'activity'])),
+        last_access_time: z.string().nullable(),
+      }),
+    ),
     backlog: z.object({ workflow: z.number().int().nullable(), activity: z.number().int().nullable() }),
     document_queue: z
       .object({
@@ -108,7 +132,15 @@ export const TaskMetrics = registry.register(
   }),
 );
 
-export const TaskStatusValue = z.enum(['RUNNING', 'COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT']);
+export const TaskStatusValue = z.enum([
+  'RUNNING',
+  'COMPLETED',
+  'COMPLETED_WITH_ERRORS',
+  'FAILED',
+  'CANCELLED',
+  'TERMINATED',
+  'TIMED_OUT',
+]);
 
 export const TaskStatus = registry.register(
   'TaskStatus',

@@ -25,22 +25,38 @@ export const BatchUploadForm = z
     atomic: formBoolean(true),
   })
   .strict();
-export const BATCH_UPLOAD_TEXT_FIELDS = ['process_immediately', 'build_graph', 'extract_metadata', 'generate_embeddings', 'atomic'] as const;
+export const BATCH_UPLOAD_TEXT_FIELDS = [
+  'process_immediately',
+  'build_graph',
+  'extract_metadata',
+  'generate_embeddings',
+  'atomic',
+] as const;
 
 const binary = z.string().openapi({ type: 'string', format: 'binary' });
 const booleanWord = z.enum(['true', 'false']).optional();
 
-export const SingleUploadMultipart = z.object({ file: binary.openapi({ description: 'The document (pdf, epub, docx, txt, md, html)' }) });
+export const SingleUploadMultipart = z.object({
+  file: binary.openapi({ description: 'The document (pdf, epub, docx, txt, md, html)' }),
+});
 export const BatchUploadMultipart = z.object({
-  files: z.array(binary).openapi({ description: 'The documents, one part each (repeat the field); at most max_upload_batch_size' }),
+  files: z
+    .array(binary)
+    .openapi({ description: 'The documents, one part each (repeat the field); at most max_upload_batch_size' }),
   process_immediately: booleanWord.openapi({ description: 'Start analysis of the stored documents (default true)' }),
   build_graph: booleanWord.openapi({ description: 'default true' }),
   extract_metadata: booleanWord.openapi({ description: 'default true' }),
   generate_embeddings: booleanWord.openapi({ description: 'default true' }),
-  atomic: booleanWord.openapi({ description: 'true (default): one refused file refuses the request and nothing is stored; false: store the good files' }),
+  atomic: booleanWord.openapi({
+    description:
+      'true (default): one refused file refuses the request and nothing is stored; false: store the good files',
+  }),
 });
 
-const reasonCodes = ['duplicate_in_collection', 'duplicate_in_request', ...Object.keys(REFUSAL_REASONS)] as [string, ...string[]];
+const reasonCodes = ['duplicate_in_collection', 'duplicate_in_request', ...Object.keys(REFUSAL_REASONS)] as [
+  string,
+  ...string[],
+];
 
 export const UploadedFile = registry.register(
   'UploadedFile',
@@ -49,7 +65,10 @@ export const UploadedFile = registry.register(
     outcome: z.enum(['stored', 'duplicate', 'rejected']),
     size_bytes: z.number().int(),
     sha256: z.string().nullable(),
-    document_id: z.string().optional().openapi({ description: 'The stored document, or the existing one a duplicate matches' }),
+    document_id: z
+      .string()
+      .optional()
+      .openapi({ description: 'The stored document, or the existing one a duplicate matches' }),
     reason: z.enum(reasonCodes).optional().openapi({ description: 'Stable code for duplicates and rejections' }),
     message: z.string().optional(),
   }),
@@ -69,7 +88,10 @@ export const UploadResult = registry.register(
     atomic: z.boolean(),
     files: z.array(UploadedFile),
     counts: UploadCounts,
-    task_id: z.string().nullable().openapi({ description: 'The analysis workflow started for the stored documents, if any' }),
+    task_id: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The analysis workflow started for the stored documents, if any' }),
     processing: z.object({ requested: z.boolean(), started: z.boolean(), reason: z.string().optional() }),
   }),
 );

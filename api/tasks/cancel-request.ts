@@ -34,15 +34,28 @@ export async function cancelRequested(deps: { temporal: Client; config: Config; 
   if (request.task_ids) {
     const unique = new Set(request.task_ids);
     if (unique.size > config.max_cancel_batch_size) {
-      throw limitExceeded(400, 'max_cancel_batch_size', config.max_cancel_batch_size, unique.size,
-        `at most ${config.max_cancel_batch_size} task ids per request (max_cancel_batch_size); got ${unique.size}`);
+      throw limitExceeded(
+        400,
+        'max_cancel_batch_size',
+        config.max_cancel_batch_size,
+        unique.size,
+        `at most ${config.max_cancel_batch_size} task ids per request (max_cancel_batch_size); got ${unique.size}`,
+      );
     }
     ids = request.task_ids;
   } else {
-    const filters: TaskFilters = { status: 'RUNNING', batchId: request.batch_id, collectionId: await collectionIdOf(deps.sql, request.collection_id) };
+    const filters: TaskFilters = {
+      status: 'RUNNING',
+      batchId: request.batch_id,
+      collectionId: await collectionIdOf(deps.sql, request.collection_id),
+    };
     ids = await listTaskIds(temporal, config.temporal_namespace, filters, MAX_SELECTED_TASKS);
   }
-  return cancelTasks(temporal, ids, { terminate: request.terminate, reason: request.reason, listedAsRunning: !request.task_ids });
+  return cancelTasks(temporal, ids, {
+    terminate: request.terminate,
+    reason: request.reason,
+    listedAsRunning: !request.task_ids,
+  });
 }
 
 /** Cancels (or terminates) one task: its outcome, or 404 for an unknown id and 503 when Temporal failed. */
@@ -50,6 +63,7 @@ export async function cancelOne(temporal: Client, taskId: string, options: { ter
   const { results } = await cancelTasks(temporal, [taskId], options);
   const [result] = results;
   if (result.outcome === 'not_found') throw notFound('task', taskId);
-  if (result.outcome === 'error') throw new ApiError(503, 'temporal_error', `could not cancel '${taskId}': ${result.message}`, result);
+  if (result.outcome === 'error')
+    throw new ApiError(503, 'temporal_error', `could not cancel '${taskId}': ${result.message}`, result);
   return result;
 }

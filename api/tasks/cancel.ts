@@ -57,7 +57,11 @@ async function cancelOne(client: Client, taskId: string, options: CancelOptions)
     if (!options.listedAsRunning) {
       const described = await handle.describe();
       if (described.status.name !== 'RUNNING') {
-        return { task_id: taskId, outcome: 'already_completed', status: executionStatusFromName(described.status.name) };
+        return {
+          task_id: taskId,
+          outcome: 'already_completed',
+          status: executionStatusFromName(described.status.name),
+        };
       }
     }
     if (options.terminate) {

@@ -29,7 +29,9 @@ export async function describeTask(temporal: Client, taskId: string): Promise<Ta
   const temporalStatus = description.status.name;
   // A chain that continued as new is still running (its latest run is described); UNKNOWN etc. read as RUNNING too.
   const closed = ['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT'] as const;
-  let status: TaskStatusJson['status'] = (closed as readonly string[]).includes(temporalStatus) ? (temporalStatus as (typeof closed)[number]) : 'RUNNING';
+  let status: TaskStatusJson['status'] = (closed as readonly string[]).includes(temporalStatus)
+    ? (temporalStatus as (typeof closed)[number])
+    : 'RUNNING';
   let result: unknown = null;
   let error: string | null = null;
   let progress: CollectionAnalysisProgress | null;
@@ -52,7 +54,12 @@ export async function describeTask(temporal: Client, taskId: string): Promise<Ta
   const firstRunId = description.raw.workflowExecutionInfo?.firstRunId;
   let startedAt = description.startTime;
   if (firstRunId && firstRunId !== description.runId) {
-    startedAt = (await temporal.workflow.getHandle(taskId, firstRunId).describe().catch(() => description)).startTime;
+    startedAt = (
+      await temporal.workflow
+        .getHandle(taskId, firstRunId)
+        .describe()
+        .catch(() => description)
+    ).startTime;
   }
   return {
     task_id: taskId,

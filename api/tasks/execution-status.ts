@@ -3,7 +3,8 @@ import proto from '@temporalio/proto';
 const Status = proto.temporal.api.enums.v1.WorkflowExecutionStatus;
 
 /** Temporal's execution status as the API names it. */
-export type ExecutionStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'CONTINUED_AS_NEW' | 'TIMED_OUT' | 'UNKNOWN';
+export type ExecutionStatus =
+  'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'CONTINUED_AS_NEW' | 'TIMED_OUT' | 'UNKNOWN';
 
 const NAMES: Record<number, ExecutionStatus> = {
   [Status.WORKFLOW_EXECUTION_STATUS_RUNNING]: 'RUNNING',

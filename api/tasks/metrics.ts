@@ -53,7 +53,10 @@ export async function readTaskMetrics(
     mapWithConcurrency(kinds, 4, (kind) => countTasks(client, namespace, { status: 'RUNNING', kind })),
     mapWithConcurrency(CLOSED_STATUSES, 5, (status) => countTasks(client, namespace, { status, closedAfter: since })),
     listTasks(client, namespace, { status: [...CLOSED_STATUSES], closedAfter: since }, { pageSize: RECENT_SAMPLE }),
-    Promise.all([describeQueue(client, namespace, taskQueue, QueueType.TASK_QUEUE_TYPE_WORKFLOW), describeQueue(client, namespace, taskQueue, QueueType.TASK_QUEUE_TYPE_ACTIVITY)]),
+    Promise.all([
+      describeQueue(client, namespace, taskQueue, QueueType.TASK_QUEUE_TYPE_WORKFLOW),
+      describeQueue(client, namespace, taskQueue, QueueType.TASK_QUEUE_TYPE_ACTIVITY),
+    ]),
     documentTaskQueue === undefined
       ? undefined
       : describeQueue(client, namespace, documentTaskQueue, QueueType.TASK_QUEUE_TYPE_ACTIVITY),
@@ -71,10 +74,16 @@ export async function readTaskMetrics(
       durations++;
     }
   }
-  const byStatus = Object.fromEntries(CLOSED_STATUSES.map((status, i) => [status, closedByStatus[i]])) as Record<ExecutionStatus, number>;
+  const byStatus = Object.fromEntries(CLOSED_STATUSES.map((status, i) => [status, closedByStatus[i]])) as Record<
+    ExecutionStatus,
+    number
+  >;
   return {
     task_queue: taskQueue,
-    running: { total: sum(runningByKind), by_kind: Object.fromEntries(kinds.map((kind, i) => [kind, runningByKind[i]])) },
+    running: {
+      total: sum(runningByKind),
+      by_kind: Object.fromEntries(kinds.map((kind, i) => [kind, runningByKind[i]])),
+    },
     recently_closed: {
       window_hours: RECENT_WINDOW_HOURS,
       total: sum(closedByStatus),
@@ -98,9 +107,17 @@ export async function readTaskMetrics(
 }
 
 async function describeQueue(client: Client, namespace: string, name: string, taskQueueType: number) {
-  const response = await client.workflowService.describeTaskQueue({ namespace, taskQueue: { name }, taskQueueType, reportStats: true });
+  const response = await client.workflowService.describeTaskQueue({
+    namespace,
+    taskQueue: { name },
+    taskQueueType,
+    reportStats: true,
+  });
   const backlog = response.stats?.approximateBacklogCount;
-  return { pollers: response.pollers ?? [], backlog: backlog === undefined || backlog === null ? null : Number(backlog) };
+  return {
+    pollers: response.pollers ?? [],
+    backlog: backlog === undefined || backlog === null ? null : Number(backlog),
+  };
 }
 
 type Poller = { identity?: string | null; lastAccessTime?: { seconds?: unknown; nanos?: number | null } | null };
@@ -113,7 +130,9 @@ function mergePollers(workflow: Poller[], activity: Poller[]): WorkerPoller[] {
       const identity = poller.identity ?? 'unknown';
       const worker = workers.get(identity) ?? { identity, polls: [], last_access_time: null };
       worker.polls.push(kind);
-      const seen = poller.lastAccessTime ? new Date(Number(poller.lastAccessTime.seconds ?? 0) * 1000).toISOString() : null;
+      const seen = poller.lastAccessTime
+        ? new Date(Number(poller.lastAccessTime.seconds ?? 0) * 1000).toISOString()
+        : null;
       if (seen && (!worker.last_access_time || seen > worker.last_access_time)) worker.last_access_time = seen;
       workers.set(identity, worker);
     }

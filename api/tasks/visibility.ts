@@ -58,7 +58,12 @@ export async function listTasks(
   const nextPageToken = page.pageToken ? decodePageToken(page.pageToken) : undefined;
   const response = await client.connection
     .withDeadline(Date.now() + LIST_DEADLINE_MS, () =>
-      client.workflowService.listWorkflowExecutions({ namespace, query: buildTaskQuery(filters), pageSize: page.pageSize, nextPageToken }),
+      client.workflowService.listWorkflowExecutions({
+        namespace,
+        query: buildTaskQuery(filters),
+        pageSize: page.pageSize,
+        nextPageToken,
+      }),
     )
     .catch((error) => {
       // A well-formed token Temporal still cannot use: the caller's mistake, not ours.
@@ -66,7 +71,10 @@ export async function listTasks(
       throw error;
     });
   const tasks = (response.executions ?? []).map(taskFromRaw);
-  const token = response.nextPageToken && response.nextPageToken.length > 0 ? Buffer.from(response.nextPageToken).toString('base64url') : null;
+  const token =
+    response.nextPageToken && response.nextPageToken.length > 0
+      ? Buffer.from(response.nextPageToken).toString('base64url')
+      : null;
   return { tasks, next_page_token: token };
 }
 
@@ -105,12 +113,21 @@ export async function countTasks(client: Client, namespace: string, filters: Tas
  * offset): Temporal pages by token, so the pages before the offset are read
  * and dropped.
  */
-export async function listTasksAt(client: Client, namespace: string, filters: TaskFilters, offset: number, limit: number): Promise<TaskSummary[]> {
+export async function listTasksAt(
+  client: Client,
+  namespace: string,
+  filters: TaskFilters,
+  offset: number,
+  limit: number,
+): Promise<TaskSummary[]> {
   const wanted = offset + limit;
   const tasks: TaskSummary[] = [];
   let pageToken: string | undefined;
   do {
-    const page = await listTasks(client, namespace, filters, { pageSize: Math.min(1_000, wanted - tasks.length), pageToken });
+    const page = await listTasks(client, namespace, filters, {
+      pageSize: Math.min(1_000, wanted - tasks.length),
+      pageToken,
+    });
     tasks.push(...page.tasks);
     pageToken = page.next_page_token ?? undefined;
   } while (pageToken && tasks.length < wanted);
@@ -118,7 +135,12 @@ export async function listTasksAt(client: Client, namespace: string, filters: Ta
 }
 
 /** Every task id matching the filters (for cancel by selection), up to `max`. */
-export async function listTaskIds(client: Client, namespace: string, filters: TaskFilters, max: number): Promise<string[]> {
+export async function listTaskIds(
+  client: Client,
+  namespace: string,
+  filters: TaskFilters,
+  max: number,
+): Promise<string[]> {
   const ids: string[] = [];
   let pageToken: string | undefined;
   do {

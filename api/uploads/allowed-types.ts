@@ -14,7 +14,11 @@ export interface AllowedType {
 const ALLOWED_TYPES: readonly AllowedType[] = [
   { extension: 'pdf', mime: 'application/pdf', sniffedAs: 'pdf' },
   { extension: 'epub', mime: 'application/epub+zip', sniffedAs: 'epub' },
-  { extension: 'docx', mime: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', sniffedAs: 'docx' },
+  {
+    extension: 'docx',
+    mime: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    sniffedAs: 'docx',
+  },
   { extension: 'txt', mime: 'text/plain', text: true },
   { extension: 'md', mime: 'text/markdown', text: true },
   { extension: 'html', mime: 'text/html', text: true },
@@ -44,5 +48,7 @@ export function unsupportedTypeMessage(filename: string): string {
   const extension = dot > 0 ? filename.slice(dot + 1).toLowerCase() : '';
   const accepted = `accepted types: ${ALLOWED_EXTENSIONS.map((e) => '.' + e).join(', ')}`;
   const known = KNOWN_UNSUPPORTED[extension];
-  return known ? `${known}; ${accepted}` : `only ${ALLOWED_EXTENSIONS.map((e) => '.' + e).join(', ')} files are accepted`;
+  return known
+    ? `${known}; ${accepted}`
+    : `only ${ALLOWED_EXTENSIONS.map((e) => '.' + e).join(', ')} files are accepted`;
 }

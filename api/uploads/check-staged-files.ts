@@ -4,19 +4,30 @@ import type { RefusalReason } from './refusal-reasons.ts';
 import type { StagingArea } from '../../storage/document-storage.ts';
 import { sniffStaged } from './sniff.ts';
 
-export type FileVerdict = { file: StagedFile; ok: true; type: AllowedType } | { file: StagedFile; ok: false; reason: RefusalReason; message: string };
+export type FileVerdict =
+  | { file: StagedFile; ok: true; type: AllowedType }
+  | { file: StagedFile; ok: false; reason: RefusalReason; message: string };
 
 /** Judges each staged file on its own: a usable name, some bytes, and bytes of the type its name says. */
 export async function checkStagedFiles(staging: StagingArea, files: StagedFile[]): Promise<FileVerdict[]> {
   const verdicts: FileVerdict[] = [];
   for (const file of files) {
     if (file.filename === '') {
-      verdicts.push({ file, ok: false, reason: 'invalid_filename', message: `the name '${file.rawFilename.slice(0, 100)}' has nothing left after removing path parts and control characters` });
+      verdicts.push({
+        file,
+        ok: false,
+        reason: 'invalid_filename',
+        message: `the name '${file.rawFilename.slice(0, 100)}' has nothing left after removing path parts and control characters`,
+      });
     } else if (file.sizeBytes === 0) {
       verdicts.push({ file, ok: false, reason: 'empty_file', message: 'the file is empty (0 bytes)' });
     } else {
       const sniffed = await sniffStaged({ staging, key: file.stagedKey, sizeBytes: file.sizeBytes }, file.filename);
-      verdicts.push(sniffed.ok ? { file, ok: true, type: sniffed.type } : { file, ok: false, reason: sniffed.reason, message: sniffed.message });
+      verdicts.push(
+        sniffed.ok
+          ? { file, ok: true, type: sniffed.type }
+          : { file, ok: false, reason: sniffed.reason, message: sniffed.message },
+      );
     }
   }
   return verdicts;

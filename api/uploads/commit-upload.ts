@@ -25,7 +25,11 @@ export interface CommitDeps {
  * still staged. A hash committed meanwhile by another request turns that file
  * into a duplicate instead of failing the batch. Returns the final plan.
  */
-export async function commitUpload(deps: CommitDeps, collectionId: string, plan: PlannedFile[]): Promise<PlannedFile[]> {
+export async function commitUpload(
+  deps: CommitDeps,
+  collectionId: string,
+  plan: PlannedFile[],
+): Promise<PlannedFile[]> {
   const toStore = plan.filter((planned) => planned.outcome === 'stored');
   if (toStore.length === 0) return plan;
   const hooks = deps.commitHooks ?? {};
@@ -61,14 +65,29 @@ export async function commitUpload(deps: CommitDeps, collectionId: string, plan:
 }
 
 /** Files whose row was skipped because the same bytes landed meanwhile become duplicates of that row. */
-async function resolveRaces(tx: Sql, collectionId: string, plan: PlannedFile[], insertedIds: Set<string>): Promise<PlannedFile[]> {
+async function resolveRaces(
+  tx: Sql,
+  collectionId: string,
+  plan: PlannedFile[],
+  insertedIds: Set<string>,
+): Promise<PlannedFile[]> {
   const lost = plan.filter((planned) => planned.outcome === 'stored' && !insertedIds.has(planned.document_id!));
   if (lost.length === 0) return plan;
-  const winnerByHash = await findDocumentIdsByHash(tx, collectionId, lost.map((planned) => planned.file.sha256));
+  const winnerByHash = await findDocumentIdsByHash(
+    tx,
+    collectionId,
+    lost.map((planned) => planned.file.sha256),
+  );
   const lostIds = new Set(lost.map((planned) => planned.document_id));
   return plan.map((planned) => {
     if (!planned.document_id || !lostIds.has(planned.document_id)) return planned;
     const winner = winnerByHash.get(planned.file.sha256)!;
-    return { file: planned.file, outcome: 'duplicate', document_id: winner, reason: 'duplicate_in_collection', message: `the same bytes were stored meanwhile as document ${winner}` };
+    return {
+      file: planned.file,
+      outcome: 'duplicate',
+      document_id: winner,
+      reason: 'duplicate_in_collection',
+      message: `the same bytes were stored meanwhile as document ${winner}`,
+    };
   });
 }

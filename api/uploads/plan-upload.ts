@@ -28,21 +28,43 @@ export interface UploadPlan {
  * earlier in the request are duplicates pointing at that document, the rest
  * are stored under fresh ids. With atomic=true one refusal refuses them all.
  */
-export function planUpload(collectionId: string, verdicts: FileVerdict[], existingIdByHash: Map<string, string>, atomic: boolean): UploadPlan {
+export function planUpload(
+  collectionId: string,
+  verdicts: FileVerdict[],
+  existingIdByHash: Map<string, string>,
+  atomic: boolean,
+): UploadPlan {
   const firstInRequest = new Map<string, PlannedFile>();
   const files = verdicts.map((verdict): PlannedFile => {
     const { file } = verdict;
     if (!verdict.ok) return { file, outcome: 'rejected', reason: verdict.reason, message: verdict.message };
     const existingId = existingIdByHash.get(file.sha256);
     if (existingId) {
-      return { file, outcome: 'duplicate', document_id: existingId, reason: 'duplicate_in_collection', message: `the same bytes are already in the collection as document ${existingId}` };
+      return {
+        file,
+        outcome: 'duplicate',
+        document_id: existingId,
+        reason: 'duplicate_in_collection',
+        message: `the same bytes are already in the collection as document ${existingId}`,
+      };
     }
     const first = firstInRequest.get(file.sha256);
     if (first) {
-      return { file, outcome: 'duplicate', document_id: first.document_id, reason: 'duplicate_in_request', message: `the same bytes as '${first.file.filename}' earlier in this request` };
+      return {
+        file,
+        outcome: 'duplicate',
+        document_id: first.document_id,
+        reason: 'duplicate_in_request',
+        message: `the same bytes as '${first.file.filename}' earlier in this request`,
+      };
     }
     const id = randomUUID();
-    const stored: PlannedFile = { file, outcome: 'stored', document_id: id, row: { storage_key: `${collectionId}/${id}.${verdict.type.extension}`, mime_type: verdict.type.mime } };
+    const stored: PlannedFile = {
+      file,
+      outcome: 'stored',
+      document_id: id,
+      row: { storage_key: `${collectionId}/${id}.${verdict.type.extension}`, mime_type: verdict.type.mime },
+    };
     firstInRequest.set(file.sha256, stored);
     return stored;
   });
@@ -54,7 +76,12 @@ export function planUpload(collectionId: string, verdicts: FileVerdict[], existi
     files: files.map((planned) =>
       planned.outcome === 'rejected' || planned.reason === 'duplicate_in_collection'
         ? planned
-        : { file: planned.file, outcome: 'rejected', reason: 'batch_refused', message: 'not stored: atomic=true and another file of this request was refused' },
+        : {
+            file: planned.file,
+            outcome: 'rejected',
+            reason: 'batch_refused',
+            message: 'not stored: atomic=true and another file of this request was refused',
+          },
     ),
   };
 }

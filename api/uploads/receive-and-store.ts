@@ -13,7 +13,10 @@ import type { uploadLocals } from './upload-middleware.ts';
 export async function receiveAndStore(
   deps: ApiDeps & { commitHooks?: CommitHooks },
   { collection, upload }: ReturnType<typeof uploadLocals>,
-  request: { atomic: boolean; process?: { build_graph: boolean; extract_metadata: boolean; generate_embeddings: boolean } },
+  request: {
+    atomic: boolean;
+    process?: { build_graph: boolean; extract_metadata: boolean; generate_embeddings: boolean };
+  },
 ) {
   const verdicts = await checkStagedFiles(deps.staging, upload.files).catch((error: Error) => {
     throw error instanceof StorageUnavailableError ? storageUnavailable(error) : error;
@@ -38,7 +41,11 @@ export async function receiveAndStore(
     committed = await commitUpload(deps, collection.id, plan.files);
   } catch (error) {
     const stored = plan.files.filter((planned) => planned.outcome === 'stored').length;
-    await markUploadFailed(deps.sql, collection.id, `${stored} file(s) not stored, nothing kept: ${(error as Error).message}`).catch(() => {});
+    await markUploadFailed(
+      deps.sql,
+      collection.id,
+      `${stored} file(s) not stored, nothing kept: ${(error as Error).message}`,
+    ).catch(() => {});
     throw error instanceof StorageUnavailableError ? storageUnavailable(error) : error;
   }
 
@@ -48,7 +55,9 @@ export async function receiveAndStore(
 
   let analysis: AnalysisStart = { task_id: null, started: false };
   if (request.process) {
-    const storedIds = committed.filter((planned) => planned.outcome === 'stored').map((planned) => planned.document_id!);
+    const storedIds = committed
+      .filter((planned) => planned.outcome === 'stored')
+      .map((planned) => planned.document_id!);
     analysis = await startAnalysisForUpload(deps, collection.id, storedIds, request.process);
   }
   return {
@@ -57,6 +66,10 @@ export async function receiveAndStore(
     files,
     counts,
     task_id: analysis.task_id,
-    processing: { requested: request.process !== undefined, started: analysis.started, ...(analysis.reason ? { reason: analysis.reason } : {}) },
+    processing: {
+      requested: request.process !== undefined,
+      started: analysis.started,
+      ...(analysis.reason ? { reason: analysis.reason } : {}),
+    },
   };
 }

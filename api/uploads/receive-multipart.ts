@@ -47,10 +47,20 @@ const MAX_TEXT_FIELD_BYTES = 1024;
  * naming the storage. On any failure every staged file of the request is
  * removed before the promise rejects.
  */
-export function receiveMultipart(req: IncomingMessage, staging: StagingArea, limits: MultipartLimits): Promise<ReceivedMultipart> {
+export function receiveMultipart(
+  req: IncomingMessage,
+  staging: StagingArea,
+  limits: MultipartLimits,
+): Promise<ReceivedMultipart> {
   const contentType = req.headers['content-type'] ?? '';
   if (!/^multipart\/form-data\b/i.test(contentType)) {
-    return Promise.reject(new ApiError(415, 'unsupported_media_type', `send multipart/form-data with the file(s) in the field '${limits.fileField}'`));
+    return Promise.reject(
+      new ApiError(
+        415,
+        'unsupported_media_type',
+        `send multipart/form-data with the file(s) in the field '${limits.fileField}'`,
+      ),
+    );
   }
 
   return new Promise<ReceivedMultipart>((resolve, reject) => {
@@ -87,22 +97,38 @@ export function receiveMultipart(req: IncomingMessage, staging: StagingArea, lim
       if (failed) return stream.resume();
       if (field !== limits.fileField) {
         stream.resume();
-        return fail(new ApiError(400, 'unexpected_field', `file parts go in the field '${limits.fileField}', not '${field}'`, { field }));
+        return fail(
+          new ApiError(400, 'unexpected_field', `file parts go in the field '${limits.fileField}', not '${field}'`, {
+            field,
+          }),
+        );
       }
       const rawFilename = info.filename ?? '';
       const filename = sanitizeFilename(rawFilename);
       if (files.length + 1 > limits.maxFiles.allowed) {
         stream.resume();
         return fail(
-          new ApiError(413, 'limit_exceeded', `more than ${limits.maxFiles.allowed} file(s) in one request (${limits.maxFiles.limit} = ${limits.maxFiles.allowed}); reading stopped at file ${files.length + 1}`, {
-            limit: limits.maxFiles.limit,
-            allowed: limits.maxFiles.allowed,
-            actual: files.length + 1,
-            actual_is_at_least: true,
-          }),
+          new ApiError(
+            413,
+            'limit_exceeded',
+            `more than ${limits.maxFiles.allowed} file(s) in one request (${limits.maxFiles.limit} = ${limits.maxFiles.allowed}); reading stopped at file ${files.length + 1}`,
+            {
+              limit: limits.maxFiles.limit,
+              allowed: limits.maxFiles.allowed,
+              actual: files.length + 1,
+              actual_is_at_least: true,
+            },
+          ),
         );
       }
-      const staged: StagedFile = { index: files.length, rawFilename, filename, stagedKey: staging.newKey(), sizeBytes: 0, sha256: '' };
+      const staged: StagedFile = {
+        index: files.length,
+        rawFilename,
+        filename,
+        stagedKey: staging.newKey(),
+        sizeBytes: 0,
+        sha256: '',
+      };
       files.push(staged);
       const hash = createHash('sha256');
       const counter = new Transform({
@@ -111,24 +137,34 @@ export function receiveMultipart(req: IncomingMessage, staging: StagingArea, lim
           requestBytes += chunk.length;
           if (staged.sizeBytes > limits.maxFileBytes.allowed) {
             return done(
-              new ApiError(413, 'limit_exceeded', `file '${filename}' is larger than ${limits.maxFileBytes.limit} (${limits.maxFileBytes.allowed} bytes)`, {
-                limit: limits.maxFileBytes.limit,
-                allowed: limits.maxFileBytes.allowed,
-                actual: staged.sizeBytes,
-                actual_is_at_least: true,
-                filename,
-              }),
+              new ApiError(
+                413,
+                'limit_exceeded',
+                `file '${filename}' is larger than ${limits.maxFileBytes.limit} (${limits.maxFileBytes.allowed} bytes)`,
+                {
+                  limit: limits.maxFileBytes.limit,
+                  allowed: limits.maxFileBytes.allowed,
+                  actual: staged.sizeBytes,
+                  actual_is_at_least: true,
+                  filename,
+                },
+              ),
             );
           }
           if (requestBytes > limits.maxRequestBytes.allowed) {
             return done(
-              new ApiError(413, 'limit_exceeded', `the files of this request together are larger than ${limits.maxRequestBytes.limit} (${limits.maxRequestBytes.allowed} bytes)`, {
-                limit: limits.maxRequestBytes.limit,
-                allowed: limits.maxRequestBytes.allowed,
-                actual: requestBytes,
-                actual_is_at_least: true,
-                filename,
-              }),
+              new ApiError(
+                413,
+                'limit_exceeded',
+                `the files of this request together are larger than ${limits.maxRequestBytes.limit} (${limits.maxRequestBytes.allowed} bytes)`,
+                {
+                  limit: limits.maxRequestBytes.limit,
+                  allowed: limits.maxRequestBytes.allowed,
+                  actual: requestBytes,
+                  actual_is_at_least: true,
+                  filename,
+                },
+              ),
             );
           }
           hash.update(chunk);
@@ -146,7 +182,9 @@ export function receiveMultipart(req: IncomingMessage, staging: StagingArea, lim
           staged.sha256 = hash.digest('hex');
           return;
         }
-        const errors = [countedResult, storedResult].flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []));
+        const errors = [countedResult, storedResult].flatMap((result) =>
+          result.status === 'rejected' ? [result.reason as Error] : [],
+        );
         const refusal = errors.find((error) => error instanceof ApiError);
         const unavailable = errors.find((error) => error instanceof StorageUnavailableError);
         if (refusal) fail(refusal);
@@ -159,28 +197,53 @@ export function receiveMultipart(req: IncomingMessage, staging: StagingArea, lim
     parser.on('field', (name, value, info) => {
       if (failed) return;
       if (name === limits.fileField) {
-        return fail(new ApiError(400, 'invalid_multipart', `the field '${name}' must be a file part with a filename`, { field: name }));
+        return fail(
+          new ApiError(400, 'invalid_multipart', `the field '${name}' must be a file part with a filename`, {
+            field: name,
+          }),
+        );
       }
       if (!limits.textFields.includes(name)) {
-        return fail(new ApiError(400, 'unexpected_field', `unknown form field '${name}'; known: ${[limits.fileField, ...limits.textFields].join(', ')}`, { field: name }));
+        return fail(
+          new ApiError(
+            400,
+            'unexpected_field',
+            `unknown form field '${name}'; known: ${[limits.fileField, ...limits.textFields].join(', ')}`,
+            { field: name },
+          ),
+        );
       }
-      if (info.valueTruncated) return fail(new ApiError(400, 'invalid_multipart', `form field '${name}' is longer than ${MAX_TEXT_FIELD_BYTES} bytes`, { field: name }));
+      if (info.valueTruncated)
+        return fail(
+          new ApiError(400, 'invalid_multipart', `form field '${name}' is longer than ${MAX_TEXT_FIELD_BYTES} bytes`, {
+            field: name,
+          }),
+        );
       fields[name] = value;
     });
 
     parser.on('fieldsLimit', () => fail(new ApiError(400, 'invalid_multipart', 'too many form fields')));
-    parser.on('error', (error: Error) => fail(new ApiError(400, 'invalid_multipart', `malformed multipart request: ${error.message}`)));
+    parser.on('error', (error: Error) =>
+      fail(new ApiError(400, 'invalid_multipart', `malformed multipart request: ${error.message}`)),
+    );
     parser.on('close', () => {
       void Promise.all(writes).then(() => {
         if (failed) return;
         if (files.length === 0) {
-          return fail(new ApiError(400, 'no_files', `no file in the request; send the file(s) in the field '${limits.fileField}'`));
+          return fail(
+            new ApiError(
+              400,
+              'no_files',
+              `no file in the request; send the file(s) in the field '${limits.fileField}'`,
+            ),
+          );
         }
         resolve({ fields, files });
       });
     });
     req.on('close', () => {
-      if (!req.complete) fail(new ApiError(400, 'request_aborted', 'the client stopped sending before the request was complete'));
+      if (!req.complete)
+        fail(new ApiError(400, 'request_aborted', 'the client stopped sending before the request was complete'));
     });
     req.pipe(parser);
   });
@@ -188,5 +251,9 @@ export function receiveMultipart(req: IncomingMessage, staging: StagingArea, lim
 
 /** The answer when the store refused or could not be reached: nothing of the request was kept. */
 export function storageUnavailable(error: Error): ApiError {
-  return new ApiError(503, 'storage_unavailable', `document storage is unavailable, nothing was stored: ${error.message}`);
+  return new ApiError(
+    503,
+    'storage_unavailable',
+    `document storage is unavailable, nothing was stored: ${error.message}`,
+  );
 }

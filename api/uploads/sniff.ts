@@ -36,19 +36,34 @@ export async function sniffStaged(staged: StagedBytes, filename: string): Promis
   if (type.sniffedAs) {
     // ZIP-based types: "ZIP data" alone would not say whether it is cut short or something else.
     if (detected?.ext === 'zip' || detected?.ext === type.sniffedAs) {
-      const reader: RangeReader = { size: staged.sizeBytes, read: (offset, length) => staged.staging.readRange(staged.key, offset, length) };
+      const reader: RangeReader = {
+        size: staged.sizeBytes,
+        read: (offset, length) => staged.staging.readRange(staged.key, offset, length),
+      };
       const verdict = await judgeZipDocument(reader, type.extension);
       if (verdict) return verdict.ok ? { ok: true, type } : verdict;
     }
     if (detected?.ext === type.sniffedAs) return { ok: true, type };
-    return { ok: false, reason: 'type_mismatch', message: `named .${type.extension} but the bytes are ${describe(detected?.ext)}` };
+    return {
+      ok: false,
+      reason: 'type_mismatch',
+      message: `named .${type.extension} but the bytes are ${describe(detected?.ext)}`,
+    };
   }
   // Text types: a detected binary format (other than XML, which HTML may look like) is not text.
   if (detected && detected.ext !== 'xml') {
-    return { ok: false, reason: 'type_mismatch', message: `named .${type.extension} but the bytes are ${describe(detected.ext)}` };
+    return {
+      ok: false,
+      reason: 'type_mismatch',
+      message: `named .${type.extension} but the bytes are ${describe(detected.ext)}`,
+    };
   }
   if (!isTextSample(head)) {
-    return { ok: false, reason: 'type_mismatch', message: `named .${type.extension} but the bytes are binary, not text` };
+    return {
+      ok: false,
+      reason: 'type_mismatch',
+      message: `named .${type.extension} but the bytes are binary, not text`,
+    };
   }
   return { ok: true, type };
 }

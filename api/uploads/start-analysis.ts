@@ -1,4 +1,9 @@
-import { AnalysisAlreadyRunningError, NothingToProcessError, startCollectionAnalysis, type AnalysisStartDeps } from '../analysis/start.ts';
+import {
+  AnalysisAlreadyRunningError,
+  NothingToProcessError,
+  startCollectionAnalysis,
+  type AnalysisStartDeps,
+} from '../analysis/start.ts';
 import type { ProcessingOptions } from '../../workflows/collection-analysis-contract.ts';
 
 export interface AnalysisStart {
@@ -12,7 +17,12 @@ export interface AnalysisStart {
  * include the ones this upload stored). The files are already committed, so
  * a start that cannot happen is reported, never turned into a failed upload.
  */
-export async function startAnalysisForUpload(deps: AnalysisStartDeps, collectionId: string, _documentIds: string[], options: ProcessingOptions): Promise<AnalysisStart> {
+export async function startAnalysisForUpload(
+  deps: AnalysisStartDeps,
+  collectionId: string,
+  _documentIds: string[],
+  options: ProcessingOptions,
+): Promise<AnalysisStart> {
   try {
     const started = await startCollectionAnalysis(deps, { collectionId, options, selection: 'pending' });
     return { task_id: started.task_id, started: true };

@@ -19,11 +19,19 @@ export function uploadLocals(res: Response): UploadLocals {
   return res.locals as UploadLocals;
 }
 
-export function requestLimits(config: Config, fileField: string, textFields: readonly string[], maxFiles = config.max_upload_batch_size): MultipartLimits {
+export function requestLimits(
+  config: Config,
+  fileField: string,
+  textFields: readonly string[],
+  maxFiles = config.max_upload_batch_size,
+): MultipartLimits {
   return {
     fileField,
     textFields,
-    maxFiles: { limit: maxFiles === config.max_upload_batch_size ? 'max_upload_batch_size' : 'files_per_request', allowed: maxFiles },
+    maxFiles: {
+      limit: maxFiles === config.max_upload_batch_size ? 'max_upload_batch_size' : 'files_per_request',
+      allowed: maxFiles,
+    },
     maxFileBytes: { limit: 'max_file_size_mb', allowed: config.max_file_size_mb * MB },
     maxRequestBytes: { limit: 'max_upload_request_mb', allowed: config.max_upload_request_mb * MB },
   };

@@ -41,7 +41,7 @@ export async function readZipShape(reader: RangeReader): Promise<ZipShape> {
   if (directoryOffset + directoryBytes > size) return { complete: false };
   const directory = await reader.read(directoryOffset, Math.min(directoryBytes, MAX_CENTRAL_DIRECTORY_BYTES));
   const entries: string[] = [];
-  for (let at = 0; at + ENTRY_HEADER_BYTES <= directory.length && directory.readUInt32LE(at) === ENTRY_SIGNATURE; ) {
+  for (let at = 0; at + ENTRY_HEADER_BYTES <= directory.length && directory.readUInt32LE(at) === ENTRY_SIGNATURE;) {
     const nameLength = directory.readUInt16LE(at + 28);
     const extraLength = directory.readUInt16LE(at + 30);
     const commentLength = directory.readUInt16LE(at + 32);
@@ -70,9 +70,17 @@ export async function judgeZipDocument(
   if (!required) return undefined;
   const shape = await readZipShape(reader);
   if (!shape.complete) {
-    return { ok: false, reason: 'truncated_file', message: `named .${extension}: a ZIP archive cut short (its table of contents at the end is missing); the file is incomplete, send the whole file again` };
+    return {
+      ok: false,
+      reason: 'truncated_file',
+      message: `named .${extension}: a ZIP archive cut short (its table of contents at the end is missing); the file is incomplete, send the whole file again`,
+    };
   }
   if (shape.entries.length === 0 || shape.entries.includes(required.entry)) return { ok: true };
   const shown = shape.entries.slice(0, 3).join(', ') + (shape.entries.length > 3 ? ', …' : '');
-  return { ok: false, reason: 'type_mismatch', message: `named .${extension} but the bytes are a ZIP archive without ${required.entry} (${shape.entries.length} entries: ${shown}): ${required.means}` };
+  return {
+    ok: false,
+    reason: 'type_mismatch',
+    message: `named .${extension} but the bytes are a ZIP archive without ${required.entry} (${shape.entries.length} entries: ${shown}): ${required.means}`,
+  };
 }

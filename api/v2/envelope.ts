@@ -42,7 +42,15 @@ export const COMPAT: ApiFlavour = {
     api_version: API_VERSION,
   }),
   envelopeSchema: (data) =>
-    z.object({ success: z.literal(true), data, error: z.null(), timestamp: z.string(), api_version: z.literal(API_VERSION) }).catchall(z.unknown()),
+    z
+      .object({
+        success: z.literal(true),
+        data,
+        error: z.null(),
+        timestamp: z.string(),
+        api_version: z.literal(API_VERSION),
+      })
+      .catchall(z.unknown()),
   errorSchema: V2ErrorBody,
 };
 

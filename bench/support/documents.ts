@@ -18,7 +18,13 @@ export async function createCollection(sql: Sql, name: string): Promise<string> 
  * Stores each file under the collection the way a committed upload leaves it:
  * hashed, copied into storage, one row each (inserted 500 at a time).
  */
-export async function storeDocuments(sql: Sql, storage: DocumentStorage, collectionId: string, files: { path: string; size: number }[], concurrency = 8): Promise<string[]> {
+export async function storeDocuments(
+  sql: Sql,
+  storage: DocumentStorage,
+  collectionId: string,
+  files: { path: string; size: number }[],
+  concurrency = 8,
+): Promise<string[]> {
   const rows = await mapWithConcurrency(files, concurrency, async (file) => {
     const bytes = await readFile(file.path);
     const name = path.basename(file.path);
@@ -43,7 +49,8 @@ export async function storeDocuments(sql: Sql, storage: DocumentStorage, collect
   return rows.map((row) => row.id);
 }
 
-const ms = (time: { seconds?: unknown; nanos?: number | null } | null | undefined) => (time ? Number(time.seconds ?? 0) * 1000 + (time.nanos ?? 0) / 1e6 : NaN);
+const ms = (time: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+  time ? Number(time.seconds ?? 0) * 1000 + (time.nanos ?? 0) / 1e6 : NaN;
 
 export interface RunRef {
   workflowId: string;
@@ -56,13 +63,22 @@ export interface RunRef {
 export async function listRuns(client: Client, query: string): Promise<RunRef[]> {
   const runs: RunRef[] = [];
   for await (const execution of client.workflow.list({ query })) {
-    runs.push({ workflowId: execution.workflowId, runId: execution.runId, type: execution.type, historyLength: execution.historyLength });
+    runs.push({
+      workflowId: execution.workflowId,
+      runId: execution.runId,
+      type: execution.type,
+      historyLength: execution.historyLength,
+    });
   }
   return runs;
 }
 
 /** Event count of each run, from fetchHistory; the largest first. */
-export async function historySizes(client: Client, runs: RunRef[], concurrency = 8): Promise<(RunRef & { events: number })[]> {
+export async function historySizes(
+  client: Client,
+  runs: RunRef[],
+  concurrency = 8,
+): Promise<(RunRef & { events: number })[]> {
   const sized = await mapWithConcurrency(runs, concurrency, async (run) => {
     const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
     return { ...run, events: history.events?.length ?? 0 };

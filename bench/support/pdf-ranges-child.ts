@@ -24,7 +24,11 @@ let ranges = 0;
 let reports = 0;
 for (let first = 1; first <= pageCount; first += perRange) {
   const pages = perRange > 0 ? { first, last: first + perRange - 1 } : null;
-  const outcome = await pool.run('extractRange', { file, mimeType: 'application/pdf', filename: 'bench.pdf', pages, limits }, { onProgress: () => reports++ });
+  const outcome = await pool.run(
+    'extractRange',
+    { file, mimeType: 'application/pdf', filename: 'bench.pdf', pages, limits },
+    { onProgress: () => reports++ },
+  );
   if (!outcome.ok) throw new Error(outcome.message);
   pageCount = outcome.pageCount ?? 0;
   chunks += outcome.chunks.length;

@@ -23,7 +23,10 @@ export interface ManifestEntry {
 }
 
 /** Every regular file below `dir` (hidden ones and the manifest left out), sorted by path. */
-export async function listCorpus(dir: string, allowedExtensions: string[]): Promise<{ accepted: CorpusFile[]; skipped: CorpusFile[] }> {
+export async function listCorpus(
+  dir: string,
+  allowedExtensions: string[],
+): Promise<{ accepted: CorpusFile[]; skipped: CorpusFile[] }> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const accepted: CorpusFile[] = [];
   const skipped: CorpusFile[] = [];

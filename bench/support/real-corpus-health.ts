@@ -74,7 +74,14 @@ export function startHealthProbe(http: ApiHttp) {
       last.probes += 1;
       last.max_latency_ms = Math.max(last.max_latency_ms, round(latency));
     } else if (summary.problems.length < MAX_PROBLEM_SPANS_KEPT) {
-      summary.problems.push({ at: new Date(performance.timeOrigin + at).toISOString(), from_s: elapsed, to_s: elapsed, probes: 1, outcome, max_latency_ms: round(latency) });
+      summary.problems.push({
+        at: new Date(performance.timeOrigin + at).toISOString(),
+        from_s: elapsed,
+        to_s: elapsed,
+        probes: 1,
+        outcome,
+        max_latency_ms: round(latency),
+      });
     }
     lastProbeOk = false;
   };
@@ -83,7 +90,10 @@ export function startHealthProbe(http: ApiHttp) {
     const at = performance.now();
     summary.probes += 1;
     try {
-      const response = await fetch(`${http.baseUrl}/health`, { headers: http.headers(), signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
+      const response = await fetch(`${http.baseUrl}/health`, {
+        headers: http.headers(),
+        signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS),
+      });
       const body = await response.text();
       const latency = performance.now() - at;
       summary.answered += 1;
@@ -122,8 +132,21 @@ export function startHealthProbe(http: ApiHttp) {
   /** The summary so far (latency percentiles included); the probe keeps running. */
   const snapshot = (): HealthSummary => {
     const ms = (micros: number) => round(micros / 1000);
-    const latency = histogram.count > 0 ? { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max), mean: ms(histogram.mean) } : null;
-    return { ...summary, latency_ms: latency, problems: summary.problems.map((span) => ({ ...span })), unanswered_for_s: round((performance.now() - lastAnswered) / 1000) };
+    const latency =
+      histogram.count > 0
+        ? {
+            p50: ms(histogram.percentile(50)),
+            p99: ms(histogram.percentile(99)),
+            max: ms(histogram.max),
+            mean: ms(histogram.mean),
+          }
+        : null;
+    return {
+      ...summary,
+      latency_ms: latency,
+      problems: summary.problems.map((span) => ({ ...span })),
+      unanswered_for_s: round((performance.now() - lastAnswered) / 1000),
+    };
   };
 
   return {

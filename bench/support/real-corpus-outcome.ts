@@ -43,7 +43,10 @@ const LARGEST_PDFS = 10;
 const LONG_PDF_PAGES = 1_000;
 
 /** Every document of the collection, page by page. */
-export async function listCollectionDocuments(client: FileIntelClient, collectionId: string): Promise<DocumentSummaryJson[]> {
+export async function listCollectionDocuments(
+  client: FileIntelClient,
+  collectionId: string,
+): Promise<DocumentSummaryJson[]> {
   const documents: DocumentSummaryJson[] = [];
   for (let offset = 0; ; offset += DOCUMENTS_PAGE) {
     const page = await client.collections.get(collectionId, { limit: DOCUMENTS_PAGE, offset });
@@ -52,14 +55,19 @@ export async function listCollectionDocuments(client: FileIntelClient, collectio
   }
 }
 
-export function summariseDocuments(documents: DocumentSummaryJson[], extensionOf: (filename: string) => string): DocumentsOutcome {
+export function summariseDocuments(
+  documents: DocumentSummaryJson[],
+  extensionOf: (filename: string) => string,
+): DocumentsOutcome {
   const outcome: DocumentsOutcome = { total: documents.length, by_status: {}, by_type: {}, failed: [], unfinished: [] };
   for (const document of documents) {
     outcome.by_status[document.status] = (outcome.by_status[document.status] ?? 0) + 1;
     const type = (outcome.by_type[extensionOf(document.original_filename)] ??= {});
     type[document.status] = (type[document.status] ?? 0) + 1;
-    if (document.status === 'failed' || document.status === 'cancelled') outcome.failed.push({ filename: document.original_filename, status: document.status, error: document.error });
-    if (document.status === 'uploaded' || document.status === 'processing') outcome.unfinished.push({ filename: document.original_filename, status: document.status });
+    if (document.status === 'failed' || document.status === 'cancelled')
+      outcome.failed.push({ filename: document.original_filename, status: document.status, error: document.error });
+    if (document.status === 'uploaded' || document.status === 'processing')
+      outcome.unfinished.push({ filename: document.original_filename, status: document.status });
   }
   outcome.failed.sort((a, b) => a.filename.localeCompare(b.filename));
   outcome.unfinished.sort((a, b) => a.filename.localeCompare(b.filename));
@@ -97,13 +105,34 @@ export async function largestPdfs(
   for (const pdf of pdfs) if ((manifest.get(pdf.file.relative)?.pages ?? 0) >= LONG_PDF_PAGES) chosen.add(pdf);
 
   const rows = await mapWithConcurrency([...chosen], 4, async ({ file, documentId }): Promise<LargePdf> => {
-    const base = { file: file.relative, bytes: file.size, pages_in_manifest: manifest.get(file.relative)?.pages ?? null };
+    const base = {
+      file: file.relative,
+      bytes: file.size,
+      pages_in_manifest: manifest.get(file.relative)?.pages ?? null,
+    };
     try {
       const detail = await client.documents.get(documentId);
-      return { ...base, page_count: detail.page_count, status: detail.status, chunk_count: detail.chunk_count, embedded_chunks: detail.embedded_chunks, error: detail.error };
+      return {
+        ...base,
+        page_count: detail.page_count,
+        status: detail.status,
+        chunk_count: detail.chunk_count,
+        embedded_chunks: detail.embedded_chunks,
+        error: detail.error,
+      };
     } catch (error) {
-      return { ...base, page_count: null, status: 'unknown', chunk_count: null, embedded_chunks: null, error: `could not read the document back: ${(error as Error).message}` };
+      return {
+        ...base,
+        page_count: null,
+        status: 'unknown',
+        chunk_count: null,
+        embedded_chunks: null,
+        error: `could not read the document back: ${(error as Error).message}`,
+      };
     }
   });
-  return rows.sort((a, b) => (b.pages_in_manifest ?? b.page_count ?? 0) - (a.pages_in_manifest ?? a.page_count ?? 0) || b.bytes - a.bytes);
+  return rows.sort(
+    (a, b) =>
+      (b.pages_in_manifest ?? b.page_count ?? 0) - (a.pages_in_manifest ?? a.page_count ?? 0) || b.bytes - a.bytes,
+  );
 }

@@ -54,7 +54,16 @@ export interface RealCorpusReport {
 
 export function emptyReport(run: { api: string; corpusDir: string; timeoutMin: number }): RealCorpusReport {
   return {
-    run: { started_at: new Date().toISOString(), finished_at: null, api: run.api, corpus_dir: run.corpusDir, collection: null, timeout_min: run.timeoutMin, stopped_by_timeout: null, aborted: null },
+    run: {
+      started_at: new Date().toISOString(),
+      finished_at: null,
+      api: run.api,
+      corpus_dir: run.corpusDir,
+      collection: null,
+      timeout_min: run.timeoutMin,
+      stopped_by_timeout: null,
+      aborted: null,
+    },
     corpus: { accepted_files: 0, accepted_bytes: 0, by_type: {}, skipped: [], manifest_entries: 0 },
     upload: null,
     processing: null,
@@ -82,10 +91,13 @@ export function judge(report: RealCorpusReport): RealCorpusReport['verdict'] {
     const notProcessed = documents.total - (documents.by_status.processed ?? 0);
     if (notProcessed > 0) problems.push(`${notProcessed} of ${documents.total} document(s) not processed`);
   }
-  if (report.timeouts && report.timeouts.heartbeat_timeout > 0) problems.push(`${report.timeouts.heartbeat_timeout} heartbeat timeout error(s)`);
+  if (report.timeouts && report.timeouts.heartbeat_timeout > 0)
+    problems.push(`${report.timeouts.heartbeat_timeout} heartbeat timeout error(s)`);
   const health = report.health;
   if (health && health.timed_out + health.unreachable + health.unhealthy > 0) {
-    problems.push(`health: ${health.timed_out} timed out, ${health.unreachable} unreachable, ${health.unhealthy} unhealthy of ${health.probes} probes`);
+    problems.push(
+      `health: ${health.timed_out} timed out, ${health.unreachable} unreachable, ${health.unhealthy} unhealthy of ${health.probes} probes`,
+    );
   }
   return { passed: problems.length === 0, problems };
 }
@@ -96,52 +108,91 @@ export function formatReport(report: RealCorpusReport, outFile: string): string 
   const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
 
   add(`FileIntel real-corpus run — ${report.run.started_at} → ${report.run.finished_at ?? '(unfinished)'}`);
-  add(`  API ${report.run.api}; corpus ${report.run.corpus_dir}; collection ${report.run.collection ? `${report.run.collection.name} (${report.run.collection.id})` : '—'}`);
+  add(
+    `  API ${report.run.api}; corpus ${report.run.corpus_dir}; collection ${report.run.collection ? `${report.run.collection.name} (${report.run.collection.id})` : '—'}`,
+  );
   if (report.run.aborted) add(`  ABORTED: ${report.run.aborted}`);
-  if (report.run.stopped_by_timeout) add(`  STOPPED by --timeout (${report.run.timeout_min} min) during ${report.run.stopped_by_timeout}`);
+  if (report.run.stopped_by_timeout)
+    add(`  STOPPED by --timeout (${report.run.timeout_min} min) during ${report.run.stopped_by_timeout}`);
 
-  const types = Object.entries(report.corpus.by_type).map(([type, { files, bytes }]) => `${type} ${files} (${mb(bytes)})`);
+  const types = Object.entries(report.corpus.by_type).map(
+    ([type, { files, bytes }]) => `${type} ${files} (${mb(bytes)})`,
+  );
   add();
-  add(`Corpus: ${report.corpus.accepted_files} files, ${mb(report.corpus.accepted_bytes)}${types.length > 0 ? `: ${types.join(', ')}` : ''}`);
+  add(
+    `Corpus: ${report.corpus.accepted_files} files, ${mb(report.corpus.accepted_bytes)}${types.length > 0 ? `: ${types.join(', ')}` : ''}`,
+  );
   const skipped = report.corpus.skipped;
-  if (skipped.length > 0) add(`  skipped (extension not accepted): ${skipped.length}: ${skipped.slice(0, 10).join(', ')}${skipped.length > 10 ? ', …' : ''}`);
+  if (skipped.length > 0)
+    add(
+      `  skipped (extension not accepted): ${skipped.length}: ${skipped.slice(0, 10).join(', ')}${skipped.length > 10 ? ', …' : ''}`,
+    );
 
   if (report.upload) {
     const counts = report.upload.counts;
     add();
-    add(`Upload: ${report.upload.mb_sent} MB in ${report.upload.elapsed_s} s (${report.upload.mb_per_s} MB/s); ${counts.stored} stored, ${counts.duplicate} duplicate, ${counts.rejected} rejected, ${counts.failed} failed, ${counts.not_sent} not sent`);
-    for (const file of report.upload.refused) add(`  ${file.outcome}: ${file.file}: ${file.reason ?? ''}${file.message ? ` — ${file.message}` : ''}`);
+    add(
+      `Upload: ${report.upload.mb_sent} MB in ${report.upload.elapsed_s} s (${report.upload.mb_per_s} MB/s); ${counts.stored} stored, ${counts.duplicate} duplicate, ${counts.rejected} rejected, ${counts.failed} failed, ${counts.not_sent} not sent`,
+    );
+    for (const file of report.upload.refused)
+      add(`  ${file.outcome}: ${file.file}: ${file.reason ?? ''}${file.message ? ` — ${file.message}` : ''}`);
   }
 
   if (report.processing) {
     const processing = report.processing;
     add();
-    add(`Processing: task ${processing.task_id}, ${processing.documents_taken} documents, ${processing.elapsed_s} s, final status ${processing.final_status}`);
+    add(
+      `Processing: task ${processing.task_id}, ${processing.documents_taken} documents, ${processing.elapsed_s} s, final status ${processing.final_status}`,
+    );
     if (processing.task_error) add(`  task error: ${processing.task_error}`);
-    add(`  ${processing.polls} status polls, ${processing.poll_errors} failed${processing.last_poll_error ? ` (last: ${processing.last_poll_error})` : ''}`);
+    add(
+      `  ${processing.polls} status polls, ${processing.poll_errors} failed${processing.last_poll_error ? ` (last: ${processing.last_poll_error})` : ''}`,
+    );
   }
 
   if (report.documents) {
     const documents = report.documents;
     add();
-    add(`Documents: ${documents.total}; ${Object.entries(documents.by_status).map(([status, n]) => `${status} ${n}`).join(', ')}`);
-    for (const [type, statuses] of Object.entries(documents.by_type)) add(`  ${type}: ${Object.entries(statuses).map(([status, n]) => `${status} ${n}`).join(', ')}`);
+    add(
+      `Documents: ${documents.total}; ${Object.entries(documents.by_status)
+        .map(([status, n]) => `${status} ${n}`)
+        .join(', ')}`,
+    );
+    for (const [type, statuses] of Object.entries(documents.by_type))
+      add(
+        `  ${type}: ${Object.entries(statuses)
+          .map(([status, n]) => `${status} ${n}`)
+          .join(', ')}`,
+      );
     if (documents.failed.length > 0) add(`  failed (${documents.failed.length}):`);
-    for (const failure of documents.failed) add(`    ${failure.filename} [${failure.status}]: ${failure.error ?? '(no error recorded)'}`);
-    if (documents.unfinished.length > 0) add(`  unfinished (${documents.unfinished.length}): ${documents.unfinished.map((d) => `${d.filename} [${d.status}]`).join(', ')}`);
+    for (const failure of documents.failed)
+      add(`    ${failure.filename} [${failure.status}]: ${failure.error ?? '(no error recorded)'}`);
+    if (documents.unfinished.length > 0)
+      add(
+        `  unfinished (${documents.unfinished.length}): ${documents.unfinished.map((d) => `${d.filename} [${d.status}]`).join(', ')}`,
+      );
   }
-  if (report.timeouts) add(`Timeout errors: ${report.timeouts.heartbeat_timeout} "Heartbeat timeout", ${report.timeouts.any_timeout} mentioning a timeout`);
+  if (report.timeouts)
+    add(
+      `Timeout errors: ${report.timeouts.heartbeat_timeout} "Heartbeat timeout", ${report.timeouts.any_timeout} mentioning a timeout`,
+    );
 
   if (report.chunks) {
     const chunks = report.chunks;
-    add(`Chunks: ${chunks.chunks}, embedded ${chunks.embedded_chunks} (coverage ${(chunks.embedding_coverage * 100).toFixed(1)}%, ${chunks.embedding_provider ?? 'no provider'}); graph ${chunks.graph.entities} entities, ${chunks.graph.edges} edges; collection ${chunks.collection_status}`);
+    add(
+      `Chunks: ${chunks.chunks}, embedded ${chunks.embedded_chunks} (coverage ${(chunks.embedding_coverage * 100).toFixed(1)}%, ${chunks.embedding_provider ?? 'no provider'}); graph ${chunks.graph.entities} entities, ${chunks.graph.edges} edges; collection ${chunks.collection_status}`,
+    );
   }
 
   if (report.health) {
     const health = report.health;
-    const latency = health.latency_ms ? `p50 ${health.latency_ms.p50} ms, p99 ${health.latency_ms.p99} ms, max ${health.latency_ms.max} ms` : 'no answer';
+    const latency = health.latency_ms
+      ? `p50 ${health.latency_ms.p50} ms, p99 ${health.latency_ms.p99} ms, max ${health.latency_ms.max} ms`
+      : 'no answer';
     add();
-    add(`Health (GET /health every ${health.interval_ms} ms, ${health.timeout_ms / 1000} s timeout): ${health.probes} probes, ${health.answered} answered (${health.healthy} ok, ${health.unhealthy} unhealthy), ${health.timed_out} timed out, ${health.unreachable} unreachable`);
+    add(
+      `Health (GET /health every ${health.interval_ms} ms, ${health.timeout_ms / 1000} s timeout): ${health.probes} probes, ${health.answered} answered (${health.healthy} ok, ${health.unhealthy} unhealthy), ${health.timed_out} timed out, ${health.unreachable} unreachable`,
+    );
     add(`  latency ${latency}; ${health.over_200ms} over 200 ms`);
     for (const span of health.problems) {
       const when = span.probes === 1 ? `at ${span.from_s} s` : `${span.from_s}–${span.to_s} s, ${span.probes} probes`;
@@ -154,7 +205,9 @@ export function formatReport(report: RealCorpusReport, outFile: string): string 
     add('Largest PDFs:');
     for (const pdf of report.largest_pdfs) {
       const pages = pdf.page_count ?? pdf.pages_in_manifest;
-      add(`  ${pdf.file}: ${mb(pdf.bytes)}, ${pages ?? '?'} pages${pdf.pages_in_manifest !== null && pdf.page_count !== null && pdf.page_count !== pdf.pages_in_manifest ? ` (manifest ${pdf.pages_in_manifest})` : ''}, ${pdf.status}, ${pdf.chunk_count ?? '?'} chunks${pdf.error ? ` — ${pdf.error}` : ''}`);
+      add(
+        `  ${pdf.file}: ${mb(pdf.bytes)}, ${pages ?? '?'} pages${pdf.pages_in_manifest !== null && pdf.page_count !== null && pdf.page_count !== pdf.pages_in_manifest ? ` (manifest ${pdf.pages_in_manifest})` : ''}, ${pdf.status}, ${pdf.chunk_count ?? '?'} chunks${pdf.error ? ` — ${pdf.error}` : ''}`,
+      );
     }
   }
 

@@ -111,8 +111,13 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
       teardown,
       async startWorker(extraConfig = {}) {
         const env: Record<string, string> = { ...configEnv };
-        for (const [key, value] of Object.entries(extraConfig)) env[`FILEINTEL_${key.toUpperCase()}`] = JSON.stringify(value);
-        const worker = await startWorkerChild({ DATABASE_URL: databaseUrl(poolNames.worker), TEMPORAL_ADDRESS: server.address, ...env });
+        for (const [key, value] of Object.entries(extraConfig))
+          env[`FILEINTEL_${key.toUpperCase()}`] = JSON.stringify(value);
+        const worker = await startWorkerChild({
+          DATABASE_URL: databaseUrl(poolNames.worker),
+          TEMPORAL_ADDRESS: server.address,
+          ...env,
+        });
         cleanups.push(() => worker.stop());
         stack.worker = worker;
         return worker;

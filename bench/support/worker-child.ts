@@ -25,7 +25,12 @@ process.on('message', (message) => {
     const cpu = process.cpuUsage(cpuSince);
     const ms = (ns: number) => Math.round(ns / 1e5) / 10;
     process.send!({
-      eventLoopDelayMs: { mean: ms(loop.mean), p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) },
+      eventLoopDelayMs: {
+        mean: ms(loop.mean),
+        p50: ms(loop.percentile(50)),
+        p99: ms(loop.percentile(99)),
+        max: ms(loop.max),
+      },
       cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     });
   } else if (message === 'stop' && worker.getState() === 'RUNNING') {

@@ -12,7 +12,9 @@ import { followTask, followTaskCommand, printTaskOutcome, taskSucceeded } from '
 export function registerAnalysisCommands(collections: Command, documents: Command): void {
   collections
     .command('process <collection>')
-    .description('analyse a collection: documents not yet processed (default), only the failed ones, or all of them (--force)')
+    .description(
+      'analyse a collection: documents not yet processed (default), only the failed ones, or all of them (--force)',
+    )
     .option('--only-failed', 'retry only the documents that failed')
     .option('--force', 'process every document again, processed ones included')
     .option('--no-embeddings', 'skip embeddings')
@@ -20,39 +22,68 @@ export function registerAnalysisCommands(collections: Command, documents: Comman
     .option('--graph', 'build the knowledge graph')
     .option('--wait', 'follow the task to its end; exit non-zero unless it completed without errors')
     .option('--json', 'print JSON')
-    .action(async (ref: string, options: { onlyFailed?: boolean; force?: boolean; embeddings: boolean; metadata: boolean; graph?: boolean; wait?: boolean; json?: boolean }) => {
-      const client = new FileIntelClient();
-      const started = await client.analysis
-        .process(ref, {
-          only_failed: Boolean(options.onlyFailed),
-          force: Boolean(options.force),
-          generate_embeddings: options.embeddings,
-          extract_metadata: options.metadata,
-          build_graph: Boolean(options.graph),
-        })
-        .catch((error: unknown) => {
-          // Already running: say how to follow that task instead of only refusing.
-          if (error instanceof ApiClientError && error.code === 'analysis_running') {
-            const taskId = (error.details as { task_id?: string } | undefined)?.task_id;
-            if (taskId) throw new ApiClientError(error.status, error.code, `${error.message}; follow it with: ${followTaskCommand(taskId)}`);
-          }
-          throw error;
-        });
-      if (!options.wait) {
-        if (options.json) return printJson(started);
-        return printFields({ task_id: started.task_id, collection: started.collection_id, selection: started.selection, documents: started.documents, follow: followTaskCommand(started.task_id) });
-      }
-      if (!options.json) process.stderr.write(`task ${started.task_id}: ${started.documents} document(s)\n`);
-      const final = await followTask(started.task_id, { json: Boolean(options.json) });
-      if (options.json) printJson(final);
-      else printTaskOutcome(final);
-      failUnless(taskSucceeded(final));
-    });
+    .action(
+      async (
+        ref: string,
+        options: {
+          onlyFailed?: boolean;
+          force?: boolean;
+          embeddings: boolean;
+          metadata: boolean;
+          graph?: boolean;
+          wait?: boolean;
+          json?: boolean;
+        },
+      ) => {
+        const client = new FileIntelClient();
+        const started = await client.analysis
+          .process(ref, {
+            only_failed: Boolean(options.onlyFailed),
+            force: Boolean(options.force),
+            generate_embeddings: options.embeddings,
+            extract_metadata: options.metadata,
+            build_graph: Boolean(options.graph),
+          })
+          .catch((error: unknown) => {
+            // Already running: say how to follow that task instead of only refusing.
+            if (error instanceof ApiClientError && error.code === 'analysis_running') {
+              const taskId = (error.details as { task_id?: string } | undefined)?.task_id;
+              if (taskId)
+                throw new ApiClientError(
+                  error.status,
+                  error.code,
+                  `${error.message}; follow it with: ${followTaskCommand(taskId)}`,
+                );
+            }
+            throw error;
+          });
+        if (!options.wait) {
+          if (options.json) return printJson(started);
+          return printFields({
+            task_id: started.task_id,
+            collection: started.collection_id,
+            selection: started.selection,
+            documents: started.documents,
+            follow: followTaskCommand(started.task_id),
+          });
+        }
+        if (!options.json) process.stderr.write(`task ${started.task_id}: ${started.documents} document(s)\n`);
+        const final = await followTask(started.task_id, { json: Boolean(options.json) });
+        if (options.json) printJson(final);
+        else printTaskOutcome(final);
+        failUnless(taskSucceeded(final));
+      },
+    );
 
   collections
     .command('status <collection>')
-    .description("a collection's processing status: documents by status, chunks, embedding coverage, graph, running task")
-    .option('--follow', 'follow its running analysis to the end, then show the status again; exit non-zero unless it completed without errors')
+    .description(
+      "a collection's processing status: documents by status, chunks, embedding coverage, graph, running task",
+    )
+    .option(
+      '--follow',
+      'follow its running analysis to the end, then show the status again; exit non-zero unless it completed without errors',
+    )
     .option('--json', 'print JSON')
     .action(async (ref: string, options: { follow?: boolean; json?: boolean }) => {
       const client = options.follow ? waitClient() : new FileIntelClient();
@@ -112,9 +143,16 @@ export function registerAnalysisCommands(collections: Command, documents: Comman
       if (options.json) return printJson(page);
       printTable(
         ['#', 'pages', 'tokens', 'text'],
-        page.chunks.map((c) => [c.ordinal, c.page_start === null ? '' : c.page_start === c.page_end ? c.page_start : `${c.page_start}-${c.page_end}`, c.token_count, oneLine(c.text, 80)]),
+        page.chunks.map((c) => [
+          c.ordinal,
+          c.page_start === null ? '' : c.page_start === c.page_end ? c.page_start : `${c.page_start}-${c.page_end}`,
+          c.token_count,
+          oneLine(c.text, 80),
+        ]),
       );
-      process.stdout.write(`${page.chunks.length} of ${page.total} chunk(s)${page.next_after !== null ? `; next page: --after ${page.next_after}` : ''}\n`);
+      process.stdout.write(
+        `${page.chunks.length} of ${page.total} chunk(s)${page.next_after !== null ? `; next page: --after ${page.next_after}` : ''}\n`,
+      );
     });
 }
 
@@ -124,7 +162,9 @@ function printProcessingStatus(status: ProcessingStatusJson): void {
     status: status.status,
     last_error: status.last_error,
     running_task: status.running_task_id,
-    documents: `${status.documents.total} (${Object.entries(status.documents.by_status).map(([s, n]) => `${s} ${n}`).join(', ')})`,
+    documents: `${status.documents.total} (${Object.entries(status.documents.by_status)
+      .map(([s, n]) => `${s} ${n}`)
+      .join(', ')})`,
     chunks: status.chunks,
     embeddings: `${status.embedded_chunks} of ${status.chunks} chunks (${Math.round(status.embedding_coverage * 100)}%)${status.embedding_provider ? `, ${status.embedding_provider}, dimension ${status.embedding_dimension}` : ''}`,
     graph: `${status.graph.entities} entities, ${status.graph.edges} edges`,

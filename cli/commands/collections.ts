@@ -24,7 +24,10 @@ export function registerCollectionCommands(program: Command): Command {
     .option('--offset <n>', 'skip this many', '0')
     .option('--json', 'print JSON')
     .action(async (options: { limit: string; offset: string; json?: boolean }) => {
-      const page = await new FileIntelClient().collections.list({ limit: Number(options.limit), offset: Number(options.offset) });
+      const page = await new FileIntelClient().collections.list({
+        limit: Number(options.limit),
+        offset: Number(options.offset),
+      });
       if (options.json) return printJson(page);
       printTable(
         ['id', 'name', 'status', 'documents', 'created'],
@@ -40,9 +43,19 @@ export function registerCollectionCommands(program: Command): Command {
     .option('--offset <n>', 'documents to skip', '0')
     .option('--json', 'print JSON')
     .action(async (ref: string, options: { limit: string; offset: string; json?: boolean }) => {
-      const c = await new FileIntelClient().collections.get(ref, { limit: Number(options.limit), offset: Number(options.offset) });
+      const c = await new FileIntelClient().collections.get(ref, {
+        limit: Number(options.limit),
+        offset: Number(options.offset),
+      });
       if (options.json) return printJson(c);
-      printFields({ id: c.id, name: c.name, description: c.description, status: c.status, last_error: c.last_error, documents: c.document_count });
+      printFields({
+        id: c.id,
+        name: c.name,
+        description: c.description,
+        status: c.status,
+        last_error: c.last_error,
+        documents: c.document_count,
+      });
       if (c.documents.length > 0) {
         printTable(
           ['id', 'file', 'type', 'bytes', 'status'],
@@ -58,7 +71,9 @@ export function registerCollectionCommands(program: Command): Command {
     .action(async (ref: string, options: { json?: boolean }) => {
       const deleted = await new FileIntelClient().collections.delete(ref);
       if (options.json) return printJson(deleted);
-      process.stdout.write(`deleted collection ${deleted.name} (${deleted.id}) and ${deleted.deleted_documents} document(s)\n`);
+      process.stdout.write(
+        `deleted collection ${deleted.name} (${deleted.id}) and ${deleted.deleted_documents} document(s)\n`,
+      );
     });
 
   return collections;

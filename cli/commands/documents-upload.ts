@@ -54,7 +54,11 @@ export function registerDocumentCommands(program: Command): Command {
   documents
     .command('batch-upload <collection> <directory>')
     .description('upload the documents of a directory, several at once, with progress')
-    .option('--pattern <glob>', 'only files matching this glob (matched against the name, or the relative path when it has a /)', '*')
+    .option(
+      '--pattern <glob>',
+      'only files matching this glob (matched against the name, or the relative path when it has a /)',
+      '*',
+    )
     .option('--recursive', 'include sub-directories')
     .option('--concurrency <n>', "files in flight at once (default: the server's max_concurrent_uploads)")
     .option('--no-process', 'do not start analysis after the upload')
@@ -63,15 +67,24 @@ export function registerDocumentCommands(program: Command): Command {
     .option('--rollback-on-failure', 'when any file fails, delete every document this run stored')
     .option('--json', 'print JSON')
     .action(async (collection: string, directory: string, flags: BatchUploadFlags) => {
-      if (flags.continueOnError && flags.rollbackOnFailure) throw new UsageError('--continue-on-error and --rollback-on-failure exclude each other');
+      if (flags.continueOnError && flags.rollbackOnFailure)
+        throw new UsageError('--continue-on-error and --rollback-on-failure exclude each other');
       const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
       if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)) {
         throw new UsageError(`--concurrency must be a whole number from 1 to 256, not '${flags.concurrency}'`);
       }
       const client = new FileIntelClient();
       const limits = await client.uploads.limits();
-      const { matched, skipped } = await listDocuments(directory, flags.pattern, Boolean(flags.recursive), limits.allowed_extensions);
-      if (matched.length === 0) throw new Error(`no file in ${directory} matches '${flags.pattern}' with an accepted extension (${limits.allowed_extensions.join(', ')})`);
+      const { matched, skipped } = await listDocuments(
+        directory,
+        flags.pattern,
+        Boolean(flags.recursive),
+        limits.allowed_extensions,
+      );
+      if (matched.length === 0)
+        throw new Error(
+          `no file in ${directory} matches '${flags.pattern}' with an accepted extension (${limits.allowed_extensions.join(', ')})`,
+        );
 
       const reporter = uploadReporter({ json: Boolean(flags.json), stream: process.stderr });
       const options: UploadBatchOptions = {
@@ -107,7 +120,9 @@ export function registerDocumentCommands(program: Command): Command {
 }
 
 function failedCount(result: BatchUploadResult): number {
-  return result.files.filter((file) => file.outcome === 'rejected' || file.outcome === 'failed' || file.outcome === 'not_sent').length;
+  return result.files.filter(
+    (file) => file.outcome === 'rejected' || file.outcome === 'failed' || file.outcome === 'not_sent',
+  ).length;
 }
 
 /** The files of `directory` the glob selects; other extensions are skipped (listed with the reason, not sent). */
@@ -126,37 +141,70 @@ async function listDocuments(directory: string, pattern: string, recursive: bool
     if (allowedExtensions.includes(extension)) matched.push(full);
     else {
       const what = extension ? `.${extension} is not an accepted extension` : 'the name has no extension';
-      skipped.push({ path: full, reason: 'unsupported_extension', message: `not sent: ${what} (accepted: ${accepted})` });
+      skipped.push({
+        path: full,
+        reason: 'unsupported_extension',
+        message: `not sent: ${what} (accepted: ${accepted})`,
+      });
     }
   }
   return { matched: matched.sort(), skipped: skipped.sort((a, b) => a.path.localeCompare(b.path)) };
 }
 
 /** Table (or JSON) listing every file with its outcome, skipped ones included; totals, the analysis task, and the exit status. */
-async function finish(result: BatchUploadResult, flags: UploadFlags, skipped: SkippedFile[], rolledBack: string[] = []) {
+async function finish(
+  result: BatchUploadResult,
+  flags: UploadFlags,
+  skipped: SkippedFile[],
+  rolledBack: string[] = [],
+) {
   const counts = { ...result.counts, rolled_back: rolledBack.length, skipped: skipped.length };
-  const analysis = flags.wait && result.task_id ? await followTask(result.task_id, { json: Boolean(flags.json) }) : undefined;
+  const analysis =
+    flags.wait && result.task_id ? await followTask(result.task_id, { json: Boolean(flags.json) }) : undefined;
 
   if (flags.json) {
-    printJson({ files: result.files, skipped, counts, task_id: result.task_id, processing: result.processing, ...(analysis ? { analysis } : {}) });
+    printJson({
+      files: result.files,
+      skipped,
+      counts,
+      task_id: result.task_id,
+      processing: result.processing,
+      ...(analysis ? { analysis } : {}),
+    });
   } else {
     printTable(
       ['file', 'outcome', 'document', 'reason'],
       [
-        ...result.files.map((file) => [file.path, file.outcome, file.document_id, file.reason ? `${file.reason}${file.message ? `: ${file.message}` : ''}` : '']),
+        ...result.files.map((file) => [
+          file.path,
+          file.outcome,
+          file.document_id,
+          file.reason ? `${file.reason}${file.message ? `: ${file.message}` : ''}` : '',
+        ]),
         ...skipped.map((file) => [file.path, 'skipped', '', `${file.reason}: ${file.message}`]),
       ],
     );
-    const parts = ['stored', 'duplicate', 'rejected', 'failed', 'not_sent'].map((key) => `${counts[key as 'stored']} ${key.replace('_', ' ')}`);
+    const parts = ['stored', 'duplicate', 'rejected', 'failed', 'not_sent'].map(
+      (key) => `${counts[key as 'stored']} ${key.replace('_', ' ')}`,
+    );
     if (rolledBack.length > 0) parts.push(`${rolledBack.length} rolled back`);
-    if (skipped.length > 0) parts.push(`${skipped.length} skipped (extension not accepted: ${skipped.map((file) => path.basename(file.path)).join(', ')})`);
+    if (skipped.length > 0)
+      parts.push(
+        `${skipped.length} skipped (extension not accepted: ${skipped.map((file) => path.basename(file.path)).join(', ')})`,
+      );
     process.stdout.write(`total ${result.counts.total}: ${parts.join(', ')}\n`);
     if (result.processing.requested) {
-      process.stdout.write(result.task_id ? `analysis task ${result.task_id}\n` : `analysis not started: ${result.processing.reason ?? 'nothing to process'}\n`);
+      process.stdout.write(
+        result.task_id
+          ? `analysis task ${result.task_id}\n`
+          : `analysis not started: ${result.processing.reason ?? 'nothing to process'}\n`,
+      );
     }
     if (analysis) {
       const p = analysis.progress;
-      process.stdout.write(`analysis finished: ${analysis.status}${p ? ` (${p.processed} processed, ${p.failed} failed of ${p.total})` : ''}${analysis.error ? `: ${analysis.error}` : ''}\n`);
+      process.stdout.write(
+        `analysis finished: ${analysis.status}${p ? ` (${p.processed} processed, ${p.failed} failed of ${p.total})` : ''}${analysis.error ? `: ${analysis.error}` : ''}\n`,
+      );
     }
   }
   // Skipped files were never asked for (the directory held them); refused and failed ones were.

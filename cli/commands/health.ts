@@ -10,6 +10,11 @@ export function registerHealthCommand(program: Command): void {
     .action(async (options: { json?: boolean }) => {
       const health = await new FileIntelClient().health();
       if (options.json) return printJson(health);
-      printFields({ status: health.status, ...Object.fromEntries(Object.entries(health.checks).map(([name, check]) => [name, check.ok ? 'ok' : check.error])) });
+      printFields({
+        status: health.status,
+        ...Object.fromEntries(
+          Object.entries(health.checks).map(([name, check]) => [name, check.ok ? 'ok' : check.error]),
+        ),
+      });
     });
 }

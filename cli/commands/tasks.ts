@@ -22,7 +22,14 @@ export function registerTaskCommands(program: Command): void {
       }
       const status = await new FileIntelClient().tasks.status(taskId);
       if (options.json) return printJson(status);
-      printFields(Object.fromEntries(Object.entries(status).map(([key, value]) => [key, typeof value === 'object' && value !== null ? JSON.stringify(value) : value])));
+      printFields(
+        Object.fromEntries(
+          Object.entries(status).map(([key, value]) => [
+            key,
+            typeof value === 'object' && value !== null ? JSON.stringify(value) : value,
+          ]),
+        ),
+      );
     });
 
   tasks
@@ -35,19 +42,32 @@ export function registerTaskCommands(program: Command): void {
     .option('--limit <n>', 'how many', '50')
     .option('--page-token <t>', 'the next page, from a previous listing')
     .option('--json', 'print JSON')
-    .action(async (options: { collection?: string; batch?: string; status?: string; kind?: string; limit: string; pageToken?: string; json?: boolean }) => {
-      const page = await new FileIntelClient().tasks.list({
-        collection: options.collection,
-        batch: options.batch,
-        status: options.status?.toUpperCase() as never,
-        kind: options.kind as never,
-        limit: Number(options.limit),
-        page_token: options.pageToken,
-      });
-      if (options.json) return printJson(page);
-      printTable(['task', 'kind', 'status', 'collection', 'batch', 'started', 'closed'], page.tasks.map((t) => [t.task_id, t.kind, t.status, t.collection_id, t.batch_id, t.started_at, t.closed_at]));
-      if (page.next_page_token) process.stdout.write(`more: --page-token ${page.next_page_token}\n`);
-    });
+    .action(
+      async (options: {
+        collection?: string;
+        batch?: string;
+        status?: string;
+        kind?: string;
+        limit: string;
+        pageToken?: string;
+        json?: boolean;
+      }) => {
+        const page = await new FileIntelClient().tasks.list({
+          collection: options.collection,
+          batch: options.batch,
+          status: options.status?.toUpperCase() as never,
+          kind: options.kind as never,
+          limit: Number(options.limit),
+          page_token: options.pageToken,
+        });
+        if (options.json) return printJson(page);
+        printTable(
+          ['task', 'kind', 'status', 'collection', 'batch', 'started', 'closed'],
+          page.tasks.map((t) => [t.task_id, t.kind, t.status, t.collection_id, t.batch_id, t.started_at, t.closed_at]),
+        );
+        if (page.next_page_token) process.stdout.write(`more: --page-token ${page.next_page_token}\n`);
+      },
+    );
 
   tasks
     .command('cancel <task_id>')
@@ -56,7 +76,10 @@ export function registerTaskCommands(program: Command): void {
     .option('--reason <text>', 'recorded with the cancel or terminate')
     .option('--json', 'print JSON')
     .action(async (taskId: string, options: { terminate?: boolean; reason?: string; json?: boolean }) => {
-      const result = await new FileIntelClient().tasks.cancel(taskId, { terminate: Boolean(options.terminate), reason: options.reason });
+      const result = await new FileIntelClient().tasks.cancel(taskId, {
+        terminate: Boolean(options.terminate),
+        reason: options.reason,
+      });
       if (options.json) return printJson(result);
       printFields({ task_id: result.task_id, outcome: result.outcome, status: result.status });
     });
@@ -69,23 +92,33 @@ export function registerTaskCommands(program: Command): void {
     .option('--terminate', 'terminate instead of cancel')
     .option('--reason <text>', 'recorded with each cancel or terminate')
     .option('--json', 'print JSON')
-    .action(async (taskIds: string[], options: { batch?: string; collection?: string; terminate?: boolean; reason?: string; json?: boolean }) => {
-      const answer = await new FileIntelClient().tasks.batchCancel({
-        task_ids: taskIds.length > 0 ? taskIds : undefined,
-        batch_id: options.batch,
-        collection_id: options.collection,
-        terminate: Boolean(options.terminate),
-        reason: options.reason,
-      });
-      if (options.json) printJson(answer);
-      else printCancelAnswer(answer);
-      // An id that names no task was refused as much as one that errored.
-      failUnless(answer.summary.errors === 0 && answer.summary.not_found === 0);
-    });
+    .action(
+      async (
+        taskIds: string[],
+        options: { batch?: string; collection?: string; terminate?: boolean; reason?: string; json?: boolean },
+      ) => {
+        const answer = await new FileIntelClient().tasks.batchCancel({
+          task_ids: taskIds.length > 0 ? taskIds : undefined,
+          batch_id: options.batch,
+          collection_id: options.collection,
+          terminate: Boolean(options.terminate),
+          reason: options.reason,
+        });
+        if (options.json) printJson(answer);
+        else printCancelAnswer(answer);
+        // An id that names no task was refused as much as one that errored.
+        failUnless(answer.summary.errors === 0 && answer.summary.not_found === 0);
+      },
+    );
 }
 
 function printCancelAnswer(answer: BatchCancelJson): void {
-  printTable(['task', 'outcome', 'status', 'message'], answer.results.map((r) => [r.task_id, r.outcome, r.status, r.message]));
+  printTable(
+    ['task', 'outcome', 'status', 'message'],
+    answer.results.map((r) => [r.task_id, r.outcome, r.status, r.message]),
+  );
   const s = answer.summary;
-  process.stdout.write(`cancelled ${s.cancelled}, terminated ${s.terminated}, already completed ${s.already_completed}, not found ${s.not_found}, errors ${s.errors}\n`);
+  process.stdout.write(
+    `cancelled ${s.cancelled}, terminated ${s.terminated}, already completed ${s.already_completed}, not found ${s.not_found}, errors ${s.errors}\n`,
+  );
 }

@@ -8,7 +8,11 @@ function selectionFilter(sql: Sql, selection: DocumentSelection) {
   return sql`status <> 'processed'`;
 }
 
-export async function countSelected(sql: Sql, collectionId: string, selection: DocumentSelection): Promise<{ selected: number; documents: number }> {
+export async function countSelected(
+  sql: Sql,
+  collectionId: string,
+  selection: DocumentSelection,
+): Promise<{ selected: number; documents: number }> {
   const [row] = await sql<{ selected: number; documents: number }[]>`
     SELECT count(*) FILTER (WHERE ${selectionFilter(sql, selection)})::int AS selected, count(*)::int AS documents
     FROM documents WHERE collection_id = ${collectionId}`;
@@ -16,7 +20,13 @@ export async function countSelected(sql: Sql, collectionId: string, selection: D
 }
 
 /** The next page of selected documents after `afterId` (keyset paging on id, stable while statuses change). */
-export async function selectedPage(sql: Sql, collectionId: string, selection: DocumentSelection, afterId: string | null, limit: number) {
+export async function selectedPage(
+  sql: Sql,
+  collectionId: string,
+  selection: DocumentSelection,
+  afterId: string | null,
+  limit: number,
+) {
   return sql<{ id: string; original_filename: string; mime_type: string; size_bytes: number }[]>`
     SELECT id, original_filename, mime_type, size_bytes::float8 AS size_bytes FROM documents
     WHERE collection_id = ${collectionId} AND ${selectionFilter(sql, selection)}
@@ -35,7 +45,8 @@ export async function currentAnalysisRun(sql: Sql, collectionId: string): Promis
  * activity or a second caller cannot skip a key.
  */
 export async function advanceAnalysisRun(sql: Sql, collectionId: string, runKey: number): Promise<boolean> {
-  const rows = await sql`UPDATE collections SET analysis_run = analysis_run + 1 WHERE id = ${collectionId} AND analysis_run = ${runKey} RETURNING id`;
+  const rows =
+    await sql`UPDATE collections SET analysis_run = analysis_run + 1 WHERE id = ${collectionId} AND analysis_run = ${runKey} RETURNING id`;
   return rows.length > 0;
 }
 

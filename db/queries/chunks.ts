@@ -26,7 +26,9 @@ const INSERT_BATCH = 500;
 /** Adds chunks of a document (one committed range), inside the caller's fenced transaction. */
 export async function insertChunks(tx: Transaction, documentId: string, chunks: ChunkInsert[]): Promise<void> {
   for (let i = 0; i < chunks.length; i += INSERT_BATCH) {
-    const rows = chunks.slice(i, i + INSERT_BATCH).map((chunk) => ({ document_id: documentId, ...chunk, metadata: tx.json(chunk.metadata as never) }));
+    const rows = chunks
+      .slice(i, i + INSERT_BATCH)
+      .map((chunk) => ({ document_id: documentId, ...chunk, metadata: tx.json(chunk.metadata as never) }));
     await tx`INSERT INTO chunks ${tx(rows, 'document_id', 'ordinal', 'text', 'token_count', 'page_start', 'page_end', 'metadata')}`;
   }
 }
@@ -36,7 +38,8 @@ export async function documentExcerpt(sql: Sql, documentId: string, maxChars: nu
   let excerpt = '';
   for await (const page of eachChunk(sql, documentId, 20)) {
     for (const chunk of page) {
-      excerpt += chunk.text.slice(Math.max(0, (chunk.metadata.own_start ?? 0) - (chunk.metadata.char_start ?? 0))) + '\n';
+      excerpt +=
+        chunk.text.slice(Math.max(0, (chunk.metadata.own_start ?? 0) - (chunk.metadata.char_start ?? 0))) + '\n';
       if (excerpt.length >= maxChars) return excerpt.slice(0, maxChars);
     }
   }
@@ -44,7 +47,12 @@ export async function documentExcerpt(sql: Sql, documentId: string, maxChars: nu
 }
 
 /** One page of a document's chunks after `afterOrdinal` (a cursor: reads never load every chunk at once). */
-export async function chunksAfter(sql: Sql, documentId: string, afterOrdinal: number, limit: number): Promise<ChunkRow[]> {
+export async function chunksAfter(
+  sql: Sql,
+  documentId: string,
+  afterOrdinal: number,
+  limit: number,
+): Promise<ChunkRow[]> {
   return sql<ChunkRow[]>`
     SELECT document_id, ordinal, text, token_count, page_start, page_end, metadata, embedding IS NOT NULL AS has_embedding
     FROM chunks WHERE document_id = ${documentId} AND ordinal > ${afterOrdinal}
@@ -76,7 +84,11 @@ export async function countChunks(sql: Sql, documentId: string): Promise<{ chunk
 }
 
 /** Writes vectors for some chunks in one statement, inside the caller's fenced transaction. */
-export async function storeEmbeddings(tx: Transaction, documentId: string, vectors: { ordinal: number; embedding: number[] }[]): Promise<void> {
+export async function storeEmbeddings(
+  tx: Transaction,
+  documentId: string,
+  vectors: { ordinal: number; embedding: number[] }[],
+): Promise<void> {
   if (vectors.length === 0) return;
   await tx`
     UPDATE chunks c SET embedding = v.embedding
@@ -91,10 +103,17 @@ export interface MentionInsert {
 }
 
 /** Replaces a document's entity mentions, inside the caller's fenced transaction. */
-export async function replaceMentions(tx: Transaction, collectionId: string, documentId: string, mentions: MentionInsert[]): Promise<void> {
+export async function replaceMentions(
+  tx: Transaction,
+  collectionId: string,
+  documentId: string,
+  mentions: MentionInsert[],
+): Promise<void> {
   await tx`DELETE FROM entity_mentions WHERE document_id = ${documentId}`;
   for (let i = 0; i < mentions.length; i += INSERT_BATCH) {
-    const rows = mentions.slice(i, i + INSERT_BATCH).map((m) => ({ collection_id: collectionId, document_id: documentId, ...m }));
+    const rows = mentions
+      .slice(i, i + INSERT_BATCH)
+      .map((m) => ({ collection_id: collectionId, document_id: documentId, ...m }));
     await tx`INSERT INTO entity_mentions ${tx(rows, 'collection_id', 'document_id', 'chunk_ordinal', 'kind', 'name')} ON CONFLICT DO NOTHING`;
   }
 }

@@ -21,7 +21,6 @@ export interface DocumentSummaryRow {
   created_at: Date;
 }
 
-
 /** A collection by id, or by name when the text is not a UUID (or no id matched). */
 export async function findCollection(sql: Sql, idOrName: string): Promise<CollectionRow | undefined> {
   if (isUuid(idOrName)) {
@@ -65,7 +64,11 @@ export async function countCollections(sql: Sql): Promise<number> {
 }
 
 /** Inserts a collection; undefined when the name is taken. */
-export async function insertCollection(sql: Sql, name: string, description: string | null): Promise<CollectionRow | undefined> {
+export async function insertCollection(
+  sql: Sql,
+  name: string,
+  description: string | null,
+): Promise<CollectionRow | undefined> {
   const [row] = await sql<CollectionRow[]>`
     INSERT INTO collections (name, description) VALUES (${name}, ${description})
     ON CONFLICT (name) DO NOTHING RETURNING *`;
@@ -73,7 +76,9 @@ export async function insertCollection(sql: Sql, name: string, description: stri
 }
 
 export async function countDocuments(sql: Sql, collectionId: string): Promise<number> {
-  const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId}`;
+  const [row] = await sql<
+    { n: number }[]
+  >`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId}`;
   return row.n;
 }
 
@@ -87,7 +92,9 @@ export async function listDocumentSummaries(sql: Sql, collectionId: string, limi
 /** Deletes the collection's rows and returns the storage keys its documents had. */
 export async function deleteCollectionRows(sql: Sql, collectionId: string): Promise<string[]> {
   return sql.begin(async (tx) => {
-    const keys = await tx<{ storage_key: string }[]>`SELECT storage_key FROM documents WHERE collection_id = ${collectionId}`;
+    const keys = await tx<
+      { storage_key: string }[]
+    >`SELECT storage_key FROM documents WHERE collection_id = ${collectionId}`;
     await tx`DELETE FROM collections WHERE id = ${collectionId}`;
     return keys.map((row) => row.storage_key);
   });

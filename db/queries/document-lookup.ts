@@ -27,7 +27,18 @@ export async function findDocumentsByIdPrefix(sql: Sql, prefix: string, limit: n
     WHERE id::text LIKE ${prefix + '%'} ORDER BY id LIMIT ${limit}`;
 }
 
-export type DocumentFileRow = Pick<DocumentDetailRow, 'id' | 'original_filename' | 'storage_key' | 'mime_type' | 'size_bytes' | 'content_hash' | 'status' | 'error' | 'created_at'>;
+export type DocumentFileRow = Pick<
+  DocumentDetailRow,
+  | 'id'
+  | 'original_filename'
+  | 'storage_key'
+  | 'mime_type'
+  | 'size_bytes'
+  | 'content_hash'
+  | 'status'
+  | 'error'
+  | 'created_at'
+>;
 
 /** A collection's documents with their stored file, oldest first; every one unless a limit is given. */
 export async function listDocumentFiles(sql: Sql, collectionId: string, limit: number | null, offset: number) {

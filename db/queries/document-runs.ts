@@ -16,7 +16,9 @@ export interface AttemptFence {
 /** This attempt no longer owns the document: a newer attempt took it over, or the workflow closed it. */
 export class AttemptSupersededError extends Error {
   constructor(fence: AttemptFence) {
-    super(`attempt ${fence.attempt} of ${fence.run} no longer owns document ${fence.documentId}: a newer attempt or the workflow's final mark superseded it`);
+    super(
+      `attempt ${fence.attempt} of ${fence.run} no longer owns document ${fence.documentId}: a newer attempt or the workflow's final mark superseded it`,
+    );
     this.name = 'AttemptSupersededError';
   }
 }
@@ -40,13 +42,19 @@ export type Transaction = postgres.TransactionSql;
  * keeps them, to resume. An older attempt of the same run cannot claim back.
  * Undefined when the document is gone.
  */
-export async function claimDocument(sql: Sql, fence: AttemptFence, step: string, options: { fresh: boolean }): Promise<ClaimedDocument | undefined> {
+export async function claimDocument(
+  sql: Sql,
+  fence: AttemptFence,
+  step: string,
+  options: { fresh: boolean },
+): Promise<ClaimedDocument | undefined> {
   return sql.begin(async (tx) => {
     const [current] = await tx<{ processing_run: string | null; processing_attempt: number | null }[]>`
       SELECT processing_run, processing_attempt FROM documents WHERE id = ${fence.documentId} FOR UPDATE`;
     if (!current) return undefined;
     const sameRun = current.processing_run === fence.run;
-    if (sameRun && current.processing_attempt !== null && current.processing_attempt > fence.attempt) throw new AttemptSupersededError(fence);
+    if (sameRun && current.processing_attempt !== null && current.processing_attempt > fence.attempt)
+      throw new AttemptSupersededError(fence);
     if (options.fresh && !sameRun) {
       await tx`DELETE FROM chunks WHERE document_id = ${fence.documentId}`;
       await tx`DELETE FROM document_ranges WHERE document_id = ${fence.documentId}`;
@@ -64,7 +72,11 @@ export async function claimDocument(sql: Sql, fence: AttemptFence, step: string,
  * Runs `write` in one transaction that first checks, with the document's row
  * locked, that `fence` still owns it: a superseded attempt writes nothing.
  */
-export async function fencedWrite<T>(sql: Sql, fence: AttemptFence, write: (tx: Transaction) => Promise<T>): Promise<T> {
+export async function fencedWrite<T>(
+  sql: Sql,
+  fence: AttemptFence,
+  write: (tx: Transaction) => Promise<T>,
+): Promise<T> {
   return sql.begin(async (tx) => {
     const [owned] = await tx`
       SELECT 1 FROM documents
@@ -145,7 +157,12 @@ export async function markProcessedByAttempt(sql: Sql, fence: AttemptFence): Pro
  * not finish. Keeps processing_step, so the row says which step failed. A
  * document already `processed` is left alone by a cancel.
  */
-export async function markUnfinished(sql: Sql, documentId: string, status: 'failed' | 'cancelled', error: string): Promise<void> {
+export async function markUnfinished(
+  sql: Sql,
+  documentId: string,
+  status: 'failed' | 'cancelled',
+  error: string,
+): Promise<void> {
   await sql.begin(async (tx) => {
     const [row] = await tx`
       UPDATE documents SET status = ${status}, error = ${error.slice(0, 2_000)}, processing_attempt = NULL, updated_at = now()
@@ -183,7 +200,12 @@ export interface GroupDocumentState {
  * every other one is marked `failed` with `error`, its partial work removed.
  * Returns each document's final state.
  */
-export async function settleFailedGroup(sql: Sql, documentIds: string[], runPrefix: string, error: string): Promise<GroupDocumentState[]> {
+export async function settleFailedGroup(
+  sql: Sql,
+  documentIds: string[],
+  runPrefix: string,
+  error: string,
+): Promise<GroupDocumentState[]> {
   return sql.begin(async (tx) => {
     const unfinished = await tx<{ id: string }[]>`
       UPDATE documents SET status = 'failed', error = ${error.slice(0, 2_000)}, processing_attempt = NULL, updated_at = now()

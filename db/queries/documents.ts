@@ -11,7 +11,11 @@ export interface NewDocumentRow {
 }
 
 /** The ids of documents of the collection that already hold these hashes. */
-export async function findDocumentIdsByHash(sql: Sql, collectionId: string, hashes: string[]): Promise<Map<string, string>> {
+export async function findDocumentIdsByHash(
+  sql: Sql,
+  collectionId: string,
+  hashes: string[],
+): Promise<Map<string, string>> {
   if (hashes.length === 0) return new Map();
   const rows = await sql<{ id: string; content_hash: string }[]>`
     SELECT id, content_hash FROM documents WHERE collection_id = ${collectionId} AND content_hash = ANY(${hashes})`;

@@ -8,7 +8,11 @@ import { after, before, describe, test } from 'node:test';
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createCollectionAnalysisActivities } from '../../activities/collection-analysis.ts';
-import { createDocumentProcessingActivities, failureAtStep, type StepHeartbeat } from '../../activities/document-processing.ts';
+import {
+  createDocumentProcessingActivities,
+  failureAtStep,
+  type StepHeartbeat,
+} from '../../activities/document-processing.ts';
 import { HashingEmbeddingProvider } from '../../activities/embeddings/hashing.ts';
 import { OpenAiEmbeddingProvider } from '../../activities/embeddings/openai.ts';
 import { askLlmForMetadata } from '../../activities/metadata/llm.ts';
@@ -47,8 +51,10 @@ describe('analysis activities are idempotent: run twice, same rows', () => {
 
   async function documentRows(documentId: string) {
     const [doc] = await sql`SELECT status, page_count, metadata FROM documents WHERE id = ${documentId}`;
-    const chunks = await sql`SELECT ordinal, text, token_count, page_start, page_end, metadata, embedding FROM chunks WHERE document_id = ${documentId} ORDER BY ordinal`;
-    const mentions = await sql`SELECT chunk_ordinal, kind, name FROM entity_mentions WHERE document_id = ${documentId} ORDER BY 1, 2, 3`;
+    const chunks =
+      await sql`SELECT ordinal, text, token_count, page_start, page_end, metadata, embedding FROM chunks WHERE document_id = ${documentId} ORDER BY ordinal`;
+    const mentions =
+      await sql`SELECT chunk_ordinal, kind, name FROM entity_mentions WHERE document_id = ${documentId} ORDER BY 1, 2, 3`;
     return JSON.parse(JSON.stringify({ doc, chunks, mentions }));
   }
 
@@ -59,7 +65,8 @@ describe('analysis activities are idempotent: run twice, same rows', () => {
       const key = `${collectionId}/${fixture.filename}`;
       await mkdir(path.join(dir, collectionId), { recursive: true });
       await writeFile(path.join(dir, key), fixture.bytes);
-      const [row] = await sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
+      const [row] =
+        await sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
         VALUES (${collectionId}, ${fixture.filename}, ${key}, ${fixture.mimeType}, ${fixture.bytes.length}, ${key}) RETURNING id`;
       ids.push(row.id);
     }
@@ -72,10 +79,19 @@ describe('analysis activities are idempotent: run twice, same rows', () => {
         await env.run(steps.markDocumentProcessed, { documentId });
       }
       await env.run(collectionSteps.rebuildCollectionGraph, { collectionId });
-      await env.run(collectionSteps.finishCollectionRun, { collectionId, runKey: 1, status: 'completed' as const, lastError: null, recordEmbeddings: true });
-      const graph = await sql`SELECT kind, name, mentions, documents FROM graph_entities WHERE collection_id = ${collectionId} ORDER BY 1, 2`;
-      const edges = await sql`SELECT source_kind, source_name, target_kind, target_name, weight FROM graph_edges WHERE collection_id = ${collectionId} ORDER BY 1, 2, 3, 4`;
-      const [collection] = await sql`SELECT status, analysis_run, embedding_provider, embedding_dimension FROM collections WHERE id = ${collectionId}`;
+      await env.run(collectionSteps.finishCollectionRun, {
+        collectionId,
+        runKey: 1,
+        status: 'completed' as const,
+        lastError: null,
+        recordEmbeddings: true,
+      });
+      const graph =
+        await sql`SELECT kind, name, mentions, documents FROM graph_entities WHERE collection_id = ${collectionId} ORDER BY 1, 2`;
+      const edges =
+        await sql`SELECT source_kind, source_name, target_kind, target_name, weight FROM graph_edges WHERE collection_id = ${collectionId} ORDER BY 1, 2, 3, 4`;
+      const [collection] =
+        await sql`SELECT status, analysis_run, embedding_provider, embedding_dimension FROM collections WHERE id = ${collectionId}`;
       return JSON.parse(JSON.stringify({ docs: await Promise.all(ids.map(documentRows)), graph, edges, collection }));
     };
     const first = await runAll();
@@ -90,13 +106,17 @@ describe('analysis activities are idempotent: run twice, same rows', () => {
     const key = `${collectionId}/${fixture.filename}`;
     await mkdir(path.join(dir, collectionId), { recursive: true });
     await writeFile(path.join(dir, key), fixture.bytes);
-    const [row] = await sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
+    const [row] =
+      await sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
       VALUES (${collectionId}, ${fixture.filename}, ${key}, ${fixture.mimeType}, ${fixture.bytes.length}, ${key}) RETURNING id`;
     return row.id;
   }
 
   /** Runs processDocument (then the workflow's finish) and returns the steps it heartbeated from, in order. */
-  async function processDocument(documentId: string, options: { extract_metadata: boolean; generate_embeddings: boolean; build_graph: boolean }) {
+  async function processDocument(
+    documentId: string,
+    options: { extract_metadata: boolean; generate_embeddings: boolean; build_graph: boolean },
+  ) {
     const heartbeats = new MockActivityEnvironment();
     const seen: string[] = [];
     heartbeats.on('heartbeat', (detail: StepHeartbeat) => {
@@ -120,14 +140,22 @@ describe('analysis activities are idempotent: run twice, same rows', () => {
       await env.run(steps.extractDocumentEntities, { documentId });
       await env.run(steps.markDocumentProcessed, { documentId });
       const reference = await documentRows(documentId);
-      assert.ok(reference.chunks.length > 0 && reference.mentions.length > 0 && reference.chunks.every((c: { embedding: unknown }) => c.embedding));
+      assert.ok(
+        reference.chunks.length > 0 &&
+          reference.mentions.length > 0 &&
+          reference.chunks.every((c: { embedding: unknown }) => c.embedding),
+      );
 
       for (let run = 1; run <= 2; run++) {
         const { result, seen, lastStep } = await processDocument(documentId, all);
         assert.deepEqual(result, separate, `${fixture.filename} run ${run}`);
         assert.deepEqual(seen, ['extract', 'metadata', 'embeddings', 'graph'], 'heartbeats from every step, in order');
         assert.equal(lastStep, 'graph', 'the row names the step it reached');
-        assert.deepEqual(await documentRows(documentId), reference, `${fixture.filename} run ${run}: the same rows, none duplicated`);
+        assert.deepEqual(
+          await documentRows(documentId),
+          reference,
+          `${fixture.filename} run ${run}: the same rows, none duplicated`,
+        );
       }
     }
   });
@@ -135,7 +163,11 @@ describe('analysis activities are idempotent: run twice, same rows', () => {
   test('processDocument runs only the steps the options ask for', async () => {
     const [{ id: collectionId }] = await sql`INSERT INTO collections (name) VALUES ('idem-options') RETURNING id`;
     const documentId = await storedDocument(collectionId, await docxFixture());
-    const { seen, lastStep } = await processDocument(documentId, { extract_metadata: false, generate_embeddings: true, build_graph: false });
+    const { seen, lastStep } = await processDocument(documentId, {
+      extract_metadata: false,
+      generate_embeddings: true,
+      build_graph: false,
+    });
     assert.deepEqual(seen, ['extract', 'embeddings']);
     assert.equal(lastStep, 'embeddings');
     const rows = await documentRows(documentId);
@@ -153,47 +185,73 @@ describe('analysis activities are idempotent: run twice, same rows', () => {
       () => assert.fail('the corrupt file was extracted'),
       (error: Error) => error,
     );
-    await assert.rejects(env.run(steps.processDocument, { documentId, options: { extract_metadata: true, generate_embeddings: true, build_graph: true } }), (error: Error & { type?: string; nonRetryable?: boolean }) => {
-      assert.equal(error.type, 'UnreadableDocument');
-      assert.equal(error.nonRetryable, true);
-      assert.match(error.message, /^extract: corrupt_file: the PDF cannot be parsed/);
-      assert.equal(error.message, `extract: ${separate.message}`);
-      return true;
-    });
+    await assert.rejects(
+      env.run(steps.processDocument, {
+        documentId,
+        options: { extract_metadata: true, generate_embeddings: true, build_graph: true },
+      }),
+      (error: Error & { type?: string; nonRetryable?: boolean }) => {
+        assert.equal(error.type, 'UnreadableDocument');
+        assert.equal(error.nonRetryable, true);
+        assert.match(error.message, /^extract: corrupt_file: the PDF cannot be parsed/);
+        assert.equal(error.message, `extract: ${separate.message}`);
+        return true;
+      },
+    );
     const [row] = await sql`SELECT status, processing_step FROM documents WHERE id = ${documentId}`;
-    assert.deepEqual({ ...row }, { status: 'processing', processing_step: 'extract' }, 'the workflow then marks it failed, keeping the step');
+    assert.deepEqual(
+      { ...row },
+      { status: 'processing', processing_step: 'extract' },
+      'the workflow then marks it failed, keeping the step',
+    );
     const [{ n }] = await sql`SELECT count(*)::int AS n FROM chunks WHERE document_id = ${documentId}`;
     assert.equal(n, 0);
   });
 
   test('a step error keeps its type and retryability, with the innermost reason after the step name; a cancel passes through', async () => {
-    const wrapped: unknown = await env.run(async () => failureAtStep('embeddings', new TypeError('fetch failed', { cause: new Error('socket hang up') })));
+    const wrapped: unknown = await env.run(async () =>
+      failureAtStep('embeddings', new TypeError('fetch failed', { cause: new Error('socket hang up') })),
+    );
     const transient = wrapped as Error & { type?: string; nonRetryable?: boolean };
-    assert.deepEqual([transient.message, transient.type, transient.nonRetryable], ['embeddings: socket hang up', 'TypeError', false]);
+    assert.deepEqual(
+      [transient.message, transient.type, transient.nonRetryable],
+      ['embeddings: socket hang up', 'TypeError', false],
+    );
     const cancelled = new CancelledFailure('cancelled');
     assert.equal(await env.run(async () => failureAtStep('graph', cancelled)), cancelled);
   });
 
   test('a document deleted mid-way fails its step non-retryably', async () => {
-    await assert.rejects(env.run(steps.extractAndChunkDocument, { documentId: '00000000-0000-0000-0000-000000000001' }), (error: Error & { type?: string; nonRetryable?: boolean }) => {
-      assert.equal(error.type, 'DocumentNotFound');
-      assert.equal(error.nonRetryable, true);
-      return true;
-    });
+    await assert.rejects(
+      env.run(steps.extractAndChunkDocument, { documentId: '00000000-0000-0000-0000-000000000001' }),
+      (error: Error & { type?: string; nonRetryable?: boolean }) => {
+        assert.equal(error.type, 'DocumentNotFound');
+        assert.equal(error.nonRetryable, true);
+        return true;
+      },
+    );
     const options = { extract_metadata: true, generate_embeddings: true, build_graph: true };
-    await assert.rejects(env.run(steps.processDocument, { documentId: '00000000-0000-0000-0000-000000000001', options }), (error: Error & { type?: string; nonRetryable?: boolean }) => {
-      assert.equal(error.type, 'DocumentNotFound');
-      assert.equal(error.nonRetryable, true);
-      assert.match(error.message, /^extract: document 0{8}-0{4}-0{4}-0{4}-0{11}1 does not exist/);
-      return true;
-    });
+    await assert.rejects(
+      env.run(steps.processDocument, { documentId: '00000000-0000-0000-0000-000000000001', options }),
+      (error: Error & { type?: string; nonRetryable?: boolean }) => {
+        assert.equal(error.type, 'DocumentNotFound');
+        assert.equal(error.nonRetryable, true);
+        assert.match(error.message, /^extract: document 0{8}-0{4}-0{4}-0{4}-0{11}1 does not exist/);
+        return true;
+      },
+    );
   });
 });
 
 describe('embedding providers and the chat model', () => {
   test('hashing vectors are L2-normalised, deterministic, and closer for texts sharing words', async () => {
     const provider = new HashingEmbeddingProvider(256, 25);
-    const [a, b, c, again] = await provider.embed(['radioactive decay of radium', 'the decay of radium salts', 'quarterly sales figures', 'radioactive decay of radium']);
+    const [a, b, c, again] = await provider.embed([
+      'radioactive decay of radium',
+      'the decay of radium salts',
+      'quarterly sales figures',
+      'radioactive decay of radium',
+    ]);
     const dot = (x: number[], y: number[]) => x.reduce((sum, v, i) => sum + v * y[i], 0);
     assert.equal(a.length, 256);
     assert.ok(Math.abs(dot(a, a) - 1) < 1e-9);
@@ -218,15 +276,30 @@ describe('embedding providers and the chat model', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-    return { calls, config: loadConfig({ FILEINTEL_OPENAI_BASE_URL: base, FILEINTEL_EMBEDDING_PROVIDER: 'openai', FILEINTEL_OPENAI_CHAT_MODEL: 'tiny' }), close: () => server.close() };
+    return {
+      calls,
+      config: loadConfig({
+        FILEINTEL_OPENAI_BASE_URL: base,
+        FILEINTEL_EMBEDDING_PROVIDER: 'openai',
+        FILEINTEL_OPENAI_CHAT_MODEL: 'tiny',
+      }),
+      close: () => server.close(),
+    };
   }
 
   test('the OpenAI-compatible provider retries a 429 and orders vectors by index', async () => {
-    const fake = await fakeOpenAi((body) => ({ data: body.input!.map((_, i) => ({ index: body.input!.length - 1 - i, embedding: [body.input!.length - 1 - i, 1, 0] })).reverse() }));
+    const fake = await fakeOpenAi((body) => ({
+      data: body
+        .input!.map((_, i) => ({ index: body.input!.length - 1 - i, embedding: [body.input!.length - 1 - i, 1, 0] }))
+        .reverse(),
+    }));
     try {
       const provider = new OpenAiEmbeddingProvider(fake.config);
       const vectors = await provider.embed(['a', 'b', 'c']);
-      assert.deepEqual(vectors.map((v) => v[0]), [0, 1, 2]);
+      assert.deepEqual(
+        vectors.map((v) => v[0]),
+        [0, 1, 2],
+      );
       assert.equal(provider.dimension, 3);
       assert.equal(fake.calls.length, 2, 'one rate-limited call, one answered');
     } finally {
@@ -235,13 +308,19 @@ describe('embedding providers and the chat model', () => {
   });
 
   test('chat metadata is validated with zod: good JSON is used, anything else is an error recorded', async () => {
-    const good = await fakeOpenAi(() => ({ choices: [{ message: { content: JSON.stringify({ title: 'Radium', authors: ['M. Curie'], extra: 1 }) } }] }));
+    const good = await fakeOpenAi(() => ({
+      choices: [{ message: { content: JSON.stringify({ title: 'Radium', authors: ['M. Curie'], extra: 1 }) } }],
+    }));
     try {
-      assert.deepEqual(await askLlmForMetadata(good.config, 'text', 'f.txt'), { fields: { title: 'Radium', authors: ['M. Curie'] } });
+      assert.deepEqual(await askLlmForMetadata(good.config, 'text', 'f.txt'), {
+        fields: { title: 'Radium', authors: ['M. Curie'] },
+      });
     } finally {
       good.close();
     }
-    const bad = await fakeOpenAi(() => ({ choices: [{ message: { content: JSON.stringify({ authors: 'not a list' }) } }] }));
+    const bad = await fakeOpenAi(() => ({
+      choices: [{ message: { content: JSON.stringify({ authors: 'not a list' }) } }],
+    }));
     try {
       const answer = await askLlmForMetadata(bad.config, 'text', 'f.txt');
       assert.ok('error' in answer && /authors/.test(answer.error));

@@ -3,7 +3,11 @@ import { after, before, describe, test } from 'node:test';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { workUnitsOf } from '../../activities/collection-analysis.ts';
-import { createDocumentProcessingActivities, type GroupHeartbeat, type GroupResult } from '../../activities/document-processing.ts';
+import {
+  createDocumentProcessingActivities,
+  type GroupHeartbeat,
+  type GroupResult,
+} from '../../activities/document-processing.ts';
 import type { TextWork } from '../../activities/text-work/pool.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Sql } from '../../db/pool.ts';
@@ -36,17 +40,25 @@ describe('small documents in groups (processDocumentGroup)', () => {
   after(() => harness?.teardown());
 
   /** A stored text document; `stored: false` leaves its file out (a missing file fails its document). */
-  async function textDocument(filename: string, options: { stored?: boolean; mimeType?: string } = {}): Promise<UnitDocument> {
+  async function textDocument(
+    filename: string,
+    options: { stored?: boolean; mimeType?: string } = {},
+  ): Promise<UnitDocument> {
     const bytes = new TextEncoder().encode(prose(filename, 20));
-    const id = await harness.storeDocument({ filename, mimeType: options.mimeType ?? 'text/plain', bytes }, { stored: options.stored });
+    const id = await harness.storeDocument(
+      { filename, mimeType: options.mimeType ?? 'text/plain', bytes },
+      { stored: options.stored },
+    );
     return { id, filename };
   }
 
   const rows = async (documents: UnitDocument[]) =>
     new Map(
-      (await sql<{ id: string; status: string; error: string | null; chunks: number }[]>`
+      (
+        await sql<{ id: string; status: string; error: string | null; chunks: number }[]>`
         SELECT d.id, d.status, d.error, (SELECT count(*)::int FROM chunks c WHERE c.document_id = d.id) AS chunks
-        FROM documents d WHERE d.id = ANY(${documents.map((document) => document.id)})`).map((row) => [row.id, row]),
+        FROM documents d WHERE d.id = ANY(${documents.map((document) => document.id)})`
+      ).map((row) => [row.id, row]),
     );
 
   test('every document processed and marked by the group; one failing fails only itself, with its reason', async () => {
@@ -79,16 +91,30 @@ describe('small documents in groups (processDocumentGroup)', () => {
       const row = after.get(outcome.document_id)!;
       assert.equal(row.status, outcome.status, outcome.filename);
       assert.equal(row.error, outcome.error ?? null, outcome.filename);
-      assert.equal(row.chunks > 0, outcome.status === 'processed', `${outcome.filename}: chunks only for a processed document`);
+      assert.equal(
+        row.chunks > 0,
+        outcome.status === 'processed',
+        `${outcome.filename}: chunks only for a processed document`,
+      );
     }
     // The last heartbeat lists every document the group finished (what a retry would skip).
-    assert.deepEqual(heartbeats.at(-1)?.finished.map((outcome) => outcome.document_id), documents.map((document) => document.id));
+    assert.deepEqual(
+      heartbeats.at(-1)?.finished.map((outcome) => outcome.document_id),
+      documents.map((document) => document.id),
+    );
   });
 
   test('a retry skips the documents its heartbeat says are finished', async () => {
-    const documents = [await textDocument('done-before.txt'), await textDocument('next-1.txt'), await textDocument('next-2.txt')];
+    const documents = [
+      await textDocument('done-before.txt'),
+      await textDocument('next-1.txt'),
+      await textDocument('next-2.txt'),
+    ];
     const earlier = { document_id: documents[0].id, filename: documents[0].filename, status: 'processed' as const };
-    const env = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: { step: 'extract', finished: [earlier] } satisfies GroupHeartbeat });
+    const env = new MockActivityEnvironment({
+      attempt: 2,
+      heartbeatDetails: { step: 'extract', finished: [earlier] } satisfies GroupHeartbeat,
+    });
     const result = (await env.run(activities.processDocumentGroup, { documents, options: ALL_STEPS })) as GroupResult;
     assert.deepEqual(
       result.outcomes.map((outcome) => [outcome.filename, outcome.status]),
@@ -99,7 +125,11 @@ describe('small documents in groups (processDocumentGroup)', () => {
       ],
     );
     const after = await rows(documents);
-    assert.equal(after.get(documents[0].id)!.status, 'uploaded', 'not touched again: the earlier attempt had finished it');
+    assert.equal(
+      after.get(documents[0].id)!.status,
+      'uploaded',
+      'not touched again: the earlier attempt had finished it',
+    );
     assert.equal(after.get(documents[1].id)!.status, 'processed');
   });
 
@@ -108,11 +138,23 @@ describe('small documents in groups (processDocumentGroup)', () => {
     const env = new MockActivityEnvironment({ attempt: 1 });
     const { workflowId, runId } = env.context.info.workflowExecution!;
     // A newer attempt of the same group activity already claimed the document.
-    await claimDocument(sql, { documentId: documents[0].id, run: `${workflowId}/${runId}/${env.context.info.activityId}/${documents[0].id}`, attempt: 2 }, 'extract', { fresh: true });
-    await assert.rejects(env.run(activities.processDocumentGroup, { documents, options: ALL_STEPS }), (error: ApplicationFailure) => {
-      assert.match(error.message, /owned-elsewhere\.txt/);
-      return true;
-    });
+    await claimDocument(
+      sql,
+      {
+        documentId: documents[0].id,
+        run: `${workflowId}/${runId}/${env.context.info.activityId}/${documents[0].id}`,
+        attempt: 2,
+      },
+      'extract',
+      { fresh: true },
+    );
+    await assert.rejects(
+      env.run(activities.processDocumentGroup, { documents, options: ALL_STEPS }),
+      (error: ApplicationFailure) => {
+        assert.match(error.message, /owned-elsewhere\.txt/);
+        return true;
+      },
+    );
     const states = await rows(documents);
     assert.equal(states.get(documents[0].id)!.status, 'processing', 'not marked failed by the stale attempt');
   });
@@ -123,13 +165,20 @@ describe('small documents in groups (processDocumentGroup)', () => {
     env.on('heartbeat', (details: GroupHeartbeat) => {
       if (details.finished.length >= 2) env.cancel();
     });
-    await assert.rejects(env.run(activities.processDocumentGroup, { documents, options: ALL_STEPS }), (error: unknown) => error instanceof CancelledFailure);
+    await assert.rejects(
+      env.run(activities.processDocumentGroup, { documents, options: ALL_STEPS }),
+      (error: unknown) => error instanceof CancelledFailure,
+    );
     const after = await rows(documents);
     const statuses = documents.map((document) => after.get(document.id)!.status);
     assert.deepEqual(statuses.slice(0, 2), ['processed', 'processed']);
     for (const document of documents.slice(2)) {
       const row = after.get(document.id)!;
-      assert.deepEqual({ status: row.status, chunks: row.chunks }, { status: 'cancelled', chunks: 0 }, document.filename);
+      assert.deepEqual(
+        { status: row.status, chunks: row.chunks },
+        { status: 'cancelled', chunks: 0 },
+        document.filename,
+      );
     }
   });
 
@@ -151,7 +200,12 @@ describe('small documents in groups (processDocumentGroup)', () => {
     await assert.rejects(env.run(broken.processDocumentGroup, { documents, options: ALL_STEPS }), (error: unknown) => {
       assert.ok(error instanceof ApplicationFailure);
       assert.equal(error.nonRetryable, false);
-      assert.match(error.message, new RegExp(`^group of 2 document\\(s\\), at document ${documents[0].id} \\(first\\.txt\\): extract: storage volume unavailable$`));
+      assert.match(
+        error.message,
+        new RegExp(
+          `^group of 2 document\\(s\\), at document ${documents[0].id} \\(first\\.txt\\): extract: storage volume unavailable$`,
+        ),
+      );
       assert.deepEqual((error.details?.[0] as { documents: UnitDocument[] }).documents, documents);
       return true;
     });
@@ -159,16 +213,39 @@ describe('small documents in groups (processDocumentGroup)', () => {
 
   test('units: big documents and PDFs get their own workflow, first; small ones in groups capped by count and bytes', () => {
     const MB = 1024 * 1024;
-    const doc = (id: string, size: number, mime = 'text/plain', filename = `${id}.txt`) => ({ id, filename, mime_type: mime, size_bytes: size });
+    const doc = (id: string, size: number, mime = 'text/plain', filename = `${id}.txt`) => ({
+      id,
+      filename,
+      mime_type: mime,
+      size_bytes: size,
+    });
     const units = workUnitsOf(
-      [doc('a', 1_000), doc('b', 2 * MB), doc('c', 1_000), doc('d', 500, 'application/pdf', 'd.pdf'), doc('e', 0.9 * MB), doc('f', 0.9 * MB), doc('g', 10)],
+      [
+        doc('a', 1_000),
+        doc('b', 2 * MB),
+        doc('c', 1_000),
+        doc('d', 500, 'application/pdf', 'd.pdf'),
+        doc('e', 0.9 * MB),
+        doc('f', 0.9 * MB),
+        doc('g', 10),
+      ],
       { small_document_mb: 1, group_max_documents: 3, group_max_mb: 2 },
     );
     assert.deepEqual(
-      units.map((unit) => (unit.kind === 'workflow' ? unit.document.id : unit.documents.map((document) => document.id).join(''))),
+      units.map((unit) =>
+        unit.kind === 'workflow' ? unit.document.id : unit.documents.map((document) => document.id).join(''),
+      ),
       ['b', 'd', 'ace', 'fg'],
     );
-    const none = workUnitsOf([doc('a', 10), doc('b', 10)], { small_document_mb: 0, group_max_documents: 10, group_max_mb: 4 });
-    assert.deepEqual(units.length > 0 && none.map((unit) => unit.kind), ['workflow', 'workflow'], 'small_document_mb 0: no groups');
+    const none = workUnitsOf([doc('a', 10), doc('b', 10)], {
+      small_document_mb: 0,
+      group_max_documents: 10,
+      group_max_mb: 4,
+    });
+    assert.deepEqual(
+      units.length > 0 && none.map((unit) => unit.kind),
+      ['workflow', 'workflow'],
+      'small_document_mb 0: no groups',
+    );
   });
 });

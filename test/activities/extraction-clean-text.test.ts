@@ -3,31 +3,52 @@ import { describe, test } from 'node:test';
 import { extractDocx } from '../../activities/extraction/docx.ts';
 import { extractEpub } from '../../activities/extraction/epub.ts';
 import { extractHtml, htmlToText } from '../../activities/extraction/html.ts';
-import { bigSphinxPage, CODE_LINES, CONTENT_SENTENCES, docbookPage, messyDocx, messyEpub, NAVIGATION_WORDS, SCRIPT_SENTENCES, sphinxPage } from '../fixtures/messy-documents.ts';
+import {
+  bigSphinxPage,
+  CODE_LINES,
+  CONTENT_SENTENCES,
+  docbookPage,
+  messyDocx,
+  messyEpub,
+  NAVIGATION_WORDS,
+  SCRIPT_SENTENCES,
+  sphinxPage,
+} from '../fixtures/messy-documents.ts';
 
 const lines = (text: string) => text.split('\n').map((line) => line.trimEnd());
 
 /** What every extracted text must satisfy: content kept, one block per line, code verbatim, no markup, no navigation. */
 function assertCleanText(text: string, what: string) {
-  for (const markup of ['<span', 'class="', '</', '<code', '<a ', '<p>', '&lt;', '&#39;', '¶']) assert.ok(!text.includes(markup), `${what}: markup ${JSON.stringify(markup)} left in the text`);
+  for (const markup of ['<span', 'class="', '</', '<code', '<a ', '<p>', '&lt;', '&#39;', '¶'])
+    assert.ok(!text.includes(markup), `${what}: markup ${JSON.stringify(markup)} left in the text`);
   assert.doesNotMatch(text, /<\/?[a-zA-Z][^>]*>/, `${what}: a tag left in the text`);
-  for (const words of NAVIGATION_WORDS) assert.doesNotMatch(text, new RegExp(`\\b${words}\\b`), `${what}: navigation "${words}" kept`);
+  for (const words of NAVIGATION_WORDS)
+    assert.doesNotMatch(text, new RegExp(`\\b${words}\\b`), `${what}: navigation "${words}" kept`);
   const textLines = lines(text);
   // Inline boundaries became spaces, block boundaries line breaks: each sentence is a line of its own.
-  for (const sentence of [...CONTENT_SENTENCES, ...Object.values(SCRIPT_SENTENCES)]) assert.ok(textLines.includes(sentence), `${what}: no line reads "${sentence}"`);
+  for (const sentence of [...CONTENT_SENTENCES, ...Object.values(SCRIPT_SENTENCES)])
+    assert.ok(textLines.includes(sentence), `${what}: no line reads "${sentence}"`);
   // The highlighted listing is its text, line for line, indentation kept.
   const codeStart = textLines.indexOf(CODE_LINES[0]);
   assert.ok(codeStart >= 0, `${what}: code listing missing`);
-  assert.deepEqual(textLines.slice(codeStart, codeStart + CODE_LINES.length), CODE_LINES, `${what}: code listing changed`);
+  assert.deepEqual(
+    textLines.slice(codeStart, codeStart + CODE_LINES.length),
+    CODE_LINES,
+    `${what}: code listing changed`,
+  );
   // Tables read a row per line.
-  for (const row of ['Mode | Meaning', 'r | open for reading', 'w | open for writing']) assert.ok(textLines.includes(row), `${what}: no table row "${row}"`);
+  for (const row of ['Mode | Meaning', 'r | open for reading', 'w | open for writing'])
+    assert.ok(textLines.includes(row), `${what}: no table row "${row}"`);
 }
 
 describe('clean text from HTML and EPUB shaped like real documentation', () => {
   test('a Sphinx page: the main content only, code without its highlighting markup, words apart where inline tags meet', () => {
     const { text, title, language, authors } = htmlToText(sphinxPage(2));
     assertCleanText(text, 'sphinx');
-    assert.ok(lines(text).includes('File handling 0') && lines(text).includes('File handling 1'), 'section headings on their own lines');
+    assert.ok(
+      lines(text).includes('File handling 0') && lines(text).includes('File handling 1'),
+      'section headings on their own lines',
+    );
     assert.equal(title, 'File handling — Example 3.11 documentation');
     assert.equal(language, 'en');
     assert.deepEqual(authors, ['Example Foundation']);
@@ -37,9 +58,18 @@ describe('clean text from HTML and EPUB shaped like real documentation', () => {
     const doc = extractHtml(new TextEncoder().encode(docbookPage()));
     const text = doc.sections[0].text;
     assertCleanText(text, 'docbook');
-    assert.deepEqual(lines(text).slice(0, 1), ['5.1. Table Basics'], 'the page starts with its title, not the navigation bar');
+    assert.deepEqual(
+      lines(text).slice(0, 1),
+      ['5.1. Table Basics'],
+      'the page starts with its title, not the navigation bar',
+    );
     const listing = lines(text).indexOf('CREATE TABLE products (');
-    assert.deepEqual(lines(text).slice(listing, listing + 4), ['CREATE TABLE products (', '    product_no integer,', '    name text', ');']);
+    assert.deepEqual(lines(text).slice(listing, listing + 4), [
+      'CREATE TABLE products (',
+      '    product_no integer,',
+      '    name text',
+      ');',
+    ]);
     assert.equal(doc.properties.title, '5.1. Table Basics');
     assert.equal(doc.properties.language, 'ru');
   });
@@ -74,7 +104,10 @@ describe('clean text from HTML and EPUB shaped like real documentation', () => {
     assert.equal(text('<p>ファイルを<b>開く</b>関数</p>'), 'ファイルを開く関数');
     assert.equal(text('<p>ฟังก์ชัน<b>นี้</b>เปิดไฟล์</p>'), 'ฟังก์ชันนี้เปิดไฟล์');
     assert.equal(text('<p>foo<!-- a comment -->bar</p>'), 'foobar');
-    assert.equal(text('<div>first block</div><div>second<br>line</div><ul><li>one</li><li>two</li></ul>'), 'first block\nsecond\nline\n * one\n * two');
+    assert.equal(
+      text('<div>first block</div><div>second<br>line</div><ul><li>one</li><li>two</li></ul>'),
+      'first block\nsecond\nline\n * one\n * two',
+    );
   });
 
   test('without a landmark or Sphinx/DocBook classes, header, nav, aside and footer are still dropped; an article header is kept', () => {

@@ -7,7 +7,18 @@ import { chunkSections } from '../../activities/chunking/chunker.ts';
 import { countTokens } from '../../activities/chunking/tokenizer.ts';
 import { MAX_HTML_DEPTH } from '../../activities/extraction/html.ts';
 import { extractDocument, UnreadableDocumentError } from '../../activities/extraction/index.ts';
-import { brokenFixtures, docxFixture, epubFixture, htmlFixture, latin1TextFixture, markdownFixture, pdfFixture, utf16TextFixture, utf8TextFixture, type FixtureFile } from '../fixtures/documents.ts';
+import {
+  brokenFixtures,
+  docxFixture,
+  epubFixture,
+  htmlFixture,
+  latin1TextFixture,
+  markdownFixture,
+  pdfFixture,
+  utf16TextFixture,
+  utf8TextFixture,
+  type FixtureFile,
+} from '../fixtures/documents.ts';
 
 describe('text extraction from real files', () => {
   let dir: string;
@@ -27,7 +38,10 @@ describe('text extraction from real files', () => {
     const doc = await extract(await pdfFixture({ pages: ['First page about radium.', 'Second page about polonium.'] }));
     assert.equal(doc.format, 'pdf');
     assert.equal(doc.pageCount, 2);
-    assert.deepEqual(doc.sections.map((s) => s.page), [1, 2]);
+    assert.deepEqual(
+      doc.sections.map((s) => s.page),
+      [1, 2],
+    );
     assert.match(doc.sections[0].text, /First page about radium/);
     assert.match(doc.sections[1].text, /Second page about polonium/);
     assert.equal(doc.properties.title, 'Studies in Radioactivity');
@@ -73,18 +87,26 @@ describe('text extraction from real files', () => {
   });
 
   test('html nested deeper than the limit fails at once as corrupt, naming the reason (no stack overflow retried as transient)', async () => {
-    const nested = (levels: number) => Buffer.from(`<html><body>${'<div>'.repeat(levels)}deep text${'</div>'.repeat(levels)}</body></html>`);
+    const nested = (levels: number) =>
+      Buffer.from(`<html><body>${'<div>'.repeat(levels)}deep text${'</div>'.repeat(levels)}</body></html>`);
     // <html> and <body> are two levels: this is exactly the limit, and extracts.
-    const atLimit = await extract({ filename: 'at-limit.html', mimeType: 'text/html', bytes: nested(MAX_HTML_DEPTH - 2) });
+    const atLimit = await extract({
+      filename: 'at-limit.html',
+      mimeType: 'text/html',
+      bytes: nested(MAX_HTML_DEPTH - 2),
+    });
     assert.match(allText(atLimit.sections), /deep text/);
     for (const levels of [MAX_HTML_DEPTH - 1, 5_000, 200_000]) {
       const started = Date.now();
-      await assert.rejects(extract({ filename: `deep-${levels}.html`, mimeType: 'text/html', bytes: nested(levels) }), (error: unknown) => {
-        assert.ok(error instanceof UnreadableDocumentError, `${levels} levels: ${error}`);
-        assert.equal(error.reason, 'corrupt_file');
-        assert.equal(error.message, `HTML nested deeper than ${MAX_HTML_DEPTH} levels`);
-        return true;
-      });
+      await assert.rejects(
+        extract({ filename: `deep-${levels}.html`, mimeType: 'text/html', bytes: nested(levels) }),
+        (error: unknown) => {
+          assert.ok(error instanceof UnreadableDocumentError, `${levels} levels: ${error}`);
+          assert.equal(error.reason, 'corrupt_file');
+          assert.equal(error.message, `HTML nested deeper than ${MAX_HTML_DEPTH} levels`);
+          return true;
+        },
+      );
       assert.ok(Date.now() - started < 5_000, `${levels} levels took ${Date.now() - started} ms`);
     }
   });
@@ -102,10 +124,19 @@ describe('text extraction from real files', () => {
 
 describe('chunking', () => {
   const limits = { chunkSize: 800, overlap: 80, maxTokens: 512 };
-  const text = Array.from({ length: 60 }, (_, i) => `Sentence ${i} talks about durable workflows and honest failure.`).join(' ');
+  const text = Array.from(
+    { length: 60 },
+    (_, i) => `Sentence ${i} talks about durable workflows and honest failure.`,
+  ).join(' ');
 
   test('chunks end at sentence ends, stay near the size, overlap the previous chunk and keep page ranges', () => {
-    const chunks = chunkSections([{ text, page: 1 }, { text: text.toUpperCase(), page: 2 }], limits);
+    const chunks = chunkSections(
+      [
+        { text, page: 1 },
+        { text: text.toUpperCase(), page: 2 },
+      ],
+      limits,
+    );
     assert.ok(chunks.length > 4);
     for (const chunk of chunks) {
       assert.ok(chunk.text.length <= limits.chunkSize, `chunk ${chunk.ordinal} has ${chunk.text.length} characters`);
@@ -119,11 +150,18 @@ describe('chunking', () => {
     }
     assert.equal(chunks[0].pageStart, 1);
     assert.equal(chunks[chunks.length - 1].pageEnd, 2);
-    assert.ok(chunks.some((c) => c.pageStart === 1 && c.pageEnd === 2), 'a chunk spanning the page break says so');
+    assert.ok(
+      chunks.some((c) => c.pageStart === 1 && c.pageEnd === 2),
+      'a chunk spanning the page break says so',
+    );
   });
 
   test('the token cap holds even for text without sentence or word breaks', () => {
-    const chunks = chunkSections([{ text: 'x'.repeat(3000) + ' ' + '日本語のテキスト'.repeat(200), page: null }], { chunkSize: 800, overlap: 80, maxTokens: 40 });
+    const chunks = chunkSections([{ text: 'x'.repeat(3000) + ' ' + '日本語のテキスト'.repeat(200), page: null }], {
+      chunkSize: 800,
+      overlap: 80,
+      maxTokens: 40,
+    });
     assert.ok(chunks.length > 5);
     for (const chunk of chunks) assert.ok(chunk.tokenCount <= 40, `${chunk.tokenCount} tokens`);
   });

@@ -10,11 +10,17 @@ import { startTestStack, type TestStack } from '../support/stack.ts';
 describe('batch-process requests', () => {
   let stack: TestStack;
   let url: string;
-  const batchWorkflows = async () =>
-    (await stack.temporal.workflow.count(`Kind = 'batch_process'`)).count;
+  const batchWorkflows = async () => (await stack.temporal.workflow.count(`Kind = 'batch_process'`)).count;
 
   before(async () => {
-    stack = await startTestStack({ worker: false, config: { max_processing_batch_size: 4, max_parallel_collections: 3, callback_allowed_hosts: ['hooks.example.com'] } });
+    stack = await startTestStack({
+      worker: false,
+      config: {
+        max_processing_batch_size: 4,
+        max_parallel_collections: 3,
+        callback_allowed_hosts: ['hooks.example.com'],
+      },
+    });
     url = stack.apiUrl;
     for (const name of ['full-a', 'full-b', 'empty']) {
       const [collection] = await stack.sql`INSERT INTO collections (name) VALUES (${name}) RETURNING id`;
@@ -27,17 +33,29 @@ describe('batch-process requests', () => {
 
   test('a mixed batch: missing, empty and repeated collections are reported per item, the rest accepted', async () => {
     const res = await request('POST', `${url}/collections/batch-process`, {
-      tasks: [{ collection_id: 'full-a' }, { collection_id: 'nope' }, { collection_id: 'empty' }, { collection_id: 'full-a' }],
+      tasks: [
+        { collection_id: 'full-a' },
+        { collection_id: 'nope' },
+        { collection_id: 'empty' },
+        { collection_id: 'full-a' },
+      ],
       workflow_type: 'sequential',
     });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     const data = res.body.data;
     assert.match(data.batch_id, /^[0-9a-f-]{36}$/);
     assert.equal(data.task_id, `batch-process:${data.batch_id}`);
-    assert.deepEqual(data.accepted.map((a: { name: string; documents: number }) => [a.name, a.documents]), [['full-a', 1]]);
+    assert.deepEqual(
+      data.accepted.map((a: { name: string; documents: number }) => [a.name, a.documents]),
+      [['full-a', 1]],
+    );
     assert.deepEqual(
       data.rejected.map((r: { collection_id: string; outcome: string }) => [r.collection_id, r.outcome]),
-      [['nope', 'not_found'], ['empty', 'no_documents'], ['full-a', 'duplicate']],
+      [
+        ['nope', 'not_found'],
+        ['empty', 'no_documents'],
+        ['full-a', 'duplicate'],
+      ],
     );
     const description = await stack.temporal.workflow.getHandle(data.task_id).describe();
     assert.equal(description.status.name, 'RUNNING');
@@ -46,16 +64,56 @@ describe('batch-process requests', () => {
   });
 
   const refusals: [string, unknown, number, string, (details: any) => void][] = [
-    ['no valid collection', { tasks: [{ collection_id: 'nope' }, { collection_id: 'empty' }] }, 400, 'no_valid_collections', (d) => assert.equal(d.rejected.length, 2)],
-    ['more collections than max_processing_batch_size', { tasks: Array.from({ length: 5 }, () => ({ collection_id: 'full-a' })) }, 400, 'limit_exceeded',
-      (d) => assert.deepEqual(d, { limit: 'max_processing_batch_size', allowed: 4, actual: 5 })],
-    ['max_parallel above max_parallel_collections', { tasks: [{ collection_id: 'full-a' }], max_parallel: 9 }, 400, 'limit_exceeded',
-      (d) => assert.equal(d.limit, 'max_parallel_collections')],
-    ['a callback host off the allowlist', { tasks: [{ collection_id: 'full-a' }], callback_url: 'http://169.254.169.254/latest' }, 400, 'callback_not_allowed', () => {}],
-    ['a callback with another scheme', { tasks: [{ collection_id: 'full-a' }], callback_url: 'file:///etc/passwd' }, 400, 'callback_not_allowed', () => {}],
+    [
+      'no valid collection',
+      { tasks: [{ collection_id: 'nope' }, { collection_id: 'empty' }] },
+      400,
+      'no_valid_collections',
+      (d) => assert.equal(d.rejected.length, 2),
+    ],
+    [
+      'more collections than max_processing_batch_size',
+      { tasks: Array.from({ length: 5 }, () => ({ collection_id: 'full-a' })) },
+      400,
+      'limit_exceeded',
+      (d) => assert.deepEqual(d, { limit: 'max_processing_batch_size', allowed: 4, actual: 5 }),
+    ],
+    [
+      'max_parallel above max_parallel_collections',
+      { tasks: [{ collection_id: 'full-a' }], max_parallel: 9 },
+      400,
+      'limit_exceeded',
+      (d) => assert.equal(d.limit, 'max_parallel_collections'),
+    ],
+    [
+      'a callback host off the allowlist',
+      { tasks: [{ collection_id: 'full-a' }], callback_url: 'http://169.254.169.254/latest' },
+      400,
+      'callback_not_allowed',
+      () => {},
+    ],
+    [
+      'a callback with another scheme',
+      { tasks: [{ collection_id: 'full-a' }], callback_url: 'file:///etc/passwd' },
+      400,
+      'callback_not_allowed',
+      () => {},
+    ],
     ['no tasks', { tasks: [] }, 400, 'validation_error', () => {}],
-    ['an unknown workflow type', { tasks: [{ collection_id: 'full-a' }], workflow_type: 'random' }, 400, 'validation_error', () => {}],
-    ['a flag of the wrong type', { tasks: [{ collection_id: 'full-a', build_graph: 'yes' }] }, 400, 'validation_error', () => {}],
+    [
+      'an unknown workflow type',
+      { tasks: [{ collection_id: 'full-a' }], workflow_type: 'random' },
+      400,
+      'validation_error',
+      () => {},
+    ],
+    [
+      'a flag of the wrong type',
+      { tasks: [{ collection_id: 'full-a', build_graph: 'yes' }] },
+      400,
+      'validation_error',
+      () => {},
+    ],
     ['an unknown field', { tasks: [{ collection_id: 'full-a' }], priority: 1 }, 400, 'validation_error', () => {}],
   ];
   for (const [what, body, status, code, checkDetails] of refusals) {
@@ -70,7 +128,10 @@ describe('batch-process requests', () => {
   }
 
   test('an allowed callback host is accepted', async () => {
-    const res = await request('POST', `${url}/collections/batch-process`, { tasks: [{ collection_id: 'full-b' }], callback_url: 'https://hooks.example.com/fileintel' });
+    const res = await request('POST', `${url}/collections/batch-process`, {
+      tasks: [{ collection_id: 'full-b' }],
+      callback_url: 'https://hooks.example.com/fileintel',
+    });
     assert.equal(res.status, 202);
   });
 

@@ -61,9 +61,20 @@ describe('collections API over HTTP (real Temporal, real database)', () => {
     const page = await request('GET', `${url}/collections/paged?limit=2&offset=1`);
     assert.equal(page.status, 200);
     assert.equal(page.body.data.document_count, 5);
-    assert.deepEqual(page.body.data.documents.map((d: { original_filename: string }) => d.original_filename), ['f1.txt', 'f2.txt']);
+    assert.deepEqual(
+      page.body.data.documents.map((d: { original_filename: string }) => d.original_filename),
+      ['f1.txt', 'f2.txt'],
+    );
     const doc = page.body.data.documents[0];
-    assert.deepEqual(Object.keys(doc).sort(), ['created_at', 'error', 'id', 'mime_type', 'original_filename', 'size_bytes', 'status']);
+    assert.deepEqual(Object.keys(doc).sort(), [
+      'created_at',
+      'error',
+      'id',
+      'mime_type',
+      'original_filename',
+      'size_bytes',
+      'status',
+    ]);
     assert.equal(doc.size_bytes, 10);
     assert.equal((await request('GET', `${url}/collections/paged?limit=0`)).status, 400);
   });
@@ -93,7 +104,10 @@ describe('collections API over HTTP (real Temporal, real database)', () => {
       const res = await request('POST', `${url}/collections`, body);
       assert.equal(res.status, 400);
       assert.equal(res.body.error.code, 'validation_error');
-      assert.ok(res.body.error.details.fields.some((f: { field: string }) => f.field === field), JSON.stringify(res.body.error));
+      assert.ok(
+        res.body.error.details.fields.some((f: { field: string }) => f.field === field),
+        JSON.stringify(res.body.error),
+      );
       assert.equal(await collectionRows(), before);
     });
   }
@@ -102,7 +116,10 @@ describe('collections API over HTTP (real Temporal, real database)', () => {
     const invalid = await request('POST', `${url}/collections`, '{"name": ');
     assert.equal(invalid.status, 400);
     assert.equal(invalid.body.error.code, 'invalid_json');
-    const huge = await request('POST', `${url}/collections`, { name: 'x', description: 'y'.repeat(stack.config.max_json_body_kb * 1024 + 10) });
+    const huge = await request('POST', `${url}/collections`, {
+      name: 'x',
+      description: 'y'.repeat(stack.config.max_json_body_kb * 1024 + 10),
+    });
     assert.equal(huge.status, 413);
     assert.equal(huge.body.error.details.limit, 'max_json_body_kb');
   });
@@ -125,10 +142,12 @@ describe('collections API over HTTP (real Temporal, real database)', () => {
     assert.equal(res.body.openapi, '3.1.0');
     const paths = Object.keys(res.body.paths);
     for (const version of ['/api/v3', '/api/v2']) {
-      for (const path of ['/health', '/collections', '/collections/{collection}', '/tasks/metrics']) assert.ok(paths.includes(version + path), version + path);
+      for (const path of ['/health', '/collections', '/collections/{collection}', '/tasks/metrics'])
+        assert.ok(paths.includes(version + path), version + path);
       assert.ok(res.body.paths[`${version}/collections`].post.responses['409']);
     }
-    for (const path of ['/api/v2/tasks/{id}/result', '/api/v2/collections/{collection}/documents/add']) assert.ok(paths.includes(path), path);
+    for (const path of ['/api/v2/tasks/{id}/result', '/api/v2/collections/{collection}/documents/add'])
+      assert.ok(paths.includes(path), path);
   });
 });
 
@@ -154,7 +173,10 @@ describe('API key', () => {
     try {
       assert.equal((await request('GET', `${stack.apiUrl}/health`)).status, 200);
       assert.equal((await request('GET', `${stack.apiUrl}/collections`)).status, 401);
-      assert.equal((await request('GET', `${stack.apiUrl}/collections`, undefined, { 'x-api-key': 'wrong' })).status, 401);
+      assert.equal(
+        (await request('GET', `${stack.apiUrl}/collections`, undefined, { 'x-api-key': 'wrong' })).status,
+        401,
+      );
       const ok = await request('GET', `${stack.apiUrl}/collections`, undefined, { 'x-api-key': 's3cret' });
       assert.equal(ok.status, 200);
     } finally {
@@ -166,8 +188,14 @@ describe('API key', () => {
 describe('Temporal unreachable', () => {
   test('routes that need Temporal answer a prompt 503, health names it', async () => {
     const stack = await startTestStack({ worker: false, api: false });
-    const deadTemporal = new Client({ connection: Connection.lazy(apiConnectionOptions(`127.0.0.1:${await freePort()}`)) });
-    const api = await startApiServer({ config: stack.config, sql: stack.sql, storage: stack.storage, staging: stack.staging, temporal: deadTemporal }, '127.0.0.1', 0);
+    const deadTemporal = new Client({
+      connection: Connection.lazy(apiConnectionOptions(`127.0.0.1:${await freePort()}`)),
+    });
+    const api = await startApiServer(
+      { config: stack.config, sql: stack.sql, storage: stack.storage, staging: stack.staging, temporal: deadTemporal },
+      '127.0.0.1',
+      0,
+    );
     try {
       const tasks = await request('GET', `${api.url}/tasks`);
       assert.equal(tasks.status, 503);
@@ -175,7 +203,11 @@ describe('Temporal unreachable', () => {
       const health = await request('GET', `${api.url}/health`);
       assert.equal(health.status, 503);
       assert.equal(health.body.error.message, 'temporal unavailable');
-      assert.equal((await request('GET', `${api.url}/collections`)).status, 200, 'what needs only the database still answers');
+      assert.equal(
+        (await request('GET', `${api.url}/collections`)).status,
+        200,
+        'what needs only the database still answers',
+      );
     } finally {
       await api.close();
       await stack.teardown();

@@ -34,7 +34,14 @@ describe('hostile and malformed input: 4xx with the error body, nothing stored, 
   let collectionsBefore: number;
 
   before(async () => {
-    stack = await startTestStack({ config: { max_upload_batch_size: 3, max_file_size_mb: 1, max_upload_request_mb: 2, max_json_body_kb: JSON_LIMIT_KB } });
+    stack = await startTestStack({
+      config: {
+        max_upload_batch_size: 3,
+        max_file_size_mb: 1,
+        max_upload_request_mb: 2,
+        max_json_body_kb: JSON_LIMIT_KB,
+      },
+    });
     url = stack.apiUrl;
     const created = await request('POST', `${url}/collections`, { name: 'hostile' });
     assert.equal(created.status, 201);
@@ -44,20 +51,30 @@ describe('hostile and malformed input: 4xx with the error body, nothing stored, 
   after(async () => {
     const counts = new Map<number, number>();
     for (const t of tried) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
-    console.log(`hostile input: ${tried.length} bad requests tried; answers by status ${JSON.stringify(Object.fromEntries(counts))}; 5xx: ${tried.filter((t) => t.status >= 500).length}`);
+    console.log(
+      `hostile input: ${tried.length} bad requests tried; answers by status ${JSON.stringify(Object.fromEntries(counts))}; 5xx: ${tried.filter((t) => t.status >= 500).length}`,
+    );
     await stack?.teardown();
   });
 
-  const countCollections = async () => (await stack.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM collections`)[0].n;
+  const countCollections = async () =>
+    (await stack.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM collections`)[0].n;
   const countRows = async () => (await stack.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM documents`)[0].n;
-  const storedFiles = async () => (await readdir(stack.config.storage_dir, { recursive: true, withFileTypes: true }).catch(() => [])).filter((d) => d.isFile()).length;
+  const storedFiles = async () =>
+    (await readdir(stack.config.storage_dir, { recursive: true, withFileTypes: true }).catch(() => [])).filter((d) =>
+      d.isFile(),
+    ).length;
 
   /** Nothing stored anywhere, the tables are still there, and health answers. */
   async function assertNothingStored(what: string) {
     assert.equal(await countRows(), 0, `${what}: no document row`);
     assert.equal(await countCollections(), collectionsBefore, `${what}: no collection created or dropped`);
     assert.equal(await storedFiles(), 0, `${what}: no stored file`);
-    await eventually(() => stack.staging.count(), (n) => n === 0, `${what}: staging is emptied`);
+    await eventually(
+      () => stack.staging.count(),
+      (n) => n === 0,
+      `${what}: staging is emptied`,
+    );
     const health = await request('GET', `${url}/health`);
     assert.equal(health.status, 200, `${what}: health answers`);
   }
@@ -114,7 +131,11 @@ describe('hostile and malformed input: 4xx with the error body, nothing stored, 
       const stored = res.body.data.files[0];
       assert.equal(stored.filename, kept);
       const [row] = await stack.sql`SELECT storage_key FROM documents WHERE id = ${stored.document_id}`;
-      assert.equal(row.storage_key, `${collection}/${stored.document_id}.txt`, 'the key is made of ids, never of the name');
+      assert.equal(
+        row.storage_key,
+        `${collection}/${stored.document_id}.txt`,
+        'the key is made of ids, never of the name',
+      );
       const onDisk = stack.storage.localPath(row.storage_key);
       assert.ok(path.resolve(onDisk).startsWith(path.resolve(stack.config.storage_dir) + path.sep), 'inside storage');
       assert.ok(existsSync(onDisk));
@@ -123,8 +144,15 @@ describe('hostile and malformed input: 4xx with the error body, nothing stored, 
     }
     // Nothing was written anywhere in the data folder but storage and staging.
     const dataDir = path.dirname(stack.config.storage_dir);
-    const written = (await readdir(dataDir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name));
-    assert.deepEqual(written.filter((f) => !f.startsWith(stack.config.storage_dir + path.sep) && !f.startsWith(stack.config.staging_dir + path.sep)), []);
+    const written = (await readdir(dataDir, { recursive: true, withFileTypes: true }))
+      .filter((d) => d.isFile())
+      .map((d) => path.join(d.parentPath, d.name));
+    assert.deepEqual(
+      written.filter(
+        (f) => !f.startsWith(stack.config.storage_dir + path.sep) && !f.startsWith(stack.config.staging_dir + path.sep),
+      ),
+      [],
+    );
   });
 
   test('file contents: empty, over the limit, one too many, an executable named .pdf, a DOCX that is not a zip, random bytes named .pdf', async () => {
@@ -138,13 +166,19 @@ describe('hostile and malformed input: 4xx with the error body, nothing stored, 
     assert.equal(big.body.error.details.limit, 'max_file_size_mb');
     await assertNothingStored('file over the limit');
 
-    const tooMany = await postMultipart(batch(), [...[1, 2, 3, 4].map((i) => file(`n${i}.txt`, text(`many ${i}`))), noProcess]);
+    const tooMany = await postMultipart(batch(), [
+      ...[1, 2, 3, 4].map((i) => file(`n${i}.txt`, text(`many ${i}`))),
+      noProcess,
+    ]);
     assertError('one file too many', tooMany, 413, 'limit_exceeded');
     assert.equal(tooMany.body.error.details.limit, 'max_upload_batch_size');
     assert.equal(tooMany.body.error.details.allowed, 3);
     await assertNothingStored('one file too many');
 
-    const twoOnSingle = await postMultipart(single(), [file('a.txt', text('a'), 'file'), file('b.txt', text('b'), 'file')]);
+    const twoOnSingle = await postMultipart(single(), [
+      file('a.txt', text('a'), 'file'),
+      file('b.txt', text('b'), 'file'),
+    ]);
     assertError('two files on the single-file route', twoOnSingle, 413, 'limit_exceeded');
     await assertNothingStored('two files on the single-file route');
 
@@ -158,18 +192,53 @@ describe('hostile and malformed input: 4xx with the error body, nothing stored, 
       ['DOCX that is not a zip', 'letter.docx', Buffer.from('this is plain text, not a zip archive at all')],
       ['DOCX that is a bare zip header', 'letter2.docx', plainZip],
       // A few stray NULs are text (they are removed before storage); a file full of them is not.
-      ['shell script padded with NUL bytes named .txt', 'run.txt', Buffer.concat([Buffer.from('#!/bin/sh\nrm -rf /'), Buffer.alloc(64)])],
-      ['PNG named .html', 'page.html', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, ...randomBytes(64)])],
+      [
+        'shell script padded with NUL bytes named .txt',
+        'run.txt',
+        Buffer.concat([Buffer.from('#!/bin/sh\nrm -rf /'), Buffer.alloc(64)]),
+      ],
+      [
+        'PNG named .html',
+        'page.html',
+        Buffer.from([
+          0x89,
+          0x50,
+          0x4e,
+          0x47,
+          0x0d,
+          0x0a,
+          0x1a,
+          0x0a,
+          0,
+          0,
+          0,
+          13,
+          0x49,
+          0x48,
+          0x44,
+          0x52,
+          ...randomBytes(64),
+        ]),
+      ],
     ];
     for (const [what, name, bytes] of cases) {
       const res = await postMultipart(single(), [file(name, bytes, 'file')]);
       assertError(what, res, 422, 'upload_rejected');
-      assert.match(res.body.error.details.files[0].reason, /^(type_mismatch|unsupported_extension|truncated_file)$/, what);
+      assert.match(
+        res.body.error.details.files[0].reason,
+        /^(type_mismatch|unsupported_extension|truncated_file)$/,
+        what,
+      );
       await assertNothingStored(what);
     }
 
     // atomic batch: one bad file refuses them all, each named with its reason.
-    const mixed = await postMultipart(batch(), [file('fine.txt', text('fine')), file('bad.pdf', elf), file('empty.md', Buffer.alloc(0)), noProcess]);
+    const mixed = await postMultipart(batch(), [
+      file('fine.txt', text('fine')),
+      file('bad.pdf', elf),
+      file('empty.md', Buffer.alloc(0)),
+      noProcess,
+    ]);
     assertError('atomic batch with bad files', mixed, 422, 'upload_rejected');
     assert.deepEqual(
       mixed.body.error.details.files.map((f: { reason?: string }) => f.reason),
@@ -177,7 +246,12 @@ describe('hostile and malformed input: 4xx with the error body, nothing stored, 
     );
     await assertNothingStored('atomic batch with bad files');
     // atomic=false with only bad files: 200, every file refused per file, nothing stored.
-    const perFile = await postMultipart(batch(), [file('bad.pdf', elf), file('empty.md', Buffer.alloc(0)), field('atomic', 'false'), noProcess]);
+    const perFile = await postMultipart(batch(), [
+      file('bad.pdf', elf),
+      file('empty.md', Buffer.alloc(0)),
+      field('atomic', 'false'),
+      noProcess,
+    ]);
     assert.equal(perFile.status, 200, JSON.stringify(perFile.body));
     assert.deepEqual(perFile.body.data.counts, { total: 2, stored: 0, duplicate: 0, rejected: 2 });
     tried.push({ name: 'atomic=false, only bad files (per-file refusals)', status: perFile.status, code: '' });
@@ -187,7 +261,9 @@ describe('hostile and malformed input: 4xx with the error body, nothing stored, 
   test('accepted because the bytes say so, then refused by analysis: a corrupt PDF and deeply nested HTML', async () => {
     const corrupt = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(4096)]);
     const truncated = (await makePdf('a PDF cut short')).subarray(0, 300);
-    const nested = Buffer.from(`<!doctype html><html><body>${'<div><span>'.repeat(30_000)}deep${'</span></div>'.repeat(30_000)}</body></html>`);
+    const nested = Buffer.from(
+      `<!doctype html><html><body>${'<div><span>'.repeat(30_000)}deep${'</span></div>'.repeat(30_000)}</body></html>`,
+    );
     const cases: [string, string, Buffer, RegExp][] = [
       ['corrupt PDF', 'corrupt.pdf', corrupt, /corrupt_file/],
       ['truncated PDF', 'truncated.pdf', truncated, /corrupt_file/],
@@ -201,12 +277,19 @@ describe('hostile and malformed input: 4xx with the error body, nothing stored, 
       const handle = await stack.temporal.workflow.start(documentProcessing, {
         workflowId: `document:${documentId}:hostile`,
         taskQueue: stack.config.task_queue,
-        args: [{ documentId, collectionId: collection, options: { build_graph: true, extract_metadata: true, generate_embeddings: true } }],
+        args: [
+          {
+            documentId,
+            collectionId: collection,
+            options: { build_graph: true, extract_metadata: true, generate_embeddings: true },
+          },
+        ],
         workflowExecutionTimeout: '2 minutes',
       });
       const outcome = await handle.result().then(
         () => 'processed',
-        (error: unknown) => (error instanceof WorkflowFailedError ? `failed: ${error.cause?.message}` : `error: ${String(error)}`),
+        (error: unknown) =>
+          error instanceof WorkflowFailedError ? `failed: ${error.cause?.message}` : `error: ${String(error)}`,
       );
       const [row] = await stack.sql`SELECT status, error FROM documents WHERE id = ${documentId}`;
       if (outcome === 'processed') {
@@ -232,7 +315,9 @@ describe('hostile and malformed input: 4xx with the error body, nothing stored, 
       const head = `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="cut.txt"\r\nContent-Type: text/plain\r\n\r\n`;
       const answer = await new Promise<string>((resolve) => {
         const socket = net.connect(Number(port), '127.0.0.1', () => {
-          socket.write(`POST ${pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 500000\r\n\r\n${head}`);
+          socket.write(
+            `POST ${pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 500000\r\n\r\n${head}`,
+          );
           socket.write('x'.repeat(200_000));
           setTimeout(() => (mode === 'destroy' ? socket.destroy() : socket.end()), 200);
         });
@@ -249,22 +334,76 @@ describe('hostile and malformed input: 4xx with the error body, nothing stored, 
     }
 
     const post = (contentType: string, body: Buffer | string) =>
-      fetch(batch(), { method: 'POST', headers: { 'content-type': contentType }, body }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      fetch(batch(), { method: 'POST', headers: { 'content-type': contentType }, body }).then(async (r) => ({
+        status: r.status,
+        body: await r.json(),
+      }));
     const good = multipartBody([file('a.txt', text('boundary')), noProcess]);
-    const otherBoundary = good.body.toString('latin1').replaceAll(good.contentType.split('boundary=')[1], 'somethingElse');
+    const otherBoundary = good.body
+      .toString('latin1')
+      .replaceAll(good.contentType.split('boundary=')[1], 'somethingElse');
     const cases: [string, () => Promise<{ status: number; body: any }>, number, string | RegExp][] = [
       ['multipart without a boundary', () => post('multipart/form-data', good.body), 400, 'invalid_multipart'],
-      ['multipart with an empty boundary', () => post('multipart/form-data; boundary=', good.body), 400, 'invalid_multipart'],
-      ['boundary that never appears in the body', () => post(good.contentType, Buffer.from(otherBoundary, 'latin1')), 400, /^(invalid_multipart|no_files)$/],
-      ['body ends without the closing boundary', () => post(good.contentType, good.body.subarray(0, good.body.length - 40)), 400, /^(invalid_multipart|request_aborted|no_files)$/],
+      [
+        'multipart with an empty boundary',
+        () => post('multipart/form-data; boundary=', good.body),
+        400,
+        'invalid_multipart',
+      ],
+      [
+        'boundary that never appears in the body',
+        () => post(good.contentType, Buffer.from(otherBoundary, 'latin1')),
+        400,
+        /^(invalid_multipart|no_files)$/,
+      ],
+      [
+        'body ends without the closing boundary',
+        () => post(good.contentType, good.body.subarray(0, good.body.length - 40)),
+        400,
+        /^(invalid_multipart|request_aborted|no_files)$/,
+      ],
       ['garbage body', () => post(good.contentType, randomBytes(4096)), 400, /^(invalid_multipart|no_files)$/],
-      ['part without headers', () => post('multipart/form-data; boundary=b', '--b\r\n\r\nhello\r\n--b--\r\n'), 400, /^(invalid_multipart|no_files|unexpected_field)$/],
-      ['JSON instead of multipart', () => post('application/json', '{"files": "a.txt"}'), 415, 'unsupported_media_type'],
-      ['no content type', () => fetch(batch(), { method: 'POST', body: new Blob([good.body]) }).then(async (r) => ({ status: r.status, body: await r.json() })), 415, 'unsupported_media_type'],
+      [
+        'part without headers',
+        () => post('multipart/form-data; boundary=b', '--b\r\n\r\nhello\r\n--b--\r\n'),
+        400,
+        /^(invalid_multipart|no_files|unexpected_field)$/,
+      ],
+      [
+        'JSON instead of multipart',
+        () => post('application/json', '{"files": "a.txt"}'),
+        415,
+        'unsupported_media_type',
+      ],
+      [
+        'no content type',
+        () =>
+          fetch(batch(), { method: 'POST', body: new Blob([good.body]) }).then(async (r) => ({
+            status: r.status,
+            body: await r.json(),
+          })),
+        415,
+        'unsupported_media_type',
+      ],
       ['file in a text field', () => postMultipart(batch(), [field('files', 'not a file')]), 400, 'invalid_multipart'],
-      ['file in an unknown field', () => postMultipart(batch(), [file('a.txt', text('x'), 'attachment')]), 400, 'unexpected_field'],
-      ['form field too long', () => postMultipart(batch(), [file('a.txt', text('y')), field('atomic', 'true'.repeat(1000))]), 400, 'invalid_multipart'],
-      ['form field of the wrong type', () => postMultipart(batch(), [file('a.txt', text('z')), field('atomic', 'maybe')]), 400, 'validation_error'],
+      [
+        'file in an unknown field',
+        () => postMultipart(batch(), [file('a.txt', text('x'), 'attachment')]),
+        400,
+        'unexpected_field',
+      ],
+      [
+        'form field too long',
+        () => postMultipart(batch(), [file('a.txt', text('y')), field('atomic', 'true'.repeat(1000))]),
+        400,
+        'invalid_multipart',
+      ],
+      [
+        'form field of the wrong type',
+        () => postMultipart(batch(), [file('a.txt', text('z')), field('atomic', 'maybe')]),
+        400,
+        'validation_error',
+      ],
       ['no file at all', () => postMultipart(batch(), [noProcess]), 400, 'no_files'],
     ];
     for (const [what, send, status, code] of cases) {
@@ -275,7 +414,10 @@ describe('hostile and malformed input: 4xx with the error body, nothing stored, 
 
   test('JSON bodies: invalid, over the limit, wrong types in every field', async () => {
     const raw = (method: string, route: string, body: string, contentType = 'application/json') =>
-      fetch(`${url}${route}`, { method, headers: { 'content-type': contentType }, body }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      fetch(`${url}${route}`, { method, headers: { 'content-type': contentType }, body }).then(async (r) => ({
+        status: r.status,
+        body: await r.json(),
+      }));
     const invalid: [string, string][] = [
       ['/collections', '{"name":'],
       ['/collections', "{'name': 'single quotes'}"],
@@ -290,7 +432,12 @@ describe('hostile and malformed input: 4xx with the error body, nothing stored, 
     const huge = JSON.stringify({ name: 'big', description: 'd'.repeat(JSON_LIMIT_KB * 1024 * 2) });
     assertError('JSON body over the limit', await raw('POST', '/collections', huge), 413, 'limit_exceeded');
     const deep = '['.repeat(5_000) + ']'.repeat(5_000);
-    assertError('JSON nested 5,000 deep', await raw('POST', '/collections/batch-process', deep), 400, /^(validation_error|invalid_json)$/);
+    assertError(
+      'JSON nested 5,000 deep',
+      await raw('POST', '/collections/batch-process', deep),
+      400,
+      /^(validation_error|invalid_json)$/,
+    );
     await assertNothingStored('invalid JSON');
 
     const wrong: [string, string, unknown][] = [
@@ -332,7 +479,12 @@ describe('hostile and malformed input: 4xx with the error body, nothing stored, 
     for (const [method, route, body] of wrong) {
       const res = await request(method, `${url}${route}`, body);
       // 404 is right where the route checks the id before the body (unknown task, document).
-      assertError(`wrong types: ${method} ${route} ${JSON.stringify(body)?.slice(0, 60)}`, res, res.status === 404 ? 404 : 400, /^(validation_error|invalid_json|not_found|invalid_page_token)$/);
+      assertError(
+        `wrong types: ${method} ${route} ${JSON.stringify(body)?.slice(0, 60)}`,
+        res,
+        res.status === 404 ? 404 : 400,
+        /^(validation_error|invalid_json|not_found|invalid_page_token)$/,
+      );
     }
     await assertNothingStored('wrong types');
   });
@@ -370,24 +522,48 @@ describe('hostile and malformed input: 4xx with the error body, nothing stored, 
       for (const [method, route, body] of probes) {
         const started = Date.now();
         const res = await request(method, `${url}${route}`, body);
-        assertError(`${method} ${route.slice(0, 80)}`, res, res.status === 400 ? 400 : 404, /^(not_found|validation_error|route_not_found)$/);
+        assertError(
+          `${method} ${route.slice(0, 80)}`,
+          res,
+          res.status === 400 ? 400 : 404,
+          /^(not_found|validation_error|route_not_found)$/,
+        );
         assert.ok(Date.now() - started < 5_000, `${method} ${route}: answered at once (no injected sleep)`);
       }
       const upload = await postMultipart(single(id), [file('a.txt', text(id), 'file')]);
-      assertError(`upload to collection ${id.slice(0, 40)}`, upload, upload.status === 400 ? 400 : 404, /^(not_found|validation_error)$/);
+      assertError(
+        `upload to collection ${id.slice(0, 40)}`,
+        upload,
+        upload.status === 400 ? 400 : 404,
+        /^(not_found|validation_error)$/,
+      );
       const batchCancel = await request('POST', `${url}/tasks/batch/cancel`, { task_ids: [id.slice(0, 1000)] });
-      tried.push({ name: `batch cancel of ${id.slice(0, 40)}`, status: batchCancel.status, code: batchCancel.body?.error?.code ?? '' });
+      tried.push({
+        name: `batch cancel of ${id.slice(0, 40)}`,
+        status: batchCancel.status,
+        code: batchCancel.body?.error?.code ?? '',
+      });
       assert.ok(batchCancel.status === 200 || batchCancel.status === 400, JSON.stringify(batchCancel.body));
       if (batchCancel.status === 200) assert.equal(batchCancel.body.data.results[0].outcome, 'not_found');
-      const processBatch = await request('POST', `${url}/collections/batch-process`, { tasks: [{ collection_id: id.slice(0, 256) }] });
-      tried.push({ name: `batch-process of ${id.slice(0, 40)}`, status: processBatch.status, code: processBatch.body?.error?.code ?? '' });
-      assert.ok(processBatch.status === 202 || processBatch.status === 400 || processBatch.status === 422, JSON.stringify(processBatch.body));
+      const processBatch = await request('POST', `${url}/collections/batch-process`, {
+        tasks: [{ collection_id: id.slice(0, 256) }],
+      });
+      tried.push({
+        name: `batch-process of ${id.slice(0, 40)}`,
+        status: processBatch.status,
+        code: processBatch.body?.error?.code ?? '',
+      });
+      assert.ok(
+        processBatch.status === 202 || processBatch.status === 400 || processBatch.status === 422,
+        JSON.stringify(processBatch.body),
+      );
       if (processBatch.status === 202) {
         assert.equal(processBatch.body.data.accepted.length, 0);
         assert.equal(processBatch.body.data.rejected[0].outcome, 'not_found');
       }
     }
-    const [tables] = await stack.sql`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN ('documents', 'collections', 'chunks')`;
+    const [tables] =
+      await stack.sql`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN ('documents', 'collections', 'chunks')`;
     assert.equal(tables.n, 3, 'the tables are all still there');
     await assertNothingStored('hostile ids');
   });

@@ -41,7 +41,9 @@ describe('tasks: list and cancel through Temporal (real dev server)', () => {
   after(() => stack?.teardown());
 
   test('batch cancel over mixed states gives exact per-id outcomes and counts', async () => {
-    const running = await Promise.all(Array.from({ length: 20 }, (_, i) => startIdle(`mixed-running-${i}`, 'collection_analysis', 'c-mixed')));
+    const running = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => startIdle(`mixed-running-${i}`, 'collection_analysis', 'c-mixed')),
+    );
     const completed = await Promise.all(
       Array.from({ length: 5 }, (_, i) =>
         stack.temporal.workflow.start(reconcileStorage, {
@@ -53,8 +55,17 @@ describe('tasks: list and cancel through Temporal (real dev server)', () => {
       ),
     );
     await Promise.all(completed.map((handle) => handle.result()));
-    const timedOut = await Promise.all(Array.from({ length: 3 }, (_, i) => startIdle(`mixed-timed-out-${i}`, 'collection_analysis', 'c-mixed', undefined, '1s')));
-    for (const handle of timedOut) await eventually(() => handle.describe(), (d) => d.status.name === 'TIMED_OUT', 'timed out');
+    const timedOut = await Promise.all(
+      Array.from({ length: 3 }, (_, i) =>
+        startIdle(`mixed-timed-out-${i}`, 'collection_analysis', 'c-mixed', undefined, '1s'),
+      ),
+    );
+    for (const handle of timedOut)
+      await eventually(
+        () => handle.describe(),
+        (d) => d.status.name === 'TIMED_OUT',
+        'timed out',
+      );
     const terminated = await startIdle('mixed-terminated', 'collection_analysis', 'c-mixed');
     await terminated.terminate('set-up');
 
@@ -75,11 +86,16 @@ describe('tasks: list and cancel through Temporal (real dev server)', () => {
     assert.equal(total, ids.length - 2);
     assert.deepEqual(summary, { cancelled: 20, terminated: 0, already_completed: 9, not_found: 3, errors: 0 });
     const byId = new Map(results.map((r: { task_id: string }) => [r.task_id, r]));
-    assert.deepEqual(byId.get(completed[1].workflowId), { task_id: completed[1].workflowId, outcome: 'already_completed', status: 'COMPLETED' });
+    assert.deepEqual(byId.get(completed[1].workflowId), {
+      task_id: completed[1].workflowId,
+      outcome: 'already_completed',
+      status: 'COMPLETED',
+    });
     assert.equal((byId.get(timedOut[0].workflowId) as { status: string }).status, 'TIMED_OUT');
     assert.equal((byId.get(terminated.workflowId) as { status: string }).status, 'TERMINATED');
     assert.equal((byId.get('no-such-task') as { outcome: string }).outcome, 'not_found');
-    for (const handle of running.slice(0, 3)) assert.ok(await cancelRequested(handle), 'a cancel request reached the workflow');
+    for (const handle of running.slice(0, 3))
+      assert.ok(await cancelRequested(handle), 'a cancel request reached the workflow');
     // The summary is the results counted, not numbers kept aside.
     for (const key of ['cancelled', 'already_completed', 'not_found'] as const) {
       const outcome = key;
@@ -110,7 +126,10 @@ describe('tasks: list and cancel through Temporal (real dev server)', () => {
       }
     }
     const tooLong = encodeURIComponent('x'.repeat(301));
-    for (const res of [await request('GET', `${url}/tasks/${tooLong}/status`), await request('POST', `${url}/tasks/${tooLong}/cancel`, {})]) {
+    for (const res of [
+      await request('GET', `${url}/tasks/${tooLong}/status`),
+      await request('POST', `${url}/tasks/${tooLong}/cancel`, {}),
+    ]) {
       assert.equal(res.status, 400);
       assert.equal(res.body.error.code, 'validation_error');
       assert.match(res.body.error.message, /path\.id/);
@@ -122,9 +141,13 @@ describe('tasks: list and cancel through Temporal (real dev server)', () => {
   });
 
   test('cancel by batch_id and by collection_id reaches every running task carrying that search attribute', async () => {
-    const inBatch = await Promise.all(Array.from({ length: 4 }, (_, i) => startIdle(`sel-batch-${i}`, 'collection_analysis', `c-sel-${i}`, 'b-sel')));
+    const inBatch = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => startIdle(`sel-batch-${i}`, 'collection_analysis', `c-sel-${i}`, 'b-sel')),
+    );
     const otherBatch = await startIdle('sel-other', 'collection_analysis', 'c-sel-x', 'b-other');
-    const inCollection = await Promise.all(Array.from({ length: 3 }, (_, i) => startIdle(`sel-col-${i}`, 'document_processing', 'c-picked')));
+    const inCollection = await Promise.all(
+      Array.from({ length: 3 }, (_, i) => startIdle(`sel-col-${i}`, 'document_processing', 'c-picked')),
+    );
     await eventually(
       () => request('GET', `${url}/tasks?batch=b-sel&status=RUNNING`),
       (res) => res.body.data?.tasks.length === 4,
@@ -133,23 +156,46 @@ describe('tasks: list and cancel through Temporal (real dev server)', () => {
 
     const byBatch = await request('POST', `${url}/tasks/batch/cancel`, { batch_id: 'b-sel', terminate: true });
     assert.equal(byBatch.status, 200);
-    assert.deepEqual(byBatch.body.data.summary, { cancelled: 0, terminated: 4, already_completed: 0, not_found: 0, errors: 0 });
+    assert.deepEqual(byBatch.body.data.summary, {
+      cancelled: 0,
+      terminated: 4,
+      already_completed: 0,
+      not_found: 0,
+      errors: 0,
+    });
     for (const handle of inBatch) assert.equal((await handle.describe()).status.name, 'TERMINATED');
     assert.equal((await otherBatch.describe()).status.name, 'RUNNING', 'another batch is untouched');
 
-    await eventually(() => request('GET', `${url}/tasks?collection=c-picked&status=RUNNING`), (res) => res.body.data?.tasks.length === 3, 'collection visible');
+    await eventually(
+      () => request('GET', `${url}/tasks?collection=c-picked&status=RUNNING`),
+      (res) => res.body.data?.tasks.length === 3,
+      'collection visible',
+    );
     const byCollection = await request('POST', `${url}/tasks/batch/cancel`, { collection_id: 'c-picked' });
-    assert.deepEqual(byCollection.body.data.summary, { cancelled: 3, terminated: 0, already_completed: 0, not_found: 0, errors: 0 });
+    assert.deepEqual(byCollection.body.data.summary, {
+      cancelled: 3,
+      terminated: 0,
+      already_completed: 0,
+      not_found: 0,
+      errors: 0,
+    });
     for (const handle of inCollection) assert.ok(await cancelRequested(handle));
   });
 
   test('over max_cancel_batch_size is 400 naming the limit, and nothing is cancelled', async () => {
     const handle = await startIdle('not-cancelled', 'collection_analysis', 'c-limit');
-    const ids = [handle.workflowId, ...Array.from({ length: stack.config.max_cancel_batch_size }, (_, i) => `filler-${i}`)];
+    const ids = [
+      handle.workflowId,
+      ...Array.from({ length: stack.config.max_cancel_batch_size }, (_, i) => `filler-${i}`),
+    ];
     const res = await request('POST', `${url}/tasks/batch/cancel`, { task_ids: ids });
     assert.equal(res.status, 400);
     assert.equal(res.body.error.code, 'limit_exceeded');
-    assert.deepEqual(res.body.error.details, { limit: 'max_cancel_batch_size', allowed: stack.config.max_cancel_batch_size, actual: ids.length });
+    assert.deepEqual(res.body.error.details, {
+      limit: 'max_cancel_batch_size',
+      allowed: stack.config.max_cancel_batch_size,
+      actual: ids.length,
+    });
     assert.equal(await cancelRequested(handle), false);
     // Exactly the limit, counting duplicates once, is accepted.
     const atLimit = [...ids.slice(0, stack.config.max_cancel_batch_size), handle.workflowId];
@@ -181,32 +227,63 @@ describe('tasks: list and cancel through Temporal (real dev server)', () => {
       (res) => res.body.data?.tasks.length === 5,
       'listed',
     );
-    assert.deepEqual(all.body.data.tasks.map((t: { task_id: string }) => t.task_id), ['list-4', 'list-3', 'list-2', 'list-1', 'list-0']);
+    assert.deepEqual(
+      all.body.data.tasks.map((t: { task_id: string }) => t.task_id),
+      ['list-4', 'list-3', 'list-2', 'list-1', 'list-0'],
+    );
     const first = all.body.data.tasks[0];
     assert.deepEqual(
       { ...first, started_at: typeof first.started_at },
-      { task_id: 'list-4', kind: 'batch_process', status: 'RUNNING', collection_id: 'c-list', batch_id: 'b-list', started_at: 'string', closed_at: null },
+      {
+        task_id: 'list-4',
+        kind: 'batch_process',
+        status: 'RUNNING',
+        collection_id: 'c-list',
+        batch_id: 'b-list',
+        started_at: 'string',
+        closed_at: null,
+      },
     );
 
     const page1 = await request('GET', `${url}/tasks?batch=b-list&limit=4`);
     assert.equal(page1.body.data.tasks.length, 4);
     assert.ok(page1.body.data.next_page_token);
-    const page2 = await request('GET', `${url}/tasks?batch=b-list&limit=4&page_token=${page1.body.data.next_page_token}`);
+    const page2 = await request(
+      'GET',
+      `${url}/tasks?batch=b-list&limit=4&page_token=${page1.body.data.next_page_token}`,
+    );
     assert.equal(page2.body.data.tasks.length, 2);
-    const seen = new Set([...page1.body.data.tasks, ...page2.body.data.tasks].map((t: { task_id: string }) => t.task_id));
+    const seen = new Set(
+      [...page1.body.data.tasks, ...page2.body.data.tasks].map((t: { task_id: string }) => t.task_id),
+    );
     assert.equal(seen.size, 6);
 
     await handles[0].terminate();
-    await eventually(() => request('GET', `${url}/tasks?batch=b-list&status=TERMINATED`), (res) => res.body.data?.tasks.length === 1, 'status filter');
+    await eventually(
+      () => request('GET', `${url}/tasks?batch=b-list&status=TERMINATED`),
+      (res) => res.body.data?.tasks.length === 1,
+      'status filter',
+    );
 
-    for (const query of ['status=DONE', 'kind=nope', "collection=a'b", 'limit=0', 'page_token=%%%', 'page_token=AAAA', 'page_token=eyJ9', 'colour=red']) {
+    for (const query of [
+      'status=DONE',
+      'kind=nope',
+      "collection=a'b",
+      'limit=0',
+      'page_token=%%%',
+      'page_token=AAAA',
+      'page_token=eyJ9',
+      'colour=red',
+    ]) {
       assert.equal((await request('GET', `${url}/tasks?${query}`)).status, 400, query);
     }
   });
 
   test('GET /tasks/metrics: running tasks by kind, closed ones of the last day by status, the workers polling the task queue', async () => {
     const before = (await request('GET', `${url}/tasks/metrics`)).body.data;
-    const idle = await Promise.all([0, 1].map((i) => startIdle(`metrics-running-${i}`, 'document_processing', 'c-metrics')));
+    const idle = await Promise.all(
+      [0, 1].map((i) => startIdle(`metrics-running-${i}`, 'document_processing', 'c-metrics')),
+    );
     const res = await eventually(
       () => request('GET', `${url}/tasks/metrics`),
       (r) => r.body.data?.running.by_kind.document_processing === before.running.by_kind.document_processing + 2,
@@ -214,13 +291,19 @@ describe('tasks: list and cancel through Temporal (real dev server)', () => {
     );
     const metrics = res.body.data;
     assert.equal(metrics.task_queue, stack.config.task_queue);
-    assert.equal(metrics.running.total, Object.values(metrics.running.by_kind as Record<string, number>).reduce((a, b) => a + b, 0));
+    assert.equal(
+      metrics.running.total,
+      Object.values(metrics.running.by_kind as Record<string, number>).reduce((a, b) => a + b, 0),
+    );
     assert.equal(metrics.recently_closed.window_hours, 24);
     assert.ok(metrics.recently_closed.by_status.TIMED_OUT >= 3, 'the timed-out tasks of the first test');
     assert.ok(metrics.recently_closed.by_status.TERMINATED >= 1);
     assert.equal(typeof metrics.recently_closed.average_duration_seconds, 'number');
     // The stack's worker polls both halves of the task queue.
-    assert.ok(metrics.workers.some((w: { polls: string[] }) => w.polls.includes('workflow') && w.polls.includes('activity')), JSON.stringify(metrics.workers));
+    assert.ok(
+      metrics.workers.some((w: { polls: string[] }) => w.polls.includes('workflow') && w.polls.includes('activity')),
+      JSON.stringify(metrics.workers),
+    );
 
     await Promise.all(idle.map((handle) => handle.terminate('metrics test done')));
     await eventually(

@@ -24,7 +24,9 @@ function generatedBody(boundary: string, files: number, bytesEach: number): Read
   for (let offset = 0; offset < block.length; offset += line.length) line.copy(block, offset);
   async function* parts() {
     for (let i = 0; i < files; i++) {
-      yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="big-${i}.txt"\r\nContent-Type: text/plain\r\n\r\nfile ${i}\n`);
+      yield Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="big-${i}.txt"\r\nContent-Type: text/plain\r\n\r\nfile ${i}\n`,
+      );
       let left = bytesEach - `file ${i}\n`.length;
       while (left > 0) {
         const piece = block.subarray(0, Math.min(left, block.length));
@@ -33,7 +35,9 @@ function generatedBody(boundary: string, files: number, bytesEach: number): Read
       }
       yield Buffer.from('\r\n');
     }
-    yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="process_immediately"\r\n\r\nfalse\r\n--${boundary}--\r\n`);
+    yield Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="process_immediately"\r\n\r\nfalse\r\n--${boundary}--\r\n`,
+    );
   }
   return ReadableStream.from(parts());
 }
@@ -49,11 +53,22 @@ describe(`API memory stays flat: 3 × ${FILE_MB} MB through an API with a ${HEAP
   };
 
   before(async () => {
-    stack = await startTestStack({ worker: false, api: false, config: { max_file_size_mb: FILE_MB + 1, max_upload_request_mb: 4 * (FILE_MB + 1) } });
+    stack = await startTestStack({
+      worker: false,
+      api: false,
+      config: { max_file_size_mb: FILE_MB + 1, max_upload_request_mb: 4 * (FILE_MB + 1) },
+    });
     // The child reaches the test's own database (and schema, kept in `connection`) the way the pool does.
-    const options = stack.sql.options as unknown as { host: string[]; port: number[]; database: string; user: string; connection?: Record<string, string> };
+    const options = stack.sql.options as unknown as {
+      host: string[];
+      port: number[];
+      database: string;
+      user: string;
+      connection?: Record<string, string>;
+    };
     const databaseUrl = new URL(`postgres://${options.user}@${options.host[0]}:${options.port[0]}/${options.database}`);
-    for (const [key, value] of Object.entries(options.connection ?? {})) databaseUrl.searchParams.set(key, String(value));
+    for (const [key, value] of Object.entries(options.connection ?? {}))
+      databaseUrl.searchParams.set(key, String(value));
     child = fork(path.join(here, '../fixtures/upload-api-child.ts'), {
       execArgv: [`--max-old-space-size=${HEAP_LIMIT_MB}`, '--max-semi-space-size=1', '--expose-gc', '--import', 'tsx'],
       env: {
@@ -102,6 +117,9 @@ describe(`API memory stays flat: 3 × ${FILE_MB} MB through an API with a ${HEAP
 
     const end = await ask('peak');
     const growthMb = (end.peakRss - start.rss) / MB;
-    assert.ok(growthMb < MAX_RSS_GROWTH_MB, `peak RSS grew by ${growthMb.toFixed(1)} MB while ${3 * FILE_MB} MB streamed through`);
+    assert.ok(
+      growthMb < MAX_RSS_GROWTH_MB,
+      `peak RSS grew by ${growthMb.toFixed(1)} MB while ${3 * FILE_MB} MB streamed through`,
+    );
   });
 });

@@ -27,7 +27,12 @@ describe('uploads and processing when the S3 store fails (real rclone S3 server)
   const servers: { close(): Promise<void> }[] = [];
   const hooks: CommitHooks = {};
   before(async () => {
-    stack = await startTestStack({ storage: 's3', worker: false, api: false, config: { max_file_size_mb: 40, max_upload_request_mb: 80 } });
+    stack = await startTestStack({
+      storage: 's3',
+      worker: false,
+      api: false,
+      config: { max_file_size_mb: 40, max_upload_request_mb: 80 },
+    });
   });
   after(async () => {
     for (const server of servers) await server.close();
@@ -35,34 +40,59 @@ describe('uploads and processing when the S3 store fails (real rclone S3 server)
   });
 
   /** An API over the stack's database and Temporal, with its own storage settings and secrets. */
-  async function apiWith(overrides: Record<string, unknown>, env: Record<string, string> = stack.s3!.env): Promise<string> {
+  async function apiWith(
+    overrides: Record<string, unknown>,
+    env: Record<string, string> = stack.s3!.env,
+  ): Promise<string> {
     const config = { ...stack.config, ...overrides } as typeof stack.config;
     const { storage, staging } = createStorage(config, env);
-    const deps: UploadRouteDeps = { config, sql: stack.sql, temporal: stack.temporal, storage, staging, commitHooks: hooks };
+    const deps: UploadRouteDeps = {
+      config,
+      sql: stack.sql,
+      temporal: stack.temporal,
+      storage,
+      staging,
+      commitHooks: hooks,
+    };
     const api = await startApiServer(deps, '127.0.0.1', 0);
     servers.push({ close: api.close });
     return api.url;
   }
 
-  const newCollection = async (url: string, name: string) => (await request('POST', `${url}/collections`, { name })).body.data.id as string;
-  const documentCount = async (id: string) => (await stack.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${id}`)[0].n;
+  const newCollection = async (url: string, name: string) =>
+    (await request('POST', `${url}/collections`, { name })).body.data.id as string;
+  const documentCount = async (id: string) =>
+    (await stack.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${id}`)[0].n;
   /** Every file the S3 server holds, straight from its folder (not through the API under test). */
   async function objectsOnServer(): Promise<string[]> {
     const root = path.join(stack.s3!.root, stack.s3!.bucket);
     const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
-    return entries.filter((entry) => entry.isFile()).map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)));
+    return entries
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)));
   }
-  const committedObjects = async () => (await objectsOnServer()).filter((key) => key.startsWith('fileintel/documents/'));
-  const someFiles = async () => [file('notes.txt', Buffer.from(mixedText(6_000, 7))), file('paper.pdf', await makePdf('a paper')), field('process_immediately', 'false')];
+  const committedObjects = async () =>
+    (await objectsOnServer()).filter((key) => key.startsWith('fileintel/documents/'));
+  const someFiles = async () => [
+    file('notes.txt', Buffer.from(mixedText(6_000, 7))),
+    file('paper.pdf', await makePdf('a paper')),
+    field('process_immediately', 'false'),
+  ];
 
   test('wrong credentials: 503 naming the bucket and the refused credentials; no row, no object', async () => {
-    const url = await apiWith({}, { FILEINTEL_S3_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, FILEINTEL_S3_SECRET_ACCESS_KEY: 'not-the-secret' });
+    const url = await apiWith(
+      {},
+      { FILEINTEL_S3_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, FILEINTEL_S3_SECRET_ACCESS_KEY: 'not-the-secret' },
+    );
     const collection = await newCollection(url, 'bad-credentials');
     const before = await objectsOnServer();
     const res = await postMultipart(`${url}/collections/${collection}/upload-and-process`, await someFiles());
     assert.equal(res.status, 503, JSON.stringify(res.body));
     assert.equal(res.body.error.code, 'storage_unavailable');
-    assert.match(res.body.error.message, /S3 bucket 'documents' at http:\/\/127\.0\.0\.1:\d+: staging upload '.*' failed: the credentials were refused/);
+    assert.match(
+      res.body.error.message,
+      /S3 bucket 'documents' at http:\/\/127\.0\.0\.1:\d+: staging upload '.*' failed: the credentials were refused/,
+    );
     assert.equal(await documentCount(collection), 0);
     assert.deepEqual(await objectsOnServer(), before);
   });
@@ -87,11 +117,15 @@ describe('uploads and processing when the S3 store fails (real rclone S3 server)
     for (let at = 0; at < big.length; at += text.length) text.copy(big, at);
     const { body, contentType } = multipartBody([file('big.txt', big), field('process_immediately', 'false')]);
     const answer = new Promise<{ status: number; body: any }>((resolve, reject) => {
-      const req = http.request(`${url}/collections/${collection}/upload-and-process`, { method: 'POST', headers: { 'content-type': contentType, 'content-length': body.length } }, (res) => {
-        let text = '';
-        res.on('data', (chunk) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
-      });
+      const req = http.request(
+        `${url}/collections/${collection}/upload-and-process`,
+        { method: 'POST', headers: { 'content-type': contentType, 'content-length': body.length } },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+        },
+      );
       req.on('error', reject);
       // Half the body, then the store goes away, then the rest.
       req.write(body.subarray(0, body.length / 2), async () => {
@@ -104,7 +138,10 @@ describe('uploads and processing when the S3 store fails (real rclone S3 server)
     await stack.s3!.start();
     assert.equal(res.status, 503, JSON.stringify(res.body));
     assert.equal(res.body.error.code, 'storage_unavailable');
-    assert.match(res.body.error.message, /S3 bucket 'documents' at .*: staging upload '.*' failed: the endpoint cannot be reached/);
+    assert.match(
+      res.body.error.message,
+      /S3 bucket 'documents' at .*: staging upload '.*' failed: the endpoint cannot be reached/,
+    );
     assert.equal(await documentCount(collection), 0);
     assert.deepEqual(await committedObjects(), []);
   });
@@ -117,10 +154,15 @@ describe('uploads and processing when the S3 store fails (real rclone S3 server)
     delete hooks.afterRowsInserted;
     await stack.s3!.start();
     assert.equal(res.status, 503, JSON.stringify(res.body));
-    assert.match(res.body.error.message, /storing object 'fileintel\/documents\/.*' failed: the endpoint cannot be reached/);
+    assert.match(
+      res.body.error.message,
+      /storing object 'fileintel\/documents\/.*' failed: the endpoint cannot be reached/,
+    );
     assert.equal(await documentCount(collection), 0);
     assert.deepEqual(await committedObjects(), []);
-    const row = (await stack.sql<{ last_error: string }[]>`SELECT last_error FROM collections WHERE id = ${collection}`)[0];
+    const row = (
+      await stack.sql<{ last_error: string }[]>`SELECT last_error FROM collections WHERE id = ${collection}`
+    )[0];
     assert.match(row.last_error, /^upload failed: 2 file\(s\) not stored, nothing kept: S3 bucket 'documents'/);
 
     // With the server back the same request stores both.
@@ -150,34 +192,52 @@ describe('uploads and processing when the S3 store fails (real rclone S3 server)
       /parser crashed/,
     );
     await gone(seen);
-    await assert.rejects(stack.storage.withLocalFile('copies/none.txt', async () => 'never'), /NoSuchKey|does not exist|not found/i);
+    await assert.rejects(
+      stack.storage.withLocalFile('copies/none.txt', async () => 'never'),
+      /NoSuchKey|does not exist|not found/i,
+    );
     await stack.storage.remove(key);
   });
 
   test('a worker that cannot reach the store fails the attempt retryably, naming the object key', async () => {
     const url = await apiWith({});
     const collection = await newCollection(url, 'worker-down');
-    const res = await postMultipart(`${url}/collections/${collection}/upload-and-process`, [file('kept.txt', makeText('a document to process')), field('process_immediately', 'false')]);
+    const res = await postMultipart(`${url}/collections/${collection}/upload-and-process`, [
+      file('kept.txt', makeText('a document to process')),
+      field('process_immediately', 'false'),
+    ]);
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    const [document] = await stack.sql<{ id: string; storage_key: string }[]>`SELECT id, storage_key FROM documents WHERE collection_id = ${collection}`;
-    const activities = createDocumentProcessingActivities({ config: stack.config, sql: stack.sql, storage: stack.storage });
+    const [document] = await stack.sql<
+      { id: string; storage_key: string }[]
+    >`SELECT id, storage_key FROM documents WHERE collection_id = ${collection}`;
+    const activities = createDocumentProcessingActivities({
+      config: stack.config,
+      sql: stack.sql,
+      storage: stack.storage,
+    });
     await stack.s3!.stop();
     try {
       const options = { extract_metadata: false, generate_embeddings: false, build_graph: false };
-      await assert.rejects(new MockActivityEnvironment().run(activities.processDocument, { documentId: document.id, options }), (error: unknown) => {
-        assert.ok(error instanceof ApplicationFailure, String(error));
-        assert.equal(error.nonRetryable, false);
-        assert.ok(error.message.startsWith('extract: S3 bucket '), error.message);
-        assert.ok(error.message.includes(`'fileintel/documents/${document.storage_key}'`), error.message);
-        assert.match(error.message, /the endpoint cannot be reached/);
-        return true;
-      });
+      await assert.rejects(
+        new MockActivityEnvironment().run(activities.processDocument, { documentId: document.id, options }),
+        (error: unknown) => {
+          assert.ok(error instanceof ApplicationFailure, String(error));
+          assert.equal(error.nonRetryable, false);
+          assert.ok(error.message.startsWith('extract: S3 bucket '), error.message);
+          assert.ok(error.message.includes(`'fileintel/documents/${document.storage_key}'`), error.message);
+          assert.match(error.message, /the endpoint cannot be reached/);
+          return true;
+        },
+      );
     } finally {
       await stack.s3!.start();
     }
     // Back up, the same activity reads the object and commits its chunks.
     const options = { extract_metadata: false, generate_embeddings: false, build_graph: false };
-    const done = (await new MockActivityEnvironment().run(activities.processDocument, { documentId: document.id, options })) as { chunks: number };
+    const done = (await new MockActivityEnvironment().run(activities.processDocument, {
+      documentId: document.id,
+      options,
+    })) as { chunks: number };
     assert.equal(done.chunks, 1);
   });
 });

@@ -15,7 +15,11 @@ for (const backend of STORAGE_BACKENDS) {
     let stack: TestStack;
     let url: string;
     before(async () => {
-      stack = await startTestStack({ storage: backend, worker: false, config: { max_upload_batch_size: 3, max_file_size_mb: 1, max_upload_request_mb: 2 } });
+      stack = await startTestStack({
+        storage: backend,
+        worker: false,
+        config: { max_upload_batch_size: 3, max_file_size_mb: 1, max_upload_request_mb: 2 },
+      });
       url = stack.apiUrl;
     });
     after(() => stack?.teardown());
@@ -28,10 +32,24 @@ for (const backend of STORAGE_BACKENDS) {
     };
     const batch = (collection: string) => `${url}/collections/${collection}/upload-and-process`;
     const documentRows = async (collection: string) =>
-      stack.sql<{ id: string; original_filename: string; storage_key: string; content_hash: string; size_bytes: string; mime_type: string }[]>`
+      stack.sql<
+        {
+          id: string;
+          original_filename: string;
+          storage_key: string;
+          content_hash: string;
+          size_bytes: string;
+          mime_type: string;
+        }[]
+      >`
         SELECT id, original_filename, storage_key, content_hash, size_bytes, mime_type FROM documents WHERE collection_id = ${collection} ORDER BY original_filename`;
     const storedFiles = (collection: string) => storedKeys(stack.storage, `${collection}/`);
-    const stagingIsEmpty = () => eventually(() => stack.staging.count(), (n) => n === 0, 'staging folder is empty');
+    const stagingIsEmpty = () =>
+      eventually(
+        () => stack.staging.count(),
+        (n) => n === 0,
+        'staging folder is empty',
+      );
     const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
     test('GET /uploads/limits tells clients how to split', async () => {
@@ -57,7 +75,10 @@ for (const backend of STORAGE_BACKENDS) {
         ['page.html', makeHtml(), 'text/html'],
       ];
       for (let i = 0; i < docs.length; i += 3) {
-        const res = await postMultipart(batch(collection), [...docs.slice(i, i + 3).map(([name, bytes]) => file(name, bytes)), field('process_immediately', 'false')]);
+        const res = await postMultipart(batch(collection), [
+          ...docs.slice(i, i + 3).map(([name, bytes]) => file(name, bytes)),
+          field('process_immediately', 'false'),
+        ]);
         assert.equal(res.status, 200, JSON.stringify(res.body));
         assert.deepEqual(res.body.data.counts, { total: 3, stored: 3, duplicate: 0, rejected: 0 });
         assert.equal(res.body.data.task_id, null);
@@ -80,14 +101,21 @@ for (const backend of STORAGE_BACKENDS) {
 
     test('the single-file route stores one file and answers 201 with the same per-file shape', async () => {
       const collection = await newCollection();
-      const res = await postMultipart(`${url}/collections/${collection}/documents`, [file('one.pdf', await makePdf('one'), 'file')]);
+      const res = await postMultipart(`${url}/collections/${collection}/documents`, [
+        file('one.pdf', await makePdf('one'), 'file'),
+      ]);
       assert.equal(res.status, 201, JSON.stringify(res.body));
       assert.equal(res.body.data.files[0].outcome, 'stored');
       assert.equal(res.body.data.files[0].filename, 'one.pdf');
-      const two = await postMultipart(`${url}/collections/${collection}/documents`, [file('a.pdf', await makePdf('a'), 'file'), file('b.pdf', await makePdf('b'), 'file')]);
+      const two = await postMultipart(`${url}/collections/${collection}/documents`, [
+        file('a.pdf', await makePdf('a'), 'file'),
+        file('b.pdf', await makePdf('b'), 'file'),
+      ]);
       assert.equal(two.status, 413);
       assert.equal(two.body.error.details.limit, 'files_per_request');
-      const png = await postMultipart(`${url}/collections/${collection}/documents`, [file('pic.pdf', makePng(), 'file')]);
+      const png = await postMultipart(`${url}/collections/${collection}/documents`, [
+        file('pic.pdf', makePng(), 'file'),
+      ]);
       assert.equal(png.status, 422);
       assert.equal(png.body.error.details.files[0].reason, 'type_mismatch');
       assert.equal((await documentRows(collection)).length, 1);
@@ -96,12 +124,20 @@ for (const backend of STORAGE_BACKENDS) {
 
     test('more files than max_upload_batch_size: 413 naming the limit and the count, nothing stored', async () => {
       const collection = await newCollection();
-      const res = await postMultipart(batch(collection), [1, 2, 3, 4].map((i) => file(`f${i}.txt`, makeText(`file ${i}`))));
+      const res = await postMultipart(
+        batch(collection),
+        [1, 2, 3, 4].map((i) => file(`f${i}.txt`, makeText(`file ${i}`))),
+      );
       assert.equal(res.status, 413);
       assert.equal(res.body.success, false);
       assert.equal(res.body.error.code, 'limit_exceeded');
       assert.match(res.body.error.message, /max_upload_batch_size = 3/);
-      assert.deepEqual(res.body.error.details, { limit: 'max_upload_batch_size', allowed: 3, actual: 4, actual_is_at_least: true });
+      assert.deepEqual(res.body.error.details, {
+        limit: 'max_upload_batch_size',
+        allowed: 3,
+        actual: 4,
+        actual_is_at_least: true,
+      });
       assert.equal((await documentRows(collection)).length, 0);
       assert.deepEqual(await storedFiles(collection), []);
       await stagingIsEmpty();
@@ -110,7 +146,11 @@ for (const backend of STORAGE_BACKENDS) {
     test('a file over max_file_size_mb: 413 naming the file and the limit, reading stops, nothing stored', async () => {
       const collection = await newCollection();
       const big = Buffer.alloc(MB + 1, 'a');
-      const res = await postMultipart(batch(collection), [file('small.txt', makeText()), file('huge.txt', big), file('after.txt', makeText())]);
+      const res = await postMultipart(batch(collection), [
+        file('small.txt', makeText()),
+        file('huge.txt', big),
+        file('after.txt', makeText()),
+      ]);
       assert.equal(res.status, 413);
       assert.equal(res.body.error.details.limit, 'max_file_size_mb');
       assert.equal(res.body.error.details.allowed, MB);
@@ -133,11 +173,19 @@ for (const backend of STORAGE_BACKENDS) {
 
     test('atomic=true: one bad file refuses the request with every bad file and its reason; nothing stored', async () => {
       const collection = await newCollection();
-      const res = await postMultipart(batch(collection), [file('good.txt', makeText()), file('empty.txt', Buffer.alloc(0)), file('photo.png', makePng())]);
+      const res = await postMultipart(batch(collection), [
+        file('good.txt', makeText()),
+        file('empty.txt', Buffer.alloc(0)),
+        file('photo.png', makePng()),
+      ]);
       assert.equal(res.status, 422);
       assert.equal(res.body.error.code, 'upload_rejected');
       assert.deepEqual(
-        res.body.error.details.files.map((f: { filename: string; outcome: string; reason: string }) => [f.filename, f.outcome, f.reason]),
+        res.body.error.details.files.map((f: { filename: string; outcome: string; reason: string }) => [
+          f.filename,
+          f.outcome,
+          f.reason,
+        ]),
         [
           ['good.txt', 'rejected', 'batch_refused'],
           ['empty.txt', 'rejected', 'empty_file'],
@@ -162,7 +210,12 @@ for (const backend of STORAGE_BACKENDS) {
         ['noextension', makeText(), 'unsupported_extension'],
       ];
       for (const [name, bytes, reason] of cases) {
-        const res = await postMultipart(batch(collection), [file('ok.md', makeText(`ok for ${reason} ${name}`)), file(name, bytes), field('atomic', 'false'), field('process_immediately', 'false')]);
+        const res = await postMultipart(batch(collection), [
+          file('ok.md', makeText(`ok for ${reason} ${name}`)),
+          file(name, bytes),
+          field('atomic', 'false'),
+          field('process_immediately', 'false'),
+        ]);
         assert.equal(res.status, 200, JSON.stringify(res.body));
         const [good, bad] = res.body.data.files;
         assert.equal(good.outcome, 'stored');
@@ -199,7 +252,11 @@ for (const backend of STORAGE_BACKENDS) {
     test('duplicates within one request and across requests are reported with the existing id and stored once', async () => {
       const collection = await newCollection();
       const bytes = await makePdf('twice');
-      const first = await postMultipart(batch(collection), [file('a.pdf', bytes), file('copy-of-a.pdf', bytes), field('process_immediately', 'false')]);
+      const first = await postMultipart(batch(collection), [
+        file('a.pdf', bytes),
+        file('copy-of-a.pdf', bytes),
+        field('process_immediately', 'false'),
+      ]);
       assert.equal(first.status, 200, JSON.stringify(first.body));
       const [a, copy] = first.body.data.files;
       assert.equal(a.outcome, 'stored');
@@ -208,7 +265,11 @@ for (const backend of STORAGE_BACKENDS) {
       assert.equal(copy.document_id, a.document_id);
       assert.deepEqual(first.body.data.counts, { total: 2, stored: 1, duplicate: 1, rejected: 0 });
 
-      const again = await postMultipart(batch(collection), [file('renamed.pdf', bytes), file('new.txt', makeText('new')), field('process_immediately', 'false')]);
+      const again = await postMultipart(batch(collection), [
+        file('renamed.pdf', bytes),
+        file('new.txt', makeText('new')),
+        field('process_immediately', 'false'),
+      ]);
       assert.equal(again.status, 200);
       assert.equal(again.body.data.files[0].outcome, 'duplicate');
       assert.equal(again.body.data.files[0].reason, 'duplicate_in_collection');
@@ -219,7 +280,10 @@ for (const backend of STORAGE_BACKENDS) {
 
       // The same bytes in another collection are not a duplicate there.
       const other = await newCollection();
-      const elsewhere = await postMultipart(batch(other), [file('a.pdf', bytes), field('process_immediately', 'false')]);
+      const elsewhere = await postMultipart(batch(other), [
+        file('a.pdf', bytes),
+        field('process_immediately', 'false'),
+      ]);
       assert.equal(elsewhere.body.data.files[0].outcome, 'stored');
       await stagingIsEmpty();
     });
@@ -271,7 +335,10 @@ for (const backend of STORAGE_BACKENDS) {
 
     test('DELETE /documents/{id} removes the row and the file', async () => {
       const collection = await newCollection();
-      const res = await postMultipart(batch(collection), [file('gone.txt', makeText()), field('process_immediately', 'false')]);
+      const res = await postMultipart(batch(collection), [
+        file('gone.txt', makeText()),
+        field('process_immediately', 'false'),
+      ]);
       const id = res.body.data.files[0].document_id;
       const [row] = await documentRows(collection);
       const deleted = await request('DELETE', `${url}/documents/${id}`);
@@ -284,9 +351,18 @@ for (const backend of STORAGE_BACKENDS) {
 
     test('GET and DELETE /documents/{id} answer alike: 404 for any text that names no document, 400 beyond 36 characters', async () => {
       const collection = await newCollection();
-      const res = await postMultipart(batch(collection), [file('kept.txt', makeText()), field('process_immediately', 'false')]);
+      const res = await postMultipart(batch(collection), [
+        file('kept.txt', makeText()),
+        field('process_immediately', 'false'),
+      ]);
       const id: string = res.body.data.files[0].document_id;
-      const unknown = ['not-a-uuid', '00000000-0000-0000-0000-000000000000', "'; DROP TABLE documents; --", 'ünïcödé', id.toUpperCase().replace(/[0-9A-F]$/, 'Z')];
+      const unknown = [
+        'not-a-uuid',
+        '00000000-0000-0000-0000-000000000000',
+        "'; DROP TABLE documents; --",
+        'ünïcödé',
+        id.toUpperCase().replace(/[0-9A-F]$/, 'Z'),
+      ];
       for (const ref of unknown) {
         for (const method of ['GET', 'DELETE'] as const) {
           const answer = await request(method, `${url}/documents/${encodeURIComponent(ref)}`);

@@ -79,7 +79,9 @@ describe('fileintel CLI against a real stack', () => {
 
     await eventually(
       () => cli('tasks', 'list', '--status', 'terminated', '--json'),
-      (listed) => listed.code === 0 && JSON.parse(listed.stdout).tasks.some((t: { task_id: string }) => t.task_id === 'cli-running'),
+      (listed) =>
+        listed.code === 0 &&
+        JSON.parse(listed.stdout).tasks.some((t: { task_id: string }) => t.task_id === 'cli-running'),
       'tasks list shows the terminated task',
     );
 

@@ -25,18 +25,29 @@ describe('fileintel waits, exit codes and status after a cancel (spawned CLI, re
 
   before(async () => {
     // No groups: processDocument is the stand-in, so every document is its own documentProcessing workflow.
-    stack = await startTestStack({ worker: false, config: { max_concurrent_documents: 3, max_parallel_collections: 2, small_document_mb: 0 } });
-    const real = createActivities({ config: stack.config, sql: stack.sql, storage: stack.storage, staging: stack.staging });
+    stack = await startTestStack({
+      worker: false,
+      config: { max_concurrent_documents: 3, max_parallel_collections: 2, small_document_mb: 0 },
+    });
+    const real = createActivities({
+      config: stack.config,
+      sql: stack.sql,
+      storage: stack.storage,
+      staging: stack.staging,
+    });
     await stack.startWorker({
       ...real,
       async processDocument({ documentId }: { documentId: string }) {
-        const [doc] = await stack.sql<{ original_filename: string }[]>`SELECT original_filename FROM documents WHERE id = ${documentId}`;
+        const [doc] = await stack.sql<
+          { original_filename: string }[]
+        >`SELECT original_filename FROM documents WHERE id = ${documentId}`;
         const gate = /^gate-([a-z]+)-/.exec(doc.original_filename)?.[1];
         while (gate && !openGates.has(gate)) {
           Context.current().heartbeat();
           await Context.current().sleep(50);
         }
-        if (doc.original_filename.startsWith('bad')) throw ApplicationFailure.nonRetryable('extract: not a real PDF', 'UnreadableDocument');
+        if (doc.original_filename.startsWith('bad'))
+          throw ApplicationFailure.nonRetryable('extract: not a real PDF', 'UnreadableDocument');
         return { chunks: 1, pages: null };
       },
     });
@@ -63,10 +74,17 @@ describe('fileintel waits, exit codes and status after a cancel (spawned CLI, re
     assert.equal(res.status, 202, JSON.stringify(res.body));
     return res.body.data.task_id as string;
   };
-  const taskStatus = async (taskId: string) => (await request('GET', `${stack.apiUrl}/tasks/${encodeURIComponent(taskId)}/status`)).body.data;
+  const taskStatus = async (taskId: string) =>
+    (await request('GET', `${stack.apiUrl}/tasks/${encodeURIComponent(taskId)}/status`)).body.data;
 
   test('tasks status --wait survives an API restart mid-wait and exits with the task outcome (0: completed)', async () => {
-    const deps = { config: stack.config, sql: stack.sql, storage: stack.storage, staging: stack.staging, temporal: stack.temporal };
+    const deps = {
+      config: stack.config,
+      sql: stack.sql,
+      storage: stack.storage,
+      staging: stack.staging,
+      temporal: stack.temporal,
+    };
     const port = await freePort();
     const first = await startApiServer(deps, '127.0.0.1', port);
     const c = await collectionWith('gate-r-1.txt', 'r2.txt');
@@ -101,7 +119,10 @@ describe('fileintel waits, exit codes and status after a cancel (spawned CLI, re
     const taskId = await startAnalysis(running.name);
     const again = await cli('collections', 'process', running.name);
     assert.equal(again.code, 1);
-    assert.equal(again.stderr, `fileintel: collection '${running.name}' is being analysed by task ${taskId}; follow it with: fileintel tasks status ${taskId} --wait (analysis_running, HTTP 409)\n`);
+    assert.equal(
+      again.stderr,
+      `fileintel: collection '${running.name}' is being analysed by task ${taskId}; follow it with: fileintel tasks status ${taskId} --wait (analysis_running, HTTP 409)\n`,
+    );
 
     const followed = startCli(stack.apiUrl, ['collections', 'status', running.name, '--follow'], fast);
     await followed.stderrMatches(/processing: 0\/1 done/);
@@ -124,7 +145,12 @@ describe('fileintel waits, exit codes and status after a cancel (spawned CLI, re
     wait.child.kill('SIGINT');
     const run = await wait.finished;
     assert.equal(run.code, 130);
-    assert.ok(run.stderr.includes(`stopped waiting; task ${taskId} keeps running. Follow it again with: fileintel tasks status ${taskId} --wait`), run.stderr);
+    assert.ok(
+      run.stderr.includes(
+        `stopped waiting; task ${taskId} keeps running. Follow it again with: fileintel tasks status ${taskId} --wait`,
+      ),
+      run.stderr,
+    );
     assert.equal((await taskStatus(taskId)).status, 'RUNNING');
     openGates.add('i');
     const again = await cli('tasks', 'status', taskId, '--wait', '--json');
@@ -177,7 +203,10 @@ describe('fileintel waits, exit codes and status after a cancel (spawned CLI, re
     assert.equal(final.code, 1, 'a cancelled batch did not succeed');
     const batch = JSON.parse(final.stdout);
     assert.equal(batch.status, 'CANCELLED');
-    assert.deepEqual([batch.collections[0].status, batch.collections[0].processed, batch.collections[0].failed], ['cancelled', 2, 0]);
+    assert.deepEqual(
+      [batch.collections[0].status, batch.collections[0].processed, batch.collections[0].failed],
+      ['cancelled', 2, 0],
+    );
 
     const table = await cli('batches', 'status', batchId);
     assert.match(table.stdout, new RegExp(`${c.name}\\s*│\\s*cancelled\\s*│\\s*2\\s*│\\s*0`));
@@ -191,7 +220,10 @@ describe('fileintel waits, exit codes and status after a cancel (spawned CLI, re
   test('closing stdout early (| head) ends quietly, without an EPIPE trace', async () => {
     const c = await collectionWith('e-1.txt');
     const taskId = await startAnalysis(c.id);
-    for (const args of [['collections', 'list'], ['tasks', 'status', taskId, '--wait']]) {
+    for (const args of [
+      ['collections', 'list'],
+      ['tasks', 'status', taskId, '--wait'],
+    ]) {
       const run = startCli(stack.apiUrl, args, fast);
       run.child.stdout.destroy();
       const result = await run.finished;
@@ -201,7 +233,14 @@ describe('fileintel waits, exit codes and status after a cancel (spawned CLI, re
   });
 
   test('usage errors exit 2', async () => {
-    const conflicting = await runCli(stack.apiUrl, ['documents', 'batch-upload', 'x', '/tmp', '--continue-on-error', '--rollback-on-failure']);
+    const conflicting = await runCli(stack.apiUrl, [
+      'documents',
+      'batch-upload',
+      'x',
+      '/tmp',
+      '--continue-on-error',
+      '--rollback-on-failure',
+    ]);
     assert.equal(conflicting.code, 2);
     assert.match(conflicting.stderr, /exclude each other/);
     assert.equal((await cli('tasks', 'status')).code, 2);
@@ -215,7 +254,10 @@ describe('fileintel waits, exit codes and status after a cancel (spawned CLI, re
     const found = await eventually(
       async () => {
         const ids: string[] = [];
-        for await (const workflow of stack.temporal.workflow.list({ query: `DocumentName = "sa-report.txt" AND CollectionName = "${c.name}"` })) ids.push(workflow.workflowId);
+        for await (const workflow of stack.temporal.workflow.list({
+          query: `DocumentName = "sa-report.txt" AND CollectionName = "${c.name}"`,
+        }))
+          ids.push(workflow.workflowId);
         return ids;
       },
       (ids) => ids.length === 1,
@@ -233,7 +275,10 @@ describe('fileintel waits, exit codes and status after a cancel (spawned CLI, re
     await eventually(
       async () => {
         const kinds: string[] = [];
-        for await (const workflow of stack.temporal.workflow.list({ query: `BatchId = "${submitted.batch_id}" AND CollectionName = "${batch.name}"` })) kinds.push(workflow.type);
+        for await (const workflow of stack.temporal.workflow.list({
+          query: `BatchId = "${submitted.batch_id}" AND CollectionName = "${batch.name}"`,
+        }))
+          kinds.push(workflow.type);
         return kinds.sort();
       },
       (kinds) => kinds.join() === 'collectionAnalysis,documentProcessing',

@@ -30,7 +30,10 @@ interface Probe {
 
 /** A PDF of `pages` pages of prose, each page different, so chunking has real work. */
 async function bigPdf(index: number) {
-  const pages = Array.from({ length: PAGES }, (_, page) => `Document ${index}, page ${page + 1}. ${prose(TOPICS[(index + page) % TOPICS.length]!, 12)}`);
+  const pages = Array.from(
+    { length: PAGES },
+    (_, page) => `Document ${index}, page ${page + 1}. ${prose(TOPICS[(index + page) % TOPICS.length]!, 12)}`,
+  );
   const { bytes } = await pdfFixture({ pages, title: `Big document ${index}` });
   return { filename: `big-${index}.pdf`, bytes: Buffer.from(bytes) };
 }
@@ -66,7 +69,10 @@ function percentile(sorted: number[], p: number): number {
 }
 
 function summarise(probes: Probe[]): string {
-  const latencies = probes.filter((probe) => probe.status === 200).map((probe) => probe.ms).sort((a, b) => a - b);
+  const latencies = probes
+    .filter((probe) => probe.status === 200)
+    .map((probe) => probe.ms)
+    .sort((a, b) => a - b);
   const ms = (value: number | undefined) => `${(value ?? NaN).toFixed(1)} ms`;
   return (
     `/health probes: ${probes.length}, answered ${latencies.length}; ` +
@@ -87,7 +93,9 @@ describe('npm start: GET /health while the worker processes big PDFs', () => {
   test(`every /health probe is answered while ${DOCUMENTS} PDFs of ${PAGES} pages are processed`, async (t) => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'fileintel-health-'));
     const documents = await Promise.all(Array.from({ length: DOCUMENTS }, (_, i) => bigPdf(i)));
-    t.diagnostic(`documents: ${documents.map((doc) => `${doc.filename} ${(doc.bytes.length / 1e6).toFixed(1)} MB`).join(', ')}`);
+    t.diagnostic(
+      `documents: ${documents.map((doc) => `${doc.filename} ${(doc.bytes.length / 1e6).toFixed(1)} MB`).join(', ')}`,
+    );
 
     // With DATABASE_URL, a schema of our own in it; without, the launcher's own PGlite.
     if (process.env.DATABASE_URL) database = await createTestDatabase();

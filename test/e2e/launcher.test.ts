@@ -30,7 +30,11 @@ describe('npm start: the whole stack on embedded defaults, one process per part'
     const ui = await fetch(`http://127.0.0.1:${ports.ui}/`);
     assert.equal(ui.status, 200, 'the Web UI answers');
     assert.match(first.output(), new RegExp(`Web UI\\s+http://127.0.0.1:${ports.ui}`));
-    assert.match(first.output(), /^\[api\] listening on http:\/\/127\.0\.0\.1:\d+\/api\/v3$/m, "the API's output carries its name");
+    assert.match(
+      first.output(),
+      /^\[api\] listening on http:\/\/127\.0\.0\.1:\d+\/api\/v3$/m,
+      "the API's output carries its name",
+    );
     assert.match(first.output(), /^\[worker\] polling task queue 'fileintel'/m, "the worker's output carries its name");
     assert.deepEqual(
       first.started().map(({ name }) => name),
@@ -42,7 +46,9 @@ describe('npm start: the whole stack on embedded defaults, one process per part'
     // The worker dies: reported with its exit signal, restarted; the API never stopped answering.
     const worker = pidOf(first, 'worker');
     process.kill(worker, 'SIGKILL');
-    await first.waitForOutput(new RegExp(`worker \\(pid ${worker}\\) exited unexpectedly \\(signal SIGKILL\\); restarting in 1 s`));
+    await first.waitForOutput(
+      new RegExp(`worker \\(pid ${worker}\\) exited unexpectedly \\(signal SIGKILL\\); restarting in 1 s`),
+    );
     assert.equal((await request('GET', `${first.api}/health`)).status, 200, 'the API answers while the worker is down');
     await first.waitForOutput(/\[fileintel\] worker is running again \(pid \d+\)/);
     assert.notEqual(pidOf(first, 'worker'), worker);
@@ -50,7 +56,11 @@ describe('npm start: the whole stack on embedded defaults, one process per part'
     assert.equal(await stop(first), 0, first.output());
     const stopped = [...first.output().matchAll(/\[fileintel\] (\w+) stopped/g)].map((match) => match[1]);
     assert.deepEqual(stopped, ['api', 'worker', 'db', 'temporal'], 'the API first, then the worker, then the services');
-    await eventually(() => leftOver(first, dataDir), (left) => left.length === 0, 'no stray process');
+    await eventually(
+      () => leftOver(first, dataDir),
+      (left) => left.length === 0,
+      'no stray process',
+    );
 
     const second = await launch(dataDir, ports);
     try {
@@ -75,15 +85,26 @@ describe('npm start: the whole stack on embedded defaults, one process per part'
     }
     const { code } = await launched.exited;
     assert.equal(code, 1, launched.output());
-    assert.match(launched.output(), /\[fileintel\] worker exited \(signal SIGKILL\) 4 times within 60 s; giving up: stopping everything/);
+    assert.match(
+      launched.output(),
+      /\[fileintel\] worker exited \(signal SIGKILL\) 4 times within 60 s; giving up: stopping everything/,
+    );
     assert.equal(killed.size, 4, 'the first run and three restarts');
-    await eventually(() => leftOver(launched, dataDir), (left) => left.length === 0, 'no stray process');
+    await eventually(
+      () => leftOver(launched, dataDir),
+      (left) => left.length === 0,
+      'no stray process',
+    );
   });
 
   test('a launcher killed outright leaves no process behind: the children stop when it is gone', async () => {
     const launched = await launch(dataDir, ports);
     launched.child.kill('SIGKILL');
     await launched.exited;
-    await eventually(() => leftOver(launched, dataDir), (left) => left.length === 0, 'no stray process');
+    await eventually(
+      () => leftOver(launched, dataDir),
+      (left) => left.length === 0,
+      'no stray process',
+    );
   });
 });

@@ -21,7 +21,9 @@ interface StressReport {
 }
 
 async function runStressClient(url: string, name: string, rounds: number, connections: number): Promise<StressReport> {
-  const run = await runNode(['--import', 'tsx', STRESS_CLIENT, url, name, String(rounds), String(connections)], { cwd: ROOT });
+  const run = await runNode(['--import', 'tsx', STRESS_CLIENT, url, name, String(rounds), String(connections)], {
+    cwd: ROOT,
+  });
   const line = run.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as StressReport;
@@ -47,13 +49,18 @@ describe('embedded PGlite shared by several client processes', () => {
 
   test('two processes of four connections each: transactions, rollbacks and prepared statements all come out right', async (t) => {
     const rounds = 200;
-    const reports = await Promise.all([runStressClient(server.url, 'a', rounds, 4), runStressClient(server.url, 'b', rounds, 4)]);
+    const reports = await Promise.all([
+      runStressClient(server.url, 'a', rounds, 4),
+      runStressClient(server.url, 'b', rounds, 4),
+    ]);
     for (const [i, report] of reports.entries()) {
       t.diagnostic(`client ${i}: ${JSON.stringify(report)}`);
       assert.deepEqual(report.errors, [], `client ${i}: no query failed`);
       assert.deepEqual(report.wrong, [], `client ${i}: every result right`);
     }
-    const counts = await sql<{ client: string; n: number }[]>`SELECT client, count(*)::int AS n FROM stress_rows GROUP BY client ORDER BY client`;
+    const counts = await sql<
+      { client: string; n: number }[]
+    >`SELECT client, count(*)::int AS n FROM stress_rows GROUP BY client ORDER BY client`;
     assert.deepEqual(
       counts.map((row) => [row.client, row.n]),
       [

@@ -20,7 +20,12 @@ function collect() {
   return { output: { stdout, stderr }, out: () => out, err: () => err };
 }
 
-function child(name: string, mode: string, output: ReturnType<typeof collect>['output'], onGiveUp: (error: GaveUpError) => void = () => {}) {
+function child(
+  name: string,
+  mode: string,
+  output: ReturnType<typeof collect>['output'],
+  onGiveUp: (error: GaveUpError) => void = () => {},
+) {
   return new SupervisedChild(
     {
       name,
@@ -51,7 +56,11 @@ describe('SupervisedChild', () => {
     const ready = await serving.start();
     assert.equal(ready.mode, 'serve');
     assert.equal(ready.pid, serving.pid);
-    await eventually(async () => io.out(), (out) => out.includes('[svc] hello from serve'), 'prefixed stdout');
+    await eventually(
+      async () => io.out(),
+      (out) => out.includes('[svc] hello from serve'),
+      'prefixed stdout',
+    );
     assert.match(io.err(), /^\[svc\] a line on stderr$/m);
     await serving.stop();
     assert.match(io.out(), /\[svc\] bye\n\[fileintel\] svc stopped/);
@@ -65,9 +74,19 @@ describe('SupervisedChild', () => {
     let gaveUp: GaveUpError | undefined;
     const crashing = child('flaky', 'crash', io.output, (error) => (gaveUp = error));
     await crashing.start();
-    await eventually(async () => gaveUp, (error) => error !== undefined, 'gives up');
-    assert.match(io.out(), /flaky \(pid \d+\) exited unexpectedly \(exit code 3\); restarting in 0.05 s \(restart 1 of at most 2 within 60 s\)/);
-    assert.match(io.out(), /flaky \(pid \d+\) exited unexpectedly \(exit code 3\); restarting in 0.1 s \(restart 2 of at most 2 within 60 s\)/);
+    await eventually(
+      async () => gaveUp,
+      (error) => error !== undefined,
+      'gives up',
+    );
+    assert.match(
+      io.out(),
+      /flaky \(pid \d+\) exited unexpectedly \(exit code 3\); restarting in 0.05 s \(restart 1 of at most 2 within 60 s\)/,
+    );
+    assert.match(
+      io.out(),
+      /flaky \(pid \d+\) exited unexpectedly \(exit code 3\); restarting in 0.1 s \(restart 2 of at most 2 within 60 s\)/,
+    );
     assert.match(io.out(), /\[fileintel\] flaky is running again/);
     assert.equal(gaveUp!.message, 'flaky exited (exit code 3) 3 times within 60 s; giving up');
     assert.equal(io.out().match(/flaky started/g)?.length, 3, 'the first run and two restarts');
@@ -76,7 +95,10 @@ describe('SupervisedChild', () => {
   test('a child that never gets ready: start() rejects once restarts are used up', async () => {
     const io = collect();
     const early = child('early', 'crash-early', io.output);
-    await assert.rejects(early.start(), (error: Error) => error instanceof GaveUpError && /early exited \(exit code 3\) 3 times/.test(error.message));
+    await assert.rejects(
+      early.start(),
+      (error: Error) => error instanceof GaveUpError && /early exited \(exit code 3\) 3 times/.test(error.message),
+    );
   });
 
   test('a child that ignores SIGTERM is killed after the stop timeout', async () => {

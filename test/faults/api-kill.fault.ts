@@ -11,7 +11,11 @@ describe('API SIGKILLed mid 50-file upload, then reconciliation', () => {
   after(() => stack?.teardown());
 
   test('no staged file, no row without a file, no file without a row; a retry stores each file once', async () => {
-    const figures = await apiKillScenario(stack, { files: 50, fileKb: 256, moments: ['mid-body', 'body-sent', 'body-sent+50ms', 'mid-commit', 'mid-commit', 'mid-commit'] });
+    const figures = await apiKillScenario(stack, {
+      files: 50,
+      fileKb: 256,
+      moments: ['mid-body', 'body-sent', 'body-sent+50ms', 'mid-commit', 'mid-commit', 'mid-commit'],
+    });
     reportFigures('api-kill', figures);
   });
 });

@@ -37,14 +37,22 @@ export interface ApiKillFigures {
 }
 
 /** Starts the API alone in a child process (test/fixtures/upload-api-child.ts) on the stack's database and folders. */
-export function startApiChild(stack: TestStack, env: Record<string, string> = {}, execArgv: string[] = []): Promise<Child> {
+export function startApiChild(
+  stack: TestStack,
+  env: Record<string, string> = {},
+  execArgv: string[] = [],
+): Promise<Child> {
   const pglite = stack.databaseKind === 'pglite';
-  return forkChild('../fixtures/upload-api-child.ts', {
-    DATABASE_URL: databaseUrlOf(stack.sql),
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    ...configEnv(stack.config, pglite ? { db_pool_size: 1, max_concurrent_activities: 1 } : {}),
-    ...env,
-  }, execArgv);
+  return forkChild(
+    '../fixtures/upload-api-child.ts',
+    {
+      DATABASE_URL: databaseUrlOf(stack.sql),
+      TEMPORAL_ADDRESS: stack.temporalAddress,
+      ...configEnv(stack.config, pglite ? { db_pool_size: 1, max_concurrent_activities: 1 } : {}),
+      ...env,
+    },
+    execArgv,
+  );
 }
 
 function fileBytes(round: number, i: number, size: number): Buffer {
@@ -53,11 +61,20 @@ function fileBytes(round: number, i: number, size: number): Buffer {
 }
 
 /** Streams `files` text files, pausing between them; calls `onFile(i)` after each has been handed to fetch. */
-function slowBody(boundary: string, round: number, files: number, size: number, pauseMs: number, onFile: (i: number) => void): ReadableStream<Uint8Array> {
+function slowBody(
+  boundary: string,
+  round: number,
+  files: number,
+  size: number,
+  pauseMs: number,
+  onFile: (i: number) => void,
+): ReadableStream<Uint8Array> {
   async function* parts() {
     yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="process_immediately"\r\n\r\nfalse\r\n`);
     for (let i = 0; i < files; i++) {
-      yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="f-${round}-${i}.txt"\r\nContent-Type: text/plain\r\n\r\n`);
+      yield Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="f-${round}-${i}.txt"\r\nContent-Type: text/plain\r\n\r\n`,
+      );
       yield new Uint8Array(fileBytes(round, i, size));
       yield Buffer.from('\r\n');
       onFile(i + 1);
@@ -76,14 +93,21 @@ function slowBody(boundary: string, round: number, files: number, size: number, 
  * file left, no row without a file, no file without a row. A re-upload of
  * the same files then stores them all, once.
  */
-export async function apiKillScenario(stack: TestStack, options: { files: number; fileKb: number; moments: KillMoment[] }): Promise<ApiKillFigures> {
+export async function apiKillScenario(
+  stack: TestStack,
+  options: { files: number; fileKb: number; moments: KillMoment[] },
+): Promise<ApiKillFigures> {
   const rounds: ApiKillRound[] = [];
   const collections: string[] = [];
   for (const [round, moment] of options.moments.entries()) {
     const api = await startApiChild(stack);
     const url = api.ready.url as string;
     try {
-      const created = await fetch(`${url}/collections`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `api-kill-${round}` }) });
+      const created = await fetch(`${url}/collections`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `api-kill-${round}` }),
+      });
       assert.equal(created.status, 201);
       const collectionId = ((await created.json()) as { data: { id: string } }).data.id;
       collections.push(collectionId);
@@ -117,13 +141,26 @@ export async function apiKillScenario(stack: TestStack, options: { files: number
       }
       await killed;
       const outcome = await upload;
-      const [{ n: rows }] = await stack.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId}`;
+      const [{ n: rows }] = await stack.sql<
+        { n: number }[]
+      >`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId}`;
       const stored = (await filesUnder(stack.config.storage_dir)).filter((f) => f.startsWith(collectionId)).length;
       const staged = (await filesUnder(stack.config.staging_dir)).length;
-      console.log(`api-kill round ${round} (${moment}): ${sent}/${options.files} files sent, client saw "${outcome}"; ${rows} rows, ${stored} stored files, ${staged} staged files left`);
-      if (stored > 0 && rows === 0) console.log(`api-kill round ${round}: ${stored} file(s) moved into storage by a transaction that never committed; the reconciler must remove them`);
+      console.log(
+        `api-kill round ${round} (${moment}): ${sent}/${options.files} files sent, client saw "${outcome}"; ${rows} rows, ${stored} stored files, ${staged} staged files left`,
+      );
+      if (stored > 0 && rows === 0)
+        console.log(
+          `api-kill round ${round}: ${stored} file(s) moved into storage by a transaction that never committed; the reconciler must remove them`,
+        );
       assert.ok(rows === 0 || rows === options.files, `all or nothing: ${rows} rows`);
-      rounds.push({ moment, sentFiles: sent, rowsAfterKill: rows, storedFilesAfterKill: stored, stagedFilesAfterKill: staged });
+      rounds.push({
+        moment,
+        sentFiles: sent,
+        rowsAfterKill: rows,
+        storedFilesAfterKill: stored,
+        stagedFilesAfterKill: staged,
+      });
     } finally {
       await killHard(api);
     }
@@ -142,15 +179,24 @@ export async function apiKillScenario(stack: TestStack, options: { files: number
 
   const staged = (await filesUnder(stack.config.staging_dir)).length;
   const storedKeys = new Set(await filesUnder(stack.config.storage_dir));
-  const rows = await stack.sql<{ storage_key: string; status: string }[]>`SELECT storage_key, status FROM documents WHERE collection_id = ANY(${collections}::uuid[])`;
+  const rows = await stack.sql<
+    { storage_key: string; status: string }[]
+  >`SELECT storage_key, status FROM documents WHERE collection_id = ANY(${collections}::uuid[])`;
   const rowKeys = new Set(rows.map((r) => r.storage_key));
   const rowsWithoutFile = rows.filter((r) => !storedKeys.has(r.storage_key)).length;
   const filesWithoutRow = [...storedKeys].filter((k) => !rowKeys.has(k)).length;
   assert.equal(staged, 0, 'no staged file left');
   assert.equal(filesWithoutRow, 0, 'no file without a row');
   assert.equal(rowsWithoutFile, 0, 'no row without a file');
-  assert.equal(report.rows_without_files, 0, 'the reconciler found no row without a file (the commit moves files before it commits)');
-  assert.ok(rows.every((r) => r.status === 'uploaded'), 'no row had to be marked failed');
+  assert.equal(
+    report.rows_without_files,
+    0,
+    'the reconciler found no row without a file (the commit moves files before it commits)',
+  );
+  assert.ok(
+    rows.every((r) => r.status === 'uploaded'),
+    'no row had to be marked failed',
+  );
 
   // The client tries again, on a fresh API: every file is stored once (or was already).
   const api = await startApiChild(stack);
@@ -165,7 +211,9 @@ export async function apiKillScenario(stack: TestStack, options: { files: number
     assert.equal(res.status, 200, JSON.stringify(res.body).slice(0, 500));
     assert.equal(res.body.data.counts.stored + res.body.data.counts.duplicate, options.files);
     reuploaded = res.body.data.counts.stored;
-    const [{ n }] = await stack.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId}`;
+    const [{ n }] = await stack.sql<
+      { n: number }[]
+    >`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId}`;
     assert.equal(n, options.files, 'each file stored exactly once');
   } finally {
     await stopChild(api, 5_000);
@@ -174,8 +222,18 @@ export async function apiKillScenario(stack: TestStack, options: { files: number
     database: stack.databaseKind,
     files_per_upload: options.files,
     rounds,
-    reconcile: { expired_staged_files_removed: report.expired_staged_files_removed, files_without_rows: report.files_without_rows, rows_without_files: report.rows_without_files },
-    after: { staged, stored_files: storedKeys.size, rows: rows.length, rows_without_file: rowsWithoutFile, files_without_row: filesWithoutRow },
+    reconcile: {
+      expired_staged_files_removed: report.expired_staged_files_removed,
+      files_without_rows: report.files_without_rows,
+      rows_without_files: report.rows_without_files,
+    },
+    after: {
+      staged,
+      stored_files: storedKeys.size,
+      rows: rows.length,
+      rows_without_file: rowsWithoutFile,
+      files_without_row: filesWithoutRow,
+    },
     reupload_stored: reuploaded,
   };
 }

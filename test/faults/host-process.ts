@@ -33,12 +33,24 @@ export interface HostProcess {
  * and TMPDIR), in a fresh empty folder; resolves when a line of its output matches
  * `ready` (e.g. "[worker] polling").
  */
-export async function startHostProcess(name: string, entry: string, env: Record<string, string>, ready: RegExp, timeoutMs = 120_000): Promise<HostProcess> {
+export async function startHostProcess(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  ready: RegExp,
+  timeoutMs = 120_000,
+): Promise<HostProcess> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `fileintel-host-${name}-`));
   const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(repo, entry)], {
     cwd: dir,
     // Its folder is its data_dir and its TMPDIR too, so whatever it leaves on disk is found there.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, TMPDIR: dir, FILEINTEL_DATA_DIR: JSON.stringify(dir), ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? dir,
+      TMPDIR: dir,
+      FILEINTEL_DATA_DIR: JSON.stringify(dir),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -49,7 +61,10 @@ export async function startHostProcess(name: string, entry: string, env: Record<
   child.stderr!.on('data', keep);
   const exited = once(child, 'exit').then(() => undefined);
   const readyLine = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} not ready within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${name} not ready within ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
     const check = () => {
       const line = output.split('\n').find((text) => ready.test(text));
       if (line) {

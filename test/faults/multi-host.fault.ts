@@ -42,7 +42,9 @@ async function reportPdf(i: number, pages: number): Promise<Upload> {
   for (let page = 1; page <= pages; page++) {
     const text = `Field report ${i}, page ${page} of ${pages}. ${prose(TOPICS[(i + page) % TOPICS.length], 8)}`;
     const sheet = pdf.addPage([595, 842]);
-    (text.match(/.{1,90}(\s|$)/g) ?? [text]).forEach((line, k) => sheet.drawText(line.trim(), { x: 40, y: 800 - k * 14, size: 10, font }));
+    (text.match(/.{1,90}(\s|$)/g) ?? [text]).forEach((line, k) =>
+      sheet.drawText(line.trim(), { x: 40, y: 800 - k * 14, size: 10, font }),
+    );
   }
   return { filename: `field-report-${i}.pdf`, bytes: Buffer.from(await pdf.save()) };
 }
@@ -57,7 +59,10 @@ async function documents(count: number): Promise<Upload[]> {
         out.push(await reportPdf(i, 3 + (i % 7) * 2));
         break;
       case 9:
-        out.push({ filename: `letter-${i}.docx`, bytes: await makeDocx(`Letter ${i}. ${prose(TOPICS[i % TOPICS.length], 20)}`) });
+        out.push({
+          filename: `letter-${i}.docx`,
+          bytes: await makeDocx(`Letter ${i}. ${prose(TOPICS[i % TOPICS.length], 20)}`),
+        });
         break;
       case 5:
       case 6:
@@ -65,8 +70,16 @@ async function documents(count: number): Promise<Upload[]> {
         break;
       case 7:
       case 8: {
-        const paragraphs = text.split('\n').map((line) => `<p>${line.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p>`).join('\n');
-        out.push({ filename: `page-${i}.html`, bytes: Buffer.from(`<!doctype html><html><head><title>Page ${i}</title></head><body>\n${paragraphs}\n</body></html>\n`) });
+        const paragraphs = text
+          .split('\n')
+          .map((line) => `<p>${line.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p>`)
+          .join('\n');
+        out.push({
+          filename: `page-${i}.html`,
+          bytes: Buffer.from(
+            `<!doctype html><html><head><title>Page ${i}</title></head><body>\n${paragraphs}\n</body></html>\n`,
+          ),
+        });
         break;
       }
       default:
@@ -77,7 +90,12 @@ async function documents(count: number): Promise<Upload[]> {
 }
 
 /** The chunks the worker must commit for one file: the same extraction and chunker, range by range for a PDF. */
-async function expectedChunks(filePath: string, mimeType: string, filename: string, limits: { chunkSize: number; overlap: number; maxTokens: number }): Promise<number> {
+async function expectedChunks(
+  filePath: string,
+  mimeType: string,
+  filename: string,
+  limits: { chunkSize: number; overlap: number; maxTokens: number },
+): Promise<number> {
   const paged = mimeType === 'application/pdf';
   let total = 0;
   let pageCount = 0;
@@ -96,15 +114,24 @@ async function expectedChunks(filePath: string, mimeType: string, filename: stri
 const STARTED = proto.temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
 
 /** For each worker process (by pid, from its default identity `<pid>@<host>`), the runs whose activities it is executing now. */
-async function activitiesByWorker(client: Client): Promise<Map<number, { workflowId: string; runId: string; activityType: string }[]>> {
+async function activitiesByWorker(
+  client: Client,
+): Promise<Map<number, { workflowId: string; runId: string; activityType: string }[]>> {
   const byPid = new Map<number, { workflowId: string; runId: string; activityType: string }[]>();
   for await (const execution of client.workflow.list({ query: "ExecutionStatus = 'Running'" })) {
-    const description = await client.workflow.getHandle(execution.workflowId, execution.runId).describe().catch(() => undefined);
+    const description = await client.workflow
+      .getHandle(execution.workflowId, execution.runId)
+      .describe()
+      .catch(() => undefined);
     for (const activity of description?.raw.pendingActivities ?? []) {
       const pid = Number(/^(\d+)@/.exec(activity.lastWorkerIdentity ?? '')?.[1]);
       if (activity.state !== STARTED || !pid) continue;
       const runs = byPid.get(pid) ?? [];
-      runs.push({ workflowId: execution.workflowId, runId: execution.runId, activityType: activity.activityType?.name ?? '?' });
+      runs.push({
+        workflowId: execution.workflowId,
+        runId: execution.runId,
+        activityType: activity.activityType?.name ?? '?',
+      });
       byPid.set(pid, runs);
     }
   }
@@ -116,7 +143,8 @@ async function retriedAttempts(client: Client, runs: { workflowId: string; runId
   let retried = 0;
   for (const run of runs) {
     const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
-    for (const event of history.events ?? []) if ((event.activityTaskStartedEventAttributes?.attempt ?? 0) > 1) retried += 1;
+    for (const event of history.events ?? [])
+      if ((event.activityTaskStartedEventAttributes?.attempt ?? 0) > 1) retried += 1;
   }
   return retried;
 }
@@ -162,7 +190,9 @@ describe(`${WORKERS} worker hosts and an API host sharing only S3, PostgreSQL an
     const hostEnv = () => ({
       TEMPORAL_ADDRESS: temporal.address,
       DATABASE_URL: database.url,
-      ...Object.fromEntries(Object.entries(s3.config).map(([key, value]) => [`FILEINTEL_${key.toUpperCase()}`, JSON.stringify(value)])),
+      ...Object.fromEntries(
+        Object.entries(s3.config).map(([key, value]) => [`FILEINTEL_${key.toUpperCase()}`, JSON.stringify(value)]),
+      ),
       ...s3.env,
       FILEINTEL_PDF_PAGES_PER_RANGE: String(PAGES_PER_RANGE),
       FILEINTEL_MAX_CONCURRENT_DOCUMENTS: '9',
@@ -171,10 +201,16 @@ describe(`${WORKERS} worker hosts and an API host sharing only S3, PostgreSQL an
       FILEINTEL_TEXT_WORKER_THREADS: '1',
       FILEINTEL_DB_POOL_SIZE: database.kind === 'pglite' ? '1' : '5',
     });
-    api = await startHostProcess('api', 'main/api.ts', { ...hostEnv(), FILEINTEL_API_PORT: String(port) }, /\[api\] listening on /);
+    api = await startHostProcess(
+      'api',
+      'main/api.ts',
+      { ...hostEnv(), FILEINTEL_API_PORT: String(port) },
+      /\[api\] listening on /,
+    );
     const apiUrl = /listening on (\S+)/.exec(api.readyLine)![1];
     // One after the other: each runs the start-up set-up (migrations, search attributes, the reconciler's Schedule).
-    for (let n = 1; n <= WORKERS; n++) workers.push(await startHostProcess(`worker-${n}`, 'main/worker.ts', hostEnv(), /\[worker\] polling/));
+    for (let n = 1; n <= WORKERS; n++)
+      workers.push(await startHostProcess(`worker-${n}`, 'main/worker.ts', hostEnv(), /\[worker\] polling/));
 
     const config = loadConfig({ FILEINTEL_PDF_PAGES_PER_RANGE: String(PAGES_PER_RANGE) });
     sql = createPool(database.url, config, { singleConnection: database.kind === 'pglite' });
@@ -185,17 +221,29 @@ describe(`${WORKERS} worker hosts and an API host sharing only S3, PostgreSQL an
     const uploads = await documents(DOCUMENTS);
     for (let i = 0; i < uploads.length; i += 50) {
       const parts = uploads.slice(i, i + 50).map((upload) => file(upload.filename, upload.bytes));
-      const res = await postMultipart(`${apiUrl}/collections/${collectionId}/upload-and-process`, [...parts, field('process_immediately', 'false')]);
+      const res = await postMultipart(`${apiUrl}/collections/${collectionId}/upload-and-process`, [
+        ...parts,
+        field('process_immediately', 'false'),
+      ]);
       assert.equal(res.status, 200, JSON.stringify(res.body).slice(0, 2_000));
       assert.equal(res.body.data.counts.stored, parts.length);
     }
     const uploadedMs = Date.now() - started;
 
-    const start = await request('POST', `${apiUrl}/collections/${collectionId}/process`, { extract_metadata: false, generate_embeddings: true, build_graph: false });
+    const start = await request('POST', `${apiUrl}/collections/${collectionId}/process`, {
+      extract_metadata: false,
+      generate_embeddings: true,
+      build_graph: false,
+    });
     assert.equal(start.status, 202, JSON.stringify(start.body));
     const taskId = start.body.data.task_id as string;
 
-    const processed = async () => (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId} AND status = 'processed'`)[0].n;
+    const processed = async () =>
+      (
+        await sql<
+          { n: number }[]
+        >`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId} AND status = 'processed'`
+      )[0].n;
     const threshold = Math.floor(DOCUMENTS * 0.3);
     await eventually(processed, (n) => n >= threshold, `${threshold} documents processed before the kill`, {
       timeoutMs: 20 * 60_000,
@@ -209,12 +257,16 @@ describe(`${WORKERS} worker hosts and an API host sharing only S3, PostgreSQL an
       'a worker executing an activity',
       { timeoutMs: 5 * 60_000, everyMs: 100 },
     );
-    const [killedPid, heldRuns] = [...busy.entries()].filter(([pid]) => pids.has(pid)).sort((a, b) => b[1].length - a[1].length)[0];
+    const [killedPid, heldRuns] = [...busy.entries()]
+      .filter(([pid]) => pids.has(pid))
+      .sort((a, b) => b[1].length - a[1].length)[0];
     const killed = workers.find((worker) => worker.pid === killedPid)!;
     const atKill = await processed();
     await killHost(killed);
     const held = heldRuns.map((run) => run.activityType);
-    console.log(`SIGKILL ${killed.name} (pid ${killed.pid}) at ${atKill}/${DOCUMENTS} processed, executing ${held.join(', ')}`);
+    console.log(
+      `SIGKILL ${killed.name} (pid ${killed.pid}) at ${atKill}/${DOCUMENTS} processed, executing ${held.join(', ')}`,
+    );
 
     const result = (await temporal.env.client.workflow.getHandle(taskId).result()) as CollectionAnalysisResult;
     const processedMs = Date.now() - started;
@@ -225,7 +277,18 @@ describe(`${WORKERS} worker hosts and an API host sharing only S3, PostgreSQL an
     assert.equal(collection.status, 'completed');
 
     // Exactly once: per document the chunks a run of the chunker makes on the same bytes, ordinals 0..n-1, each embedded once.
-    const rows = await sql<{ id: string; original_filename: string; mime_type: string; status: string; n: number; max: number | null; distinct: number; embedded: number }[]>`
+    const rows = await sql<
+      {
+        id: string;
+        original_filename: string;
+        mime_type: string;
+        status: string;
+        n: number;
+        max: number | null;
+        distinct: number;
+        embedded: number;
+      }[]
+    >`
       SELECT d.id, d.original_filename, d.mime_type, d.status, count(c.ordinal)::int AS n, max(c.ordinal)::int AS max,
              count(DISTINCT c.ordinal)::int AS distinct, count(c.embedding)::int AS embedded
       FROM documents d LEFT JOIN chunks c ON c.document_id = d.id WHERE d.collection_id = ${collectionId}
@@ -250,7 +313,9 @@ describe(`${WORKERS} worker hosts and an API host sharing only S3, PostgreSQL an
       WHERE d.collection_id = ${collectionId} AND d.mime_type = 'application/pdf'`;
     const pdfRanges = ranges.n;
     const runKey = taskId.split(':').pop()!;
-    const pdfIds = rows.filter((row) => row.mime_type === 'application/pdf').map((row) => `document:${row.id}:${runKey}`);
+    const pdfIds = rows
+      .filter((row) => row.mime_type === 'application/pdf')
+      .map((row) => `document:${row.id}:${runKey}`);
     const retries = await retriesInHistory(temporal.env.client, pdfIds);
     // What the killed worker held was attempted again (by another worker: it never came back).
     const retriedHeld = await retriedAttempts(temporal.env.client, heldRuns);
@@ -261,8 +326,10 @@ describe(`${WORKERS} worker hosts and an API host sharing only S3, PostgreSQL an
     for (const worker of survivors) await stopHost(worker);
     await stopHost(api);
     // tsx's compile cache (tsx-<uid>/ under TMPDIR) is the loader's, not FileIntel's.
-    const written = async (host: HostProcess) => (await filesUnder(host.dir)).filter((file) => !/^tsx-\d+\//.test(file));
-    for (const host of [api, ...survivors]) assert.deepEqual(await written(host), [], `${host.name} wrote nothing to its disk`);
+    const written = async (host: HostProcess) =>
+      (await filesUnder(host.dir)).filter((file) => !/^tsx-\d+\//.test(file));
+    for (const host of [api, ...survivors])
+      assert.deepEqual(await written(host), [], `${host.name} wrote nothing to its disk`);
     const leftByKilled = (await written(killed)).length;
 
     reportFigures('multi-host', {

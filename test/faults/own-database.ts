@@ -44,7 +44,9 @@ async function ownPglite(): Promise<OwnDatabase> {
 }
 
 function binDir(): string {
-  const pgConfig = execFileSync('sh', ['-c', 'command -v pg_ctl || ls /usr/lib/postgresql/*/bin/pg_ctl | tail -1'], { encoding: 'utf8' }).trim();
+  const pgConfig = execFileSync('sh', ['-c', 'command -v pg_ctl || ls /usr/lib/postgresql/*/bin/pg_ctl | tail -1'], {
+    encoding: 'utf8',
+  }).trim();
   return path.dirname(pgConfig);
 }
 
@@ -53,13 +55,23 @@ async function ownPostgres(): Promise<OwnDatabase> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'fileintel-pg-'));
   const dataDir = path.join(root, 'data');
   const asRoot = process.getuid?.() === 0;
-  if (asRoot) chownSync(root, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })));
+  if (asRoot)
+    chownSync(
+      root,
+      Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })),
+      Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })),
+    );
   const run = (tool: string, args: string[]) =>
-    execFileSync(asRoot ? 'runuser' : path.join(bin, tool), asRoot ? ['-u', 'postgres', '--', path.join(bin, tool), ...args] : args, { stdio: 'pipe', encoding: 'utf8' });
+    execFileSync(
+      asRoot ? 'runuser' : path.join(bin, tool),
+      asRoot ? ['-u', 'postgres', '--', path.join(bin, tool), ...args] : args,
+      { stdio: 'pipe', encoding: 'utf8' },
+    );
   run('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync']);
   const port = await freePort();
   const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${root} -c fsync=off -c max_connections=100`;
-  const start = () => run('pg_ctl', ['-D', dataDir, '-o', options, '-l', path.join(root, 'log'), '-w', '-t', '60', 'start']);
+  const start = () =>
+    run('pg_ctl', ['-D', dataDir, '-o', options, '-l', path.join(root, 'log'), '-w', '-t', '60', 'start']);
   start();
   return {
     kind: 'postgresql',

@@ -10,7 +10,15 @@ import { tempDirConfig } from '../support/temp-config.ts';
 import { startTemporalDevServer } from '../../main/temporal-dev-server.ts';
 import type { CollectionAnalysisResult } from '../../workflows/collection-analysis-contract.ts';
 import { startOwnDatabase } from './own-database.ts';
-import { assertExactlyOnce, configEnv, forkChild, retriesInHistory, seedDocuments, stopChild, type Child } from './support.ts';
+import {
+  assertExactlyOnce,
+  configEnv,
+  forkChild,
+  retriesInHistory,
+  seedDocuments,
+  stopChild,
+  type Child,
+} from './support.ts';
 import { eventually } from '../support/eventually.ts';
 
 export async function postgresRestartScenario(options: { documents: number; restarts: number; downMs: number }) {
@@ -34,26 +42,47 @@ export async function postgresRestartScenario(options: { documents: number; rest
     });
     const { task_id } = await startCollectionAnalysis(
       { temporal: temporal.env.client, config, sql },
-      { collectionId, selection: 'pending', options: { build_graph: true, extract_metadata: true, generate_embeddings: true } },
+      {
+        collectionId,
+        selection: 'pending',
+        options: { build_graph: true, extract_metadata: true, generate_embeddings: true },
+      },
     );
-    const processed = async () => (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId} AND status = 'processed'`)[0].n;
+    const processed = async () =>
+      (
+        await sql<
+          { n: number }[]
+        >`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId} AND status = 'processed'`
+      )[0].n;
     const restarts: { atProcessed: number; inFlight: string[]; downMs: number }[] = [];
     for (let r = 0; r < options.restarts; r++) {
       const threshold = Math.floor(options.documents * (0.25 + 0.3 * r));
-      await eventually(processed, (n) => n >= threshold, `${threshold} processed before restart ${r + 1}`, { timeoutMs: 15 * 60_000, everyMs: 200 });
-      const busy = (await sql<{ id: string }[]>`SELECT id FROM documents WHERE collection_id = ${collectionId} AND status = 'processing'`).map((row) => row.id);
+      await eventually(processed, (n) => n >= threshold, `${threshold} processed before restart ${r + 1}`, {
+        timeoutMs: 15 * 60_000,
+        everyMs: 200,
+      });
+      const busy = (
+        await sql<
+          { id: string }[]
+        >`SELECT id FROM documents WHERE collection_id = ${collectionId} AND status = 'processing'`
+      ).map((row) => row.id);
       const at = await processed();
       const downAt = Date.now();
       await database.restart(options.downMs);
       restarts.push({ atProcessed: at, inFlight: busy, downMs: Date.now() - downAt });
-      console.log(`postgres-restart ${r + 1} (${database.kind}): at ${at}/${options.documents} processed, ${busy.length} in flight, down ${Date.now() - downAt} ms`);
+      console.log(
+        `postgres-restart ${r + 1} (${database.kind}): at ${at}/${options.documents} processed, ${busy.length} in flight, down ${Date.now() - downAt} ms`,
+      );
     }
     const result = (await temporal.env.client.workflow.getHandle(task_id).result()) as CollectionAnalysisResult;
     assert.equal(result.status, 'completed', JSON.stringify(result));
     assert.equal(result.processed, options.documents);
     const effect = await assertExactlyOnce(sql, storage, config, collectionId, options.documents);
     const runKey = task_id.split(':').pop()!;
-    const history = await retriesInHistory(temporal.env.client, documentIds.map((id) => `document:${id}:${runKey}`));
+    const history = await retriesInHistory(
+      temporal.env.client,
+      documentIds.map((id) => `document:${id}:${runKey}`),
+    );
     const failedAttemptsLogged = (worker.stderr().match(/Activity failed/g) ?? []).length;
     return {
       database: database.kind,

@@ -18,7 +18,13 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** A URL the child processes can use to reach the test's own database (and schema). */
 export function databaseUrlOf(sql: Sql): string {
-  const options = sql.options as unknown as { host: string[]; port: number[]; database: string; user: string; connection?: Record<string, string> };
+  const options = sql.options as unknown as {
+    host: string[];
+    port: number[];
+    database: string;
+    user: string;
+    connection?: Record<string, string>;
+  };
   const url = new URL(`postgres://${options.user}@${options.host[0]}:${options.port[0]}/${options.database}`);
   for (const [key, value] of Object.entries(options.connection ?? {})) url.searchParams.set(key, String(value));
   return url.toString();
@@ -27,11 +33,30 @@ export function databaseUrlOf(sql: Sql): string {
 /** FILEINTEL_* variables that make a child use the same folders and limits as `config`. */
 export function configEnv(config: Config, overrides: Record<string, unknown> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  const keys = ['storage_dir', 'staging_dir', 'data_dir', 'page_size', 'max_concurrent_documents', 'max_concurrent_activities', 'db_pool_size', 'task_queue',
-    'max_upload_batch_size', 'max_file_size_mb', 'max_upload_request_mb', 'max_parallel_collections'] as const;
+  const keys = [
+    'storage_dir',
+    'staging_dir',
+    'data_dir',
+    'page_size',
+    'max_concurrent_documents',
+    'max_concurrent_activities',
+    'db_pool_size',
+    'task_queue',
+    'max_upload_batch_size',
+    'max_file_size_mb',
+    'max_upload_request_mb',
+    'max_parallel_collections',
+  ] as const;
   for (const key of keys) env[`FILEINTEL_${key.toUpperCase()}`] = JSON.stringify(config[key]);
   // The same store: on the s3 backend the bucket's keys and the secrets (TEST_STORAGE_BACKEND=s3 runs the fault tests on it).
-  for (const key of ['storage_backend', 's3_endpoint', 's3_region', 's3_bucket', 's3_force_path_style', 's3_prefix'] as const) {
+  for (const key of [
+    'storage_backend',
+    's3_endpoint',
+    's3_region',
+    's3_bucket',
+    's3_force_path_style',
+    's3_prefix',
+  ] as const) {
     env[`FILEINTEL_${key.toUpperCase()}`] = JSON.stringify(config[key]);
   }
   if (config.storage_backend === 's3') {
@@ -104,14 +129,28 @@ export function documentText(i: number): string {
  * Inserts `count` text documents straight into the database and storage (the
  * upload path has its own tests): rows in `uploaded`, files under their keys.
  */
-export async function seedDocuments(sql: Sql, storage: DocumentStorage, collectionId: string, count: number): Promise<string[]> {
+export async function seedDocuments(
+  sql: Sql,
+  storage: DocumentStorage,
+  collectionId: string,
+  count: number,
+): Promise<string[]> {
   const ids: string[] = [];
   for (let start = 0; start < count; start += 100) {
     const rows = Array.from({ length: Math.min(100, count - start) }, (_, k) => {
       const i = start + k;
-      return { collection_id: collectionId, original_filename: `report-${i}.txt`, storage_key: `${collectionId}/report-${i}.txt`, mime_type: 'text/plain', size_bytes: Buffer.byteLength(documentText(i)), content_hash: `seed-${i}` };
+      return {
+        collection_id: collectionId,
+        original_filename: `report-${i}.txt`,
+        storage_key: `${collectionId}/report-${i}.txt`,
+        mime_type: 'text/plain',
+        size_bytes: Buffer.byteLength(documentText(i)),
+        content_hash: `seed-${i}`,
+      };
     });
-    const inserted = await sql<{ id: string; storage_key: string }[]>`INSERT INTO documents ${sql(rows)} RETURNING id, storage_key`;
+    const inserted = await sql<
+      { id: string; storage_key: string }[]
+    >`INSERT INTO documents ${sql(rows)} RETURNING id, storage_key`;
     for (const [k, row] of inserted.entries()) {
       await storage.put(row.storage_key, Buffer.from(documentText(start + k)));
       ids.push(row.id);
@@ -122,8 +161,14 @@ export async function seedDocuments(sql: Sql, storage: DocumentStorage, collecti
 
 /** Chunks a seeded document must have: the chunker run here, on the same file, with the same limits. */
 export async function expectedChunks(storage: DocumentStorage, storageKey: string, config: Config): Promise<number> {
-  const extracted = await storage.withLocalFile(storageKey, (file) => extractDocument(file, 'text/plain', path.basename(storageKey)));
-  return chunkSections(extracted.sections, { chunkSize: config.chunk_size, overlap: config.chunk_overlap, maxTokens: config.chunk_max_tokens }).length;
+  const extracted = await storage.withLocalFile(storageKey, (file) =>
+    extractDocument(file, 'text/plain', path.basename(storageKey)),
+  );
+  return chunkSections(extracted.sections, {
+    chunkSize: config.chunk_size,
+    overlap: config.chunk_overlap,
+    maxTokens: config.chunk_max_tokens,
+  }).length;
 }
 
 export interface ExactlyOnceReport {
@@ -140,7 +185,13 @@ export interface ExactlyOnceReport {
  * chunks, and the same per document (the texts differ only in numbers); the
  * graph's counts equal what the mentions say.
  */
-export async function assertExactlyOnce(sql: Sql, storage: DocumentStorage, config: Config, collectionId: string, expected: number): Promise<ExactlyOnceReport> {
+export async function assertExactlyOnce(
+  sql: Sql,
+  storage: DocumentStorage,
+  config: Config,
+  collectionId: string,
+  expected: number,
+): Promise<ExactlyOnceReport> {
   const docs = await sql<{ id: string; status: string; storage_key: string; error: string | null }[]>`
     SELECT id, status, storage_key, error FROM documents WHERE collection_id = ${collectionId}`;
   assert.equal(docs.length, expected, 'one row per document, none duplicated');
@@ -166,13 +217,19 @@ export async function assertExactlyOnce(sql: Sql, storage: DocumentStorage, conf
   const mentions = await sql<{ document_id: string; n: number }[]>`
     SELECT document_id, count(*)::int AS n FROM entity_mentions WHERE collection_id = ${collectionId} GROUP BY document_id`;
   assert.equal(mentions.length, expected, 'every document has entity mentions');
-  assert.equal(new Set(mentions.map((m) => m.n)).size, 1, `mentions per document are equal: ${JSON.stringify([...new Set(mentions.map((m) => m.n))])}`);
+  assert.equal(
+    new Set(mentions.map((m) => m.n)).size,
+    1,
+    `mentions per document are equal: ${JSON.stringify([...new Set(mentions.map((m) => m.n))])}`,
+  );
   const [dangling] = await sql<{ n: number }[]>`
     SELECT count(*)::int AS n FROM entity_mentions m LEFT JOIN chunks c ON c.document_id = m.document_id AND c.ordinal = m.chunk_ordinal
     WHERE m.collection_id = ${collectionId} AND c.document_id IS NULL`;
   assert.equal(dangling.n, 0, 'no mention of a chunk that is gone');
 
-  const graph = await sql<{ kind: string; name: string; mentions: number; documents: number; real_mentions: number; real_documents: number }[]>`
+  const graph = await sql<
+    { kind: string; name: string; mentions: number; documents: number; real_mentions: number; real_documents: number }[]
+  >`
     SELECT g.kind, g.name, g.mentions, g.documents,
            (SELECT count(*)::int FROM entity_mentions m WHERE m.collection_id = g.collection_id AND m.kind = g.kind AND m.name = g.name) AS real_mentions,
            (SELECT count(DISTINCT m.document_id)::int FROM entity_mentions m WHERE m.collection_id = g.collection_id AND m.kind = g.kind AND m.name = g.name) AS real_documents
@@ -194,13 +251,22 @@ export async function assertExactlyOnce(sql: Sql, storage: DocumentStorage, conf
  * and workflow-task timeouts. A workflow id names its latest run; pass
  * `{ workflowId, runId }` for an earlier one (a run continued as new).
  */
-export async function retriesInHistory(temporal: Client, workflowIds: (string | { workflowId: string; runId: string })[]): Promise<{ workflows: number; activityAttemptsAfterFirst: number; activityTimeouts: number; workflowTaskTimeouts: number }> {
+export async function retriesInHistory(
+  temporal: Client,
+  workflowIds: (string | { workflowId: string; runId: string })[],
+): Promise<{
+  workflows: number;
+  activityAttemptsAfterFirst: number;
+  activityTimeouts: number;
+  workflowTaskTimeouts: number;
+}> {
   let activityAttemptsAfterFirst = 0;
   let activityTimeouts = 0;
   let workflowTaskTimeouts = 0;
   let workflows = 0;
   for (const id of workflowIds) {
-    const handle = typeof id === 'string' ? temporal.workflow.getHandle(id) : temporal.workflow.getHandle(id.workflowId, id.runId);
+    const handle =
+      typeof id === 'string' ? temporal.workflow.getHandle(id) : temporal.workflow.getHandle(id.workflowId, id.runId);
     const history = await handle.fetchHistory().catch(() => undefined);
     if (!history) continue;
     let touched = false;
@@ -209,7 +275,8 @@ export async function retriesInHistory(temporal: Client, workflowIds: (string | 
       if (attempt > 1) activityAttemptsAfterFirst += 1;
       if (event.activityTaskTimedOutEventAttributes) activityTimeouts += 1;
       if (event.workflowTaskTimedOutEventAttributes) workflowTaskTimeouts += 1;
-      touched ||= attempt > 1 || Boolean(event.activityTaskTimedOutEventAttributes || event.workflowTaskTimedOutEventAttributes);
+      touched ||=
+        attempt > 1 || Boolean(event.activityTaskTimedOutEventAttributes || event.workflowTaskTimedOutEventAttributes);
     }
     if (touched) workflows += 1;
   }
@@ -219,7 +286,8 @@ export async function retriesInHistory(temporal: Client, workflowIds: (string | 
 /** Every run of a workflow id (all the runs a workflow continued as new into), from visibility. */
 export async function runsOf(temporal: Client, workflowId: string): Promise<{ workflowId: string; runId: string }[]> {
   const runs: { workflowId: string; runId: string }[] = [];
-  for await (const execution of temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push({ workflowId, runId: execution.runId });
+  for await (const execution of temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` }))
+    runs.push({ workflowId, runId: execution.runId });
   return runs;
 }
 
@@ -241,7 +309,10 @@ export async function procStats(pid: number): Promise<{ fds: number; vmHwmKb: nu
  * Open descriptors of a process split by what they are: sockets to the
  * database port (its pool), other sockets, and the rest (files, pipes).
  */
-export async function descriptorKinds(pid: number, databasePort: number): Promise<{ total: number; database: number; otherSockets: number; rest: number }> {
+export async function descriptorKinds(
+  pid: number,
+  databasePort: number,
+): Promise<{ total: number; database: number; otherSockets: number; rest: number }> {
   const inodes: string[] = [];
   let total = 0;
   for (const fd of await readdir(`/proc/${pid}/fd`)) {

@@ -4,6 +4,9 @@ import { reportFigures } from './support.ts';
 
 describe('Temporal dev server stopped for 20 s during a batch, started again with its SQLite file', () => {
   test('the batch completes; every document processed exactly once in effect', async () => {
-    reportFigures('temporal-restart', await temporalRestartScenario({ collections: 3, documentsEach: 40, downMs: 20_000 }));
+    reportFigures(
+      'temporal-restart',
+      await temporalRestartScenario({ collections: 3, documentsEach: 40, downMs: 20_000 }),
+    );
   });
 });

@@ -55,7 +55,13 @@ export async function temporalRestartScenario(options: { collections: number; do
   await staging.ensure();
   const api = await startApiServer({ config, sql, temporal, storage, staging }, '127.0.0.1', 0);
   let worker: Child | undefined;
-  const startWorker = () => forkChild('worker-child.ts', { DATABASE_URL: database.url, TEMPORAL_ADDRESS: address, WORKER_DB_POOL: String(pglite ? 1 : config.db_pool_size), ...configEnv(config) });
+  const startWorker = () =>
+    forkChild('worker-child.ts', {
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: address,
+      WORKER_DB_POOL: String(pglite ? 1 : config.db_pool_size),
+      ...configEnv(config),
+    });
   const started = Date.now();
   try {
     await migrate(sql);
@@ -73,37 +79,55 @@ export async function temporalRestartScenario(options: { collections: number; do
     assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
     const batchId = submitted.body.data.batch_id as string;
     const total = options.collections * options.documentsEach;
-    const processed = async () => (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM documents WHERE status = 'processed'`)[0].n;
-    const before = await eventually(processed, (n) => n >= total / 3, 'a third of the documents processed', { timeoutMs: 10 * 60_000, everyMs: 200 });
+    const processed = async () =>
+      (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM documents WHERE status = 'processed'`)[0].n;
+    const before = await eventually(processed, (n) => n >= total / 3, 'a third of the documents processed', {
+      timeoutMs: 10 * 60_000,
+      everyMs: 200,
+    });
 
     await server.stop();
     server = undefined;
     const stoppedAt = Date.now();
     // teardown() can return while the server process is still shutting down; the
     // restart must not meet the old one on the same port and SQLite file.
-    const lingering = await eventually(async () => (await processesUsing(dbFilename)).length === 0 && (await portIsFree(port)), Boolean, 'the old server gone', { timeoutMs: 30_000, everyMs: 200 }).then(
+    const lingering = await eventually(
+      async () => (await processesUsing(dbFilename)).length === 0 && (await portIsFree(port)),
+      Boolean,
+      'the old server gone',
+      { timeoutMs: 30_000, everyMs: 200 },
+    ).then(
       () => [] as number[],
       async () => processesUsing(dbFilename),
     );
-    if (lingering.length > 0) console.log(`temporal-restart: old server process(es) ${lingering.join(', ')} still running 30 s after stop`);
+    if (lingering.length > 0)
+      console.log(`temporal-restart: old server process(es) ${lingering.join(', ')} still running 30 s after stop`);
     assert.deepEqual(lingering, [], 'the stopped dev server exited');
     console.log(`temporal-restart: server stopped at ${before}/${total} processed`);
     const askedWhileDown = Date.now();
     const whileDownAnswer = request('GET', `${api.url}/batches/${batchId}`).then(
-      (res) => ({ status: res.status, code: (res.body as { error?: { code?: string } })?.error?.code ?? null, ms: Date.now() - askedWhileDown }),
+      (res) => ({
+        status: res.status,
+        code: (res.body as { error?: { code?: string } })?.error?.code ?? null,
+        ms: Date.now() - askedWhileDown,
+      }),
       (error: Error) => ({ status: 0, code: error.message, ms: Date.now() - askedWhileDown }),
     );
     await sleep(options.downMs);
     const processedWhileDown = (await processed()) - before;
     console.log('temporal-restart: starting the server again');
     server = await startTemporalDevServer({ dbFilename, port }).catch(async (error: Error) => {
-      throw new Error(`restarting the dev server failed (${error.message}); processes on its file: ${JSON.stringify(await processesUsing(dbFilename))}`);
+      throw new Error(
+        `restarting the dev server failed (${error.message}); processes on its file: ${JSON.stringify(await processesUsing(dbFilename))}`,
+      );
     });
     const whileDown = await whileDownAnswer;
     const downMs = Date.now() - stoppedAt;
     const workerSurvived = worker.process.exitCode === null && worker.process.signalCode === null;
     if (!workerSurvived) worker = await startWorker();
-    console.log(`temporal-restart: stopped at ${before}/${total} processed for ${downMs} ms (API answered ${JSON.stringify(whileDown)} meanwhile); worker ${workerSurvived ? 'kept running' : 'had exited and was restarted'}`);
+    console.log(
+      `temporal-restart: stopped at ${before}/${total} processed for ${downMs} ms (API answered ${JSON.stringify(whileDown)} meanwhile); worker ${workerSurvived ? 'kept running' : 'had exited and was restarted'}`,
+    );
 
     const final = await eventually(
       () => request('GET', `${api.url}/batches/${batchId}`),

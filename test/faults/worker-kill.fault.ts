@@ -3,7 +3,19 @@ import { after, before, describe, test } from 'node:test';
 import { startCollectionAnalysis } from '../../api/analysis/start.ts';
 import type { CollectionAnalysisResult } from '../../workflows/collection-analysis-contract.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { assertExactlyOnce, configEnv, databaseUrlOf, forkChild, killHard, reportFigures, retriesInHistory, runsOf, seedDocuments, stopChild, type Child } from './support.ts';
+import {
+  assertExactlyOnce,
+  configEnv,
+  databaseUrlOf,
+  forkChild,
+  killHard,
+  reportFigures,
+  retriesInHistory,
+  runsOf,
+  seedDocuments,
+  stopChild,
+  type Child,
+} from './support.ts';
 import { eventually } from '../support/eventually.ts';
 
 const DOCUMENTS = Number(process.env.FAULT_DOCUMENTS ?? 500);
@@ -41,22 +53,38 @@ describe(`worker SIGKILLed ${KILLS}× during a ${DOCUMENTS}-document analysis`, 
     worker = await startWorker();
     const { task_id } = await startCollectionAnalysis(
       { temporal: stack.temporal, config: stack.config, sql: stack.sql },
-      { collectionId, selection: 'pending', options: { build_graph: true, extract_metadata: true, generate_embeddings: true } },
+      {
+        collectionId,
+        selection: 'pending',
+        options: { build_graph: true, extract_metadata: true, generate_embeddings: true },
+      },
     );
-    const processed = async () => (await stack.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId} AND status = 'processed'`)[0].n;
+    const processed = async () =>
+      (
+        await stack.sql<
+          { n: number }[]
+        >`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId} AND status = 'processed'`
+      )[0].n;
     const inFlightAtKill = new Set<string>();
     const kills: { atProcessed: number; inFlight: number; restartMs: number }[] = [];
     for (let k = 0; k < KILLS; k++) {
       const threshold = Math.floor(DOCUMENTS * (0.2 + 0.25 * k));
-      await eventually(processed, (n) => n >= threshold, `${threshold} documents processed before kill ${k + 1}`, { timeoutMs: 20 * 60_000, everyMs: 200 });
-      const busy = await stack.sql<{ id: string }[]>`SELECT id FROM documents WHERE collection_id = ${collectionId} AND status = 'processing'`;
+      await eventually(processed, (n) => n >= threshold, `${threshold} documents processed before kill ${k + 1}`, {
+        timeoutMs: 20 * 60_000,
+        everyMs: 200,
+      });
+      const busy = await stack.sql<
+        { id: string }[]
+      >`SELECT id FROM documents WHERE collection_id = ${collectionId} AND status = 'processing'`;
       const at = await processed();
       await killHard(worker);
       for (const row of busy) inFlightAtKill.add(row.id);
       const restartedAt = Date.now();
       worker = await startWorker();
       kills.push({ atProcessed: at, inFlight: busy.length, restartMs: Date.now() - restartedAt });
-      console.log(`kill ${k + 1}: SIGKILL at ${at}/${DOCUMENTS} processed, ${busy.length} in flight; new worker pid ${worker.pid} in ${Date.now() - restartedAt} ms`);
+      console.log(
+        `kill ${k + 1}: SIGKILL at ${at}/${DOCUMENTS} processed, ${busy.length} in flight; new worker pid ${worker.pid} in ${Date.now() - restartedAt} ms`,
+      );
     }
     const result = (await stack.temporal.workflow.getHandle(task_id).result()) as CollectionAnalysisResult;
     assert.equal(result.status, 'completed', JSON.stringify(result));
@@ -70,8 +98,14 @@ describe(`worker SIGKILLed ${KILLS}× during a ${DOCUMENTS}-document analysis`, 
     // Small documents run in groups, activities of the analysis itself (in every run it continued
     // as new into); the others in workflows of their own.
     const analysisRuns = await runsOf(stack.temporal, task_id);
-    const history = await retriesInHistory(stack.temporal, [...analysisRuns, ...documentIds.map((id) => `document:${id}:${runKey}`)]);
-    assert.ok(history.activityAttemptsAfterFirst + history.activityTimeouts + history.workflowTaskTimeouts > 0, `the histories show the retries: ${JSON.stringify(history)}`);
+    const history = await retriesInHistory(stack.temporal, [
+      ...analysisRuns,
+      ...documentIds.map((id) => `document:${id}:${runKey}`),
+    ]);
+    assert.ok(
+      history.activityAttemptsAfterFirst + history.activityTimeouts + history.workflowTaskTimeouts > 0,
+      `the histories show the retries: ${JSON.stringify(history)}`,
+    );
     reportFigures('worker-kill', {
       database: stack.databaseKind,
       documents: DOCUMENTS,

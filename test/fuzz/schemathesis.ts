@@ -9,7 +9,12 @@ import { startTestStack } from '../support/stack.ts';
 
 const EXAMPLES_PER_OPERATION = Number(process.env.FUZZ_EXAMPLES ?? 80);
 const MIN_REQUESTS = Number(process.env.FUZZ_MIN_REQUESTS ?? 1000);
-const CHECKS = ['not_a_server_error', 'response_schema_conformance', 'content_type_conformance', 'status_code_conformance'];
+const CHECKS = [
+  'not_a_server_error',
+  'response_schema_conformance',
+  'content_type_conformance',
+  'status_code_conformance',
+];
 
 if (spawnSync('schemathesis', ['--version']).status !== 0) {
   console.log('installing schemathesis from PyPI…');
@@ -27,15 +32,26 @@ try {
   const origin = new URL(stack.apiUrl).origin;
   const report = path.join(os.tmpdir(), `fileintel-fuzz-${process.pid}.xml`);
   const args = [
-    'run', `${stack.apiUrl}/openapi.json`,
-    '--url', origin,
-    '--checks', CHECKS.join(','),
-    '--max-examples', String(EXAMPLES_PER_OPERATION),
-    '--phases', 'examples,coverage,fuzzing',
-    '--workers', '2',
-    '--seed', '20261128',
-    '--suppress-health-check', 'all',
-    '--report', 'junit', '--report-junit-path', report,
+    'run',
+    `${stack.apiUrl}/openapi.json`,
+    '--url',
+    origin,
+    '--checks',
+    CHECKS.join(','),
+    '--max-examples',
+    String(EXAMPLES_PER_OPERATION),
+    '--phases',
+    'examples,coverage,fuzzing',
+    '--workers',
+    '2',
+    '--seed',
+    '20261128',
+    '--suppress-health-check',
+    'all',
+    '--report',
+    'junit',
+    '--report-junit-path',
+    report,
   ];
   console.log(`schemathesis ${args.join(' ')}`);
   let output = '';
@@ -48,7 +64,9 @@ try {
     child.once('close', resolve);
   });
   const generated = Number(/(\d+) generated/.exec(output)?.[1] ?? 0);
-  console.log(`\nfuzz: schemathesis exit ${code}, ${generated} generated requests (at least ${MIN_REQUESTS} wanted); JUnit report ${report}`);
+  console.log(
+    `\nfuzz: schemathesis exit ${code}, ${generated} generated requests (at least ${MIN_REQUESTS} wanted); JUnit report ${report}`,
+  );
   exitCode = code === 0 && generated >= MIN_REQUESTS ? 0 : 1;
 } finally {
   await stack.teardown();

@@ -21,7 +21,9 @@ function generatedBody(boundary: string, name: string, bytes: number): ReadableS
   const block = Buffer.alloc(256 * 1024);
   for (let offset = 0; offset < block.length; offset += line.length) line.copy(block, offset);
   async function* parts() {
-    yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}.txt"\r\nContent-Type: text/plain\r\n\r\n`);
+    yield Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}.txt"\r\nContent-Type: text/plain\r\n\r\n`,
+    );
     let left = bytes;
     while (left > 0) {
       const piece = block.subarray(0, Math.min(left, block.length));
@@ -77,7 +79,10 @@ describe(`${FILES} files of ${FILE_MB} MB at once`, () => {
           body: generatedBody(boundary, `${name}-${i}`, FILE_MB * MB),
           duplex: 'half',
         } as RequestInit);
-        return { status: response.status, body: (await response.json()) as { data: { files: { size_bytes: number }[] } } };
+        return {
+          status: response.status,
+          body: (await response.json()) as { data: { files: { size_bytes: number }[] } },
+        };
       }),
     );
     const seconds = (Date.now() - started) / 1000;
@@ -88,7 +93,9 @@ describe(`${FILES} files of ${FILE_MB} MB at once`, () => {
       assert.equal(answer.status, 201, JSON.stringify(answer.body).slice(0, 300));
       assert.equal(answer.body.data.files[0].size_bytes, FILE_MB * MB);
     }
-    const [{ n }] = await stack.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId}`;
+    const [{ n }] = await stack.sql<
+      { n: number }[]
+    >`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${collectionId}`;
     assert.equal(n, FILES);
     assert.equal((await filesUnder(`${stack.config.storage_dir}/${collectionId}`)).length, FILES);
     await stopChild(api, 5_000);

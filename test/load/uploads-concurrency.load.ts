@@ -3,7 +3,15 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { field, file, postMultipart } from '../fixtures/multipart.ts';
 import { startApiChild } from '../faults/api-kill.ts';
-import { descriptorKinds, filesUnder, procStats, reportFigures, sleep, stopChild, type Child } from '../faults/support.ts';
+import {
+  descriptorKinds,
+  filesUnder,
+  procStats,
+  reportFigures,
+  sleep,
+  stopChild,
+  type Child,
+} from '../faults/support.ts';
 import { request } from '../support/http.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
@@ -51,7 +59,10 @@ describe(`${CLIENTS} clients at once, each uploading ${FILES_EACH} files`, () =>
           hashes.add(createHash('sha256').update(bytes).digest('hex'));
           return file(`c${c}-f${i}.txt`, bytes);
         });
-        return postMultipart(`${url}/collections/${collectionId}/upload-and-process`, [...parts, field('process_immediately', 'false')]);
+        return postMultipart(`${url}/collections/${collectionId}/upload-and-process`, [
+          ...parts,
+          field('process_immediately', 'false'),
+        ]);
       }),
     );
     const seconds = (Date.now() - started) / 1000;
@@ -61,7 +72,9 @@ describe(`${CLIENTS} clients at once, each uploading ${FILES_EACH} files`, () =>
       assert.equal(answer.status, 200, JSON.stringify(answer.body).slice(0, 300));
       assert.deepEqual(answer.body.data.counts, { total: FILES_EACH, stored: FILES_EACH, duplicate: 0, rejected: 0 });
     }
-    const rows = await stack.sql<{ content_hash: string; storage_key: string }[]>`SELECT content_hash, storage_key FROM documents WHERE collection_id = ${collectionId}`;
+    const rows = await stack.sql<
+      { content_hash: string; storage_key: string }[]
+    >`SELECT content_hash, storage_key FROM documents WHERE collection_id = ${collectionId}`;
     assert.equal(rows.length, CLIENTS * FILES_EACH, 'one row per file');
     assert.deepEqual(new Set(rows.map((r) => r.content_hash)), hashes, 'every file once, by its bytes');
     const stored = await filesUnder(stack.config.storage_dir);
@@ -78,7 +91,10 @@ describe(`${CLIENTS} clients at once, each uploading ${FILES_EACH} files`, () =>
       await sleep(250);
       after = await descriptorKinds(api.pid, databasePort);
     }
-    assert.ok(settled(after), `open descriptors back to baseline: ${JSON.stringify(after)} now, ${JSON.stringify(baselineKinds)} before`);
+    assert.ok(
+      settled(after),
+      `open descriptors back to baseline: ${JSON.stringify(after)} now, ${JSON.stringify(baselineKinds)} before`,
+    );
     assert.ok(after.database <= stack.config.db_pool_size, `database sockets within the pool: ${after.database}`);
     const stats = await procStats(api.pid);
     reportFigures('load-uploads', {
@@ -90,7 +106,13 @@ describe(`${CLIENTS} clients at once, each uploading ${FILES_EACH} files`, () =>
       stored_rows: rows.length,
       stored_files: stored.length,
       errors: answers.filter((a) => a.status !== 200).length,
-      fds: { baseline: baseline.fds, peak: peakFds, after: after.total, baseline_by_kind: baselineKinds, after_by_kind: after },
+      fds: {
+        baseline: baseline.fds,
+        peak: peakFds,
+        after: after.total,
+        baseline_by_kind: baselineKinds,
+        after_by_kind: after,
+      },
       api_vm_hwm_mb: Math.round(stats.vmHwmKb / 1024),
     });
   });

@@ -42,7 +42,10 @@ export function startCli(apiUrl: string, args: string[], env: Record<string, str
     child,
     stdout: () => stdout,
     stderr: () => stderr,
-    stderrMatches: (pattern) => (pattern.test(stderr) || child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => waiters.push({ pattern, resolve }))),
+    stderrMatches: (pattern) =>
+      pattern.test(stderr) || child.exitCode !== null
+        ? Promise.resolve()
+        : new Promise((resolve) => waiters.push({ pattern, resolve })),
     finished,
   };
 }

@@ -31,14 +31,22 @@ export interface DocumentActivitiesHarness {
  * own, a storage directory, a text worker pool and one collection. `env`
  * overrides config as FILEINTEL_* variables would.
  */
-export async function startDocumentActivities(collectionName: string, env: NodeJS.ProcessEnv = {}): Promise<DocumentActivitiesHarness> {
+export async function startDocumentActivities(
+  collectionName: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<DocumentActivitiesHarness> {
   const database = await createTestDatabase();
   const config = loadConfig(env);
   const sql = createPool(database.url, config, { singleConnection: database.kind === 'pglite' });
   await migrate(sql);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'fileintel-documents-'));
   const textWork = createTextWorkPool(config);
-  const activities = createDocumentProcessingActivities({ config, sql, storage: new LocalDirectoryStorage(dir), textWork });
+  const activities = createDocumentProcessingActivities({
+    config,
+    sql,
+    storage: new LocalDirectoryStorage(dir),
+    textWork,
+  });
   const [{ id: collectionId }] = await sql`INSERT INTO collections (name) VALUES (${collectionName}) RETURNING id`;
 
   return {
@@ -54,7 +62,8 @@ export async function startDocumentActivities(collectionName: string, env: NodeJ
         await mkdir(path.join(dir, collectionId), { recursive: true });
         await writeFile(path.join(dir, key), fixture.bytes);
       }
-      const [row] = await sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
+      const [row] =
+        await sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
         VALUES (${collectionId}, ${fixture.filename}, ${key}, ${fixture.mimeType}, ${fixture.bytes.length}, ${key}) RETURNING id`;
       return row.id;
     },

@@ -70,10 +70,15 @@ export async function startS3Server(options: { bucket?: string | null } = {}): P
     child = spawn(
       binary,
       [
-        'serve', 's3', root,
-        '--addr', `127.0.0.1:${port}`,
-        '--auth-key', `${S3_TEST_CREDENTIALS.accessKeyId},${S3_TEST_CREDENTIALS.secretAccessKey}`,
-        '--log-level', 'ERROR',
+        'serve',
+        's3',
+        root,
+        '--addr',
+        `127.0.0.1:${port}`,
+        '--auth-key',
+        `${S3_TEST_CREDENTIALS.accessKeyId},${S3_TEST_CREDENTIALS.secretAccessKey}`,
+        '--log-level',
+        'ERROR',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RCLONE_CONFIG: '/dev/null' } },
     );
@@ -101,10 +106,25 @@ export async function startS3Server(options: { bucket?: string | null } = {}): P
     endpoint,
     bucket,
     root,
-    config: { storage_backend: 's3', s3_endpoint: endpoint, s3_bucket: bucket, s3_region: 'us-east-1', s3_force_path_style: true, s3_prefix: 'fileintel/' },
-    env: { FILEINTEL_S3_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, FILEINTEL_S3_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey },
+    config: {
+      storage_backend: 's3',
+      s3_endpoint: endpoint,
+      s3_bucket: bucket,
+      s3_region: 'us-east-1',
+      s3_force_path_style: true,
+      s3_prefix: 'fileintel/',
+    },
+    env: {
+      FILEINTEL_S3_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId,
+      FILEINTEL_S3_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey,
+    },
     async writeAgedObject(objectKey, bytes, ageMs) {
-      const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3_TEST_CREDENTIALS });
+      const client = new S3Client({
+        endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: S3_TEST_CREDENTIALS,
+      });
       try {
         const mtime = String((Date.now() - ageMs) / 1000);
         await client.send(new PutObjectCommand({ Bucket: bucket, Key: objectKey, Body: bytes, Metadata: { mtime } }));

@@ -100,7 +100,13 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       queues: readonly WorkerQueue[] = options.queues ?? ['workflows', 'documents'],
     ) => {
       const temporalAddress = server.address;
-      const { worker, stop } = await startServices({ config, env, database: sql, temporalAddress, worker: { activities, queues } });
+      const { worker, stop } = await startServices({
+        config,
+        env,
+        database: sql,
+        temporalAddress,
+        worker: { activities, queues },
+      });
       cleanups.push(stop);
       return Object.assign(stop, { worker: worker!.worker });
     };

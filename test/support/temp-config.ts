@@ -9,7 +9,10 @@ import type { Config } from '../../config/schema.ts';
  * the API on a free port, `overrides` laid on top as FILEINTEL_* variables
  * would be (returned too, for child processes).
  */
-export async function tempDirConfig(prefix: string, overrides: Record<string, unknown> = {}): Promise<{ dataDir: string; config: Config; configEnv: Record<string, string> }> {
+export async function tempDirConfig(
+  prefix: string,
+  overrides: Record<string, unknown> = {},
+): Promise<{ dataDir: string; config: Config; configEnv: Record<string, string> }> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), prefix));
   const values: Record<string, unknown> = {
     data_dir: dataDir,
@@ -19,7 +22,8 @@ export async function tempDirConfig(prefix: string, overrides: Record<string, un
     ...overrides,
   };
   const configEnv: Record<string, string> = {};
-  for (const [key, value] of Object.entries(values)) configEnv[`FILEINTEL_${key.toUpperCase()}`] = JSON.stringify(value);
+  for (const [key, value] of Object.entries(values))
+    configEnv[`FILEINTEL_${key.toUpperCase()}`] = JSON.stringify(value);
   const config = loadConfig({ FILEINTEL_CONFIG: process.env.FILEINTEL_CONFIG, ...configEnv });
   return { dataDir, config, configEnv };
 }

@@ -11,7 +11,8 @@ const wordSegmenter = new Intl.Segmenter('en', { granularity: 'word' });
 /** `text` as pages of about `pageChars` characters, as extraction hands them over. */
 function pages(text: string, pageChars: number): TextSection[] {
   const sections: TextSection[] = [];
-  for (let start = 0; start < text.length; start += pageChars) sections.push({ text: text.slice(start, start + pageChars), page: sections.length + 1 });
+  for (let start = 0; start < text.length; start += pageChars)
+    sections.push({ text: text.slice(start, start + pageChars), page: sections.length + 1 });
   return sections;
 }
 
@@ -33,18 +34,30 @@ function assertChunks(sections: TextSection[], limits: ChunkingLimits, chunks: C
     assert.equal(chunk.text, chunk.text.trim(), `${where}: trimmed`);
     assert.ok(chunk.tokenCount <= limits.maxTokens, `${where}: ${chunk.tokenCount} tokens`);
     assert.equal(chunk.tokenCount, countTokens(chunk.text), `${where}: token count`);
-    assert.ok(chunk.charStart <= chunk.ownStart && chunk.ownStart < chunk.charEnd, `${where}: own text from ${chunk.ownStart}`);
+    assert.ok(
+      chunk.charStart <= chunk.ownStart && chunk.ownStart < chunk.charEnd,
+      `${where}: own text from ${chunk.ownStart}`,
+    );
     assert.equal(chunk.pageStart, pageAt(chunk.charStart), `${where}: first page`);
     assert.equal(chunk.pageEnd, pageAt(chunk.charEnd - 1), `${where}: last page`);
     if (k === 0) continue;
     const previous = chunks[k - 1];
     // In order, covering the text: own texts follow one another with only whitespace between.
-    assert.ok(chunk.ownStart >= previous.charEnd && blank(previous.charEnd, chunk.ownStart), `${where} after [${previous.charStart}, ${previous.charEnd})`);
+    assert.ok(
+      chunk.ownStart >= previous.charEnd && blank(previous.charEnd, chunk.ownStart),
+      `${where} after [${previous.charStart}, ${previous.charEnd})`,
+    );
     if (chunk.charStart < chunk.ownStart) {
       const overlap = text.slice(chunk.charStart, chunk.ownStart).trim();
-      assert.ok(chunk.charStart >= previous.ownStart && previous.text.endsWith(overlap), `${where}: the overlap is the end of the previous chunk's own text`);
+      assert.ok(
+        chunk.charStart >= previous.ownStart && previous.text.endsWith(overlap),
+        `${where}: the overlap is the end of the previous chunk's own text`,
+      );
       assert.ok(overlap.length <= limits.overlap, `${where}: overlap of ${overlap.length}`);
-      assert.ok(startsWord(text, chunk.charStart), `${where}: the overlap starts mid-word: …${text.slice(chunk.charStart - 10, chunk.charStart)}|${text.slice(chunk.charStart, chunk.charStart + 10)}…`);
+      assert.ok(
+        startsWord(text, chunk.charStart),
+        `${where}: the overlap starts mid-word: …${text.slice(chunk.charStart - 10, chunk.charStart)}|${text.slice(chunk.charStart, chunk.charStart + 10)}…`,
+      );
     }
   }
 }
@@ -65,7 +78,10 @@ function bytesMergedWhile(work: () => void): number {
 
 describe('chunking hostile text', () => {
   test('a 200 KB line without a single space', () => {
-    const line = Array.from({ length: 200_000 }, (_, i) => 'abcdefghijklmnopqrstuvwxyz0123456789+/'[(i * 7_919) % 38]).join('');
+    const line = Array.from(
+      { length: 200_000 },
+      (_, i) => 'abcdefghijklmnopqrstuvwxyz0123456789+/'[(i * 7_919) % 38],
+    ).join('');
     const sections = pages(`Title\n${line}\nThe end.`, 50_000);
     assertChunks(sections, LIMITS, chunkSections(sections, LIMITS));
     const tight = { chunkSize: 2_000, overlap: 200, maxTokens: 100 };
@@ -76,11 +92,16 @@ describe('chunking hostile text', () => {
     const sections = pages(thaiWithoutSpaces(1_000_000), 100_000);
     const chunks = chunkSections(sections, LIMITS);
     assertChunks(sections, LIMITS, chunks);
-    assert.ok(chunks.filter((chunk) => chunk.charStart < chunk.ownStart).length > chunks.length / 2, 'most chunks overlap');
+    assert.ok(
+      chunks.filter((chunk) => chunk.charStart < chunk.ownStart).length > chunks.length / 2,
+      'most chunks overlap',
+    );
   });
 
   test('tables of contents with dotted leaders, with and without spaces', () => {
-    const toc = Array.from({ length: 3_000 }, (_, i) => (i % 2 ? `${i} Section ${i} ${'. '.repeat(30)}${i * 3}` : `${i} Section${'.'.repeat(200)}${i * 3}`)).join('\n');
+    const toc = Array.from({ length: 3_000 }, (_, i) =>
+      i % 2 ? `${i} Section ${i} ${'. '.repeat(30)}${i * 3}` : `${i} Section${'.'.repeat(200)}${i * 3}`,
+    ).join('\n');
     const sections = pages(toc, 4_000);
     assertChunks(sections, LIMITS, chunkSections(sections, LIMITS));
     const tight = { chunkSize: 800, overlap: 80, maxTokens: 30 };
@@ -89,7 +110,11 @@ describe('chunking hostile text', () => {
 
   test('mixed scripts, code, URLs, base64 and tables over many pages, at several limits', () => {
     const sections = pages(mixedText(300_000, 9), 3_000);
-    for (const limits of [LIMITS, { chunkSize: 3_000, overlap: 300, maxTokens: 200 }, { chunkSize: 200, overlap: 0, maxTokens: 40 }]) {
+    for (const limits of [
+      LIMITS,
+      { chunkSize: 3_000, overlap: 300, maxTokens: 200 },
+      { chunkSize: 200, overlap: 0, maxTokens: 40 },
+    ]) {
       assertChunks(sections, limits, chunkSections(sections, limits));
     }
   });
@@ -114,7 +139,11 @@ describe('chunking characters outside the Basic Multilingual Plane', () => {
     for (const limits of [LIMITS, { chunkSize: 300, overlap: 30, maxTokens: 25 }]) {
       const chunks = chunkSections(sections, limits);
       assertChunks(sections, limits, chunks);
-      for (const chunk of chunks) assert.ok(!/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(chunk.text), `chunk ${chunk.ordinal} holds half a character`);
+      for (const chunk of chunks)
+        assert.ok(
+          !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(chunk.text),
+          `chunk ${chunk.ordinal} holds half a character`,
+        );
     }
   });
 });

@@ -19,7 +19,14 @@ describe('configuration', () => {
     assert.equal(config.max_processing_batch_size, 20);
     assert.equal(config.max_cancel_batch_size, 100);
     assert.equal(config.max_concurrent_uploads, 10);
-    for (const key of ['page_size', 'max_concurrent_documents', 'max_parallel_collections', 'chunk_size', 'chunk_overlap', 'db_pool_size'] as const) {
+    for (const key of [
+      'page_size',
+      'max_concurrent_documents',
+      'max_parallel_collections',
+      'chunk_size',
+      'chunk_overlap',
+      'db_pool_size',
+    ] as const) {
       assert.ok(config[key] > 0, key);
     }
     assert.equal(config.staging_ttl, 3_600_000, 'staging_ttl 1h in milliseconds');
@@ -39,29 +46,51 @@ describe('configuration', () => {
 
   test('FILEINTEL_CONFIG names another file', () => {
     const base = loadConfig({});
-    const file = tempFile(Object.entries({ ...base, staging_ttl: '2h', reconcile_interval: '5m' }).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('\n'));
+    const file = tempFile(
+      Object.entries({ ...base, staging_ttl: '2h', reconcile_interval: '5m' })
+        .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+        .join('\n'),
+    );
     const config = loadConfig({ FILEINTEL_CONFIG: file, FILEINTEL_PAGE_SIZE: '3' });
     assert.equal(config.staging_ttl, 7_200_000);
     assert.equal(config.page_size, 3);
   });
 
   const refusals: [string, Record<string, string>, RegExp][] = [
-    ['a negative limit', { FILEINTEL_MAX_UPLOAD_BATCH_SIZE: '-1' }, /max_upload_batch_size = -1 \(from FILEINTEL_MAX_UPLOAD_BATCH_SIZE\): .*>=1/],
+    [
+      'a negative limit',
+      { FILEINTEL_MAX_UPLOAD_BATCH_SIZE: '-1' },
+      /max_upload_batch_size = -1 \(from FILEINTEL_MAX_UPLOAD_BATCH_SIZE\): .*>=1/,
+    ],
     ['a word where a number belongs', { FILEINTEL_DB_POOL_SIZE: 'many' }, /db_pool_size = "many" .*expected number/],
     ['a fraction', { FILEINTEL_PAGE_SIZE: '2.5' }, /page_size = 2.5 .*int/],
     ['a duration without a unit', { FILEINTEL_STAGING_TTL: '60' }, /staging_ttl = 60 .*/],
-    ['overlap not below chunk size', { FILEINTEL_CHUNK_SIZE: '100', FILEINTEL_CHUNK_OVERLAP: '100' }, /chunk_overlap = 100 .*smaller than chunk_size \(100\)/],
-    ['more activity slots than connections', { FILEINTEL_DB_POOL_SIZE: '4', FILEINTEL_MAX_CONCURRENT_ACTIVITIES: '8' }, /max_concurrent_activities = 8 .*db_pool_size \(4\)/],
+    [
+      'overlap not below chunk size',
+      { FILEINTEL_CHUNK_SIZE: '100', FILEINTEL_CHUNK_OVERLAP: '100' },
+      /chunk_overlap = 100 .*smaller than chunk_size \(100\)/,
+    ],
+    [
+      'more activity slots than connections',
+      { FILEINTEL_DB_POOL_SIZE: '4', FILEINTEL_MAX_CONCURRENT_ACTIVITIES: '8' },
+      /max_concurrent_activities = 8 .*db_pool_size \(4\)/,
+    ],
     ['an unknown key', { FILEINTEL_MAX_UPLOADS: '3' }, /unknown key\(s\) max_uploads/],
   ];
   for (const [what, env, message] of refusals) {
     test(`refuses ${what}, naming the key, the value and what is allowed`, () => {
-      assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message));
+      assert.throws(
+        () => loadConfig(env),
+        (error: Error) => error instanceof ConfigError && message.test(error.message),
+      );
     });
   }
 
   test('refuses a missing or malformed file with its path', () => {
-    assert.throws(() => loadConfig({ FILEINTEL_CONFIG: '/nonexistent/fileintel.yaml' }), /cannot read config file \/nonexistent\/fileintel.yaml/);
+    assert.throws(
+      () => loadConfig({ FILEINTEL_CONFIG: '/nonexistent/fileintel.yaml' }),
+      /cannot read config file \/nonexistent\/fileintel.yaml/,
+    );
     assert.throws(() => loadConfig({ FILEINTEL_CONFIG: tempFile('- just\n- a list\n') }), /must hold a mapping/);
     assert.throws(() => loadConfig({ FILEINTEL_CONFIG: tempFile('a: [unclosed\n') }), /not valid YAML/);
   });

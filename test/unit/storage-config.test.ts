@@ -19,20 +19,37 @@ describe('storage configuration', () => {
   test('local by default; s3 keys have their documented defaults', () => {
     const config = loadConfig({});
     assert.deepEqual(
-      [config.storage_backend, config.s3_endpoint, config.s3_region, config.s3_bucket, config.s3_force_path_style, config.s3_prefix],
+      [
+        config.storage_backend,
+        config.s3_endpoint,
+        config.s3_region,
+        config.s3_bucket,
+        config.s3_force_path_style,
+        config.s3_prefix,
+      ],
       ['local', '', 'us-east-1', '', true, 'fileintel/'],
     );
     assert.ok(createStorage(config).storage instanceof LocalDirectoryStorage);
   });
 
   test('s3 without a bucket is refused naming s3_bucket; with one, the store names bucket and endpoint', () => {
-    assert.throws(() => loadConfig({ FILEINTEL_STORAGE_BACKEND: 's3' }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /s3_bucket = "" \(from .*default\.yaml\): must be set when storage_backend is s3/);
-      return true;
+    assert.throws(
+      () => loadConfig({ FILEINTEL_STORAGE_BACKEND: 's3' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /s3_bucket = "" \(from .*default\.yaml\): must be set when storage_backend is s3/);
+        return true;
+      },
+    );
+    const config = loadConfig({
+      FILEINTEL_STORAGE_BACKEND: 's3',
+      FILEINTEL_S3_BUCKET: 'docs',
+      FILEINTEL_S3_ENDPOINT: 'http://127.0.0.1:9000',
     });
-    const config = loadConfig({ FILEINTEL_STORAGE_BACKEND: 's3', FILEINTEL_S3_BUCKET: 'docs', FILEINTEL_S3_ENDPOINT: 'http://127.0.0.1:9000' });
-    const { storage } = createStorage(config, { FILEINTEL_S3_ACCESS_KEY_ID: 'id', FILEINTEL_S3_SECRET_ACCESS_KEY: 'secret' });
+    const { storage } = createStorage(config, {
+      FILEINTEL_S3_ACCESS_KEY_ID: 'id',
+      FILEINTEL_S3_SECRET_ACCESS_KEY: 'secret',
+    });
     assert.ok(storage instanceof S3DocumentStorage);
     assert.equal(storage.description, "S3 bucket 'docs' at http://127.0.0.1:9000");
   });
@@ -49,13 +66,19 @@ describe('storage configuration', () => {
 
   test('secrets only from the environment: a config file holding them is refused, naming the variables to use', () => {
     const file = configFile('s3_access_key_id: AKIA0000\ns3_secret_access_key: shhh');
-    assert.throws(() => loadConfig({ FILEINTEL_CONFIG: file }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /holds s3_access_key_id, s3_secret_access_key: secrets are read only from the environment/);
-      assert.match(error.message, /FILEINTEL_S3_ACCESS_KEY_ID, FILEINTEL_S3_SECRET_ACCESS_KEY/);
-      assert.doesNotMatch(error.message, /AKIA0000|shhh/, 'the secret is not echoed');
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ FILEINTEL_CONFIG: file }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(
+          error.message,
+          /holds s3_access_key_id, s3_secret_access_key: secrets are read only from the environment/,
+        );
+        assert.match(error.message, /FILEINTEL_S3_ACCESS_KEY_ID, FILEINTEL_S3_SECRET_ACCESS_KEY/);
+        assert.doesNotMatch(error.message, /AKIA0000|shhh/, 'the secret is not echoed');
+        return true;
+      },
+    );
     // In the environment they are not config keys (no "unknown key" error).
     const config = loadConfig({ FILEINTEL_S3_ACCESS_KEY_ID: 'id', FILEINTEL_S3_SECRET_ACCESS_KEY: 'secret' });
     assert.equal(config.storage_backend, 'local');
@@ -63,6 +86,9 @@ describe('storage configuration', () => {
 
   test('one secret without the other is refused', () => {
     const config = loadConfig({ FILEINTEL_STORAGE_BACKEND: 's3', FILEINTEL_S3_BUCKET: 'docs' });
-    assert.throws(() => createStorage(config, { FILEINTEL_S3_ACCESS_KEY_ID: 'id' }), /set both FILEINTEL_S3_ACCESS_KEY_ID and FILEINTEL_S3_SECRET_ACCESS_KEY, or neither/);
+    assert.throws(
+      () => createStorage(config, { FILEINTEL_S3_ACCESS_KEY_ID: 'id' }),
+      /set both FILEINTEL_S3_ACCESS_KEY_ID and FILEINTEL_S3_SECRET_ACCESS_KEY, or neither/,
+    );
   });
 });

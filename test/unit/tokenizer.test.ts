@@ -8,7 +8,11 @@ import { mixedText, thaiWithoutSpaces } from '../fixtures/mixed-text.ts';
 function workOf(work: () => void) {
   const before = { ...bytePairWork };
   work();
-  return { pieces: bytePairWork.pieces - before.pieces, bytes: bytePairWork.bytes - before.bytes, heapOperations: bytePairWork.heapOperations - before.heapOperations };
+  return {
+    pieces: bytePairWork.pieces - before.pieces,
+    bytes: bytePairWork.bytes - before.bytes,
+    heapOperations: bytePairWork.heapOperations - before.heapOperations,
+  };
 }
 
 describe('cl100k tokenizer', () => {
@@ -37,7 +41,10 @@ describe('cl100k tokenizer', () => {
     const large = workOf(() => countTokens('.'.repeat(80_000)));
     assert.equal(large.bytes, 4 * small.bytes);
     // Each merge pushes at most two pairs after the first n - 1, and each is popped once: at most 6 heap operations a byte.
-    assert.ok(large.heapOperations <= 6 * large.bytes, `${large.heapOperations} heap operations for ${large.bytes} bytes`);
+    assert.ok(
+      large.heapOperations <= 6 * large.bytes,
+      `${large.heapOperations} heap operations for ${large.bytes} bytes`,
+    );
     assert.ok(large.heapOperations <= 4.2 * small.heapOperations, `${small.heapOperations} → ${large.heapOperations}`);
   });
 

@@ -37,7 +37,10 @@ describe('refusals of ZIP-based documents name themselves', () => {
     assert.equal(verdict.ok, false);
     assert.ok(!verdict.ok);
     assert.equal(verdict.reason, 'type_mismatch');
-    assert.match(verdict.message, /a ZIP archive without word\/document\.xml \(3 entries: hello\.txt, notes\/, notes\/more\.txt\): not a Word \(DOCX\) document/);
+    assert.match(
+      verdict.message,
+      /a ZIP archive without word\/document\.xml \(3 entries: hello\.txt, notes\/, notes\/more\.txt\): not a Word \(DOCX\) document/,
+    );
   });
 
   test('a complete ZIP that is not an EPUB says so for EPUB', async () => {

@@ -32,7 +32,12 @@ describe('Temporal Web UI: the workflow list of a batch is readable', () => {
     stack = await startTestStack({ worker: false, temporalUiPort: uiPort, config: { small_document_mb: 0 } });
     uiUrl = `http://127.0.0.1:${uiPort}`;
     shots = await mkdtemp(path.join(os.tmpdir(), 'fileintel-webui-'));
-    const real = createActivities({ config: stack.config, sql: stack.sql, storage: stack.storage, staging: stack.staging });
+    const real = createActivities({
+      config: stack.config,
+      sql: stack.sql,
+      storage: stack.storage,
+      staging: stack.staging,
+    });
     // The document step is a stand-in: this check is about what the UI shows, not about extraction.
     await stack.startWorker({ ...real, processDocument: async () => ({ chunks: 1, pages: null }) });
   });
@@ -50,11 +55,26 @@ describe('Temporal Web UI: the workflow list of a batch is readable', () => {
   async function screenshot(url: string, file: string): Promise<string> {
     const target = path.join(shots, file);
     const profile = await mkdtemp(path.join(shots, 'profile-'));
-    await run(CHROMIUM, [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--hide-scrollbars',
-      '--virtual-time-budget=15000', '--window-size=1600,1000', `--screenshot=${target}`, url,
-    ], { timeout: 120_000 });
+    await run(
+      CHROMIUM,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        `--user-data-dir=${profile}`,
+        '--hide-scrollbars',
+        '--virtual-time-budget=15000',
+        '--window-size=1600,1000',
+        `--screenshot=${target}`,
+        url,
+      ],
+      { timeout: 120_000 },
+    );
     assert.ok((await stat(target)).size > 10_000, `${file} is an empty page`);
     return target;
   }
@@ -62,10 +82,16 @@ describe('Temporal Web UI: the workflow list of a batch is readable', () => {
   test('filtered by BatchId and by CollectionName', async () => {
     await collectionWith('annual-reports', ['report-2023.txt', 'report-2024.txt']);
     await collectionWith('contracts', ['lease-agreement.txt']);
-    const res = await request('POST', `${stack.apiUrl}/collections/batch-process`, { tasks: [{ collection_id: 'annual-reports' }, { collection_id: 'contracts' }] });
+    const res = await request('POST', `${stack.apiUrl}/collections/batch-process`, {
+      tasks: [{ collection_id: 'annual-reports' }, { collection_id: 'contracts' }],
+    });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     const batchId = res.body.data.batch_id as string;
-    await eventually(() => request('GET', `${stack.apiUrl}/batches/${batchId}`), (r) => r.body.data.status === 'COMPLETED', 'the batch completes');
+    await eventually(
+      () => request('GET', `${stack.apiUrl}/batches/${batchId}`),
+      (r) => r.body.data.status === 'COMPLETED',
+      'the batch completes',
+    );
     await eventually(
       async () => {
         let count = 0;
@@ -76,13 +102,25 @@ describe('Temporal Web UI: the workflow list of a batch is readable', () => {
       'visibility lists the batch, two analyses and three documents',
     );
 
-    const byBatch = await screenshot(`${uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(`BatchId="${batchId}"`)}`, 'batch.png');
-    const byCollection = await screenshot(`${uiUrl}/namespaces/default/workflows?query=${encodeURIComponent('CollectionName="annual-reports"')}`, 'collection.png');
+    const byBatch = await screenshot(
+      `${uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(`BatchId="${batchId}"`)}`,
+      'batch.png',
+    );
+    const byCollection = await screenshot(
+      `${uiUrl}/namespaces/default/workflows?query=${encodeURIComponent('CollectionName="annual-reports"')}`,
+      'collection.png',
+    );
     // A document workflow's own page: its summary (filename first) heads it.
     let documentWorkflow: { workflowId: string; runId: string } | undefined;
-    for await (const workflow of stack.temporal.workflow.list({ query: `BatchId = "${batchId}" AND DocumentName = "report-2024.txt"` })) documentWorkflow = workflow;
+    for await (const workflow of stack.temporal.workflow.list({
+      query: `BatchId = "${batchId}" AND DocumentName = "report-2024.txt"`,
+    }))
+      documentWorkflow = workflow;
     assert.ok(documentWorkflow, 'the document workflow is found by DocumentName');
-    const documentPage = await screenshot(`${uiUrl}/namespaces/default/workflows/${encodeURIComponent(documentWorkflow.workflowId)}/${documentWorkflow.runId}/history`, 'document.png');
+    const documentPage = await screenshot(
+      `${uiUrl}/namespaces/default/workflows/${encodeURIComponent(documentWorkflow.workflowId)}/${documentWorkflow.runId}/history`,
+      'document.png',
+    );
     process.stdout.write(`screenshots:\n  ${byBatch}\n  ${byCollection}\n  ${documentPage}\n`);
   });
 });

@@ -12,7 +12,9 @@ test('ensureSearchAttributes registers CollectionId, BatchId and Kind on a bare 
   try {
     await ensureSearchAttributes(env.client, 'default');
     await ensureSearchAttributes(env.client, 'default');
-    const { customAttributes } = await env.client.connection.operatorService.listSearchAttributes({ namespace: 'default' });
+    const { customAttributes } = await env.client.connection.operatorService.listSearchAttributes({
+      namespace: 'default',
+    });
     for (const name of ['CollectionId', 'BatchId', 'Kind']) assert.ok(name in (customAttributes ?? {}), name);
   } finally {
     await env.teardown();

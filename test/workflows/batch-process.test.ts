@@ -38,23 +38,36 @@ describe('batchProcess workflow', () => {
     stack = await startTestStack({
       worker: false,
       // No groups: processDocument is the stand-in, so every document is its own documentProcessing workflow.
-      config: { max_parallel_collections: 2, max_concurrent_documents: 2, page_size: 5, small_document_mb: 0, callback_allowed_hosts: ['127.0.0.1'] },
+      config: {
+        max_parallel_collections: 2,
+        max_concurrent_documents: 2,
+        page_size: 5,
+        small_document_mb: 0,
+        callback_allowed_hosts: ['127.0.0.1'],
+      },
     });
     url = stack.apiUrl;
     await stack.sql`CREATE TABLE document_runs (document_id uuid, collection_id uuid, started_at timestamptz NOT NULL DEFAULT clock_timestamp(), ended_at timestamptz)`;
-    const real = createActivities({ config: stack.config, sql: stack.sql, storage: stack.storage, staging: stack.staging });
+    const real = createActivities({
+      config: stack.config,
+      sql: stack.sql,
+      storage: stack.storage,
+      staging: stack.staging,
+    });
     await stack.startWorker({
       ...real,
       async processDocument({ documentId }: { documentId: string }) {
         const [doc] = await stack.sql`SELECT collection_id, original_filename FROM documents WHERE id = ${documentId}`;
-        const [run] = await stack.sql`INSERT INTO document_runs (document_id, collection_id) VALUES (${documentId}, ${doc.collection_id}) RETURNING ctid`;
+        const [run] =
+          await stack.sql`INSERT INTO document_runs (document_id, collection_id) VALUES (${documentId}, ${doc.collection_id}) RETURNING ctid`;
         try {
           const ms = doc.original_filename.startsWith('slow') ? 30_000 : 150;
           for (let waited = 0; waited < ms; waited += 50) {
             Context.current().heartbeat();
             await Context.current().sleep(50);
           }
-          if (doc.original_filename.startsWith('bad')) throw ApplicationFailure.nonRetryable('extract: not a real PDF', 'UnreadableDocument');
+          if (doc.original_filename.startsWith('bad'))
+            throw ApplicationFailure.nonRetryable('extract: not a real PDF', 'UnreadableDocument');
           return { chunks: 1, pages: null };
         } finally {
           await stack.sql`UPDATE document_runs SET ended_at = clock_timestamp() WHERE ctid = ${run.ctid}`;
@@ -86,7 +99,12 @@ describe('batchProcess workflow', () => {
   }
 
   const finished = (batchId: string) =>
-    eventually(() => request('GET', `${url}/batches/${batchId}`), (res) => res.body.data.status !== 'RUNNING', `batch ${batchId} ends`, { timeoutMs: 3 * 60_000 }).then((res) => res.body.data);
+    eventually(
+      () => request('GET', `${url}/batches/${batchId}`),
+      (res) => res.body.data.status !== 'RUNNING',
+      `batch ${batchId} ends`,
+      { timeoutMs: 3 * 60_000 },
+    ).then((res) => res.body.data);
 
   /** Each collection's span: first document started to last document ended. */
   async function spans(collectionIds: string[]) {
@@ -107,8 +125,17 @@ describe('batchProcess workflow', () => {
     const batch = await finished(batch_id);
     assert.equal(batch.status, 'COMPLETED_WITH_ERRORS');
     assert.deepEqual(
-      batch.collections.map((item: { name: string; status: string; processed: number; failed: number }) => [item.name, item.status, item.processed, item.failed]),
-      [[a.name, 'completed', 3, 0], [b.name, 'completed', 3, 0], [c.name, 'completed_with_errors', 1, 1]],
+      batch.collections.map((item: { name: string; status: string; processed: number; failed: number }) => [
+        item.name,
+        item.status,
+        item.processed,
+        item.failed,
+      ]),
+      [
+        [a.name, 'completed', 3, 0],
+        [b.name, 'completed', 3, 0],
+        [c.name, 'completed_with_errors', 1, 1],
+      ],
     );
     assert.deepEqual(batch.counts, { completed: 2, completed_with_errors: 1 });
 
@@ -120,7 +147,11 @@ describe('batchProcess workflow', () => {
     const [collectionC] = await stack.sql`SELECT status FROM collections WHERE id = ${c.id}`;
     assert.equal(collectionC.status, 'completed_with_errors');
 
-    await eventually(async () => callbacks.length, (n) => n > 0, 'callback received');
+    await eventually(
+      async () => callbacks.length,
+      (n) => n > 0,
+      'callback received',
+    );
     const posted = callbacks.at(-1) as { batch_id: string; task_id: string; status: string };
     assert.deepEqual([posted.batch_id, posted.task_id, posted.status], [batch_id, task_id, 'completed_with_errors']);
     await recordHistoryIfAsked(stack.temporal.workflow.getHandle(task_id), 'batch-process-sequential');
@@ -129,13 +160,27 @@ describe('batchProcess workflow', () => {
   test('parallel never has more than max_parallel collections in flight, and the children carry the BatchId', async () => {
     const collections = [];
     for (let i = 0; i < 4; i++) collections.push(await collectionWith(`p${i}-1.txt`, `p${i}-2.txt`, `p${i}-3.txt`));
-    const { batch_id, task_id } = await submit({ tasks: collections.map((c) => ({ collection_id: c.id })), workflow_type: 'parallel', max_parallel: 2 });
+    const { batch_id, task_id } = await submit({
+      tasks: collections.map((c) => ({ collection_id: c.id })),
+      workflow_type: 'parallel',
+      max_parallel: 2,
+    });
     const batch = await finished(batch_id);
     assert.equal(batch.status, 'COMPLETED');
 
-    const intervals = (await spans(collections.map((c) => c.id))).map((span) => [span.first.getTime(), span.last.getTime()] as const);
+    const intervals = (await spans(collections.map((c) => c.id))).map(
+      (span) => [span.first.getTime(), span.last.getTime()] as const,
+    );
     assert.equal(intervals.length, 4);
-    const events = intervals.flatMap(([start, end]) => [[start, +1], [end, -1]] as const).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    const events = intervals
+      .flatMap(
+        ([start, end]) =>
+          [
+            [start, +1],
+            [end, -1],
+          ] as const,
+      )
+      .sort((x, y) => x[0] - y[0] || x[1] - y[1]);
     let inFlight = 0;
     let peak = 0;
     for (const [, delta] of events) peak = Math.max(peak, (inFlight += delta));
@@ -153,7 +198,11 @@ describe('batchProcess workflow', () => {
   test('stop_on_failure stops the chain at the first failed collection and reports the rest skipped, untouched', async () => {
     const broken = await collectionWith('bad-1.pdf', 'bad-2.pdf');
     const untouched = await collectionWith('u1.txt');
-    const { batch_id } = await submit({ tasks: [{ collection_id: broken.id }, { collection_id: untouched.id }], workflow_type: 'sequential', stop_on_failure: true });
+    const { batch_id } = await submit({
+      tasks: [{ collection_id: broken.id }, { collection_id: untouched.id }],
+      workflow_type: 'sequential',
+      stop_on_failure: true,
+    });
     const batch = await finished(batch_id);
     assert.equal(batch.status, 'FAILED');
     assert.deepEqual(batch.collections[0].status, 'failed');
@@ -167,22 +216,39 @@ describe('batchProcess workflow', () => {
   test('cancelling a batch in flight cancels every child; by the time it shows CANCELLED, cleanup is done and nothing runs', async () => {
     const first = await collectionWith('slow-1.txt', 'slow-2.txt', 'slow-3.txt');
     const second = await collectionWith('slow-4.txt', 'slow-5.txt');
-    const { batch_id, task_id } = await submit({ tasks: [{ collection_id: first.id }, { collection_id: second.id }], workflow_type: 'parallel' });
-    await eventually(async () => (await spans([first.id, second.id])).length, (n) => n === 2, 'both collections running');
+    const { batch_id, task_id } = await submit({
+      tasks: [{ collection_id: first.id }, { collection_id: second.id }],
+      workflow_type: 'parallel',
+    });
+    await eventually(
+      async () => (await spans([first.id, second.id])).length,
+      (n) => n === 2,
+      'both collections running',
+    );
 
     const cancel = await request('POST', `${url}/batches/${batch_id}/cancel`, {});
     assert.deepEqual(cancel.body.data, { batch_id, task_id, outcome: 'cancel_requested', status: 'RUNNING' });
     const batch = await finished(batch_id);
     assert.equal(batch.status, 'CANCELLED');
-    assert.ok(batch.collections.every((item: { status: string }) => item.status === 'cancelled'), JSON.stringify(batch.collections));
+    assert.ok(
+      batch.collections.every((item: { status: string }) => item.status === 'cancelled'),
+      JSON.stringify(batch.collections),
+    );
 
     // Checked right away: the CANCELLED status comes only after the cleanup.
     const collections = await stack.sql`SELECT status FROM collections WHERE id IN (${first.id}, ${second.id})`;
-    assert.deepEqual(collections.map((row) => row.status), ['cancelled', 'cancelled']);
-    const documents = await stack.sql`SELECT status FROM documents WHERE collection_id IN (${first.id}, ${second.id}) AND status IN ('processing')`;
+    assert.deepEqual(
+      collections.map((row) => row.status),
+      ['cancelled', 'cancelled'],
+    );
+    const documents =
+      await stack.sql`SELECT status FROM documents WHERE collection_id IN (${first.id}, ${second.id}) AND status IN ('processing')`;
     assert.equal(documents.length, 0, 'no document left processing');
     const stillRunning = await spans([first.id, second.id]);
-    assert.ok(stillRunning.every((span) => span.open === 0), 'every extraction activity has ended');
+    assert.ok(
+      stillRunning.every((span) => span.open === 0),
+      'every extraction activity has ended',
+    );
     assert.equal(await stack.staging.count(), 0, 'no staged file left');
     const running = await stack.temporal.workflow.count(`BatchId = '${batch_id}' AND ExecutionStatus = 'Running'`);
     assert.equal(running.count, 0, 'no child still running');
@@ -195,7 +261,11 @@ describe('batchProcess workflow', () => {
   test('terminate differs from cancel: the batch and its children stop at once and no cleanup runs', async () => {
     const slow = await collectionWith('slow-t1.txt');
     const { batch_id, task_id } = await submit({ tasks: [{ collection_id: slow.id }] });
-    await eventually(async () => (await spans([slow.id])).length, (n) => n === 1, 'collection running');
+    await eventually(
+      async () => (await spans([slow.id])).length,
+      (n) => n === 1,
+      'collection running',
+    );
     const res = await request('POST', `${url}/tasks/${task_id}/cancel`, { terminate: true, reason: 'operator' });
     assert.equal(res.body.data.outcome, 'terminated');
     assert.equal((await stack.temporal.workflow.getHandle(task_id).describe()).status.name, 'TERMINATED');

@@ -97,8 +97,22 @@ for (const backend of STORAGE_BACKENDS) {
       const seen: number[] = [];
       let after: number | null = -1;
       while (after !== null) {
-        const page: { status: number; body: { data: { chunks: { ordinal: number; page_start: number; page_end: number; token_count: number; has_embedding: boolean }[]; next_after: number | null; total: number } } } =
-          await request('GET', `${url}/documents/${pdf.id}/chunks?limit=2&after=${after}`);
+        const page: {
+          status: number;
+          body: {
+            data: {
+              chunks: {
+                ordinal: number;
+                page_start: number;
+                page_end: number;
+                token_count: number;
+                has_embedding: boolean;
+              }[];
+              next_after: number | null;
+              total: number;
+            };
+          };
+        } = await request('GET', `${url}/documents/${pdf.id}/chunks?limit=2&after=${after}`);
         assert.equal(page.status, 200);
         for (const chunk of page.body.data.chunks) {
           seen.push(chunk.ordinal);
@@ -108,14 +122,26 @@ for (const backend of STORAGE_BACKENDS) {
         }
         after = page.body.data.next_after;
       }
-      assert.deepEqual(seen, Array.from({ length: pdf.chunk_count }, (_, i) => i));
+      assert.deepEqual(
+        seen,
+        Array.from({ length: pdf.chunk_count }, (_, i) => i),
+      );
       const byOffset = await request('GET', `${url}/documents/${pdf.id}/chunks?limit=1&offset=1`);
-      assert.deepEqual(byOffset.body.data.chunks.map((c: { ordinal: number }) => c.ordinal), [1]);
+      assert.deepEqual(
+        byOffset.body.data.chunks.map((c: { ordinal: number }) => c.ordinal),
+        [1],
+      );
       assert.equal((await request('GET', `${url}/documents/${pdf.id}/chunks?limit=100000`)).status, 400);
 
       const processing = (await request('GET', `${url}/collections/library/processing-status`)).body.data;
       assert.equal(processing.status, 'completed_with_errors');
-      assert.deepEqual(processing.documents.by_status, { uploaded: 0, processing: 0, processed: 8, failed: broken.length, cancelled: 0 });
+      assert.deepEqual(processing.documents.by_status, {
+        uploaded: 0,
+        processing: 0,
+        processed: 8,
+        failed: broken.length,
+        cancelled: 0,
+      });
       assert.equal(processing.embedding_coverage, 1);
       assert.equal(processing.embedding_provider, `hashing-v1-${stack.config.embedding_dimension}`);
       assert.equal(processing.embedding_dimension, stack.config.embedding_dimension);
@@ -123,7 +149,8 @@ for (const backend of STORAGE_BACKENDS) {
       assert.equal(processing.running_task_id, null);
 
       // The graph holds processed documents only.
-      const [person] = await stack.sql`SELECT documents FROM graph_entities WHERE collection_id = ${collectionId} AND kind = 'person' AND name = 'marie curie'`;
+      const [person] =
+        await stack.sql`SELECT documents FROM graph_entities WHERE collection_id = ${collectionId} AND kind = 'person' AND name = 'marie curie'`;
       assert.ok(person.documents >= 3);
       const [fromFailed] = await stack.sql`
         SELECT count(*)::int AS n FROM entity_mentions m JOIN documents d ON d.id = m.document_id WHERE d.collection_id = ${collectionId} AND d.status <> 'processed'`;
@@ -150,7 +177,10 @@ for (const backend of STORAGE_BACKENDS) {
 
       const created = await request('POST', `${url}/collections`, { name: 'small' });
       await addDocument(created.body.data.id, (await goodFixtures())[4]);
-      const first = await request('POST', `${url}/collections/small/process`, { generate_embeddings: false, extract_metadata: false });
+      const first = await request('POST', `${url}/collections/small/process`, {
+        generate_embeddings: false,
+        extract_metadata: false,
+      });
       assert.equal((await waitForTask(first.body.data.task_id)).status, 'COMPLETED');
       const none = await request('POST', `${url}/collections/small/process`, {});
       assert.equal(none.status, 400);
@@ -194,7 +224,11 @@ for (const backend of STORAGE_BACKENDS) {
       assert.equal((await goodHandle.result()).document_id, good);
       if (backend === 'local') await recordHistoryIfAsked(goodHandle, 'document-processing-single-activity-pdf');
       const badHandle = await start(bad);
-      await assert.rejects(badHandle.result(), (error: unknown) => error instanceof WorkflowFailedError && /extract: corrupt_file/.test(error.cause?.message ?? ''));
+      await assert.rejects(
+        badHandle.result(),
+        (error: unknown) =>
+          error instanceof WorkflowFailedError && /extract: corrupt_file/.test(error.cause?.message ?? ''),
+      );
       if (backend === 'local') await recordHistoryIfAsked(badHandle, 'document-processing-single-activity-corrupt');
       const status = (await request('GET', `${url}/tasks/${badHandle.workflowId}/status`)).body.data;
       assert.equal(status.status, 'FAILED');
@@ -216,7 +250,13 @@ for (const backend of STORAGE_BACKENDS) {
 
       const status = await runCli(url, ['collections', 'status', 'cli-analysis', '--json']);
       assert.equal(status.code, 0, status.stderr);
-      assert.deepEqual(JSON.parse(status.stdout).documents.by_status, { uploaded: 0, processing: 0, processed: 1, failed: 1, cancelled: 0 });
+      assert.deepEqual(JSON.parse(status.stdout).documents.by_status, {
+        uploaded: 0,
+        processing: 0,
+        processed: 1,
+        failed: 1,
+        cancelled: 0,
+      });
 
       const doc = await runCli(url, ['documents', 'get', good]);
       assert.equal(doc.code, 0, doc.stderr);

@@ -35,9 +35,15 @@ describe('collectionAnalysis workflow (document activity mocked)', () => {
       // The server suggests continue-as-new early, so runs end mid-page too.
       temporalArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=40'],
     });
-    const real = createActivities({ config: stack.config, sql: stack.sql, storage: stack.storage, staging: stack.staging });
+    const real = createActivities({
+      config: stack.config,
+      sql: stack.sql,
+      storage: stack.storage,
+      staging: stack.staging,
+    });
     const filenameOf = async (documentId: string) => {
-      const [row] = await stack.sql`UPDATE documents SET status = 'processing', processing_step = 'extract' WHERE id = ${documentId} RETURNING original_filename`;
+      const [row] =
+        await stack.sql`UPDATE documents SET status = 'processing', processing_step = 'extract' WHERE id = ${documentId} RETURNING original_filename`;
       return row.original_filename as string;
     };
     await stack.startWorker({
@@ -46,7 +52,8 @@ describe('collectionAnalysis workflow (document activity mocked)', () => {
         const filename = await filenameOf(documentId);
         extractions.set(documentId, (extractions.get(documentId) ?? 0) + 1);
         // As the real activity does, the failure names its step.
-        if (filename.startsWith('fail-')) throw ApplicationFailure.nonRetryable(`extract: corrupt_file: ${filename} is broken`, 'UnreadableDocument');
+        if (filename.startsWith('fail-'))
+          throw ApplicationFailure.nonRetryable(`extract: corrupt_file: ${filename} is broken`, 'UnreadableDocument');
         while (filename.startsWith('gate-') && !gateOpen) {
           Context.current().heartbeat();
           if (Context.current().cancellationSignal.aborted) throw new CancelledFailure('cancelled');
@@ -58,24 +65,35 @@ describe('collectionAnalysis workflow (document activity mocked)', () => {
   });
   after(() => stack?.teardown());
 
-  async function collectionWith(name: string, filenames: string[]): Promise<{ id: string; documents: Map<string, string> }> {
+  async function collectionWith(
+    name: string,
+    filenames: string[],
+  ): Promise<{ id: string; documents: Map<string, string> }> {
     const [{ id }] = await stack.sql`INSERT INTO collections (name) VALUES (${name}) RETURNING id`;
     const documents = new Map<string, string>();
     for (const [i, filename] of filenames.entries()) {
-      const [doc] = await stack.sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
+      const [doc] =
+        await stack.sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
         VALUES (${id}, ${filename}, ${`${id}/${i}.txt`}, 'text/plain', 10, ${`${name}-${i}`}) RETURNING id`;
       documents.set(filename, doc.id);
     }
     return { id, documents };
   }
 
-  async function start(collectionId: string, selection: CollectionAnalysisInput['selection'] = 'pending'): Promise<WorkflowHandle<typeof collectionAnalysis>> {
+  async function start(
+    collectionId: string,
+    selection: CollectionAnalysisInput['selection'] = 'pending',
+  ): Promise<WorkflowHandle<typeof collectionAnalysis>> {
     const { task_id } = await startCollectionAnalysis(stack, { collectionId, options: OPTIONS, selection });
     return stack.temporal.workflow.getHandle<typeof collectionAnalysis>(task_id);
   }
 
   const statuses = async (collectionId: string) =>
-    Object.fromEntries((await stack.sql`SELECT original_filename, status FROM documents WHERE collection_id = ${collectionId}`).map((r) => [r.original_filename, r.status]));
+    Object.fromEntries(
+      (await stack.sql`SELECT original_filename, status FROM documents WHERE collection_id = ${collectionId}`).map(
+        (r) => [r.original_filename, r.status],
+      ),
+    );
 
   test('partial failure: the others go on, the outcome is completed_with_errors and the failures are listed', async () => {
     const names = ['a.txt', 'fail-b.txt', 'c.txt', 'd.txt', 'fail-e.txt', 'f.txt', 'g.txt', 'h.txt', 'i.txt', 'j.txt'];
@@ -84,17 +102,26 @@ describe('collectionAnalysis workflow (document activity mocked)', () => {
     const result = await handle.result();
 
     assert.equal(result.status, 'completed_with_errors');
-    assert.deepEqual({ total: result.total, processed: result.processed, failed: result.failed }, { total: 10, processed: 8, failed: 2 });
+    assert.deepEqual(
+      { total: result.total, processed: result.processed, failed: result.failed },
+      { total: 10, processed: 8, failed: 2 },
+    );
     assert.deepEqual(result.failures.map((f) => f.filename).sort(), ['fail-b.txt', 'fail-e.txt']);
     assert.match(result.failures[0].error, /^extract: corrupt_file: fail-.\.txt is broken$/);
-    for (const documentId of documents.values()) assert.equal(extractions.get(documentId), 1, 'each document processed exactly once across runs');
+    for (const documentId of documents.values())
+      assert.equal(extractions.get(documentId), 1, 'each document processed exactly once across runs');
 
     const rows = await statuses(id);
     assert.equal(rows['fail-b.txt'], 'failed');
     assert.equal(rows['a.txt'], 'processed');
-    const [failedRow] = await stack.sql`SELECT error, processing_step FROM documents WHERE id = ${documents.get('fail-b.txt')!}`;
-    assert.deepEqual({ ...failedRow }, { error: 'extract: corrupt_file: fail-b.txt is broken', processing_step: 'extract' });
-    const [collection] = await stack.sql`SELECT status, last_error, analysis_run, embedding_provider FROM collections WHERE id = ${id}`;
+    const [failedRow] =
+      await stack.sql`SELECT error, processing_step FROM documents WHERE id = ${documents.get('fail-b.txt')!}`;
+    assert.deepEqual(
+      { ...failedRow },
+      { error: 'extract: corrupt_file: fail-b.txt is broken', processing_step: 'extract' },
+    );
+    const [collection] =
+      await stack.sql`SELECT status, last_error, analysis_run, embedding_provider FROM collections WHERE id = ${id}`;
     assert.equal(collection.status, 'completed_with_errors');
     assert.match(collection.last_error, /^2 of 10 document\(s\) failed; last: fail-[be]\.txt: extract: corrupt_file/);
     assert.equal(collection.analysis_run, 2, 'the run key moved on when the run closed');
@@ -116,7 +143,16 @@ describe('collectionAnalysis workflow (document activity mocked)', () => {
     const progress = await handle.query(progressQuery);
     assert.deepEqual(
       { ...progress, recent_failures: progress.recent_failures.length },
-      { phase: 'done', total: 10, processed: 8, failed: 2, in_flight: 0, percentage: 100, recent_failures: 2, in_flight_documents: [] },
+      {
+        phase: 'done',
+        total: 10,
+        processed: 8,
+        failed: 2,
+        in_flight: 0,
+        percentage: 100,
+        recent_failures: 2,
+        in_flight_documents: [],
+      },
     );
     // (collection-analysis-partial-failure-continued.json is the same test before the sliding window.)
     await recordHistoryIfAsked(handle, 'collection-analysis-window-partial-failure-continued');
@@ -125,7 +161,10 @@ describe('collectionAnalysis workflow (document activity mocked)', () => {
     const retry = await start(id, 'only_failed');
     assert.equal(retry.workflowId, `collection-analysis:${id}:2`);
     const retried = await retry.result();
-    assert.deepEqual({ total: retried.total, failed: retried.failed, status: retried.status }, { total: 2, failed: 2, status: 'failed' });
+    assert.deepEqual(
+      { total: retried.total, failed: retried.failed, status: retried.status },
+      { total: 2, failed: 2, status: 'failed' },
+    );
   });
 
   test('all failed: the outcome is failed, never a false completed', async () => {
@@ -135,7 +174,8 @@ describe('collectionAnalysis workflow (document activity mocked)', () => {
     assert.equal(result.status, 'failed');
     assert.equal(result.failed, 3);
     assert.equal(result.processed, 0);
-    const [collection] = await stack.sql`SELECT status, last_error, embedding_provider FROM collections WHERE id = ${id}`;
+    const [collection] =
+      await stack.sql`SELECT status, last_error, embedding_provider FROM collections WHERE id = ${id}`;
     assert.equal(collection.status, 'failed');
     assert.equal(collection.embedding_provider, null, 'collection-level steps run over succeeded documents only');
     await recordHistoryIfAsked(handle, 'collection-analysis-window-all-failed');
@@ -147,7 +187,10 @@ describe('collectionAnalysis workflow (document activity mocked)', () => {
     const { id, documents } = await collectionWith('many', names);
     const handle = await start(id);
     const result = await handle.result();
-    assert.deepEqual({ total: result.total, processed: result.processed, failed: result.failed }, { total: 14, processed: 13, failed: 1 });
+    assert.deepEqual(
+      { total: result.total, processed: result.processed, failed: result.failed },
+      { total: 14, processed: 13, failed: 1 },
+    );
     for (const documentId of documents.values()) assert.equal(extractions.get(documentId), 1);
     assert.ok(Object.values(await statuses(id)).every((status) => status === 'processed' || status === 'failed'));
   });
@@ -162,25 +205,45 @@ describe('collectionAnalysis workflow (document activity mocked)', () => {
     for (let i = 0; inFlight.length < 2; i++) {
       assert.ok(i < 500, 'never reached two documents in flight');
       await sleep(20);
-      inFlight = (await stack.sql`SELECT id FROM documents WHERE collection_id = ${id} AND status = 'processing'`).map((r) => r.id);
+      inFlight = (await stack.sql`SELECT id FROM documents WHERE collection_id = ${id} AND status = 'processing'`).map(
+        (r) => r.id,
+      );
     }
     const progress = await handle.query(progressQuery);
-    assert.deepEqual({ phase: progress.phase, in_flight: progress.in_flight, total: progress.total }, { phase: 'processing', in_flight: 2, total: 6 });
-    assert.deepEqual(progress.in_flight_documents?.map((document) => document.id).sort(), [...inFlight].sort(), 'the progress query names the documents in flight');
+    assert.deepEqual(
+      { phase: progress.phase, in_flight: progress.in_flight, total: progress.total },
+      { phase: 'processing', in_flight: 2, total: 6 },
+    );
+    assert.deepEqual(
+      progress.in_flight_documents?.map((document) => document.id).sort(),
+      [...inFlight].sort(),
+      'the progress query names the documents in flight',
+    );
     await handle.cancel();
     // The held steps may now return (a real step would see the cancel at its next heartbeat, which the SDK throttles).
     await sleep(200);
     gateOpen = true;
-    await assert.rejects(handle.result(), (error: unknown) => error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure);
+    await assert.rejects(
+      handle.result(),
+      (error: unknown) => error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure,
+    );
     const rows = await stack.sql`SELECT id, status FROM documents WHERE collection_id = ${id}`;
-    for (const row of rows) assert.equal(row.status, inFlight.includes(row.id) ? 'cancelled' : 'uploaded', 'in flight: cancelled; never started: unchanged');
+    for (const row of rows)
+      assert.equal(
+        row.status,
+        inFlight.includes(row.id) ? 'cancelled' : 'uploaded',
+        'in flight: cancelled; never started: unchanged',
+      );
     const [collection] = await stack.sql`SELECT status, last_error, analysis_run FROM collections WHERE id = ${id}`;
     assert.equal(collection.status, 'cancelled');
     assert.equal(collection.analysis_run, 2, 'a cancelled run frees the run key too');
     // (collection-analysis-cancelled.json and document-processing-single-activity-cancelled.json: the same before the sliding window.)
     await recordHistoryIfAsked(handle, 'collection-analysis-window-children-cancelled');
     // A cancelled document that reports to its analysis by signal.
-    await recordHistoryIfAsked(stack.temporal.workflow.getHandle(`document:${inFlight[0]}:1`), 'document-processing-reported-cancelled');
+    await recordHistoryIfAsked(
+      stack.temporal.workflow.getHandle(`document:${inFlight[0]}:1`),
+      'document-processing-reported-cancelled',
+    );
   });
 
   test('a second start while one runs is refused with the running task id; a run closed without freeing its key is skipped', async () => {

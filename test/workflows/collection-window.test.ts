@@ -32,7 +32,9 @@ async function slowEmbeddingsServer(): Promise<Server> {
       const { input } = JSON.parse(body) as { input: string[] };
       setTimeout(() => {
         response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ data: input.map((_, index) => ({ index, embedding: [1, 0, 0, 0, 0, 0, 0, index + 1] })) }));
+        response.end(
+          JSON.stringify({ data: input.map((_, index) => ({ index, embedding: [1, 0, 0, 0, 0, 0, 0, index + 1] })) }),
+        );
       }, 1_000);
     });
   });
@@ -68,11 +70,17 @@ describe('collectionAnalysis sliding window (groups, a slow document, continue-a
       // The server suggests continue-as-new early: runs continue as new with the slow document in flight.
       temporalArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=60'],
     });
-    const real = createActivities({ config: stack.config, sql: stack.sql, storage: stack.storage, staging: stack.staging });
+    const real = createActivities({
+      config: stack.config,
+      sql: stack.sql,
+      storage: stack.storage,
+      staging: stack.staging,
+    });
     await stack.startWorker({
       ...real,
       async processDocument(input: { documentId: string; options: typeof OPTIONS }) {
-        const [row] = await stack.sql`SELECT original_filename, collection_id FROM documents WHERE id = ${input.documentId}`;
+        const [row] =
+          await stack.sql`SELECT original_filename, collection_id FROM documents WHERE id = ${input.documentId}`;
         if (!row.original_filename.startsWith('slow-')) return real.processDocument(input);
         await stack.sql`UPDATE documents SET status = 'processing', processing_step = 'extract' WHERE id = ${input.documentId}`;
         // The one of the cancel test runs until it is cancelled.
@@ -82,7 +90,8 @@ describe('collectionAnalysis sliding window (groups, a slow document, continue-a
           if (Context.current().cancellationSignal.aborted) throw new CancelledFailure('slow document cancelled');
           await sleep(100);
         }
-        const [{ n }] = await stack.sql`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${row.collection_id} AND status = 'processed'`;
+        const [{ n }] =
+          await stack.sql`SELECT count(*)::int AS n FROM documents WHERE collection_id = ${row.collection_id} AND status = 'processed'`;
         processedDuringSlow.set(input.documentId, n);
         return { chunks: 1, pages: null };
       },
@@ -116,7 +125,11 @@ describe('collectionAnalysis sliding window (groups, a slow document, continue-a
   }
 
   const statusCounts = async (collectionId: string) =>
-    Object.fromEntries((await stack.sql`SELECT status, count(*)::int AS n FROM documents WHERE collection_id = ${collectionId} GROUP BY status`).map((r) => [r.status, r.n]));
+    Object.fromEntries(
+      (
+        await stack.sql`SELECT status, count(*)::int AS n FROM documents WHERE collection_id = ${collectionId} GROUP BY status`
+      ).map((r) => [r.status, r.n]),
+    );
 
   test('a 30 s document does not hold the others: the 200 small ones finish while it runs, across continue-as-new', async () => {
     const slowId = '00000000-0000-4000-8000-000000000001';
@@ -124,8 +137,14 @@ describe('collectionAnalysis sliding window (groups, a slow document, continue-a
     const handle = await start(id);
     const result = await handle.result();
 
-    assert.deepEqual({ status: result.status, total: result.total, processed: result.processed, failed: result.failed }, { status: 'completed', total: 201, processed: 201, failed: 0 });
-    assert.ok(processedDuringSlow.get(slowId)! > 150, `processed while the slow document ran: ${processedDuringSlow.get(slowId)} (> 150)`);
+    assert.deepEqual(
+      { status: result.status, total: result.total, processed: result.processed, failed: result.failed },
+      { status: 'completed', total: 201, processed: 201, failed: 0 },
+    );
+    assert.ok(
+      processedDuringSlow.get(slowId)! > 150,
+      `processed while the slow document ran: ${processedDuringSlow.get(slowId)} (> 150)`,
+    );
     assert.deepEqual(await statusCounts(id), { processed: 201 });
 
     // The slow document's workflow was started by the first run and reported to a later one.
@@ -136,21 +155,37 @@ describe('collectionAnalysis sliding window (groups, a slow document, continue-a
     assert.equal(slowChild.status.name, 'COMPLETED');
     assert.equal(slowChild.parentExecution?.runId, firstRunId, 'started by the first run');
     // Small documents ran in groups: no workflow of their own.
-    const [small] = await stack.sql`SELECT id FROM documents WHERE collection_id = ${id} AND original_filename = 'small-0.txt'`;
+    const [small] =
+      await stack.sql`SELECT id FROM documents WHERE collection_id = ${id} AND original_filename = 'small-0.txt'`;
     await assert.rejects(stack.temporal.workflow.getHandle(`document:${small.id}:1`).describe(), WorkflowNotFoundError);
 
     const progress = await handle.query(progressQuery);
-    assert.deepEqual({ phase: progress.phase, processed: progress.processed, in_flight: progress.in_flight, percentage: progress.percentage }, { phase: 'done', processed: 201, in_flight: 0, percentage: 100 });
+    assert.deepEqual(
+      {
+        phase: progress.phase,
+        processed: progress.processed,
+        in_flight: progress.in_flight,
+        percentage: progress.percentage,
+      },
+      { phase: 'done', processed: 201, in_flight: 0, percentage: 100 },
+    );
     // The first run continued as new with the slow document in flight; the last one heard of it by signal.
-    await recordHistoryIfAsked(stack.temporal.workflow.getHandle(handle.workflowId, firstRunId), 'collection-analysis-window-continued-in-flight');
+    await recordHistoryIfAsked(
+      stack.temporal.workflow.getHandle(handle.workflowId, firstRunId),
+      'collection-analysis-window-continued-in-flight',
+    );
     await recordHistoryIfAsked(handle, 'collection-analysis-window-last-run');
-    await recordHistoryIfAsked(stack.temporal.workflow.getHandle(`document:${slowId}:1`), 'document-processing-reported-processed');
+    await recordHistoryIfAsked(
+      stack.temporal.workflow.getHandle(`document:${slowId}:1`),
+      'document-processing-reported-processed',
+    );
   });
 
   test('groups: one document failing fails only itself; the result, the rows and the progress query name it', async () => {
     const id = await collectionWith('groups', '00000000-0000-4000-8000-000000000002', 24);
     // One document whose file is gone, one of a type nobody reads: they share groups with good ones.
-    const [missing] = await stack.sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
+    const [missing] =
+      await stack.sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
       VALUES (${id}, 'missing.txt', ${`${id}/missing.txt`}, 'text/plain', 100, 'groups-missing') RETURNING id`;
     // The slow one is cut short: it is the only document of its own workflow here.
     await stack.sql`UPDATE documents SET original_filename = 'big.txt' WHERE id = '00000000-0000-4000-8000-000000000002'`;
@@ -158,16 +193,26 @@ describe('collectionAnalysis sliding window (groups, a slow document, continue-a
     const handle = await start(id);
     const result = await handle.result();
 
-    assert.deepEqual({ status: result.status, total: result.total, processed: result.processed, failed: result.failed }, { status: 'completed_with_errors', total: 26, processed: 25, failed: 1 });
-    assert.deepEqual(result.failures.map((failure) => ({ ...failure, error: failure.error.replace(/ the stored file .* of /, ' … ') })), [
-      { document_id: missing.id, filename: 'missing.txt', error: 'extract: missing_file: … missing.txt is missing' },
-    ]);
+    assert.deepEqual(
+      { status: result.status, total: result.total, processed: result.processed, failed: result.failed },
+      { status: 'completed_with_errors', total: 26, processed: 25, failed: 1 },
+    );
+    assert.deepEqual(
+      result.failures.map((failure) => ({
+        ...failure,
+        error: failure.error.replace(/ the stored file .* of /, ' … '),
+      })),
+      [{ document_id: missing.id, filename: 'missing.txt', error: 'extract: missing_file: … missing.txt is missing' }],
+    );
     const [row] = await stack.sql`SELECT status, error FROM documents WHERE id = ${missing.id}`;
     assert.equal(row.status, 'failed');
     assert.match(row.error, /^extract: missing_file: /);
     assert.deepEqual(await statusCounts(id), { processed: 25, failed: 1 });
     const progress = await handle.query(progressQuery);
-    assert.deepEqual(progress.recent_failures.map((failure) => [failure.document_id, failure.filename]), [[missing.id, 'missing.txt']]);
+    assert.deepEqual(
+      progress.recent_failures.map((failure) => [failure.document_id, failure.filename]),
+      [[missing.id, 'missing.txt']],
+    );
     await recordHistoryIfAsked(handle, 'collection-analysis-window-groups');
   });
 
@@ -190,17 +235,30 @@ describe('collectionAnalysis sliding window (groups, a slow document, continue-a
         !!progress.in_flight_documents?.some((document) => document.unit === 'group'),
       'the slow document and groups in flight',
     );
-    const slowParent = (await stack.temporal.workflow.getHandle(`document:${slowId}:1`).describe()).parentExecution?.runId;
-    assert.notEqual(slowParent, (await handle.describe()).runId, 'the slow document was started by an earlier run of the analysis');
+    const slowParent = (await stack.temporal.workflow.getHandle(`document:${slowId}:1`).describe()).parentExecution
+      ?.runId;
+    assert.notEqual(
+      slowParent,
+      (await handle.describe()).runId,
+      'the slow document was started by an earlier run of the analysis',
+    );
     await handle.cancel();
-    await assert.rejects(handle.result(), (error: unknown) => error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure);
+    await assert.rejects(
+      handle.result(),
+      (error: unknown) => error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure,
+    );
 
     const counts = await statusCounts(id);
-    assert.deepEqual(Object.keys(counts).filter((status) => !['processed', 'cancelled', 'uploaded'].includes(status)), [], `no document left processing: ${JSON.stringify(counts)}`);
+    assert.deepEqual(
+      Object.keys(counts).filter((status) => !['processed', 'cancelled', 'uploaded'].includes(status)),
+      [],
+      `no document left processing: ${JSON.stringify(counts)}`,
+    );
     const [slow] = await stack.sql`SELECT status FROM documents WHERE id = ${slowId}`;
     assert.equal(slow.status, 'cancelled', 'the slow document was cancelled and cleaned up');
     assert.ok(counts.cancelled >= 2, `documents of groups in flight were cancelled too: ${JSON.stringify(counts)}`);
-    const [{ chunks }] = await stack.sql`SELECT count(*)::int AS chunks FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.collection_id = ${id} AND d.status <> 'processed'`;
+    const [{ chunks }] =
+      await stack.sql`SELECT count(*)::int AS chunks FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.collection_id = ${id} AND d.status <> 'processed'`;
     assert.equal(chunks, 0, 'nothing kept of an unfinished document');
     const [collection] = await stack.sql`SELECT status, analysis_run FROM collections WHERE id = ${id}`;
     assert.deepEqual({ ...collection }, { status: 'cancelled', analysis_run: 2 });

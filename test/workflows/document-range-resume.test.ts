@@ -36,7 +36,8 @@ describe(`a worker killed mid-document resumes a ${PAGES}-page PDF at the range 
     const key = `${collectionId}/${manual.filename}`;
     await mkdir(path.dirname(stack.storage.localPath(key)), { recursive: true });
     await writeFile(stack.storage.localPath(key), manual.bytes);
-    const [{ id: documentId }] = await stack.sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
+    const [{ id: documentId }] =
+      await stack.sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
       VALUES (${collectionId}, ${manual.filename}, ${key}, ${manual.mimeType}, ${manual.bytes.length}, 'resume') RETURNING id`;
 
     worker = await forkChild('worker-child.ts', {
@@ -47,7 +48,11 @@ describe(`a worker killed mid-document resumes a ${PAGES}-page PDF at the range 
     });
     const { task_id } = await startCollectionAnalysis(
       { temporal: stack.temporal, config: stack.config, sql: stack.sql },
-      { collectionId, selection: 'pending', options: { build_graph: true, extract_metadata: true, generate_embeddings: true } },
+      {
+        collectionId,
+        selection: 'pending',
+        options: { build_graph: true, extract_metadata: true, generate_embeddings: true },
+      },
     );
 
     const committed = async () => (await committedRanges(stack.sql, documentId)).length;
@@ -59,15 +64,34 @@ describe(`a worker killed mid-document resumes a ${PAGES}-page PDF at the range 
     const stopSecond = await stack.startWorker();
     const result = (await stack.temporal.workflow.getHandle(task_id).result()) as CollectionAnalysisResult;
     await stopSecond();
-    assert.deepEqual({ status: result.status, processed: result.processed, failed: result.failed }, { status: 'completed', processed: 1, failed: 0 });
+    assert.deepEqual(
+      { status: result.status, processed: result.processed, failed: result.failed },
+      { status: 'completed', processed: 1, failed: 0 },
+    );
 
     const ranges = await committedRanges(stack.sql, documentId);
-    assert.deepEqual(ranges.map((range) => range.range_index), Array.from({ length: RANGES }, (_, i) => i), 'every range once');
-    const pagesReadBy = (attempt: number) => ranges.filter((range) => range.attempt === attempt).reduce((sum, range) => sum + range.page_end! - range.page_start! + 1, 0);
-    assert.equal(pagesReadBy(1), beforeKill * PAGES_PER_RANGE, 'the killed attempt committed what it had read, nothing after');
-    assert.equal(pagesReadBy(2), PAGES - beforeKill * PAGES_PER_RANGE, `the retry began at page ${beforeKill * PAGES_PER_RANGE + 1}, not page 1`);
+    assert.deepEqual(
+      ranges.map((range) => range.range_index),
+      Array.from({ length: RANGES }, (_, i) => i),
+      'every range once',
+    );
+    const pagesReadBy = (attempt: number) =>
+      ranges
+        .filter((range) => range.attempt === attempt)
+        .reduce((sum, range) => sum + range.page_end! - range.page_start! + 1, 0);
+    assert.equal(
+      pagesReadBy(1),
+      beforeKill * PAGES_PER_RANGE,
+      'the killed attempt committed what it had read, nothing after',
+    );
+    assert.equal(
+      pagesReadBy(2),
+      PAGES - beforeKill * PAGES_PER_RANGE,
+      `the retry began at page ${beforeKill * PAGES_PER_RANGE + 1}, not page 1`,
+    );
 
-    const [doc] = await stack.sql`SELECT status, page_count, (SELECT count(*)::int FROM chunks WHERE document_id = ${documentId}) AS chunks,
+    const [doc] =
+      await stack.sql`SELECT status, page_count, (SELECT count(*)::int FROM chunks WHERE document_id = ${documentId}) AS chunks,
       (SELECT max(ordinal)::int FROM chunks WHERE document_id = ${documentId}) AS last_ordinal FROM documents WHERE id = ${documentId}`;
     assert.equal(doc.status, 'processed');
     assert.equal(doc.page_count, PAGES);

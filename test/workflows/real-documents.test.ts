@@ -31,7 +31,13 @@ function probeHealth(url: string, everyMs = 100) {
       await running;
       const sorted = [...latencies].sort((a, b) => a - b);
       const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN);
-      return { answered: latencies.length, unanswered, p50: at(0.5), p99: at(0.99), max: Math.round(sorted[sorted.length - 1] ?? NaN) };
+      return {
+        answered: latencies.length,
+        unanswered,
+        p50: at(0.5),
+        p99: at(0.99),
+        max: Math.round(sorted[sorted.length - 1] ?? NaN),
+      };
     },
   };
 }
@@ -62,7 +68,11 @@ describe('real documents process: long, messy, many scripts, while the API answe
 
   test('every document processed, no markup, no NUL, no heartbeat timeout or retry; /health answered throughout', async (t) => {
     await request('POST', `${stack.apiUrl}/collections`, { name: 'manuals' });
-    const html = (name: string, page: string): FixtureFile => ({ filename: name, mimeType: 'text/html', bytes: new TextEncoder().encode(page) });
+    const html = (name: string, page: string): FixtureFile => ({
+      filename: name,
+      mimeType: 'text/html',
+      bytes: new TextEncoder().encode(page),
+    });
     const fixtures = [
       await longPdf(1_500),
       html('tutorial.html', sphinxPage(12)),
@@ -76,14 +86,22 @@ describe('real documents process: long, messy, many scripts, while the API answe
     for (const fixture of fixtures) await upload('manuals', fixture);
 
     const health = probeHealth(stack.apiUrl);
-    const started = await request('POST', `${stack.apiUrl}/collections/manuals/process`, { build_graph: true, extract_metadata: true, generate_embeddings: true });
+    const started = await request('POST', `${stack.apiUrl}/collections/manuals/process`, {
+      build_graph: true,
+      extract_metadata: true,
+      generate_embeddings: true,
+    });
     assert.equal(started.status, 202, JSON.stringify(started.body));
     const taskId: string = started.body.data.task_id;
     const result = await stack.temporal.workflow.getHandle(taskId).result();
     const probes = await health.stop();
     t.diagnostic(`GET /health while processing: ${JSON.stringify(probes)} (ms)`);
 
-    assert.deepEqual({ status: result.status, processed: result.processed, failed: result.failed }, { status: 'completed', processed: fixtures.length, failed: 0 }, JSON.stringify(result.failures));
+    assert.deepEqual(
+      { status: result.status, processed: result.processed, failed: result.failed },
+      { status: 'completed', processed: fixtures.length, failed: 0 },
+      JSON.stringify(result.failures),
+    );
     assert.equal(probes.unanswered, 0, 'every health probe was answered');
     assert.ok(probes.answered > 0);
 
@@ -93,13 +111,19 @@ describe('real documents process: long, messy, many scripts, while the API answe
       workflows++;
       const history = await stack.temporal.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
       const events = history.events ?? [];
-      assert.equal(events.filter((event) => event.activityTaskTimedOutEventAttributes).length, 0, `${execution.workflowId}: no activity timed out`);
+      assert.equal(
+        events.filter((event) => event.activityTaskTimedOutEventAttributes).length,
+        0,
+        `${execution.workflowId}: no activity timed out`,
+      );
       for (const event of events) {
-        if (event.activityTaskStartedEventAttributes) assert.equal(event.activityTaskStartedEventAttributes.attempt, 1, `${execution.workflowId}: no retry`);
+        if (event.activityTaskStartedEventAttributes)
+          assert.equal(event.activityTaskStartedEventAttributes.attempt, 1, `${execution.workflowId}: no retry`);
       }
     }
     assert.ok(workflows > 1, 'the analysis and the big documents each have a workflow');
-    const [{ processed }] = await stack.sql`SELECT count(*)::int AS processed FROM documents d JOIN collections k ON k.id = d.collection_id WHERE k.name = 'manuals' AND d.status = 'processed'`;
+    const [{ processed }] =
+      await stack.sql`SELECT count(*)::int AS processed FROM documents d JOIN collections k ON k.id = d.collection_id WHERE k.name = 'manuals' AND d.status = 'processed'`;
     assert.equal(processed, fixtures.length);
 
     const [markup] = await stack.sql`
@@ -110,8 +134,12 @@ describe('real documents process: long, messy, many scripts, while the API answe
     assert.ok(markup.chunks > 5_000);
     const [pages] = await stack.sql`
       SELECT string_agg(c.text, ' ') AS text FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.original_filename IN ('tutorial.html', 'sql-values.html')`;
-    for (const words of ['Report a Bug', 'Show Source', 'Previous topic']) assert.ok(!pages.text.includes(words), `navigation "${words}" dropped`);
-    const keywords = await stack.sql`SELECT metadata->'analysis'->'keywords' AS keywords FROM documents d JOIN collections k ON k.id = d.collection_id WHERE k.name = 'manuals'`;
-    for (const row of keywords) for (const word of row.keywords ?? []) assert.ok(!['span', 'class', 'div', 'href'].includes(word), `keyword "${word}" is markup`);
+    for (const words of ['Report a Bug', 'Show Source', 'Previous topic'])
+      assert.ok(!pages.text.includes(words), `navigation "${words}" dropped`);
+    const keywords =
+      await stack.sql`SELECT metadata->'analysis'->'keywords' AS keywords FROM documents d JOIN collections k ON k.id = d.collection_id WHERE k.name = 'manuals'`;
+    for (const row of keywords)
+      for (const word of row.keywords ?? [])
+        assert.ok(!['span', 'class', 'div', 'href'].includes(word), `keyword "${word}" is markup`);
   });
 });

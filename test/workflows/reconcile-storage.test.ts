@@ -30,9 +30,13 @@ for (const backend of STORAGE_BACKENDS) {
       await utimes(file, when, when);
     }
     const oldStaged = (name: string, ageMs: number) =>
-      stack.s3 ? stack.s3.writeAgedObject(`fileintel/staging/${name}`, 'bytes', ageMs) : oldFile(path.join(stack.config.staging_dir, name), ageMs);
+      stack.s3
+        ? stack.s3.writeAgedObject(`fileintel/staging/${name}`, 'bytes', ageMs)
+        : oldFile(path.join(stack.config.staging_dir, name), ageMs);
     const oldStored = (key: string, ageMs: number) =>
-      stack.s3 ? stack.s3.writeAgedObject(`fileintel/documents/${key}`, 'bytes', ageMs) : oldFile(stack.storage.localPath(key), ageMs);
+      stack.s3
+        ? stack.s3.writeAgedObject(`fileintel/documents/${key}`, 'bytes', ageMs)
+        : oldFile(stack.storage.localPath(key), ageMs);
 
     test('removes expired staged files, finds orphans both ways, and repairs on request', async () => {
       await oldStaged('expired.part', 2 * HOUR);
@@ -41,9 +45,11 @@ for (const backend of STORAGE_BACKENDS) {
       await oldStored(orphanKey, HOUR);
       const keptKey = `${collectionId}/kept.txt`;
       await oldStored(keptKey, HOUR);
-      const [kept] = await stack.sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
+      const [kept] =
+        await stack.sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
         VALUES (${collectionId}, 'kept.txt', ${keptKey}, 'text/plain', 5, 'h1') RETURNING id`;
-      const [missing] = await stack.sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
+      const [missing] =
+        await stack.sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
         VALUES (${collectionId}, 'gone.txt', ${`${collectionId}/gone.txt`}, 'text/plain', 5, 'h2') RETURNING id`;
 
       const reportOnly = await stack.temporal.workflow.execute(reconcileStorage, {
@@ -55,7 +61,9 @@ for (const backend of STORAGE_BACKENDS) {
       assert.equal(reportOnly.files_without_rows, 1);
       assert.equal(reportOnly.rows_without_files, 1);
       assert.deepEqual(reportOnly.examples.files_without_rows, [orphanKey]);
-      assert.deepEqual(reportOnly.examples.rows_without_files, [{ document_id: missing.id, storage_key: `${collectionId}/gone.txt` }]);
+      assert.deepEqual(reportOnly.examples.rows_without_files, [
+        { document_id: missing.id, storage_key: `${collectionId}/gone.txt` },
+      ]);
       assert.equal(await stack.staging.count(), 1, 'the fresh staged file stays');
       assert.ok(await stack.storage.exists(orphanKey), 'a report does not remove anything');
 

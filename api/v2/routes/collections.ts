@@ -1,7 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { countChunks, listChunks } from '../../../db/queries/chunks.ts';
-import { countCollections, countDocuments, findCollection, findEmbeddingProvider, listCollections } from '../../../db/queries/collections.ts';
+import {
+  countCollections,
+  countDocuments,
+  findCollection,
+  findEmbeddingProvider,
+  listCollections,
+} from '../../../db/queries/collections.ts';
 import { listDocumentFiles, type DocumentFileRow } from '../../../db/queries/document-lookup.ts';
 import { readProcessingStatus } from '../../analysis/processing-status.ts';
 import { collectionJson, createCollection, deleteCollection, loadCollection } from '../../collections/collections.ts';
@@ -41,7 +47,15 @@ export function v2CollectionRoutes(deps: ApiDeps): Router {
 
   v2Route(
     router,
-    { method: 'post', path: '/collections', summary: 'Creates a collection', tags: ['v2 collections'], body: V2CreateCollectionBody, data: Collection, errors: [409] },
+    {
+      method: 'post',
+      path: '/collections',
+      summary: 'Creates a collection',
+      tags: ['v2 collections'],
+      body: V2CreateCollectionBody,
+      data: Collection,
+      errors: [409],
+    },
     async ({ body }) => collectionJson(await createCollection(sql, body.name, body.description ?? null), 0),
   );
 
@@ -50,7 +64,8 @@ export function v2CollectionRoutes(deps: ApiDeps): Router {
     {
       method: 'get',
       path: '/collections',
-      summary: 'Lists collections, newest first: `data` is the list (all of them unless limit is given); `total` beside it',
+      summary:
+        'Lists collections, newest first: `data` is the list (all of them unless limit is given); `total` beside it',
       tags: ['v2 collections'],
       query: V2OptionalPaging,
       data: z.array(Collection),
@@ -58,7 +73,12 @@ export function v2CollectionRoutes(deps: ApiDeps): Router {
     async ({ query, res }) => {
       const limit = query.limit ?? ALL_COLLECTIONS;
       const [rows, total] = await Promise.all([listCollections(sql, limit, query.offset), countCollections(sql)]);
-      setTopLevel(res, { total, limit: query.limit ?? null, offset: query.offset, has_more: query.offset + rows.length < total });
+      setTopLevel(res, {
+        total,
+        limit: query.limit ?? null,
+        offset: query.offset,
+        has_more: query.offset + rows.length < total,
+      });
       return rows.map((row) => collectionJson(row, row.document_count));
     },
   );
@@ -77,8 +97,16 @@ export function v2CollectionRoutes(deps: ApiDeps): Router {
     },
     async ({ params, query, res }) => {
       const row = await loadCollection(sql, params.collection);
-      const [count, documents] = await Promise.all([countDocuments(sql, row.id), listDocumentFiles(sql, row.id, query.limit ?? null, query.offset)]);
-      if (query.limit !== undefined) setTopLevel(res, { limit: query.limit, offset: query.offset, has_more: query.offset + documents.length < count });
+      const [count, documents] = await Promise.all([
+        countDocuments(sql, row.id),
+        listDocumentFiles(sql, row.id, query.limit ?? null, query.offset),
+      ]);
+      if (query.limit !== undefined)
+        setTopLevel(res, {
+          limit: query.limit,
+          offset: query.offset,
+          has_more: query.offset + documents.length < count,
+        });
       return { ...collectionJson(row, count), documents: documents.map(v2Document) };
     },
   );
@@ -126,7 +154,10 @@ export function v2CollectionRoutes(deps: ApiDeps): Router {
         processing_status: collection.status,
         status_description: STATUS_DESCRIPTIONS[collection.status] ?? collection.status,
         // One analysis per collection at a time: nothing can start while one runs.
-        available_operations: collection.status === 'processing' ? [] : ['complete_analysis', 'document_processing_only', 'incremental_update'],
+        available_operations:
+          collection.status === 'processing'
+            ? []
+            : ['complete_analysis', 'document_processing_only', 'incremental_update'],
         current_task_id: status.running_task_id,
         status_updated_at: collection.updated_at.toISOString(),
         last_error: collection.last_error,
@@ -215,7 +246,12 @@ export function v2CollectionRoutes(deps: ApiDeps): Router {
           text: chunk.text,
           has_embedding: chunk.has_embedding,
           embedding_dimensions: chunk.has_embedding ? (provider?.embedding_dimension ?? null) : null,
-          chunk_metadata: { ...chunk.metadata, token_count: chunk.token_count, page_start: chunk.page_start, page_end: chunk.page_end },
+          chunk_metadata: {
+            ...chunk.metadata,
+            token_count: chunk.token_count,
+            page_start: chunk.page_start,
+            page_end: chunk.page_end,
+          },
         })),
       };
     },
@@ -225,7 +261,12 @@ export function v2CollectionRoutes(deps: ApiDeps): Router {
 }
 
 /** A document as the original listed it (`filename`, `file_size`), with our fields beside. */
-function v2Document(row: Pick<DocumentFileRow, 'id' | 'original_filename' | 'storage_key' | 'mime_type' | 'size_bytes' | 'content_hash' | 'status' | 'error'> & { created_at: Date | string }) {
+function v2Document(
+  row: Pick<
+    DocumentFileRow,
+    'id' | 'original_filename' | 'storage_key' | 'mime_type' | 'size_bytes' | 'content_hash' | 'status' | 'error'
+  > & { created_at: Date | string },
+) {
   return {
     id: row.id,
     filename: row.storage_key.slice(row.storage_key.lastIndexOf('/') + 1),

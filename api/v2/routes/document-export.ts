@@ -9,7 +9,9 @@ import { DocumentPath } from '../../schemas/ids.ts';
 import { v2Route } from '../route.ts';
 
 const ExportQuery = z.object({
-  chunk_type: z.enum(['vector', 'graph']).optional().openapi({ description: 'Accepted for the original clients: one set of chunks serves both, so either names all of them' }),
+  chunk_type: z.enum(['vector', 'graph']).optional().openapi({
+    description: 'Accepted for the original clients: one set of chunks serves both, so either names all of them',
+  }),
   include_metadata: z.enum(['true', 'false']).default('false'),
 });
 
@@ -27,7 +29,8 @@ export function v2DocumentExportRoutes(deps: ApiDeps): Router {
     {
       method: 'get',
       path: '/documents/:document/export',
-      summary: "A document's chunks as a markdown file (text/markdown, Content-Disposition: attachment); 404 when it has none",
+      summary:
+        "A document's chunks as a markdown file (text/markdown, Content-Disposition: attachment); 404 when it has none",
       tags: ['v2 documents'],
       params: DocumentPath,
       query: ExportQuery,
@@ -36,11 +39,23 @@ export function v2DocumentExportRoutes(deps: ApiDeps): Router {
     },
     async ({ params, query, res }) => {
       const document = await resolveDocument(sql, params.document);
-      const [counts, collection] = await Promise.all([countChunks(sql, document.id), findCollection(sql, document.collection_id)]);
-      if (counts.chunks === 0) throw new ApiError(404, 'no_chunks', `No chunks found for document ${document.id} (status ${document.status})`, { id: document.id, status: document.status });
+      const [counts, collection] = await Promise.all([
+        countChunks(sql, document.id),
+        findCollection(sql, document.collection_id),
+      ]);
+      if (counts.chunks === 0)
+        throw new ApiError(
+          404,
+          'no_chunks',
+          `No chunks found for document ${document.id} (status ${document.status})`,
+          { id: document.id, status: document.status },
+        );
 
       const stem = document.original_filename.replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_') || document.id;
-      res.status(200).type('text/markdown; charset=utf-8').setHeader('content-disposition', `attachment; filename="${stem}.md"`);
+      res
+        .status(200)
+        .type('text/markdown; charset=utf-8')
+        .setHeader('content-disposition', `attachment; filename="${stem}.md"`);
       res.write(`# Document Export: ${document.original_filename}\n\n`);
       res.write(`**Document ID**: \`${document.id}\`\n`);
       res.write(`**Collections**: ${collection ? `${collection.name} (${collection.id})` : 'None'}\n`);
@@ -56,7 +71,10 @@ export function v2DocumentExportRoutes(deps: ApiDeps): Router {
             tokens += chunk.token_count;
             text += `### Chunk ${++index}\n\n`;
             if (query.include_metadata === 'true') {
-              const pages = chunk.page_start === null ? '' : `**Page**: ${chunk.page_start}${chunk.page_end !== chunk.page_start ? `–${chunk.page_end}` : ''}\n`;
+              const pages =
+                chunk.page_start === null
+                  ? ''
+                  : `**Page**: ${chunk.page_start}${chunk.page_end !== chunk.page_start ? `–${chunk.page_end}` : ''}\n`;
               text += `<details>\n<summary>Chunk Metadata</summary>\n\n**Position**: ${chunk.ordinal}\n${pages}**Tokens**: ${chunk.token_count}\n\n</details>\n\n`;
             }
             text += `${chunk.text}\n\n---\n\n`;
@@ -70,7 +88,9 @@ export function v2DocumentExportRoutes(deps: ApiDeps): Router {
         res.destroy(error as Error);
         return res;
       }
-      res.end(`## Export Summary\n\n- **Total Chunks**: ${index}\n- **Total Tokens**: ${tokens.toLocaleString('en-US')}\n`);
+      res.end(
+        `## Export Summary\n\n- **Total Chunks**: ${index}\n- **Total Tokens**: ${tokens.toLocaleString('en-US')}\n`,
+      );
       return res;
     },
   );

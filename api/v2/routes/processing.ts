@@ -9,7 +9,14 @@ import type { ApiDeps } from '../../deps.ts';
 import { ApiError, limitExceeded } from '../../errors.ts';
 import { CollectionRef } from '../../schemas/collections.ts';
 import { v2Route } from '../route.ts';
-import { V2AddDocumentsAnswer, V2AddDocumentsBody, V2BatchAnswer, V2BatchBody, V2ProcessAnswer, V2ProcessBody } from '../schemas/processing.ts';
+import {
+  V2AddDocumentsAnswer,
+  V2AddDocumentsBody,
+  V2BatchAnswer,
+  V2BatchBody,
+  V2ProcessAnswer,
+  V2ProcessBody,
+} from '../schemas/processing.ts';
 
 type ProcessBody = z.output<typeof V2ProcessBody>;
 
@@ -23,14 +30,18 @@ export function v2ProcessingRoutes(deps: ApiDeps): Router {
     {
       method: 'post',
       path: '/collections/batch-process',
-      summary: 'Processes several collections as one batch (parallel or a true sequential chain); answers per collection',
+      summary:
+        'Processes several collections as one batch (parallel or a true sequential chain); answers per collection',
       tags: ['v2 processing'],
       body: V2BatchBody,
       data: V2BatchAnswer,
     },
     async ({ body }) => {
       const submitted = await submitBatch(deps, {
-        tasks: body.tasks.map((task) => ({ collection_id: (task.collection_id ?? task.collection_identifier)!, ...optionsOf(task) })),
+        tasks: body.tasks.map((task) => ({
+          collection_id: (task.collection_id ?? task.collection_identifier)!,
+          ...optionsOf(task),
+        })),
         workflow_type: body.workflow_type,
         stop_on_failure: body.stop_on_failure,
         max_parallel: body.max_parallel,
@@ -41,7 +52,11 @@ export function v2ProcessingRoutes(deps: ApiDeps): Router {
         task_ids: [submitted.task_id],
         submitted_count: submitted.accepted.length,
         failed_count: submitted.rejected.length,
-        failures: submitted.rejected.map((item) => ({ collection_identifier: item.collection_id, error: item.reason, outcome: item.outcome })),
+        failures: submitted.rejected.map((item) => ({
+          collection_identifier: item.collection_id,
+          error: item.reason,
+          outcome: item.outcome,
+        })),
         workflow_type: submitted.workflow_type,
         estimated_duration: null,
         task_id: submitted.task_id,
@@ -71,7 +86,13 @@ export function v2ProcessingRoutes(deps: ApiDeps): Router {
         started = await processCollection(deps, params.collection, selection, options);
       } catch (error) {
         // The original processed everything again when nothing was new (its "smart re-processing").
-        if (!(error instanceof ApiError && error.code === 'nothing_selected' && selection === 'pending' && body.operation_type !== 'incremental_update')) throw error;
+        if (!(
+          error instanceof ApiError &&
+          error.code === 'nothing_selected' &&
+          selection === 'pending' &&
+          body.operation_type !== 'incremental_update'
+        ))
+          throw error;
         started = await processCollection(deps, params.collection, 'all', options);
         message = `every document was processed already; all ${started.documents} are processed again`;
       }
@@ -95,7 +116,8 @@ export function v2ProcessingRoutes(deps: ApiDeps): Router {
     {
       method: 'post',
       path: '/collections/:collection/documents/add',
-      summary: "Processes documents added to a collection (incremental update): each path names an uploaded document by its file_path, id or file name",
+      summary:
+        'Processes documents added to a collection (incremental update): each path names an uploaded document by its file_path, id or file name',
       tags: ['v2 processing'],
       params: CollectionRef,
       body: V2AddDocumentsBody,
@@ -106,8 +128,13 @@ export function v2ProcessingRoutes(deps: ApiDeps): Router {
       const collection = await loadCollection(sql, params.collection);
       const references = [...new Set([...body.file_paths, ...(body.document_ids ?? [])])];
       if (references.length > config.max_upload_batch_size) {
-        throw limitExceeded(400, 'max_upload_batch_size', config.max_upload_batch_size, references.length,
-          `at most ${config.max_upload_batch_size} documents per request (max_upload_batch_size); got ${references.length}`);
+        throw limitExceeded(
+          400,
+          'max_upload_batch_size',
+          config.max_upload_batch_size,
+          references.length,
+          `at most ${config.max_upload_batch_size} documents per request (max_upload_batch_size); got ${references.length}`,
+        );
       }
       const { added, notFound } = await resolveReferences(collection.id, references);
       if (added.length === 0) {
@@ -118,8 +145,14 @@ export function v2ProcessingRoutes(deps: ApiDeps): Router {
           { not_found: notFound },
         );
       }
-      const ignored = (['chunk_size', 'chunk_overlap'] as const).filter((key) => body[key] !== undefined && body[key] !== null);
-      const started = await processCollection(deps, collection.id, 'pending', { build_graph: true, extract_metadata: true, generate_embeddings: true });
+      const ignored = (['chunk_size', 'chunk_overlap'] as const).filter(
+        (key) => body[key] !== undefined && body[key] !== null,
+      );
+      const started = await processCollection(deps, collection.id, 'pending', {
+        build_graph: true,
+        extract_metadata: true,
+        generate_embeddings: true,
+      });
       return {
         task_id: started.task_id,
         task_type: 'incremental_update',
@@ -129,7 +162,11 @@ export function v2ProcessingRoutes(deps: ApiDeps): Router {
         collection_id: collection.id,
         selection: 'pending' as const,
         documents: started.documents,
-        ...(ignored.length ? { message: `${ignored.join(' and ')} ignored: chunking is configured server-wide (chunk_size, chunk_overlap)` } : {}),
+        ...(ignored.length
+          ? {
+              message: `${ignored.join(' and ')} ignored: chunking is configured server-wide (chunk_size, chunk_overlap)`,
+            }
+          : {}),
         ignored_parameters: [...ignored],
         added,
         not_found: notFound,
@@ -140,15 +177,32 @@ export function v2ProcessingRoutes(deps: ApiDeps): Router {
   /** Each reference to the collection's one document it names: its id, its storage key (file_path) or its file name. */
   async function resolveReferences(collectionId: string, references: string[]) {
     const basename = (reference: string) => reference.slice(reference.replace(/\\/g, '/').lastIndexOf('/') + 1);
-    const rows = await findDocumentsByReference(sql, collectionId, [...new Set([...references, ...references.map(basename)])]);
+    const rows = await findDocumentsByReference(sql, collectionId, [
+      ...new Set([...references, ...references.map(basename)]),
+    ]);
     const added: { reference: string; document_id: string; original_filename: string; status: string }[] = [];
     const notFound: { reference: string; reason: string }[] = [];
     for (const reference of references) {
       const exact = rows.filter((row) => row.id === reference || row.storage_key === reference);
-      const byName = rows.filter((row) => row.original_filename === reference || row.original_filename === basename(reference));
+      const byName = rows.filter(
+        (row) => row.original_filename === reference || row.original_filename === basename(reference),
+      );
       const matches = exact.length > 0 ? exact : byName;
-      if (matches.length === 1) added.push({ reference, document_id: matches[0].id, original_filename: matches[0].original_filename, status: matches[0].status });
-      else notFound.push({ reference, reason: matches.length === 0 ? 'no document of this collection has this id, file_path or file name' : `${matches.length} documents have this file name; give the file_path or id` });
+      if (matches.length === 1)
+        added.push({
+          reference,
+          document_id: matches[0].id,
+          original_filename: matches[0].original_filename,
+          status: matches[0].status,
+        });
+      else
+        notFound.push({
+          reference,
+          reason:
+            matches.length === 0
+              ? 'no document of this collection has this id, file_path or file name'
+              : `${matches.length} documents have this file name; give the file_path or id`,
+        });
     }
     return { added, notFound };
   }
@@ -157,9 +211,16 @@ export function v2ProcessingRoutes(deps: ApiDeps): Router {
 }
 
 /** What the original's operation types and flags ask for. document_processing_only: extract and chunk only. */
-function optionsOf(body: Pick<ProcessBody, 'operation_type' | 'build_graph' | 'extract_metadata' | 'generate_embeddings'>): ProcessingOptions {
-  if (body.operation_type === 'document_processing_only') return { build_graph: false, extract_metadata: false, generate_embeddings: false };
-  return { build_graph: body.build_graph, extract_metadata: body.extract_metadata, generate_embeddings: body.generate_embeddings };
+function optionsOf(
+  body: Pick<ProcessBody, 'operation_type' | 'build_graph' | 'extract_metadata' | 'generate_embeddings'>,
+): ProcessingOptions {
+  if (body.operation_type === 'document_processing_only')
+    return { build_graph: false, extract_metadata: false, generate_embeddings: false };
+  return {
+    build_graph: body.build_graph,
+    extract_metadata: body.extract_metadata,
+    generate_embeddings: body.generate_embeddings,
+  };
 }
 
 /** parameters.force / parameters.only_failed choose the documents; other parameters have no meaning here and are named back. */
@@ -167,8 +228,11 @@ function selectionOf(body: ProcessBody): { selection: DocumentSelection; ignored
   const parameters = body.parameters ?? {};
   const ignored = Object.keys(parameters).filter((key) => key !== 'force' && key !== 'only_failed');
   if (parameters.force === true && parameters.only_failed === true) {
-    throw new ApiError(400, 'validation_error', 'parameters.force and parameters.only_failed cannot both be set', { parameters });
+    throw new ApiError(400, 'validation_error', 'parameters.force and parameters.only_failed cannot both be set', {
+      parameters,
+    });
   }
-  const selection: DocumentSelection = parameters.force === true ? 'all' : parameters.only_failed === true ? 'only_failed' : 'pending';
+  const selection: DocumentSelection =
+    parameters.force === true ? 'all' : parameters.only_failed === true ? 'only_failed' : 'pending';
   return { selection, ignored };
 }

@@ -9,7 +9,17 @@ import { readTaskMetrics } from '../../tasks/metrics.ts';
 import { countTasks, listTasksAt, type TaskFilters } from '../../tasks/visibility.ts';
 import { setTopLevel } from '../envelope.ts';
 import { v2Route } from '../route.ts';
-import { V2BatchCancelAnswer, V2BatchCancelBody, V2CancelAnswer, V2CancelBody, V2ListTasksQuery, V2TaskList, V2TaskMetrics, V2TaskResult, V2TaskStatus } from '../schemas/tasks.ts';
+import {
+  V2BatchCancelAnswer,
+  V2BatchCancelBody,
+  V2CancelAnswer,
+  V2CancelBody,
+  V2ListTasksQuery,
+  V2TaskList,
+  V2TaskMetrics,
+  V2TaskResult,
+  V2TaskStatus,
+} from '../schemas/tasks.ts';
 import { CELERY_STATES, celeryStateOf, READY_STATES, temporalStatusesFor } from '../task-states.ts';
 import { v2TaskStatus, v2TaskSummary } from '../task-json.ts';
 
@@ -29,7 +39,8 @@ export function v2TaskRoutes(deps: ApiDeps): Router {
     {
       method: 'get',
       path: '/tasks/metrics',
-      summary: 'Task system metrics from Temporal: running tasks, tasks closed in the last day, workers polling the task queue, its backlog',
+      summary:
+        'Task system metrics from Temporal: running tasks, tasks closed in the last day, workers polling the task queue, its backlog',
       tags: ['v2 tasks'],
       data: V2TaskMetrics,
       errors: [503],
@@ -47,7 +58,10 @@ export function v2TaskRoutes(deps: ApiDeps): Router {
         worker_count: metrics.workers.length,
         queue_lengths: { [metrics.task_queue]: backlog },
         workers: Object.fromEntries(
-          metrics.workers.map((worker) => [worker.identity, { status: 'online', active_tasks: null, polls: worker.polls, last_access_time: worker.last_access_time }]),
+          metrics.workers.map((worker) => [
+            worker.identity,
+            { status: 'online', active_tasks: null, polls: worker.polls, last_access_time: worker.last_access_time },
+          ]),
         ),
         window_hours: metrics.recently_closed.window_hours,
         running_by_kind: metrics.running.by_kind,
@@ -73,9 +87,14 @@ export function v2TaskRoutes(deps: ApiDeps): Router {
       if (query.status !== undefined) {
         const statuses = temporalStatusesFor(query.status);
         if (!statuses) {
-          throw new ApiError(400, 'validation_error', `unknown task state '${query.status}'; use one of ${CELERY_STATES.join(', ')} (or RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT)`, {
-            status: query.status,
-          });
+          throw new ApiError(
+            400,
+            'validation_error',
+            `unknown task state '${query.status}'; use one of ${CELERY_STATES.join(', ')} (or RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT)`,
+            {
+              status: query.status,
+            },
+          );
         }
         filters.status = statuses;
       }
@@ -83,7 +102,13 @@ export function v2TaskRoutes(deps: ApiDeps): Router {
         listTasksAt(temporal, config.temporal_namespace, filters, query.offset, query.limit),
         countTasks(temporal, config.temporal_namespace, filters),
       ]);
-      return { tasks: tasks.map(v2TaskSummary), total, limit: query.limit, offset: query.offset, has_more: query.offset + tasks.length < total };
+      return {
+        tasks: tasks.map(v2TaskSummary),
+        total,
+        limit: query.limit,
+        offset: query.offset,
+        has_more: query.offset + tasks.length < total,
+      };
     },
   );
 
@@ -101,7 +126,11 @@ export function v2TaskRoutes(deps: ApiDeps): Router {
     async ({ params, res }) => {
       const task = await statusOf(params.id);
       // The original CLI's wait reads these beside `data`.
-      setTopLevel(res, { successful: task.status === 'SUCCESS', result: task.result, error: task.status === 'SUCCESS' ? null : task.error });
+      setTopLevel(res, {
+        successful: task.status === 'SUCCESS',
+        result: task.result,
+        error: task.status === 'SUCCESS' ? null : task.error,
+      });
       return task;
     },
   );
@@ -176,17 +205,28 @@ export function v2TaskRoutes(deps: ApiDeps): Router {
       errors: [404, 503],
     },
     async ({ params, body }) => {
-      const result = await cancelOne(temporal, params.id, { terminate: body.terminate, reason: body.reason ?? undefined });
+      const result = await cancelOne(temporal, params.id, {
+        terminate: body.terminate,
+        reason: body.reason ?? undefined,
+      });
       if (result.outcome === 'already_completed') {
         const state = (await describeTask(temporal, params.id))?.status ?? result.status ?? 'closed';
         const status = celeryStateOf(state);
-        throw new ApiError(400, 'already_completed', `Task ${params.id} is already completed (${status}: ${state}) and cannot be cancelled`, { task_id: params.id, status, state });
+        throw new ApiError(
+          400,
+          'already_completed',
+          `Task ${params.id} is already completed (${status}: ${state}) and cannot be cancelled`,
+          { task_id: params.id, status, state },
+        );
       }
       const outcome = result.outcome as 'cancelled' | 'terminated';
       return {
         task_id: params.id,
         success: true,
-        message: outcome === 'terminated' ? 'Task terminated successfully' : 'Task cancellation requested; its cleanup runs before it shows REVOKED',
+        message:
+          outcome === 'terminated'
+            ? 'Task terminated successfully'
+            : 'Task cancellation requested; its cleanup runs before it shows REVOKED',
         timestamp: new Date().toISOString(),
         outcome,
       };

@@ -3,11 +3,22 @@ import { findDocumentsByReference } from '../../../db/queries/document-lookup.ts
 import type { ApiDeps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
 import { CollectionRef } from '../../schemas/collections.ts';
-import { BATCH_UPLOAD_TEXT_FIELDS, BatchUploadForm, BatchUploadMultipart, SingleUploadForm, SingleUploadMultipart } from '../../schemas/uploads.ts';
+import {
+  BATCH_UPLOAD_TEXT_FIELDS,
+  BatchUploadForm,
+  BatchUploadMultipart,
+  SingleUploadForm,
+  SingleUploadMultipart,
+} from '../../schemas/uploads.ts';
 import { ALLOWED_EXTENSIONS } from '../../uploads/allowed-types.ts';
 import type { CommitHooks } from '../../uploads/commit-upload.ts';
 import { receiveAndStore } from '../../uploads/receive-and-store.ts';
-import { loadCollectionFirst, requestLimits, streamFilesToStaging, uploadLocals } from '../../uploads/upload-middleware.ts';
+import {
+  loadCollectionFirst,
+  requestLimits,
+  streamFilesToStaging,
+  uploadLocals,
+} from '../../uploads/upload-middleware.ts';
 import { v2Route } from '../route.ts';
 import { V2SingleUpload, V2UploadAndProcess } from '../schemas/uploads.ts';
 
@@ -30,7 +41,8 @@ export function v2UploadRoutes(deps: ApiDeps & { commitHooks?: CommitHooks }): R
     {
       method: 'post',
       path: '/collections/:collection/documents',
-      summary: 'Uploads one document (multipart field `file`); a duplicate answers duplicate=true with the existing id; an unsupported type is 415',
+      summary:
+        'Uploads one document (multipart field `file`); a duplicate answers duplicate=true with the existing id; an unsupported type is 415',
       tags: ['v2 documents'],
       params: CollectionRef,
       body: SingleUploadForm,
@@ -65,18 +77,24 @@ export function v2UploadRoutes(deps: ApiDeps & { commitHooks?: CommitHooks }): R
     {
       method: 'post',
       path: '/collections/:collection/upload-and-process',
-      summary: 'Uploads documents (multipart `files`, repeated) atomically by default and starts their analysis (process_immediately, default true)',
+      summary:
+        'Uploads documents (multipart `files`, repeated) atomically by default and starts their analysis (process_immediately, default true)',
       tags: ['v2 documents'],
       params: CollectionRef,
       body: BatchUploadForm,
       multipart: BatchUploadMultipart,
       data: V2UploadAndProcess,
       errors: [404, 413, 415, 422],
-      before: [loadCollectionFirst(deps), streamFilesToStaging(deps, requestLimits(config, 'files', BATCH_UPLOAD_TEXT_FIELDS))],
+      before: [
+        loadCollectionFirst(deps),
+        streamFilesToStaging(deps, requestLimits(config, 'files', BATCH_UPLOAD_TEXT_FIELDS)),
+      ],
     },
     async ({ body, res }) => {
       const { process_immediately, atomic, ...options } = body;
-      const answer = await refusedTypeAs415(() => receiveAndStore(deps, uploadLocals(res), { atomic, process: process_immediately ? options : undefined }));
+      const answer = await refusedTypeAs415(() =>
+        receiveAndStore(deps, uploadLocals(res), { atomic, process: process_immediately ? options : undefined }),
+      );
       const keys = await storageKeys(answer);
       const stored = answer.files.filter((file) => file.outcome === 'stored');
       const duplicates = answer.files.filter((file) => file.outcome === 'duplicate');
@@ -106,8 +124,10 @@ export function v2UploadRoutes(deps: ApiDeps & { commitHooks?: CommitHooks }): R
 /** The original's processing_status: submitted (with task_id), skipped (nothing new), or not_started with the reason. */
 function processingOf(answer: StoreAnswer, requested: boolean) {
   if (!requested) return {};
-  if (answer.processing.started && answer.task_id) return { task_id: answer.task_id, processing_status: 'submitted' as const, estimated_duration: null };
-  if (answer.counts.stored === 0) return { processing_status: 'skipped' as const, message: 'All files were duplicates, no processing needed' };
+  if (answer.processing.started && answer.task_id)
+    return { task_id: answer.task_id, processing_status: 'submitted' as const, estimated_duration: null };
+  if (answer.counts.stored === 0)
+    return { processing_status: 'skipped' as const, message: 'All files were duplicates, no processing needed' };
   return {
     processing_status: 'not_started' as const,
     message: `processing not started: ${answer.processing.reason ?? 'unknown reason'}`,
@@ -120,9 +140,20 @@ async function refusedTypeAs415<T>(store: () => Promise<T>): Promise<T> {
   try {
     return await store();
   } catch (error) {
-    const files = ((error as ApiError).details as { files?: { reason?: string; message?: string; filename: string }[] } | undefined)?.files;
-    const refused = files?.filter((file) => file.reason !== undefined && file.reason !== 'batch_refused' && file.reason !== 'duplicate_in_collection') ?? [];
-    if (!(error instanceof ApiError) || refused.length === 0 || refused.some((file) => file.reason !== 'unsupported_extension')) throw error;
+    const files = (
+      (error as ApiError).details as { files?: { reason?: string; message?: string; filename: string }[] } | undefined
+    )?.files;
+    const refused =
+      files?.filter(
+        (file) =>
+          file.reason !== undefined && file.reason !== 'batch_refused' && file.reason !== 'duplicate_in_collection',
+      ) ?? [];
+    if (
+      !(error instanceof ApiError) ||
+      refused.length === 0 ||
+      refused.some((file) => file.reason !== 'unsupported_extension')
+    )
+      throw error;
     throw new ApiError(
       415,
       'unsupported_media_type',

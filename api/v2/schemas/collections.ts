@@ -31,7 +31,14 @@ export const V2Document = registry.register(
 
 export const V2CollectionWithDocuments = Collection.extend({ documents: z.array(V2Document) });
 
-export const V2Deleted = z.object({ message: z.string(), id: z.string(), name: z.string().optional(), collection_id: z.string().optional(), filename: z.string().optional(), deleted_documents: z.number().int().optional() });
+export const V2Deleted = z.object({
+  message: z.string(),
+  id: z.string(),
+  name: z.string().optional(),
+  collection_id: z.string().optional(),
+  filename: z.string().optional(),
+  deleted_documents: z.number().int().optional(),
+});
 
 export const V2ProcessingStatus = z.object({
   collection_identifier: z.string(),

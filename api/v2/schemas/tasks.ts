@@ -17,7 +17,10 @@ export const V2BatchCancelBody = z.object({
 });
 
 export const V2ListTasksQuery = z.object({
-  status: z.string().max(40).optional().openapi({ description: 'A Celery state (PENDING, STARTED, PROGRESS, SUCCESS, FAILURE, REVOKED) or a native one (RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT)' }),
+  status: z.string().max(40).optional().openapi({
+    description:
+      'A Celery state (PENDING, STARTED, PROGRESS, SUCCESS, FAILURE, REVOKED) or a native one (RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT)',
+  }),
   limit: z.coerce.number().int().min(1).max(1_000).default(20),
   offset: z.coerce.number().int().min(0).max(100_000).default(0),
 });
@@ -42,7 +45,10 @@ export const V2TaskStatus = registry.register(
     task_id: z.string(),
     task_name: z.string(),
     status: CeleryState,
-    state: z.string().openapi({ description: 'The precise state: RUNNING, COMPLETED, COMPLETED_WITH_ERRORS, FAILED, CANCELLED, TERMINATED or TIMED_OUT' }),
+    state: z.string().openapi({
+      description:
+        'The precise state: RUNNING, COMPLETED, COMPLETED_WITH_ERRORS, FAILED, CANCELLED, TERMINATED or TIMED_OUT',
+    }),
     result: z.record(z.string(), z.unknown()).nullable(),
     error: z.string().nullable(),
     progress: V2TaskProgress.nullable(),
@@ -111,7 +117,15 @@ export const V2TaskMetrics = z.object({
   average_task_duration: z.number().nullable(),
   worker_count: z.number().int(),
   queue_lengths: z.record(z.string(), z.number().int()),
-  workers: z.record(z.string(), z.object({ status: z.string(), active_tasks: z.null(), polls: z.array(z.string()), last_access_time: z.string().nullable() })),
+  workers: z.record(
+    z.string(),
+    z.object({
+      status: z.string(),
+      active_tasks: z.null(),
+      polls: z.array(z.string()),
+      last_access_time: z.string().nullable(),
+    }),
+  ),
   window_hours: z.number(),
   running_by_kind: z.record(z.string(), z.number().int()),
   recently_closed_by_status: z.record(z.string(), z.number().int()),

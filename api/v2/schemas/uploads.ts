@@ -18,7 +18,15 @@ export const V2UploadAndProcess = z.object({
   uploaded_files: z.number().int(),
   duplicates_skipped: z.number().int(),
   file_paths: z.array(z.string()),
-  duplicates: z.array(z.object({ filename: z.string(), existing_document_id: z.string(), content_hash: z.string(), file_size: z.number().int(), reason: z.string() })),
+  duplicates: z.array(
+    z.object({
+      filename: z.string(),
+      existing_document_id: z.string(),
+      content_hash: z.string(),
+      file_size: z.number().int(),
+      reason: z.string(),
+    }),
+  ),
   task_id: z.string().optional(),
   processing_status: z.enum(['submitted', 'skipped', 'not_started']).optional(),
   estimated_duration: z.number().int().nullable().optional(),
@@ -27,5 +35,10 @@ export const V2UploadAndProcess = z.object({
   collection_id: z.string(),
   atomic: z.boolean(),
   files: z.array(z.record(z.string(), z.unknown())),
-  counts: z.object({ total: z.number().int(), stored: z.number().int(), duplicate: z.number().int(), rejected: z.number().int() }),
+  counts: z.object({
+    total: z.number().int(),
+    stored: z.number().int(),
+    duplicate: z.number().int(),
+    rejected: z.number().int(),
+  }),
 });

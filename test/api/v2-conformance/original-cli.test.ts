@@ -45,14 +45,18 @@ describe('/api/v2 answers the original FileIntel CLI (real stack)', () => {
     await stack?.teardown();
   });
 
-  const text = (words: string) => makeText(`${words} ${'The quick brown fox jumps over the lazy dog near the river bank. '.repeat(4)}`);
+  const text = (words: string) =>
+    makeText(`${words} ${'The quick brown fox jumps over the lazy dog near the river bank. '.repeat(4)}`);
 
   test('collections create | list | get | status | delete read the fields the CLI reads', async () => {
     const created = await cli.createCollection('conformance-crud', 'made by the original CLI');
     assert.equal(created.status, 200, JSON.stringify(created.body));
     assertEnvelope(created.body);
     assert.equal(created.body.success, true);
-    assert.deepEqual([created.body.data.name, created.body.data.description], ['conformance-crud', 'made by the original CLI']);
+    assert.deepEqual(
+      [created.body.data.name, created.body.data.description],
+      ['conformance-crud', 'made by the original CLI'],
+    );
     assert.match(created.body.data.id, /^[0-9a-f-]{36}$/);
 
     // collections list: `data` is the list; each item's id, name, description, status.
@@ -108,7 +112,10 @@ describe('/api/v2 answers the original FileIntel CLI (real stack)', () => {
     const listed = await cli.getCollection('conformance-docs');
     assert.equal(listed.body.data.documents.length, 1);
     const [row] = listed.body.data.documents;
-    assert.deepEqual([row.id, row.original_filename, row.file_size, row.mime_type], [doc.document_id, 'alpha.txt', bytes.length, 'text/plain']);
+    assert.deepEqual(
+      [row.id, row.original_filename, row.file_size, row.mime_type],
+      [doc.document_id, 'alpha.txt', bytes.length, 'text/plain'],
+    );
 
     // documents get: a whole id, or its first characters when only one id starts so.
     for (const ref of [doc.document_id, doc.document_id.slice(0, 8)]) {
@@ -120,14 +127,21 @@ describe('/api/v2 answers the original FileIntel CLI (real stack)', () => {
     }
     // An ambiguous prefix is a 409 that lists the candidates.
     const ids: string[] = [doc.document_id];
-    for (let i = 0; ids.length < 40 && i < 40; i++) ids.push((await cli.uploadDocument('conformance-docs', `more-${i}.txt`, text(`more ${i}`))).body.data.document_id);
+    for (let i = 0; ids.length < 40 && i < 40; i++)
+      ids.push(
+        (await cli.uploadDocument('conformance-docs', `more-${i}.txt`, text(`more ${i}`))).body.data.document_id,
+      );
     const shared = ids.map((id) => id[0]).find((c, i, all) => all.indexOf(c) !== i)!;
     const ambiguous = await cli.getDocument(shared);
     assertRefusal(ambiguous, 409, /matches .* documents/);
     assert.ok(ambiguous.body.details.candidates.length >= 2);
     assertRefusal(await cli.getDocument('ffffffff-ffff-ffff-ffff-ffffffffffff'), 404, /not found/);
 
-    const refused = await cli.uploadDocument('conformance-docs', 'book.mobi', Buffer.from('BOOKMOBI fake kindle bytes'));
+    const refused = await cli.uploadDocument(
+      'conformance-docs',
+      'book.mobi',
+      Buffer.from('BOOKMOBI fake kindle bytes'),
+    );
     assertRefusal(refused, 415, /MOBI.*not supported.*pdf, epub, docx, txt, md, html/);
 
     const removed = await cli.deleteDocument(doc.document_id.slice(0, 13));
@@ -158,7 +172,18 @@ describe('/api/v2 answers the original FileIntel CLI (real stack)', () => {
     assert.equal(started.body.success, true);
     assert.equal(started.body.data.status, 'STARTED');
     assert.equal(started.body.data.state, 'RUNNING');
-    for (const key of ['task_id', 'task_name', 'result', 'error', 'progress', 'started_at', 'completed_at', 'worker_id', 'retry_count']) assert.ok(key in started.body.data, key);
+    for (const key of [
+      'task_id',
+      'task_name',
+      'result',
+      'error',
+      'progress',
+      'started_at',
+      'completed_at',
+      'worker_id',
+      'retry_count',
+    ])
+      assert.ok(key in started.body.data, key);
     const notReady = await cli.taskResult(okTask);
     assert.equal(notReady.status, 200);
     assert.equal(notReady.body.data.ready, false);
@@ -203,19 +228,48 @@ describe('/api/v2 answers the original FileIntel CLI (real stack)', () => {
 
     // tasks cancel of a finished task: 400 "already completed", as the original answered.
     assertRefusal(await cli.cancelTask(okTask), 400, /already completed \(SUCCESS: COMPLETED\)/);
-    assertRefusal(await cli.taskStatus('collection-analysis:nope:0'), 404, /task 'collection-analysis:nope:0' not found/);
+    assertRefusal(
+      await cli.taskStatus('collection-analysis:nope:0'),
+      404,
+      /task 'collection-analysis:nope:0' not found/,
+    );
 
     // tasks list: offset and Celery states accepted; tasks, total, limit, offset, has_more.
-    const listed = await eventually(() => cli.listTasks(undefined, 2, 0), (res) => res.body.data?.total >= 3, 'three tasks visible');
+    const listed = await eventually(
+      () => cli.listTasks(undefined, 2, 0),
+      (res) => res.body.data?.total >= 3,
+      'three tasks visible',
+    );
     assert.equal(listed.status, 200);
-    assert.deepEqual([listed.body.data.limit, listed.body.data.offset, listed.body.data.tasks.length, listed.body.data.has_more], [2, 0, 2, true]);
-    for (const task of listed.body.data.tasks) assert.ok(['task_id', 'status', 'task_name'].every((key) => key in task));
+    assert.deepEqual(
+      [listed.body.data.limit, listed.body.data.offset, listed.body.data.tasks.length, listed.body.data.has_more],
+      [2, 0, 2, true],
+    );
+    for (const task of listed.body.data.tasks)
+      assert.ok(['task_id', 'status', 'task_name'].every((key) => key in task));
     const page2 = await cli.listTasks(undefined, 2, 2);
     assert.equal(page2.body.data.offset, 2);
-    assert.ok(!page2.body.data.tasks.some((t: { task_id: string }) => listed.body.data.tasks.some((u: { task_id: string }) => u.task_id === t.task_id)), 'pages do not overlap');
-    for (const [state, id] of [['SUCCESS', okTask], ['REVOKED', cancelTask], ['FAILURE', null]] as const) {
-      const filtered = await eventually(() => cli.listTasks(state), (res) => res.status === 200 && (id === null || res.body.data.tasks.some((t: { task_id: string }) => t.task_id === id)), `tasks list --state ${state}`);
-      assert.ok(filtered.body.data.tasks.every((t: { status: string }) => t.status === state), state);
+    assert.ok(
+      !page2.body.data.tasks.some((t: { task_id: string }) =>
+        listed.body.data.tasks.some((u: { task_id: string }) => u.task_id === t.task_id),
+      ),
+      'pages do not overlap',
+    );
+    for (const [state, id] of [
+      ['SUCCESS', okTask],
+      ['REVOKED', cancelTask],
+      ['FAILURE', null],
+    ] as const) {
+      const filtered = await eventually(
+        () => cli.listTasks(state),
+        (res) =>
+          res.status === 200 && (id === null || res.body.data.tasks.some((t: { task_id: string }) => t.task_id === id)),
+        `tasks list --state ${state}`,
+      );
+      assert.ok(
+        filtered.body.data.tasks.every((t: { status: string }) => t.status === state),
+        state,
+      );
     }
     assertRefusal(await cli.listTasks('SLEEPING'), 400, /unknown task state 'SLEEPING'/);
   });
@@ -226,12 +280,27 @@ describe('/api/v2 answers the original FileIntel CLI (real stack)', () => {
     await cli.createCollection('conformance-batch');
     await cli.uploadDocument('conformance-batch', 'b.txt', text('bee'));
     const running = (await cli.processCollection('conformance-batch')).body.data.task_id;
-    const finished = (await eventually(() => cli.listTasks('SUCCESS'), (res) => res.body.data?.tasks.length > 0, 'a finished task')).body.data.tasks[0].task_id;
+    const finished = (
+      await eventually(
+        () => cli.listTasks('SUCCESS'),
+        (res) => res.body.data?.tasks.length > 0,
+        'a finished task',
+      )
+    ).body.data.tasks[0].task_id;
 
     const answer = await cli.batchCancel([running, finished, 'collection-analysis:unknown:0'], true);
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
-    assert.deepEqual(answer.body.data.summary, { cancelled: 1, already_completed: 1, errors: 1, terminated: 1, not_found: 1 });
-    assert.deepEqual(answer.body.data.results.map((r: { outcome: string }) => r.outcome), ['terminated', 'already_completed', 'not_found']);
+    assert.deepEqual(answer.body.data.summary, {
+      cancelled: 1,
+      already_completed: 1,
+      errors: 1,
+      terminated: 1,
+      not_found: 1,
+    });
+    assert.deepEqual(
+      answer.body.data.results.map((r: { outcome: string }) => r.outcome),
+      ['terminated', 'already_completed', 'not_found'],
+    );
     assert.equal(answer.body.data.total_tasks, 3);
     const revoked = await cli.taskStatus(running);
     assert.deepEqual([revoked.body.data.status, revoked.body.data.state], ['REVOKED', 'TERMINATED']);
@@ -245,10 +314,23 @@ describe('/api/v2 answers the original FileIntel CLI (real stack)', () => {
     const metrics = await cli.taskMetrics();
     assert.equal(metrics.status, 200);
     assert.equal(metrics.body.success, true);
-    for (const key of ['active_tasks', 'pending_tasks', 'completed_tasks', 'failed_tasks', 'average_task_duration', 'worker_count', 'queue_lengths']) assert.ok(key in metrics.body.data, key);
+    for (const key of [
+      'active_tasks',
+      'pending_tasks',
+      'completed_tasks',
+      'failed_tasks',
+      'average_task_duration',
+      'worker_count',
+      'queue_lengths',
+    ])
+      assert.ok(key in metrics.body.data, key);
     // Counted by Temporal: the successful run and the one whose documents all failed (its workflow completed).
     assert.equal(metrics.body.data.completed_tasks, 2, JSON.stringify(metrics.body.data));
-    assert.deepEqual(metrics.body.data.recently_closed_by_kind.collection_analysis, { COMPLETED: 2, CANCELLED: 1, TERMINATED: 1 });
+    assert.deepEqual(metrics.body.data.recently_closed_by_kind.collection_analysis, {
+      COMPLETED: 2,
+      CANCELLED: 1,
+      TERMINATED: 1,
+    });
     assert.equal(typeof metrics.body.data.failed_tasks, 'number');
     assert.equal(metrics.body.data.recently_closed_by_status.TERMINATED, 1);
     assert.equal(typeof metrics.body.data.workers, 'object');
@@ -263,15 +345,26 @@ describe('/api/v2 answers the original FileIntel CLI (real stack)', () => {
     await cli.createCollection('conformance-flow');
     const uploaded = await cli.uploadAndProcessDocument('conformance-flow', 'flow.txt', text('flow'));
     assert.equal(uploaded.status, 200, JSON.stringify(uploaded.body));
-    assert.deepEqual([uploaded.body.data.uploaded_files, uploaded.body.data.duplicates_skipped, uploaded.body.data.processing_status], [1, 0, 'submitted']);
+    assert.deepEqual(
+      [uploaded.body.data.uploaded_files, uploaded.body.data.duplicates_skipped, uploaded.body.data.processing_status],
+      [1, 0, 'submitted'],
+    );
     assert.equal(uploaded.body.data.file_paths.length, 1);
     assert.equal((await waitLikeTheCli(cli, uploaded.body.data.task_id)).body.data.status, 'SUCCESS');
 
     const duplicate = await cli.uploadAndProcessDocument('conformance-flow', 'flow-again.txt', text('flow'));
-    assert.deepEqual([duplicate.body.data.uploaded_files, duplicate.body.data.duplicates_skipped, duplicate.body.data.processing_status], [0, 1, 'skipped']);
+    assert.deepEqual(
+      [
+        duplicate.body.data.uploaded_files,
+        duplicate.body.data.duplicates_skipped,
+        duplicate.body.data.processing_status,
+      ],
+      [0, 1, 'skipped'],
+    );
 
     // documents batch-upload: one upload per file, then process_collection.
-    for (const name of ['b1.txt', 'b2.txt']) assert.equal((await cli.uploadDocument('conformance-flow', name, text(name))).status, 200);
+    for (const name of ['b1.txt', 'b2.txt'])
+      assert.equal((await cli.uploadDocument('conformance-flow', name, text(name))).status, 200);
     const processed = await cli.processCollection('conformance-flow');
     assert.equal(processed.body.data.documents, 2, 'only the new documents');
     assert.equal((await waitLikeTheCli(cli, processed.body.data.task_id)).body.data.status, 'SUCCESS');
@@ -284,13 +377,23 @@ describe('/api/v2 answers the original FileIntel CLI (real stack)', () => {
 
     // documents/add: an uploaded document named by the file_path its upload answered.
     const added = await cli.uploadDocument('conformance-flow', 'late.txt', text('late'));
-    const incremental = await cli.addDocuments('conformance-flow', [added.body.data.file_path, '/srv/uploads/missing.pdf']);
+    const incremental = await cli.addDocuments('conformance-flow', [
+      added.body.data.file_path,
+      '/srv/uploads/missing.pdf',
+    ]);
     assert.equal(incremental.status, 200, JSON.stringify(incremental.body));
     assert.equal(incremental.body.data.task_type, 'incremental_update');
-    assert.deepEqual(incremental.body.data.added.map((a: { document_id: string }) => a.document_id), [added.body.data.document_id]);
+    assert.deepEqual(
+      incremental.body.data.added.map((a: { document_id: string }) => a.document_id),
+      [added.body.data.document_id],
+    );
     assert.equal(incremental.body.data.not_found[0].reference, '/srv/uploads/missing.pdf');
     assert.equal((await waitLikeTheCli(cli, incremental.body.data.task_id)).body.data.status, 'SUCCESS');
-    assertRefusal(await cli.addDocuments('conformance-flow', ['/etc/passwd']), 400, /none of the 1 path\(s\) names a document/);
+    assertRefusal(
+      await cli.addDocuments('conformance-flow', ['/etc/passwd']),
+      400,
+      /none of the 1 path\(s\) names a document/,
+    );
 
     // documents chunks (by id prefix) and documents export of the processed document.
     const prefix = added.body.data.document_id.slice(0, 13);
@@ -299,14 +402,19 @@ describe('/api/v2 answers the original FileIntel CLI (real stack)', () => {
     assert.equal(chunks.body.data.document_id, added.body.data.document_id);
     assert.ok(chunks.body.data.total_chunks >= 1);
     const [chunk] = chunks.body.data.chunks;
-    for (const key of ['chunk_id', 'chunk_index', 'text', 'has_embedding', 'embedding_dimensions', 'chunk_metadata']) assert.ok(key in chunk, key);
+    for (const key of ['chunk_id', 'chunk_index', 'text', 'has_embedding', 'embedding_dimensions', 'chunk_metadata'])
+      assert.ok(key in chunk, key);
     assert.match(chunk.text, /late/);
     const exported = await cli.exportDocument(prefix, true);
     assert.equal(exported.status, 200);
     assert.match(exported.headers.get('content-type') ?? '', /^text\/markdown/);
     assert.match(exported.headers.get('content-disposition') ?? '', /filename="late\.md"/);
     const markdown = await exported.text();
-    assert.equal(markdown.split('### Chunk ').length - 1, chunks.body.data.total_chunks, 'the CLI counts "### Chunk " to report the total');
+    assert.equal(
+      markdown.split('### Chunk ').length - 1,
+      chunks.body.data.total_chunks,
+      'the CLI counts "### Chunk " to report the total',
+    );
     assert.match(markdown, /\*\*Tokens\*\*: \d+/);
 
     await cli.uploadDocument('conformance-flow', 'batch.txt', text('batch'));

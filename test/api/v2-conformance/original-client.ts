@@ -34,14 +34,16 @@ export function originalClient(baseUrl: string): OriginalClient {
   const url = (endpoint: string) => `${baseUrl}/${endpoint}`;
   return {
     // create_collection: {"name"} plus "description" only when given.
-    createCollection: (name, description) => request('POST', url('collections'), description ? { name, description } : { name }),
+    createCollection: (name, description) =>
+      request('POST', url('collections'), description ? { name, description } : { name }),
     listCollections: () => request('GET', url('collections')),
     getCollection: (identifier) => request('GET', url(`collections/${identifier}`)),
     deleteCollection: (identifier) => request('DELETE', url(`collections/${identifier}`)),
     // collections status: _request("GET", "collections/{id}/processing-status")
     collectionStatus: (identifier) => request('GET', url(`collections/${identifier}/processing-status`)),
     // upload_document: one multipart part named "file", no other fields.
-    uploadDocument: (collection, filename, bytes) => postMultipart(url(`collections/${collection}/documents`), [file(filename, bytes, 'file')]),
+    uploadDocument: (collection, filename, bytes) =>
+      postMultipart(url(`collections/${collection}/documents`), [file(filename, bytes, 'file')]),
     // upload_and_process_document (collections upload-and-process): one "files" part; build_graph is sent as "false" (its default).
     uploadAndProcessDocument: (collection, filename, bytes) =>
       postMultipart(url(`collections/${collection}/upload-and-process`), [
@@ -63,23 +65,35 @@ export function originalClient(baseUrl: string): OriginalClient {
       }),
     getDocument: (id) => request('GET', url(`documents/${id}`)),
     deleteDocument: (id) => request('DELETE', url(`documents/${id}`)),
-    documentChunks: (id, limit = 10, offset = 0) => request('GET', url(`documents/${id}/chunks?limit=${limit}&offset=${offset}`)),
+    documentChunks: (id, limit = 10, offset = 0) =>
+      request('GET', url(`documents/${id}/chunks?limit=${limit}&offset=${offset}`)),
     // documents export: a plain GET (no client wrapper), include_metadata=true only with --metadata.
-    exportDocument: (id, includeMetadata = false) => fetch(url(`documents/${id}/export${includeMetadata ? '?include_metadata=true' : ''}`)),
+    exportDocument: (id, includeMetadata = false) =>
+      fetch(url(`documents/${id}/export${includeMetadata ? '?include_metadata=true' : ''}`)),
     taskStatus: (id) => request('GET', url(`tasks/${id}/status`)),
     taskResult: (id) => request('GET', url(`tasks/${id}/result`)),
     // cancel_task: {"terminate", "reason": None}: the JSON null.
     cancelTask: (id, terminate = false) => request('POST', url(`tasks/${id}/cancel`), { terminate, reason: null }),
     // list_tasks: params {limit, offset} plus status when given (tasks list --state).
-    listTasks: (status, limit = 20, offset = 0) => request('GET', url(`tasks?limit=${limit}&offset=${offset}${status ? `&status=${status}` : ''}`)),
+    listTasks: (status, limit = 20, offset = 0) =>
+      request('GET', url(`tasks?limit=${limit}&offset=${offset}${status ? `&status=${status}` : ''}`)),
     taskMetrics: () => request('GET', url('tasks/metrics')),
-    batchCancel: (taskIds, terminate = false) => request('POST', url('tasks/batch/cancel'), { task_ids: taskIds, terminate }),
+    batchCancel: (taskIds, terminate = false) =>
+      request('POST', url('tasks/batch/cancel'), { task_ids: taskIds, terminate }),
     // The original's incremental update (DocumentProcessingRequest).
-    addDocuments: (collection, filePaths) => request('POST', url(`collections/${collection}/documents/add`), { file_paths: filePaths }),
+    addDocuments: (collection, filePaths) =>
+      request('POST', url(`collections/${collection}/documents/add`), { file_paths: filePaths }),
     // The original's BatchTaskSubmissionRequest: each task a TaskSubmissionRequest.
     batchProcess: (collectionIds, workflowType = 'parallel') =>
       request('POST', url('collections/batch-process'), {
-        tasks: collectionIds.map((id) => ({ collection_id: id, operation_type: 'complete_analysis', build_graph: true, extract_metadata: true, generate_embeddings: true, parameters: {} })),
+        tasks: collectionIds.map((id) => ({
+          collection_id: id,
+          operation_type: 'complete_analysis',
+          build_graph: true,
+          extract_metadata: true,
+          generate_embeddings: true,
+          parameters: {},
+        })),
         workflow_type: workflowType,
       }),
   };
@@ -92,7 +106,8 @@ export const CLI_STOP_STATES = ['SUCCESS', 'FAILURE', 'REVOKED'];
 export async function waitLikeTheCli(client: OriginalClient, taskId: string, attempts = 600): Promise<JsonResponse> {
   for (let i = 0; i < attempts; i++) {
     const status = await client.taskStatus(taskId);
-    if (status.status !== 200 || !status.body.success) throw new Error(`status check failed: ${JSON.stringify(status.body)}`);
+    if (status.status !== 200 || !status.body.success)
+      throw new Error(`status check failed: ${JSON.stringify(status.body)}`);
     if (CLI_STOP_STATES.includes(status.body.data.status)) return status;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -24,7 +24,11 @@ export async function launcherPorts() {
 }
 
 /** The launcher on embedded defaults, or against `databaseUrl` (then it starts no PGlite). */
-export async function launch(dataDir: string, ports: { api: number; temporal: number; ui: number }, databaseUrl?: string): Promise<Launched> {
+export async function launch(
+  dataDir: string,
+  ports: { api: number; temporal: number; ui: number },
+  databaseUrl?: string,
+): Promise<Launched> {
   const env = { ...process.env };
   delete env.DATABASE_URL;
   delete env.TEMPORAL_ADDRESS;
@@ -45,14 +49,20 @@ export async function launch(dataDir: string, ports: { api: number; temporal: nu
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const launched: Launched = {
     child,
     api: `http://127.0.0.1:${ports.api}/api/v3`,
     output: () => output,
-    started: () => [...output.matchAll(/\[fileintel\] (\w+) started \(pid (\d+)\)/g)].map((match) => ({ name: match[1]!, pid: Number(match[2]) })),
+    started: () =>
+      [...output.matchAll(/\[fileintel\] (\w+) started \(pid (\d+)\)/g)].map((match) => ({
+        name: match[1]!,
+        pid: Number(match[2]),
+      })),
     async waitForOutput(pattern, timeoutMs = 120_000) {
-      for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+      for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
         const match = output.match(pattern);
         if (match) return match;
         if (child.exitCode !== null || child.signalCode !== null) break;
@@ -95,6 +105,9 @@ export function processesUsing(dataDir: string): string[] {
 
 /** What is still running of the launcher's children and the processes using its data dir. */
 export function leftOver(launched: Launched, dataDir: string): string[] {
-  const children = launched.started().filter(({ pid }) => alive(pid)).map(({ name, pid }) => `${name} (pid ${pid})`);
+  const children = launched
+    .started()
+    .filter(({ pid }) => alive(pid))
+    .map(({ name, pid }) => `${name} (pid ${pid})`);
   return [...children, ...processesUsing(dataDir)];
 }

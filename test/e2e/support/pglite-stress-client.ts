@@ -12,7 +12,8 @@ const sql = postgres(url!, { max: Number(poolText), onnotice: () => {} });
 const errors: string[] = [];
 const wrong: string[] = [];
 const expect = (what: string, actual: unknown, expected: unknown) => {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) wrong.push(`${what}: got ${JSON.stringify(actual)}, want ${JSON.stringify(expected)}`);
+  if (JSON.stringify(actual) !== JSON.stringify(expected))
+    wrong.push(`${what}: got ${JSON.stringify(actual)}, want ${JSON.stringify(expected)}`);
 };
 
 class Rollback extends Error {}
@@ -54,7 +55,8 @@ async function round(i: number): Promise<void> {
     })(),
   ];
   const outcomes = await Promise.allSettled(work);
-  for (const outcome of outcomes) if (outcome.status === 'rejected') errors.push(String(outcome.reason?.message ?? outcome.reason));
+  for (const outcome of outcomes)
+    if (outcome.status === 'rejected') errors.push(String(outcome.reason?.message ?? outcome.reason));
 }
 
 try {
@@ -70,4 +72,11 @@ try {
 } finally {
   await sql.end({ timeout: 5 });
 }
-console.log(JSON.stringify({ ok: errors.length === 0 && wrong.length === 0, errors: errors.slice(0, 10), errorCount: errors.length, wrong: wrong.slice(0, 10) }));
+console.log(
+  JSON.stringify({
+    ok: errors.length === 0 && wrong.length === 0,
+    errors: errors.slice(0, 10),
+    errorCount: errors.length,
+    wrong: wrong.slice(0, 10),
+  }),
+);
