@@ -55,8 +55,10 @@ describe('collections API over HTTP (real Temporal, real database)', () => {
     const created = await request('POST', `${url}/collections`, { name: 'paged' });
     const id = created.body.data.id;
     for (let i = 0; i < 5; i++) {
-      await stack.sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
-                      VALUES (${id}, ${`f${i}.txt`}, ${`${id}/doc${i}.txt`}, 'text/plain', 10, ${`hash${i}`})`;
+      // Pages are ordered by created_at: PGlite's clock can give two quick inserts the same instant, so set it.
+      await stack.sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash, created_at)
+                      VALUES (${id}, ${`f${i}.txt`}, ${`${id}/doc${i}.txt`}, 'text/plain', 10, ${`hash${i}`},
+                              now() + ${i} * interval '1 second')`;
     }
     const page = await request('GET', `${url}/collections/paged?limit=2&offset=1`);
     assert.equal(page.status, 200);
