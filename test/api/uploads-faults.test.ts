@@ -42,6 +42,12 @@ for (const backend of STORAGE_BACKENDS) {
     });
 
     const storageFiles = () => storedKeys(stack.storage);
+    const stagingIsEmpty = () =>
+      eventually(
+        () => stack.staging.count(),
+        (n) => n === 0,
+        'staging folder is empty',
+      );
     const collectionRow = async (id: string) =>
       (
         await stack.sql<
@@ -72,11 +78,7 @@ for (const backend of STORAGE_BACKENDS) {
       assert.equal(res.body.error.code, 'internal_error');
       assert.equal(await documentCount(collection), 0);
       assert.equal((await storageFiles()).length, before);
-      await eventually(
-        () => stack.staging.count(),
-        (n) => n === 0,
-        'staging folder is empty',
-      );
+      await stagingIsEmpty();
       const row = await collectionRow(collection);
       assert.equal(row.status, 'failed');
       assert.match(
@@ -109,11 +111,7 @@ for (const backend of STORAGE_BACKENDS) {
       assert.equal(res.status, 500);
       assert.equal(await documentCount(collection), 0);
       assert.equal((await storageFiles()).length, before);
-      await eventually(
-        () => stack.staging.count(),
-        (n) => n === 0,
-        'staging folder is empty',
-      );
+      await stagingIsEmpty();
       assert.equal((await collectionRow(collection)).status, 'failed');
     });
 
