@@ -6,7 +6,7 @@ import type { BatchCollection } from '../../workflows/batch-process-contract.ts'
 import { workflowIds } from '../../workflows/ids.ts';
 import { BatchIdKey, KindKey, WorkflowKind } from '../../workflows/search-attributes.ts';
 import type { ApiDeps } from '../deps.ts';
-import { ApiError, limitExceeded } from '../errors.ts';
+import { ApiError, limitExceeded, tooManyItems } from '../errors.ts';
 import type { BatchProcessBody, BatchSubmitted } from '../schemas/batches.ts';
 import { batchRouting } from '../analysis/routing.ts';
 
@@ -23,13 +23,7 @@ export async function submitBatch(
 ): Promise<z.input<typeof BatchSubmitted>> {
   const { sql, temporal, config } = deps;
   if (body.tasks.length > config.max_processing_batch_size) {
-    throw limitExceeded(
-      400,
-      'max_processing_batch_size',
-      config.max_processing_batch_size,
-      body.tasks.length,
-      `at most ${config.max_processing_batch_size} collections per batch (max_processing_batch_size); got ${body.tasks.length}`,
-    );
+    throw tooManyItems(config, 'max_processing_batch_size', body.tasks.length, 'collections per batch');
   }
   const maxParallel = body.max_parallel ?? config.max_parallel_collections;
   if (maxParallel > config.max_parallel_collections) {

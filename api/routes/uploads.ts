@@ -3,7 +3,6 @@ import type { ApiDeps } from '../deps.ts';
 import { route } from '../route.ts';
 import { CollectionRef } from '../schemas/collections.ts';
 import {
-  BATCH_UPLOAD_TEXT_FIELDS,
   BatchUploadForm,
   BatchUploadMultipart,
   SingleUploadForm,
@@ -13,13 +12,8 @@ import {
 } from '../schemas/uploads.ts';
 import { ALLOWED_EXTENSIONS } from '../uploads/allowed-types.ts';
 import type { CommitHooks } from '../uploads/commit-upload.ts';
-import { receiveAndStore } from '../uploads/receive-and-store.ts';
-import {
-  loadCollectionFirst,
-  requestLimits,
-  streamFilesToStaging,
-  uploadLocals,
-} from '../uploads/upload-middleware.ts';
+import { batchUploadRequest, receiveAndStore } from '../uploads/receive-and-store.ts';
+import { uploadLocals, uploadSteps } from '../uploads/upload-middleware.ts';
 
 /** Tests hand in commit hooks to inject failures; production never sets them. */
 export type UploadRouteDeps = ApiDeps & { commitHooks?: CommitHooks };
@@ -62,7 +56,7 @@ export function uploadRoutes(deps: UploadRouteDeps): Router {
       data: UploadResult,
       successStatus: 201,
       errors: [404, 413, 415, 422],
-      before: [loadCollectionFirst(deps), streamFilesToStaging(deps, requestLimits(config, 'file', [], 1))],
+      before: uploadSteps(deps, 'single'),
     },
     async ({ res }) => receiveAndStore(deps, uploadLocals(res), { atomic: true, process: undefined }),
   );
@@ -80,14 +74,10 @@ export function uploadRoutes(deps: UploadRouteDeps): Router {
       multipart: BatchUploadMultipart,
       data: UploadResult,
       errors: [404, 413, 415, 422],
-      before: [
-        loadCollectionFirst(deps),
-        streamFilesToStaging(deps, requestLimits(config, 'files', BATCH_UPLOAD_TEXT_FIELDS)),
-      ],
+      before: uploadSteps(deps, 'batch'),
     },
     async ({ body, res }) => {
-      const { process_immediately, atomic, ...options } = body;
-      return receiveAndStore(deps, uploadLocals(res), { atomic, process: process_immediately ? options : undefined });
+      return receiveAndStore(deps, uploadLocals(res), batchUploadRequest(body));
     },
   );
 

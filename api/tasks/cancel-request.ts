@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../../config/schema.ts';
 import { findCollection } from '../../db/queries/collections.ts';
 import type { Sql } from '../../db/pool.ts';
-import { ApiError, limitExceeded, notFound } from '../errors.ts';
+import { ApiError, notFound, tooManyItems } from '../errors.ts';
 import { cancelTasks } from './cancel.ts';
 import { listTaskIds, type TaskFilters } from './visibility.ts';
 
@@ -34,13 +34,7 @@ export async function cancelRequested(deps: { temporal: Client; config: Config; 
   if (request.task_ids) {
     const unique = new Set(request.task_ids);
     if (unique.size > config.max_cancel_batch_size) {
-      throw limitExceeded(
-        400,
-        'max_cancel_batch_size',
-        config.max_cancel_batch_size,
-        unique.size,
-        `at most ${config.max_cancel_batch_size} task ids per request (max_cancel_batch_size); got ${unique.size}`,
-      );
+      throw tooManyItems(config, 'max_cancel_batch_size', unique.size, 'task ids per request');
     }
     ids = request.task_ids;
   } else {

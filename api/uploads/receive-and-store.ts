@@ -8,6 +8,13 @@ import { countOutcomes, fileResult, planUpload } from './plan-upload.ts';
 import { storageUnavailable } from './receive-multipart.ts';
 import { startAnalysisForUpload, type AnalysisStart } from './start-analysis.ts';
 import type { uploadLocals } from './upload-middleware.ts';
+import type { z } from 'zod';
+import type { BatchUploadForm } from '../schemas/uploads.ts';
+
+/** A batch upload form as receiveAndStore's request: the analysis options only when process_immediately. */
+export function batchUploadRequest({ process_immediately, atomic, ...options }: z.output<typeof BatchUploadForm>) {
+  return { atomic, process: process_immediately ? options : undefined };
+}
 
 /** Checks, deduplicates and commits the staged files of one request; answers per file. */
 export async function receiveAndStore(

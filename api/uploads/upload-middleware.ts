@@ -4,6 +4,7 @@ import type { Config } from '../../config/schema.ts';
 import { findCollection, type CollectionRow } from '../../db/queries/collections.ts';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
+import { BATCH_UPLOAD_TEXT_FIELDS } from '../schemas/uploads.ts';
 import { receiveMultipart, type MultipartLimits, type ReceivedMultipart } from './receive-multipart.ts';
 
 const MB = 1024 * 1024;
@@ -86,4 +87,13 @@ function closeAfterAnswer(req: IncomingMessage): void {
   const timer = setTimeout(() => req.destroy(), LINGER_MS);
   req.once('end', () => clearTimeout(timer));
   req.once('close', () => clearTimeout(timer));
+}
+
+/** What runs before an upload route's handler: the collection, then its files streamed to staging (one `file`, or `files`). */
+export function uploadSteps(deps: ApiDeps, shape: 'single' | 'batch'): RequestHandler[] {
+  const limits =
+    shape === 'single'
+      ? requestLimits(deps.config, 'file', [], 1)
+      : requestLimits(deps.config, 'files', BATCH_UPLOAD_TEXT_FIELDS);
+  return [loadCollectionFirst(deps), streamFilesToStaging(deps, limits)];
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -21,8 +21,9 @@ import type { Config } from '../../config/schema.ts';
 import { migrate } from '../../db/migrate.ts';
 import { createPool, type Sql } from '../../db/pool.ts';
 import { LocalDirectoryStorage } from '../../storage/local-storage.ts';
-import { brokenFixtures, docxFixture, pdfFixture, type FixtureFile } from '../fixtures/documents.ts';
+import { brokenFixtures, docxFixture, pdfFixture } from '../fixtures/documents.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { storeDocumentIn } from '../support/document-activities.ts';
 
 describe('analysis activities are idempotent: run twice, same rows', () => {
   let database: TestDatabase;
@@ -62,13 +63,7 @@ describe('analysis activities are idempotent: run twice, same rows', () => {
     const [{ id: collectionId }] = await sql`INSERT INTO collections (name) VALUES ('idem') RETURNING id`;
     const ids: string[] = [];
     for (const fixture of [await pdfFixture(), await docxFixture()]) {
-      const key = `${collectionId}/${fixture.filename}`;
-      await mkdir(path.join(dir, collectionId), { recursive: true });
-      await writeFile(path.join(dir, key), fixture.bytes);
-      const [row] =
-        await sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
-        VALUES (${collectionId}, ${fixture.filename}, ${key}, ${fixture.mimeType}, ${fixture.bytes.length}, ${key}) RETURNING id`;
-      ids.push(row.id);
+      ids.push(await storeDocumentIn({ sql, dir }, collectionId, fixture));
     }
     const runAll = async () => {
       for (const documentId of ids) {
@@ -102,16 +97,6 @@ describe('analysis activities are idempotent: run twice, same rows', () => {
     assert.equal(second.collection.analysis_run, 2, 'a retried finish does not skip a run key');
   });
 
-  async function storedDocument(collectionId: string, fixture: FixtureFile): Promise<string> {
-    const key = `${collectionId}/${fixture.filename}`;
-    await mkdir(path.join(dir, collectionId), { recursive: true });
-    await writeFile(path.join(dir, key), fixture.bytes);
-    const [row] =
-      await sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
-      VALUES (${collectionId}, ${fixture.filename}, ${key}, ${fixture.mimeType}, ${fixture.bytes.length}, ${key}) RETURNING id`;
-    return row.id;
-  }
-
   /** Runs processDocument (then the workflow's finish) and returns the steps it heartbeated from, in order. */
   async function processDocument(
     documentId: string,
@@ -132,7 +117,7 @@ describe('analysis activities are idempotent: run twice, same rows', () => {
     const [{ id: collectionId }] = await sql`INSERT INTO collections (name) VALUES ('idem-single') RETURNING id`;
     const all = { extract_metadata: true, generate_embeddings: true, build_graph: true };
     for (const fixture of [await pdfFixture(), await docxFixture()]) {
-      const documentId = await storedDocument(collectionId, fixture);
+      const documentId = await storeDocumentIn({ sql, dir }, collectionId, fixture);
       // The reference: the four activities one after the other, as histories from before processDocument ran them.
       const separate = await env.run(steps.extractAndChunkDocument, { documentId });
       await env.run(steps.extractDocumentMetadata, { documentId });
@@ -162,7 +147,7 @@ describe('analysis activities are idempotent: run twice, same rows', () => {
 
   test('processDocument runs only the steps the options ask for', async () => {
     const [{ id: collectionId }] = await sql`INSERT INTO collections (name) VALUES ('idem-options') RETURNING id`;
-    const documentId = await storedDocument(collectionId, await docxFixture());
+    const documentId = await storeDocumentIn({ sql, dir }, collectionId, await docxFixture());
     const { seen, lastStep } = await processDocument(documentId, {
       extract_metadata: false,
       generate_embeddings: true,
@@ -179,7 +164,7 @@ describe('analysis activities are idempotent: run twice, same rows', () => {
   test('processDocument: a corrupt file fails at once, non-retryable, naming the step and the reason as the workflow did', async () => {
     const [{ id: collectionId }] = await sql`INSERT INTO collections (name) VALUES ('idem-corrupt') RETURNING id`;
     const corrupt = (await brokenFixtures()).find((fixture) => fixture.filename === 'garbage.pdf')!;
-    const documentId = await storedDocument(collectionId, corrupt);
+    const documentId = await storeDocumentIn({ sql, dir }, collectionId, corrupt);
     // What the workflow used to build from the extract activity's failure: "extract: <its message>".
     const separate = await env.run(steps.extractAndChunkDocument, { documentId }).then(
       () => assert.fail('the corrupt file was extracted'),

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { createActivities } from '../../activities/index.ts';
 import { startApiServer } from '../../api/server.ts';
 import { CollectionNameKey, DocumentNameKey } from '../../workflows/search-attributes.ts';
+import { insertCollectionWith } from '../support/seed.ts';
 import { runCli } from '../support/cli.ts';
 import { startCli } from '../support/cli-process.ts';
 import { eventually } from '../support/eventually.ts';
@@ -29,12 +29,7 @@ describe('fileintel waits, exit codes and status after a cancel (spawned CLI, re
       worker: false,
       config: { max_concurrent_documents: 3, max_parallel_collections: 2, small_document_mb: 0 },
     });
-    const real = createActivities({
-      config: stack.config,
-      sql: stack.sql,
-      storage: stack.storage,
-      staging: stack.staging,
-    });
+    const real = stack.realActivities();
     await stack.startWorker({
       ...real,
       async processDocument({ documentId }: { documentId: string }) {
@@ -60,15 +55,7 @@ describe('fileintel waits, exit codes and status after a cancel (spawned CLI, re
   const cli = (...args: string[]) => runCli(stack.apiUrl, args, fast);
   let counter = 0;
   /** A collection holding documents with these names (the stand-in reads them). */
-  async function collectionWith(...filenames: string[]): Promise<{ id: string; name: string }> {
-    const name = `follow-c${++counter}`;
-    const [collection] = await stack.sql`INSERT INTO collections (name) VALUES (${name}) RETURNING id, name`;
-    for (const [i, filename] of filenames.entries()) {
-      await stack.sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
-                      VALUES (${collection.id}, ${filename}, ${`${collection.id}/${i}.txt`}, 'text/plain', 3, ${`${name}-${i}`})`;
-    }
-    return { id: collection.id, name: collection.name };
-  }
+  const collectionWith = (...filenames: string[]) => insertCollectionWith(stack.sql, `follow-c${++counter}`, filenames);
   const startAnalysis = async (collection: string) => {
     const res = await request('POST', `${stack.apiUrl}/collections/${collection}/process`, {});
     assert.equal(res.status, 202, JSON.stringify(res.body));

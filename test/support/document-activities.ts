@@ -56,17 +56,7 @@ export async function startDocumentActivities(
     textWork,
     activities,
     collectionId,
-    async storeDocument(fixture, options = {}) {
-      const key = `${collectionId}/${randomUUID()}-${fixture.filename}`;
-      if (options.stored !== false) {
-        await mkdir(path.join(dir, collectionId), { recursive: true });
-        await writeFile(path.join(dir, key), fixture.bytes);
-      }
-      const [row] =
-        await sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
-        VALUES (${collectionId}, ${fixture.filename}, ${key}, ${fixture.mimeType}, ${fixture.bytes.length}, ${key}) RETURNING id`;
-      return row.id;
-    },
+    storeDocument: (fixture, options) => storeDocumentIn({ sql, dir }, collectionId, fixture, options),
     async teardown() {
       await textWork.close();
       await sql.end({ timeout: 5 });
@@ -74,4 +64,23 @@ export async function startDocumentActivities(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Inserts a document row (status `uploaded`) in the collection and writes its file under `dir`, unless `stored` is false. */
+export async function storeDocumentIn(
+  where: { sql: Sql; dir: string },
+  collectionId: string,
+  fixture: FixtureFile,
+  options: { stored?: boolean } = {},
+): Promise<string> {
+  const key = `${collectionId}/${randomUUID()}-${fixture.filename}`;
+  if (options.stored !== false) {
+    await mkdir(path.join(where.dir, collectionId), { recursive: true });
+    await writeFile(path.join(where.dir, key), fixture.bytes);
+  }
+  const [row] = await where.sql`
+    INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
+    VALUES (${collectionId}, ${fixture.filename}, ${key}, ${fixture.mimeType}, ${fixture.bytes.length}, ${key})
+    RETURNING id`;
+  return row.id;
 }

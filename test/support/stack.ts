@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { createActivities } from '../../activities/index.ts';
 import type { Config } from '../../config/schema.ts';
 import { migrate } from '../../db/migrate.ts';
 import { createPool, type Sql } from '../../db/pool.ts';
@@ -25,6 +26,8 @@ export interface TestStack {
   apiUrl: string;
   worker?: FileIntelWorker;
   databaseKind: 'postgresql' | 'pglite';
+  /** The real activities on this stack's config, database and storage (to lay mocks over in workflow-logic tests). */
+  realActivities(): ReturnType<typeof createActivities>;
   /** Starts a (second) worker with these activities (e.g. mocks) on these queues (default both); returns its stop. */
   startWorker(activities?: object, queues?: readonly WorkerQueue[]): Promise<() => Promise<void>>;
   teardown(): Promise<void>;
@@ -139,6 +142,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       apiUrl,
       worker,
       databaseKind: database.kind,
+      realActivities: () => createActivities({ config, sql, storage, staging }),
       startWorker,
       teardown,
     };

@@ -5,7 +5,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { createActivities } from '../../activities/index.ts';
 import { eventually } from '../support/eventually.ts';
 import { request } from '../support/http.ts';
 import { freePort } from '../support/ports.ts';
@@ -32,12 +31,7 @@ describe('Temporal Web UI: the workflow list of a batch is readable', () => {
     stack = await startTestStack({ worker: false, temporalUiPort: uiPort, config: { small_document_mb: 0 } });
     uiUrl = `http://127.0.0.1:${uiPort}`;
     shots = await mkdtemp(path.join(os.tmpdir(), 'fileintel-webui-'));
-    const real = createActivities({
-      config: stack.config,
-      sql: stack.sql,
-      storage: stack.storage,
-      staging: stack.staging,
-    });
+    const real = stack.realActivities();
     // The document step is a stand-in: this check is about what the UI shows, not about extraction.
     await stack.startWorker({ ...real, processDocument: async () => ({ chunks: 1, pages: null }) });
   });

@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { createActivities } from '../../activities/index.ts';
+import { insertCollectionWith } from '../support/seed.ts';
 import { eventually } from '../support/eventually.ts';
 import { recordHistoryIfAsked } from '../support/histories.ts';
 import { request } from '../support/http.ts';
@@ -48,12 +48,7 @@ describe('batchProcess workflow', () => {
     });
     url = stack.apiUrl;
     await stack.sql`CREATE TABLE document_runs (document_id uuid, collection_id uuid, started_at timestamptz NOT NULL DEFAULT clock_timestamp(), ended_at timestamptz)`;
-    const real = createActivities({
-      config: stack.config,
-      sql: stack.sql,
-      storage: stack.storage,
-      staging: stack.staging,
-    });
+    const real = stack.realActivities();
     await stack.startWorker({
       ...real,
       async processDocument({ documentId }: { documentId: string }) {
@@ -82,15 +77,7 @@ describe('batchProcess workflow', () => {
 
   let counter = 0;
   /** A collection with documents named as given (their names steer the stand-in). */
-  async function collectionWith(...filenames: string[]): Promise<{ id: string; name: string }> {
-    const name = `batch-c${++counter}`;
-    const [collection] = await stack.sql`INSERT INTO collections (name) VALUES (${name}) RETURNING id, name`;
-    for (const [i, filename] of filenames.entries()) {
-      await stack.sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
-                      VALUES (${collection.id}, ${filename}, ${`${collection.id}/${i}.txt`}, 'text/plain', 3, ${`${name}-${i}`})`;
-    }
-    return { id: collection.id, name: collection.name };
-  }
+  const collectionWith = (...filenames: string[]) => insertCollectionWith(stack.sql, `batch-c${++counter}`, filenames);
 
   async function submit(body: Record<string, unknown>) {
     const res = await request('POST', `${url}/collections/batch-process`, body);

@@ -4,7 +4,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { createActivities } from '../../activities/index.ts';
 import { startCollectionAnalysis } from '../../api/analysis/start.ts';
 import type { collectionAnalysis } from '../../workflows/collection-analysis.ts';
 import { progressQuery, type CollectionAnalysisInput } from '../../workflows/collection-analysis-contract.ts';
@@ -35,12 +34,7 @@ describe('collectionAnalysis workflow (document activity mocked)', () => {
       // The server suggests continue-as-new early, so runs end mid-page too.
       temporalArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=40'],
     });
-    const real = createActivities({
-      config: stack.config,
-      sql: stack.sql,
-      storage: stack.storage,
-      staging: stack.staging,
-    });
+    const real = stack.realActivities();
     const filenameOf = async (documentId: string) => {
       const [row] =
         await stack.sql`UPDATE documents SET status = 'processing', processing_step = 'extract' WHERE id = ${documentId} RETURNING original_filename`;

@@ -8,7 +8,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import { createActivities } from '../../activities/index.ts';
 import { startCollectionAnalysis } from '../../api/analysis/start.ts';
 import type { collectionAnalysis } from '../../workflows/collection-analysis.ts';
 import { progressQuery } from '../../workflows/collection-analysis-contract.ts';
@@ -70,12 +69,7 @@ describe('collectionAnalysis sliding window (groups, a slow document, continue-a
       // The server suggests continue-as-new early: runs continue as new with the slow document in flight.
       temporalArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=60'],
     });
-    const real = createActivities({
-      config: stack.config,
-      sql: stack.sql,
-      storage: stack.storage,
-      staging: stack.staging,
-    });
+    const real = stack.realActivities();
     await stack.startWorker({
       ...real,
       async processDocument(input: { documentId: string; options: typeof OPTIONS }) {

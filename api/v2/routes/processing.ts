@@ -6,7 +6,7 @@ import { processCollection } from '../../analysis/process-collection.ts';
 import { submitBatch } from '../../batches/submit-batch.ts';
 import { loadCollection } from '../../collections/collections.ts';
 import type { ApiDeps } from '../../deps.ts';
-import { ApiError, limitExceeded } from '../../errors.ts';
+import { ApiError, tooManyItems } from '../../errors.ts';
 import { CollectionRef } from '../../schemas/collections.ts';
 import { v2Route } from '../route.ts';
 import {
@@ -128,13 +128,7 @@ export function v2ProcessingRoutes(deps: ApiDeps): Router {
       const collection = await loadCollection(sql, params.collection);
       const references = [...new Set([...body.file_paths, ...(body.document_ids ?? [])])];
       if (references.length > config.max_upload_batch_size) {
-        throw limitExceeded(
-          400,
-          'max_upload_batch_size',
-          config.max_upload_batch_size,
-          references.length,
-          `at most ${config.max_upload_batch_size} documents per request (max_upload_batch_size); got ${references.length}`,
-        );
+        throw tooManyItems(config, 'max_upload_batch_size', references.length, 'documents per request');
       }
       const { added, notFound } = await resolveReferences(collection.id, references);
       if (added.length === 0) {

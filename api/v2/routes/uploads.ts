@@ -4,7 +4,6 @@ import type { ApiDeps } from '../../deps.ts';
 import { ApiError } from '../../errors.ts';
 import { CollectionRef } from '../../schemas/collections.ts';
 import {
-  BATCH_UPLOAD_TEXT_FIELDS,
   BatchUploadForm,
   BatchUploadMultipart,
   SingleUploadForm,
@@ -12,13 +11,8 @@ import {
 } from '../../schemas/uploads.ts';
 import { ALLOWED_EXTENSIONS } from '../../uploads/allowed-types.ts';
 import type { CommitHooks } from '../../uploads/commit-upload.ts';
-import { receiveAndStore } from '../../uploads/receive-and-store.ts';
-import {
-  loadCollectionFirst,
-  requestLimits,
-  streamFilesToStaging,
-  uploadLocals,
-} from '../../uploads/upload-middleware.ts';
+import { batchUploadRequest, receiveAndStore } from '../../uploads/receive-and-store.ts';
+import { uploadLocals, uploadSteps } from '../../uploads/upload-middleware.ts';
 import { v2Route } from '../route.ts';
 import { V2SingleUpload, V2UploadAndProcess } from '../schemas/uploads.ts';
 
@@ -26,7 +20,7 @@ type StoreAnswer = Awaited<ReturnType<typeof receiveAndStore>>;
 
 /** The original contract's uploads: one file (`file`) and upload-and-process (`files`, repeated), over the same checked, atomic store. */
 export function v2UploadRoutes(deps: ApiDeps & { commitHooks?: CommitHooks }): Router {
-  const { config, sql } = deps;
+  const { sql } = deps;
   const router = Router();
 
   /** Storage keys (the v2 `file_path`) of the documents an upload answered with. */
@@ -49,7 +43,7 @@ export function v2UploadRoutes(deps: ApiDeps & { commitHooks?: CommitHooks }): R
       multipart: SingleUploadMultipart,
       data: V2SingleUpload,
       errors: [404, 413, 415, 422],
-      before: [loadCollectionFirst(deps), streamFilesToStaging(deps, requestLimits(config, 'file', [], 1))],
+      before: uploadSteps(deps, 'single'),
     },
     async ({ res }) => {
       const answer = await refusedTypeAs415(() => receiveAndStore(deps, uploadLocals(res), { atomic: true }));
@@ -85,16 +79,10 @@ export function v2UploadRoutes(deps: ApiDeps & { commitHooks?: CommitHooks }): R
       multipart: BatchUploadMultipart,
       data: V2UploadAndProcess,
       errors: [404, 413, 415, 422],
-      before: [
-        loadCollectionFirst(deps),
-        streamFilesToStaging(deps, requestLimits(config, 'files', BATCH_UPLOAD_TEXT_FIELDS)),
-      ],
+      before: uploadSteps(deps, 'batch'),
     },
     async ({ body, res }) => {
-      const { process_immediately, atomic, ...options } = body;
-      const answer = await refusedTypeAs415(() =>
-        receiveAndStore(deps, uploadLocals(res), { atomic, process: process_immediately ? options : undefined }),
-      );
+      const answer = await refusedTypeAs415(() => receiveAndStore(deps, uploadLocals(res), batchUploadRequest(body)));
       const keys = await storageKeys(answer);
       const stored = answer.files.filter((file) => file.outcome === 'stored');
       const duplicates = answer.files.filter((file) => file.outcome === 'duplicate');
@@ -109,7 +97,7 @@ export function v2UploadRoutes(deps: ApiDeps & { commitHooks?: CommitHooks }): R
           file_size: file.size_bytes,
           reason: file.message ?? 'Duplicate file',
         })),
-        ...processingOf(answer, process_immediately),
+        ...processingOf(answer, body.process_immediately),
         collection_id: answer.collection_id,
         atomic: answer.atomic,
         files: answer.files,
