@@ -13,6 +13,8 @@ import { startTestStack, type TestStack } from '../support/stack.ts';
 const PAGES = 1_600;
 const PAGES_PER_RANGE = 100;
 const RANGES = PAGES / PAGES_PER_RANGE;
+/** How soon the killed attempt is retried: short, so the test waits seconds for it, not the default minute. */
+const HEARTBEAT_TIMEOUT_SECONDS = 15;
 
 /**
  * A worker process SIGKILLed while it reads range 12 of a 16-range PDF: the
@@ -23,7 +25,14 @@ describe(`a worker killed mid-document resumes a ${PAGES}-page PDF at the range 
   let stack: TestStack;
   let worker: Child | undefined;
   before(async () => {
-    stack = await startTestStack({ worker: false, api: false, config: { pdf_pages_per_range: PAGES_PER_RANGE } });
+    stack = await startTestStack({
+      worker: false,
+      api: false,
+      config: {
+        pdf_pages_per_range: PAGES_PER_RANGE,
+        document_heartbeat_timeout_seconds: HEARTBEAT_TIMEOUT_SECONDS,
+      },
+    });
   });
   after(async () => {
     await stopChild(worker);
@@ -44,7 +53,10 @@ describe(`a worker killed mid-document resumes a ${PAGES}-page PDF at the range 
       DATABASE_URL: databaseUrlOf(stack.sql),
       TEMPORAL_ADDRESS: stack.temporalAddress,
       WORKER_DB_POOL: String(stack.databaseKind === 'pglite' ? 1 : stack.config.db_pool_size),
-      ...configEnv(stack.config, { pdf_pages_per_range: PAGES_PER_RANGE }),
+      ...configEnv(stack.config, {
+        pdf_pages_per_range: PAGES_PER_RANGE,
+        document_heartbeat_timeout_seconds: HEARTBEAT_TIMEOUT_SECONDS,
+      }),
     });
     const { task_id } = await startCollectionAnalysis(
       { temporal: stack.temporal, config: stack.config, sql: stack.sql },
