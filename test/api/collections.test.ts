@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
-import { startApiServer } from '../../api/server.ts';
+import { KEEP_ALIVE_TIMEOUT_MS, startApiServer } from '../../api/server.ts';
 import { apiConnectionOptions } from '../../api/temporal-connection.ts';
 import { request } from '../support/http.ts';
 import { freePort } from '../support/ports.ts';
@@ -24,6 +26,37 @@ describe('collections API over HTTP (real Temporal, real database)', () => {
     assert.equal(res.body.success, true);
     assert.deepEqual(res.body.data, { status: 'ok', checks: { database: { ok: true }, temporal: { ok: true } } });
     assert.match(res.body.timestamp, /^\d{4}-\d\d-\d\dT/);
+  });
+
+  test("an idle keep-alive connection outlives Node's 5 s default: a client reusing it after a busy spell is not reset", async () => {
+    const { hostname, port } = new URL(url);
+    const socket = net.connect(Number(port), hostname);
+    let closedByServer = false;
+    socket.on('close', () => (closedByServer = true));
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+    /** Sends GET /health on the open connection; resolves with the head once the whole answer is in. */
+    const health = async (): Promise<string> => {
+      received = '';
+      socket.write(`GET ${new URL(url).pathname}/health HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
+      for (;;) {
+        const [head, body = ''] = received.split('\r\n\r\n');
+        const length = Number(/content-length: (\d+)/i.exec(head)?.[1]);
+        if (received.includes('\r\n\r\n') && body.length >= length) return head;
+        assert.ok(!closedByServer, `the server closed the connection; received: ${received}`);
+        await sleep(20);
+      }
+    };
+    try {
+      const first = await health();
+      assert.match(first, /^HTTP\/1\.1 200/);
+      assert.match(first, new RegExp(`keep-alive: timeout=${KEEP_ALIVE_TIMEOUT_MS / 1000}`, 'i'));
+      await sleep(6_000);
+      assert.ok(!closedByServer, 'the idle connection is still open after 6 s');
+      assert.match(await health(), /^HTTP\/1\.1 200/);
+    } finally {
+      socket.destroy();
+    }
   });
 
   test('create, get by id and by name, list, delete', async () => {
