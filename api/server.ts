@@ -21,8 +21,8 @@ export async function startApiServer(
 ): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const app = createApp(deps);
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(port, host, () => resolve(listening));
-    listening.once('error', reject);
+    // Express 5 calls this back with the error when listening fails (e.g. EADDRINUSE), not only on success.
+    const listening = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   // Node's rule: headersTimeout above keepAliveTimeout, or a reused connection can be cut mid-headers.

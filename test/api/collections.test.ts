@@ -59,6 +59,20 @@ describe('collections API over HTTP (real Temporal, real database)', () => {
     }
   });
 
+  test('an API port already in use is refused with EADDRINUSE, not a crash', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      const deps = { config: stack.config, sql: stack.sql, storage: stack.storage, staging: stack.staging };
+      await assert.rejects(startApiServer({ ...deps, temporal: stack.temporal }, '127.0.0.1', port), {
+        code: 'EADDRINUSE',
+      });
+    } finally {
+      taken.close();
+    }
+  });
+
   test('create, get by id and by name, list, delete', async () => {
     const created = await request('POST', `${url}/collections`, { name: 'papers', description: 'research papers' });
     assert.equal(created.status, 201);
