@@ -99,6 +99,20 @@ export async function forkChild(script: string, env: Record<string, string>, exe
   return { process: child, pid: child.pid!, ready, exited, stderr: () => stderr };
 }
 
+/** A worker child process on the stack's Temporal and database, with these config keys laid over the stack's. */
+export function forkWorkerChild(
+  stack: { sql: Sql; temporalAddress: string; databaseKind: 'postgresql' | 'pglite'; config: Config },
+  overrides: Record<string, unknown> = {},
+): Promise<Child> {
+  return forkChild('worker-child.ts', {
+    DATABASE_URL: databaseUrlOf(stack.sql),
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    // PGlite multiplexes one session: one connection per process.
+    WORKER_DB_POOL: String(stack.databaseKind === 'pglite' ? 1 : stack.config.db_pool_size),
+    ...configEnv(stack.config, overrides),
+  });
+}
+
 /** SIGKILL, for real, and wait until the process is gone. */
 export async function killHard(child: Child): Promise<void> {
   if (child.process.exitCode !== null || child.process.signalCode !== null) return;

@@ -5,9 +5,6 @@ import type { CollectionAnalysisResult } from '../../workflows/collection-analys
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import {
   assertExactlyOnce,
-  configEnv,
-  databaseUrlOf,
-  forkChild,
   killHard,
   reportFigures,
   retriesInHistory,
@@ -15,6 +12,7 @@ import {
   seedDocuments,
   stopChild,
   type Child,
+  forkWorkerChild,
 } from './support.ts';
 import { eventually } from '../support/eventually.ts';
 
@@ -38,13 +36,7 @@ describe(`worker SIGKILLed ${KILLS}× during a ${DOCUMENTS}-document analysis`, 
     await stack?.teardown();
   });
 
-  const startWorker = () =>
-    forkChild('worker-child.ts', {
-      DATABASE_URL: databaseUrlOf(stack.sql),
-      TEMPORAL_ADDRESS: stack.temporalAddress,
-      WORKER_DB_POOL: String(stack.databaseKind === 'pglite' ? 1 : stack.config.db_pool_size),
-      ...configEnv(stack.config),
-    });
+  const startWorker = () => forkWorkerChild(stack);
 
   test('completed, exactly once in effect, retries in the history', async () => {
     const started = Date.now();

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { startCollectionAnalysis } from '../../api/analysis/start.ts';
 import { committedRanges } from '../../db/queries/document-runs.ts';
 import type { CollectionAnalysisResult } from '../../workflows/collection-analysis-contract.ts';
-import { configEnv, databaseUrlOf, forkChild, killHard, stopChild, type Child } from '../faults/support.ts';
+import { killHard, stopChild, type Child, forkWorkerChild } from '../faults/support.ts';
 import { eventually } from '../support/eventually.ts';
 import { longPdf } from '../fixtures/long-documents.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -49,14 +49,9 @@ describe(`a worker killed mid-document resumes a ${PAGES}-page PDF at the range 
       await stack.sql`INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
       VALUES (${collectionId}, ${manual.filename}, ${key}, ${manual.mimeType}, ${manual.bytes.length}, 'resume') RETURNING id`;
 
-    worker = await forkChild('worker-child.ts', {
-      DATABASE_URL: databaseUrlOf(stack.sql),
-      TEMPORAL_ADDRESS: stack.temporalAddress,
-      WORKER_DB_POOL: String(stack.databaseKind === 'pglite' ? 1 : stack.config.db_pool_size),
-      ...configEnv(stack.config, {
-        pdf_pages_per_range: PAGES_PER_RANGE,
-        document_heartbeat_timeout_seconds: HEARTBEAT_TIMEOUT_SECONDS,
-      }),
+    worker = await forkWorkerChild(stack, {
+      pdf_pages_per_range: PAGES_PER_RANGE,
+      document_heartbeat_timeout_seconds: HEARTBEAT_TIMEOUT_SECONDS,
     });
     const { task_id } = await startCollectionAnalysis(
       { temporal: stack.temporal, config: stack.config, sql: stack.sql },

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { startCollectionAnalysis } from '../../api/analysis/start.ts';
 import { committedRanges } from '../../db/queries/document-runs.ts';
 import type { CollectionAnalysisResult } from '../../workflows/collection-analysis-contract.ts';
-import { configEnv, databaseUrlOf, forkChild, killHard, stopChild, type Child } from '../faults/support.ts';
+import { killHard, stopChild, type Child, forkWorkerChild } from '../faults/support.ts';
 import { eventually } from '../support/eventually.ts';
 import type { FixtureFile } from '../fixtures/documents.ts';
 import { longPdf } from '../fixtures/long-documents.ts';
@@ -81,14 +81,9 @@ describe('a worker SIGKILLed mid-document: the document finishes on a second wor
   test('the ranges once each, the same chunks as an undisturbed run, the row processed', async () => {
     const manual = await longPdf(PAGES);
     const killed = await collectionWith('worker-kill', manual);
-    worker = await forkChild('worker-child.ts', {
-      DATABASE_URL: databaseUrlOf(stack.sql),
-      TEMPORAL_ADDRESS: stack.temporalAddress,
-      WORKER_DB_POOL: String(stack.databaseKind === 'pglite' ? 1 : stack.config.db_pool_size),
-      ...configEnv(stack.config, {
-        pdf_pages_per_range: PAGES_PER_RANGE,
-        document_heartbeat_timeout_seconds: HEARTBEAT_TIMEOUT_SECONDS,
-      }),
+    worker = await forkWorkerChild(stack, {
+      pdf_pages_per_range: PAGES_PER_RANGE,
+      document_heartbeat_timeout_seconds: HEARTBEAT_TIMEOUT_SECONDS,
     });
     const taskId = await analyse(killed.collectionId);
 
