@@ -50,6 +50,24 @@ async function waitForPort(port: number, child: ChildProcess, output: () => stri
   throw new Error(`rclone serve s3 did not listen on 127.0.0.1:${port}: ${output()}`);
 }
 
+/** The key prefix the test config gives FileIntel. */
+const TEST_PREFIX = 'fileintel/';
+
+/**
+ * Makes the bucket folder, and in it the folders FileIntel writes to, each
+ * holding an empty folder that lists as no object. rclone serve s3 removes a
+ * folder that a delete left empty, and a write into it at that moment can fail
+ * or be lost (a just-staged upload read back as NoSuchKey, and staged objects
+ * that no delete could find). S3 has no folders, so FileIntel cannot meet this
+ * on S3 itself: the test server is kept from ever emptying these folders (a
+ * collection's own folder can still empty; no test deletes from one while writing to it).
+ */
+async function keepFoldersFileIntelWrites(bucketFolder: string): Promise<void> {
+  for (const folder of ['staging', 'documents']) {
+    await mkdir(path.join(bucketFolder, TEST_PREFIX, folder, '.never-empty'), { recursive: true });
+  }
+}
+
 /**
  * A real S3-compatible server for tests: `rclone serve s3` over a temp folder,
  * SigV4 with one key pair, on 127.0.0.1 and a free port. The bucket is a
@@ -58,7 +76,7 @@ async function waitForPort(port: number, child: ChildProcess, output: () => stri
 export async function startS3Server(options: { bucket?: string | null } = {}): Promise<S3TestServer> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'fileintel-s3-'));
   const bucket = options.bucket === undefined ? 'documents' : (options.bucket ?? 'missing-bucket');
-  if (options.bucket !== null) await mkdir(path.join(root, bucket));
+  if (options.bucket !== null) await keepFoldersFileIntelWrites(path.join(root, bucket));
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const binary = rclonePath();
@@ -112,7 +130,7 @@ export async function startS3Server(options: { bucket?: string | null } = {}): P
       s3_bucket: bucket,
       s3_region: 'us-east-1',
       s3_force_path_style: true,
-      s3_prefix: 'fileintel/',
+      s3_prefix: TEST_PREFIX,
     },
     env: {
       FILEINTEL_S3_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId,
