@@ -69,12 +69,15 @@ async function* listObjects(
   } while (token);
 }
 
+/** The key folders under `<prefix>`: committed documents and staged uploads. */
+export const S3_FOLDERS = { documents: 'documents/', staging: 'staging/' } as const;
+
 /** Committed documents as objects under `<prefix>documents/`. */
 export class S3DocumentStorage implements DocumentStorage {
   private readonly root: string;
 
   constructor(private readonly bucket: S3Bucket) {
-    this.root = bucket.objectKey('documents/');
+    this.root = bucket.objectKey(S3_FOLDERS.documents);
   }
 
   get description(): string {
@@ -176,7 +179,7 @@ export class S3StagingArea implements StagingArea {
   private readonly root: string;
 
   constructor(private readonly bucket: S3Bucket) {
-    this.root = bucket.objectKey('staging/');
+    this.root = bucket.objectKey(S3_FOLDERS.staging);
   }
 
   /** Nothing to create: the bucket exists or every call says it does not. */

@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3_FOLDERS } from '../../storage/s3-storage.ts';
 import { freePort } from './ports.ts';
 
 /** The access key pair the test server accepts (SigV4). */
@@ -63,7 +64,7 @@ const TEST_PREFIX = 'fileintel/';
  * collection's own folder can still empty; no test deletes from one while writing to it).
  */
 async function keepFoldersFileIntelWrites(bucketFolder: string): Promise<void> {
-  for (const folder of ['staging', 'documents']) {
+  for (const folder of Object.values(S3_FOLDERS)) {
     await mkdir(path.join(bucketFolder, TEST_PREFIX, folder, '.never-empty'), { recursive: true });
   }
 }
