@@ -64,10 +64,7 @@ describe('collections API over HTTP (real Temporal, real database)', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const { port } = taken.address() as net.AddressInfo;
     try {
-      const deps = { config: stack.config, sql: stack.sql, storage: stack.storage, staging: stack.staging };
-      await assert.rejects(startApiServer({ ...deps, temporal: stack.temporal }, '127.0.0.1', port), {
-        code: 'EADDRINUSE',
-      });
+      await assert.rejects(startApiServer(stack, '127.0.0.1', port), { code: 'EADDRINUSE' });
     } finally {
       taken.close();
     }
