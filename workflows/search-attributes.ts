@@ -12,7 +12,22 @@ export const KindKey = defineSearchAttributeKey('Kind', SearchAttributeType.KEYW
 export const CollectionNameKey = defineSearchAttributeKey('CollectionName', SearchAttributeType.KEYWORD);
 export const DocumentNameKey = defineSearchAttributeKey('DocumentName', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTE_KEYS = [CollectionIdKey, BatchIdKey, KindKey, CollectionNameKey, DocumentNameKey];
+/**
+ * How an analysis or a batch ended, set just before it returns: `completed`,
+ * `completed_with_errors`, `failed` or `cancelled`. Temporal closes a run whose
+ * documents all failed as COMPLETED (the workflow itself did its job); this
+ * says what happened to the work. Absent on runs closed before it existed.
+ */
+export const OutcomeKey = defineSearchAttributeKey('Outcome', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTE_KEYS = [
+  CollectionIdKey,
+  BatchIdKey,
+  KindKey,
+  CollectionNameKey,
+  DocumentNameKey,
+  OutcomeKey,
+];
 
 /** The `Kind` of each workflow, as it appears in the task list. */
 export const WorkflowKind = {
@@ -20,5 +35,6 @@ export const WorkflowKind = {
   documentProcessing: 'document_processing',
   batchProcess: 'batch_process',
   reconcileStorage: 'reconcile_storage',
+  settleClosedRuns: 'settle_closed_runs',
 } as const;
 export type WorkflowKind = (typeof WorkflowKind)[keyof typeof WorkflowKind];
