@@ -13,7 +13,8 @@ export function followTask(taskId: string, options: { json: boolean }): Promise<
       label: `task ${taskId}`,
       resume: followTaskCommand(taskId),
       read: (client) => client.tasks.status(taskId),
-      ended: (status) => status.status !== 'RUNNING',
+      // CANCELLING still runs (its cleanup); it ends CANCELLED once the workflow has closed.
+      ended: (status) => status.status !== 'RUNNING' && status.status !== 'CANCELLING',
       progress: (status) => taskProgress(status.progress),
     },
     options,

@@ -87,14 +87,20 @@ export function taskRoutes(deps: ApiDeps): Router {
     {
       method: 'post',
       path: '/tasks/:id/cancel',
-      summary: 'Cancels a running task (its cleanup runs), or terminates it when asked (no cleanup)',
+      summary:
+        'Cancels a running task (its cleanup runs; the answer waits up to wait_seconds for it to close and says CANCELLED or CANCELLING in status), or terminates it when asked (no cleanup)',
       tags: ['tasks'],
       params: TaskPath,
       body: CancelTaskBody,
       data: CancelResult,
       errors: [404, 503],
     },
-    async ({ params, body }) => cancelOne(temporal, params.id, body),
+    async ({ params, body }) =>
+      cancelOne(temporal, params.id, {
+        terminate: body.terminate,
+        reason: body.reason,
+        waitSeconds: body.wait_seconds,
+      }),
   );
 
   route(
@@ -102,7 +108,8 @@ export function taskRoutes(deps: ApiDeps): Router {
     {
       method: 'get',
       path: '/tasks/:id/status',
-      summary: 'Status of a task (workflow id): RUNNING with live progress, or the outcome with its result or error',
+      summary:
+        'Status of a task (workflow id): RUNNING (or CANCELLING while a cancelled task cleans up) with live progress, or the outcome with its result or error',
       tags: ['tasks'],
       params: TaskPath,
       data: TaskStatus,

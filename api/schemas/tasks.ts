@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { registry } from '../openapi/registry.ts';
 import { Progress } from './analysis.ts';
 import { TaskId } from './ids.ts';
+import { CANCEL_WAIT_MS, MAX_CANCEL_WAIT_SECONDS } from '../tasks/cancel.ts';
 import { QUERY_VALUE } from '../tasks/visibility.ts';
 
 export const TaskStatusFilter = z.enum([
@@ -51,7 +52,20 @@ const cancelOptions = {
   reason: z.string().max(1_000).optional(),
 };
 
-export const CancelTaskBody = z.object(cancelOptions).strict();
+export const CancelTaskBody = z
+  .object({
+    ...cancelOptions,
+    wait_seconds: z
+      .number()
+      .min(0)
+      .max(MAX_CANCEL_WAIT_SECONDS)
+      .default(CANCEL_WAIT_MS / 1000)
+      .openapi({
+        description:
+          'How long the answer waits for the cancelled task to close (its cleanup to end); its `status` says whether it did (CANCELLED) or not yet (CANCELLING)',
+      }),
+  })
+  .strict();
 
 export const BatchCancelBody = z
   .object({
@@ -69,8 +83,13 @@ export const CancelResult = registry.register(
   'CancelResult',
   z.object({
     task_id: z.string(),
-    outcome: z.enum(['cancelled', 'terminated', 'already_completed', 'not_found', 'error']),
-    status: z.string().optional(),
+    outcome: z.enum(['cancelled', 'terminated', 'already_completed', 'not_found', 'error']).openapi({
+      description: 'cancelled: the cancel was requested (accepted); `status` says whether the task has closed since',
+    }),
+    status: z.string().optional().openapi({
+      description:
+        'already_completed: how it closed. cancelled (one task): CANCELLED once it closed within wait_seconds, CANCELLING while its cleanup still runs (or how it closed otherwise)',
+    }),
     message: z.string().optional(),
   }),
 );
@@ -134,6 +153,7 @@ export const TaskMetrics = registry.register(
 
 export const TaskStatusValue = z.enum([
   'RUNNING',
+  'CANCELLING',
   'COMPLETED',
   'COMPLETED_WITH_ERRORS',
   'FAILED',
@@ -147,7 +167,10 @@ export const TaskStatus = registry.register(
   z.object({
     task_id: z.string(),
     kind: z.string(),
-    status: TaskStatusValue,
+    status: TaskStatusValue.openapi({
+      description:
+        'RUNNING; CANCELLING: a cancel was requested and the cleanup still runs (CANCELLED once the workflow has closed); or how it closed, refined by the outcome for analyses and batches',
+    }),
     progress: Progress.nullable(),
     result: z.unknown().nullable(),
     error: z.string().nullable(),

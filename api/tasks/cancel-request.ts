@@ -3,7 +3,7 @@ import type { Config } from '../../config/schema.ts';
 import { findCollection } from '../../db/queries/collections.ts';
 import type { Sql } from '../../db/pool.ts';
 import { ApiError, notFound, tooManyItems } from '../errors.ts';
-import { cancelTasks } from './cancel.ts';
+import { CANCEL_WAIT_MS, cancelTasks } from './cancel.ts';
 import { listTaskIds, type TaskFilters } from './visibility.ts';
 
 /** Cancel by selection stops at this many tasks; the answer says how many it found. */
@@ -52,9 +52,21 @@ export async function cancelRequested(deps: { temporal: Client; config: Config; 
   });
 }
 
-/** Cancels (or terminates) one task: its outcome, or 404 for an unknown id and 503 when Temporal failed. */
-export async function cancelOne(temporal: Client, taskId: string, options: { terminate: boolean; reason?: string }) {
-  const { results } = await cancelTasks(temporal, [taskId], options);
+/**
+ * Cancels (or terminates) one task: its outcome, or 404 for an unknown id and
+ * 503 when Temporal failed. A cancel waits up to `waitSeconds` (default
+ * CANCEL_WAIT_MS) for the task to close; its `status` says whether it did.
+ */
+export async function cancelOne(
+  temporal: Client,
+  taskId: string,
+  options: { terminate: boolean; reason?: string; waitSeconds?: number },
+) {
+  const { results } = await cancelTasks(temporal, [taskId], {
+    terminate: options.terminate,
+    reason: options.reason,
+    waitForCloseMs: options.terminate ? undefined : (options.waitSeconds ?? CANCEL_WAIT_MS / 1000) * 1000,
+  });
   const [result] = results;
   if (result.outcome === 'not_found') throw notFound('task', taskId);
   if (result.outcome === 'error')

@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { mapWithConcurrency } from '../../common/concurrency.ts';
 import { executionStatusFromName, type ExecutionStatus } from './execution-status.ts';
 import { isWellFormedTaskId } from '../schemas/ids.ts';
@@ -8,8 +8,12 @@ export type CancelOutcome = 'cancelled' | 'terminated' | 'already_completed' | '
 export interface CancelResult {
   task_id: string;
   outcome: CancelOutcome;
-  /** The final status, for already_completed. */
-  status?: ExecutionStatus;
+  /**
+   * The final status, for already_completed. For a cancel that waited for the
+   * close (waitForCloseMs): how it closed (CANCELLED, or COMPLETED etc. when it
+   * ended otherwise), or CANCELLING when its cleanup still ran at the bound.
+   */
+  status?: ExecutionStatus | 'CANCELLING';
   message?: string;
 }
 
@@ -24,6 +28,17 @@ export interface CancelSummary {
 /** Requests at once against Temporal: enough to overlap round trips, few enough not to flood it. */
 const CANCEL_CONCURRENCY = 16;
 
+/**
+ * How long a one-task cancel waits, by default, for the task to close: a
+ * cancelled analysis cancels its documents, waits for them and marks rows
+ * before it closes, which usually takes well under this.
+ */
+export const CANCEL_WAIT_MS = 5_000;
+/** The longest wait a caller may ask for (wait_seconds). */
+export const MAX_CANCEL_WAIT_SECONDS = 30;
+/** How often the wait looks (one describe each time). */
+const CLOSE_POLL_MS = 200;
+
 interface CancelOptions {
   terminate: boolean;
   reason?: string;
@@ -34,6 +49,8 @@ interface CancelOptions {
    * is only for ids known to be running.
    */
   listedAsRunning?: boolean;
+  /** After a cancel, wait up to this long for the task to close, and say in `status` whether it did. */
+  waitForCloseMs?: number;
 }
 
 /**
@@ -69,7 +86,8 @@ async function cancelOne(client: Client, taskId: string, options: CancelOptions)
       return { task_id: taskId, outcome: 'terminated' };
     }
     await handle.cancel();
-    return { task_id: taskId, outcome: 'cancelled' };
+    if (options.waitForCloseMs === undefined) return { task_id: taskId, outcome: 'cancelled' };
+    return { task_id: taskId, outcome: 'cancelled', status: await statusWithin(handle, options.waitForCloseMs) };
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) {
       // It may have closed between describe and cancel: say how it ended.
@@ -80,6 +98,25 @@ async function cancelOne(client: Client, taskId: string, options: CancelOptions)
       return { task_id: taskId, outcome: 'not_found' };
     }
     return { task_id: taskId, outcome: 'error', message: (error as Error).message };
+  }
+}
+
+/**
+ * The task's status once it has closed, looked at every CLOSE_POLL_MS up to
+ * `ms`; CANCELLING when it still runs then (its cancel is recorded, its
+ * cleanup not done). A describe that fails stops the wait: the cancel itself
+ * went through, so the answer says CANCELLING rather than failing.
+ */
+async function statusWithin(handle: WorkflowHandle, ms: number): Promise<ExecutionStatus | 'CANCELLING'> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const described = await handle.describe().catch(() => undefined);
+    if (!described) return 'CANCELLING';
+    const status = executionStatusFromName(described.status.name);
+    if (status !== 'RUNNING' && status !== 'CONTINUED_AS_NEW' && status !== 'UNKNOWN') return status;
+    const left = deadline - Date.now();
+    if (left <= 0) return 'CANCELLING';
+    await new Promise((resolve) => setTimeout(resolve, Math.min(CLOSE_POLL_MS, left)));
   }
 }
 

@@ -14,7 +14,9 @@ const QUERY_TIMEOUT_MS = 3_000;
  * The status of any task (workflow id): Temporal's status, refined by the
  * result for analyses (a completed run whose documents partly or all failed
  * says COMPLETED_WITH_ERRORS or FAILED), live progress, result or error.
- * Undefined for an unknown id.
+ * A running task whose cancel was requested is CANCELLING: its cleanup
+ * (cancelling its documents, marking rows) still runs, and it shows CANCELLED
+ * only once the workflow has closed. Undefined for an unknown id.
  */
 export async function describeTask(temporal: Client, taskId: string): Promise<TaskStatusJson | undefined> {
   const handle = temporal.workflow.getHandle(taskId);
@@ -32,11 +34,12 @@ export async function describeTask(temporal: Client, taskId: string): Promise<Ta
   let status: TaskStatusJson['status'] = (closed as readonly string[]).includes(temporalStatus)
     ? (temporalStatus as (typeof closed)[number])
     : 'RUNNING';
+  if (status === 'RUNNING' && cancelRequested(description)) status = 'CANCELLING';
   let result: unknown = null;
   let error: string | null = null;
   let progress: CollectionAnalysisProgress | null;
 
-  if (status === 'RUNNING') {
+  if (status === 'RUNNING' || status === 'CANCELLING') {
     progress = await withTimeout(handle.query(progressQuery), QUERY_TIMEOUT_MS).catch(() => null);
   } else if (status === 'COMPLETED') {
     result = await handle.result();
@@ -71,6 +74,16 @@ export async function describeTask(temporal: Client, taskId: string): Promise<Ta
     started_at: startedAt.toISOString(),
     closed_at: description.closeTime?.toISOString() ?? null,
   };
+}
+
+/**
+ * Temporal recorded a cancel request for this run (WorkflowExecutionExtendedInfo.cancel_requested):
+ * true from the request on, whether or not a worker has seen it yet.
+ */
+export function cancelRequested(description: {
+  raw: { workflowExtendedInfo?: { cancelRequested?: boolean | null } | null };
+}) {
+  return description.raw.workflowExtendedInfo?.cancelRequested === true;
 }
 
 /** An analysis result reads as its final progress. */

@@ -7,10 +7,16 @@ export type CeleryState = (typeof CELERY_STATES)[number];
 /** Closed states: the original CLI stops waiting on these. */
 export const READY_STATES: readonly CeleryState[] = ['SUCCESS', 'FAILURE', 'REVOKED'];
 
-/** A task's precise state (Temporal's, refined by the analysis outcome) as the original's Celery state. */
+/**
+ * A task's precise state (Temporal's, refined by the analysis outcome) as the
+ * original's Celery state. CANCELLING (a cancel requested, the cleanup still
+ * running) is not ready yet: REVOKED only once the workflow has closed, so a
+ * client that sees REVOKED may process the collection again at once.
+ */
 export function celeryStateOf(state: string, hasProgress = false): CeleryState {
   switch (state) {
     case 'RUNNING':
+    case 'CANCELLING':
     case 'CONTINUED_AS_NEW':
       return hasProgress ? 'PROGRESS' : 'STARTED';
     case 'COMPLETED':
@@ -40,6 +46,7 @@ export function temporalStatusesFor(state: string): Exclude<ExecutionStatus, 'UN
     case 'STARTED':
     case 'PROGRESS':
     case 'RUNNING':
+    case 'CANCELLING':
       return ['RUNNING'];
     case 'SUCCESS':
     case 'COMPLETED':

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { FileIntelClient } from '../../api/client/index.ts';
 import type { BatchCancelJson } from '../../api/client/tasks.ts';
 import { failUnless, printFields, printJson, printTable } from '../output.ts';
-import { followTask, printTaskOutcome, taskSucceeded } from '../task-follow.ts';
+import { followTask, followTaskCommand, printTaskOutcome, taskSucceeded } from '../task-follow.ts';
 
 /** `tasks status|list|cancel|batch-cancel`. */
 export function registerTaskCommands(program: Command): void {
@@ -37,7 +37,7 @@ export function registerTaskCommands(program: Command): void {
     .description('tasks, running first, then newest closed')
     .option('--collection <c>', 'of this collection (id or name)')
     .option('--batch <b>', 'of this batch')
-    .option('--status <s>', 'RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT')
+    .option('--status <s>', 'RUNNING (CANCELLING ones included), COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT')
     .option('--kind <k>', 'collection_analysis, document_processing, batch_process, reconcile_storage')
     .option('--limit <n>', 'how many', '50')
     .option('--page-token <t>', 'the next page, from a previous listing')
@@ -74,15 +74,29 @@ export function registerTaskCommands(program: Command): void {
     .description('cancel a running task (its cleanup runs); --terminate stops it at once without cleanup')
     .option('--terminate', 'terminate instead of cancel')
     .option('--reason <text>', 'recorded with the cancel or terminate')
+    .option('--wait-seconds <n>', 'wait this long for the task to close (default 5)', Number)
     .option('--json', 'print JSON')
-    .action(async (taskId: string, options: { terminate?: boolean; reason?: string; json?: boolean }) => {
-      const result = await new FileIntelClient().tasks.cancel(taskId, {
-        terminate: Boolean(options.terminate),
-        reason: options.reason,
-      });
-      if (options.json) return printJson(result);
-      printFields({ task_id: result.task_id, outcome: result.outcome, status: result.status });
-    });
+    .action(
+      async (
+        taskId: string,
+        options: { terminate?: boolean; reason?: string; waitSeconds?: number; json?: boolean },
+      ) => {
+        const result = await new FileIntelClient().tasks.cancel(taskId, {
+          terminate: Boolean(options.terminate),
+          reason: options.reason,
+          ...(options.waitSeconds === undefined ? {} : { wait_seconds: options.waitSeconds }),
+        });
+        if (options.json) return printJson(result);
+        printFields({
+          task_id: result.task_id,
+          outcome: result.outcome,
+          status: result.status,
+          ...(result.status === 'CANCELLING'
+            ? { note: `its cleanup still runs; follow it with: ${followTaskCommand(taskId)}` }
+            : {}),
+        });
+      },
+    );
 
   tasks
     .command('batch-cancel [task_ids...]')

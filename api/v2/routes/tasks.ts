@@ -197,7 +197,8 @@ export function v2TaskRoutes(deps: ApiDeps): Router {
     {
       method: 'post',
       path: '/tasks/:id/cancel',
-      summary: 'Cancels a running task (its cleanup runs), or terminates it; a closed task is a 400',
+      summary:
+        'Cancels a running task (its cleanup runs; the answer waits up to wait_seconds for it to close and says REVOKED/CANCELLED or, still cleaning up, CANCELLING), or terminates it; a closed task is a 400',
       tags: ['v2 tasks'],
       params: TaskPath,
       body: V2CancelBody,
@@ -208,6 +209,7 @@ export function v2TaskRoutes(deps: ApiDeps): Router {
       const result = await cancelOne(temporal, params.id, {
         terminate: body.terminate,
         reason: body.reason ?? undefined,
+        waitSeconds: body.wait_seconds,
       });
       if (result.outcome === 'already_completed') {
         const state = (await describeTask(temporal, params.id))?.status ?? result.status ?? 'closed';
@@ -220,20 +222,29 @@ export function v2TaskRoutes(deps: ApiDeps): Router {
         );
       }
       const outcome = result.outcome as 'cancelled' | 'terminated';
+      const state = outcome === 'terminated' ? 'TERMINATED' : (result.status ?? 'CANCELLING');
       return {
         task_id: params.id,
         success: true,
-        message:
-          outcome === 'terminated'
-            ? 'Task terminated successfully'
-            : 'Task cancellation requested; its cleanup runs before it shows REVOKED',
+        message: cancelMessage(state, body.wait_seconds),
         timestamp: new Date().toISOString(),
         outcome,
+        status: celeryStateOf(state),
+        state,
       };
     },
   );
 
   return router;
+}
+
+/** What a one-task cancel did, by the state the task was in when the answer was made. */
+function cancelMessage(state: string, waitedSeconds: number): string {
+  if (state === 'TERMINATED') return 'Task terminated successfully';
+  if (state === 'CANCELLED') return 'Task cancelled successfully; its cleanup is done (REVOKED)';
+  if (state === 'CANCELLING')
+    return `Task cancellation requested; its cleanup was still running after ${waitedSeconds} s (state CANCELLING): it shows REVOKED once it has closed, and its collection can be processed again then`;
+  return `Task cancellation requested, but it closed ${state} (${celeryStateOf(state)})`;
 }
 
 function batchItem(result: CancelResult) {

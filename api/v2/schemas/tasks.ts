@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { registry } from '../../openapi/registry.ts';
 import { TaskId } from '../../schemas/ids.ts';
+import { CANCEL_WAIT_MS, MAX_CANCEL_WAIT_SECONDS } from '../../tasks/cancel.ts';
 import { CELERY_STATES } from '../task-states.ts';
 
 // Request schemas of the original contract: its fields and defaults; unknown
@@ -9,6 +10,15 @@ import { CELERY_STATES } from '../task-states.ts';
 export const V2CancelBody = z.object({
   terminate: z.boolean().default(false),
   reason: z.string().max(1_000).nullable().optional(),
+  wait_seconds: z
+    .number()
+    .min(0)
+    .max(MAX_CANCEL_WAIT_SECONDS)
+    .default(CANCEL_WAIT_MS / 1000)
+    .openapi({
+      description:
+        'Not in the original: how long the answer waits for the task to close (REVOKED); `state` says CANCELLED or, still cleaning up, CANCELLING',
+    }),
 });
 
 export const V2BatchCancelBody = z.object({
@@ -47,7 +57,7 @@ export const V2TaskStatus = registry.register(
     status: CeleryState,
     state: z.string().openapi({
       description:
-        'The precise state: RUNNING, COMPLETED, COMPLETED_WITH_ERRORS, FAILED, CANCELLED, TERMINATED or TIMED_OUT',
+        'The precise state: RUNNING, CANCELLING (a cancel requested, the cleanup still running: STARTED or PROGRESS, not yet REVOKED), COMPLETED, COMPLETED_WITH_ERRORS, FAILED, CANCELLED, TERMINATED or TIMED_OUT',
     }),
     result: z.record(z.string(), z.unknown()).nullable(),
     error: z.string().nullable(),
@@ -85,6 +95,13 @@ export const V2CancelAnswer = z.object({
   message: z.string(),
   timestamp: z.string(),
   outcome: z.enum(['cancelled', 'terminated']),
+  status: CeleryState.openapi({
+    description: 'REVOKED once the task has closed; STARTED or PROGRESS while it cleans up',
+  }),
+  state: z.string().openapi({
+    description:
+      'The precise state after the wait: CANCELLED (closed), CANCELLING (its cleanup still runs) or TERMINATED',
+  }),
 });
 
 export const V2BatchCancelAnswer = z.object({
