@@ -14,12 +14,24 @@ import {
   KindKey,
   WorkflowKind,
 } from '../../workflows/search-attributes.ts';
+import { cancelRequested } from '../tasks/describe-task.ts';
 import { documentRouting } from './routing.ts';
 
-/** An analysis of this collection is running; `taskId` is its id. */
+/**
+ * An analysis of this collection is running; `taskId` is its id. `state` is
+ * CANCELLING when its cancel was requested and its cleanup still runs (it
+ * closes shortly; a start after that is accepted).
+ */
 export class AnalysisAlreadyRunningError extends Error {
-  constructor(readonly taskId: string) {
-    super(`an analysis of this collection is already running: ${taskId}`);
+  constructor(
+    readonly taskId: string,
+    readonly state: 'RUNNING' | 'CANCELLING' = 'RUNNING',
+  ) {
+    super(
+      state === 'CANCELLING'
+        ? `the analysis of this collection is being cancelled, its cleanup still runs: ${taskId}`
+        : `an analysis of this collection is already running: ${taskId}`,
+    );
     this.name = 'AnalysisAlreadyRunningError';
   }
 }
@@ -117,7 +129,8 @@ export async function startCollectionAnalysis(
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       const description = await temporal.workflow.getHandle(workflowId).describe();
-      if (description.status.name === 'RUNNING') throw new AnalysisAlreadyRunningError(workflowId);
+      if (description.status.name === 'RUNNING')
+        throw new AnalysisAlreadyRunningError(workflowId, cancelRequested(description) ? 'CANCELLING' : 'RUNNING');
       await advanceAnalysisRun(sql, collectionId, runKey);
     }
   }

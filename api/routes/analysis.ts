@@ -25,14 +25,16 @@ export function analysisRoutes(deps: ApiDeps): Router {
       successStatus: 202,
       errors: [404, 409],
     },
-    async ({ params, body }) => {
+    async ({ params, body, res }) => {
       const selection: DocumentSelection = body.force ? 'all' : body.only_failed ? 'only_failed' : 'pending';
       const { build_graph, extract_metadata, generate_embeddings } = body;
-      const started = await processCollection(deps, params.collection, selection, {
-        build_graph,
-        extract_metadata,
-        generate_embeddings,
-      });
+      const started = await processCollection(
+        deps,
+        params.collection,
+        selection,
+        { build_graph, extract_metadata, generate_embeddings },
+        res,
+      );
       return {
         task_id: started.task_id,
         collection_id: started.collection.id,

@@ -4,6 +4,7 @@ import {
   startCollectionAnalysis,
   type AnalysisStartDeps,
 } from '../analysis/start.ts';
+import { CANCELLING_RETRY_AFTER_SECONDS } from '../analysis/process-collection.ts';
 import type { ProcessingOptions } from '../../workflows/collection-analysis-contract.ts';
 
 export interface AnalysisStart {
@@ -27,6 +28,13 @@ export async function startAnalysisForUpload(
     const started = await startCollectionAnalysis(deps, { collectionId, options, selection: 'pending' });
     return { task_id: started.task_id, started: true };
   } catch (error) {
+    if (error instanceof AnalysisAlreadyRunningError && error.state === 'CANCELLING') {
+      return {
+        task_id: error.taskId,
+        started: false,
+        reason: `the analysis of this collection (task ${error.taskId}) is being cancelled and still cleaning up; process the collection again once that task has closed (in about ${CANCELLING_RETRY_AFTER_SECONDS} s)`,
+      };
+    }
     if (error instanceof AnalysisAlreadyRunningError) {
       return { task_id: error.taskId, started: false, reason: 'an analysis of this collection is already running' };
     }

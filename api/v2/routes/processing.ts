@@ -70,20 +70,21 @@ export function v2ProcessingRoutes(deps: ApiDeps): Router {
     {
       method: 'post',
       path: '/collections/:collection/process',
-      summary: 'Starts the analysis of a collection (the original TaskSubmissionRequest); 409 while one runs',
+      summary:
+        'Starts the analysis of a collection (the original TaskSubmissionRequest); 409 while one runs (with Retry-After while a cancelled one still cleans up)',
       tags: ['v2 processing'],
       params: CollectionRef,
       body: V2ProcessBody,
       data: V2ProcessAnswer,
       errors: [404, 409],
     },
-    async ({ params, body }) => {
+    async ({ params, body, res }) => {
       const { selection, ignored } = selectionOf(body);
       const options = optionsOf(body);
       let started;
       let message: string | undefined;
       try {
-        started = await processCollection(deps, params.collection, selection, options);
+        started = await processCollection(deps, params.collection, selection, options, res);
       } catch (error) {
         // The original processed everything again when nothing was new (its "smart re-processing").
         if (!(
@@ -93,7 +94,7 @@ export function v2ProcessingRoutes(deps: ApiDeps): Router {
           body.operation_type !== 'incremental_update'
         ))
           throw error;
-        started = await processCollection(deps, params.collection, 'all', options);
+        started = await processCollection(deps, params.collection, 'all', options, res);
         message = `every document was processed already; all ${started.documents} are processed again`;
       }
       return {
@@ -124,7 +125,7 @@ export function v2ProcessingRoutes(deps: ApiDeps): Router {
       data: V2AddDocumentsAnswer,
       errors: [404, 409],
     },
-    async ({ params, body }) => {
+    async ({ params, body, res }) => {
       const collection = await loadCollection(sql, params.collection);
       const references = [...new Set([...body.file_paths, ...(body.document_ids ?? [])])];
       if (references.length > config.max_upload_batch_size) {
@@ -142,11 +143,13 @@ export function v2ProcessingRoutes(deps: ApiDeps): Router {
       const ignored = (['chunk_size', 'chunk_overlap'] as const).filter(
         (key) => body[key] !== undefined && body[key] !== null,
       );
-      const started = await processCollection(deps, collection.id, 'pending', {
-        build_graph: true,
-        extract_metadata: true,
-        generate_embeddings: true,
-      });
+      const started = await processCollection(
+        deps,
+        collection.id,
+        'pending',
+        { build_graph: true, extract_metadata: true, generate_embeddings: true },
+        res,
+      );
       return {
         task_id: started.task_id,
         task_type: 'incremental_update',
