@@ -42,6 +42,10 @@ export const TaskSummary = registry.register(
     batch_id: z.string().nullable(),
     started_at: z.string().nullable(),
     closed_at: z.string().nullable(),
+    outcome: z.string().nullable().openapi({
+      description:
+        'How an analysis or batch ended (completed, completed_with_errors, failed, cancelled): its Outcome search attribute; null while it runs, for other kinds, and for runs closed before it existed',
+    }),
   }),
 );
 
@@ -116,10 +120,18 @@ export const TaskMetrics = registry.register(
     recently_closed: z.object({
       window_hours: z.number(),
       total: z.number().int(),
-      by_status: z.record(z.string(), z.number().int()),
+      by_status: z.record(z.string(), z.number().int()).openapi({
+        description:
+          'By outcome, as GET /tasks/{id}/status says it: a COMPLETED execution whose Outcome is failed counts as FAILED, completed_with_errors as COMPLETED_WITH_ERRORS; one without Outcome (closed before it existed) by its execution status',
+      }),
+      by_execution_status: z
+        .record(z.string(), z.number().int())
+        .openapi({
+          description: "By Temporal's execution status alone (an analysis whose documents all failed COMPLETED)",
+        }),
       by_kind: z
         .record(z.string(), z.record(z.string(), z.number().int()))
-        .openapi({ description: 'From the newest closed tasks (sample_size of them)' }),
+        .openapi({ description: 'By outcome, from the newest closed tasks (sample_size of them)' }),
       sample_size: z.number().int(),
       average_duration_seconds: z.number().nullable(),
     }),

@@ -10,6 +10,8 @@ export interface TaskFilters {
   kind?: string;
   /** Only tasks that closed after this instant. */
   closedAfter?: Date;
+  /** Only tasks whose Outcome search attribute is this (analyses and batches set it as they end). */
+  outcome?: string;
 }
 
 export interface TaskSummary {
@@ -20,6 +22,8 @@ export interface TaskSummary {
   batch_id: string | null;
   started_at: string | null;
   closed_at: string | null;
+  /** How an analysis or batch ended (its Outcome search attribute); null for other tasks, running ones and runs closed before it existed. */
+  outcome: string | null;
 }
 
 /** Values that go into a visibility query: the route validates them to this shape first. */
@@ -36,6 +40,7 @@ function buildTaskQuery(filters: TaskFilters): string {
   add('CollectionId', filters.collectionId);
   add('BatchId', filters.batchId);
   add('Kind', filters.kind);
+  add('Outcome', filters.outcome);
   if (filters.status !== undefined) {
     const statuses = Array.isArray(filters.status) ? filters.status : [filters.status];
     clauses.push(`(${statuses.map((status) => `ExecutionStatus = '${VISIBILITY_STATUS[status]}'`).join(' OR ')})`);
@@ -161,6 +166,7 @@ function taskFromRaw(raw: temporal.api.workflow.v1.IWorkflowExecutionInfo): Task
     batch_id: keyword(fields.BatchId),
     started_at: timestamp(raw.startTime),
     closed_at: timestamp(raw.closeTime),
+    outcome: keyword(fields.Outcome),
   };
 }
 

@@ -5,6 +5,7 @@ import type { SearchAttributePair } from '@temporalio/common';
 import { reconcileStorage } from '../../workflows/reconcile-storage.ts';
 import { BatchIdKey, CollectionIdKey, KindKey } from '../../workflows/search-attributes.ts';
 import { eventually } from '../support/eventually.ts';
+import { insertCollectionWith } from '../support/seed.ts';
 import { request } from '../support/http.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
@@ -242,6 +243,7 @@ describe('tasks: list and cancel through Temporal (real dev server)', () => {
         batch_id: 'b-list',
         started_at: 'string',
         closed_at: null,
+        outcome: null,
       },
     );
 
@@ -311,5 +313,101 @@ describe('tasks: list and cancel through Temporal (real dev server)', () => {
       (r) => r.body.data?.recently_closed.by_status.TERMINATED >= metrics.recently_closed.by_status.TERMINATED + 2,
       'the terminated tasks counted as closed',
     );
+  });
+
+  /** A collection of text documents, stored with these bytes; blank text passes nothing on: its processing fails. */
+  async function collectionOf(name: string, texts: string[]) {
+    const collection = await insertCollectionWith(
+      stack.sql,
+      name,
+      texts.map((_, i) => `doc-${i}.txt`),
+    );
+    const rows = await stack.sql<{ id: string; storage_key: string; original_filename: string }[]>`
+      SELECT id, storage_key, original_filename FROM documents WHERE collection_id = ${collection.id}`;
+    for (const row of rows) {
+      const bytes = Buffer.from(texts[Number(/doc-(\d+)/.exec(row.original_filename)![1])]);
+      await stack.storage.put(row.storage_key, bytes);
+      await stack.sql`UPDATE documents SET size_bytes = ${bytes.length} WHERE id = ${row.id}`;
+    }
+    return collection;
+  }
+
+  const closedTask = (taskId: string) =>
+    eventually(
+      () => request('GET', `${url}/tasks/${taskId}/status`),
+      (res) => res.body.data?.closed_at !== null && res.body.data?.closed_at !== undefined,
+      `${taskId} closed`,
+      { timeoutMs: 120_000 },
+    );
+
+  test('GET /tasks/metrics counts an analysis whose documents all failed as FAILED, not COMPLETED (v3 and v2), though Temporal closed it COMPLETED; some failed: COMPLETED_WITH_ERRORS', async () => {
+    const metricsNow = async () => (await request('GET', `${url}/tasks/metrics`)).body.data;
+    const v2 = url.replace(/\/api\/v3$/, '/api/v2');
+    const v2MetricsNow = async () => (await request('GET', `${v2}/tasks/metrics`)).body.data;
+    const before = await metricsNow();
+    const v2Before = await v2MetricsNow();
+    const closedBefore = before.recently_closed;
+
+    const words = 'The quick brown fox jumps over the lazy dog near the river bank. '.repeat(4);
+    const allFailed = await collectionOf('metrics-all-failed', ['   \n\n   \n', '\n \n']);
+    const someFailed = await collectionOf('metrics-some-failed', [words, '   \n']);
+    const failedTask = (await request('POST', `${url}/collections/${allFailed.id}/process`, {})).body.data.task_id;
+    const partialTask = (await request('POST', `${url}/collections/${someFailed.id}/process`, {})).body.data.task_id;
+    assert.equal((await closedTask(failedTask)).body.data.status, 'FAILED');
+    assert.equal((await closedTask(partialTask)).body.data.status, 'COMPLETED_WITH_ERRORS');
+    // Temporal itself closed both COMPLETED: the workflow did its job, the work failed.
+    for (const taskId of [failedTask, partialTask])
+      assert.equal((await stack.temporal.workflow.getHandle(taskId).describe()).status.name, 'COMPLETED');
+
+    // Other tasks may close meanwhile (the reconciler's schedule): compare what moved.
+    const after = await eventually(
+      metricsNow,
+      (m) =>
+        m.recently_closed.by_status.FAILED === closedBefore.by_status.FAILED + 1 &&
+        m.recently_closed.by_status.COMPLETED_WITH_ERRORS === closedBefore.by_status.COMPLETED_WITH_ERRORS + 1,
+      'both runs counted by outcome',
+    );
+    const closed = after.recently_closed;
+    const moved = (counts: Record<string, number>, was: Record<string, number>, key: string) =>
+      (counts[key] ?? 0) - (was[key] ?? 0);
+    assert.equal(
+      moved(closed.by_status, closedBefore.by_status, 'COMPLETED'),
+      moved(closed.by_execution_status, closedBefore.by_execution_status, 'COMPLETED') - 2,
+      'Temporal counts both COMPLETED; by outcome, neither is',
+    );
+    assert.equal(
+      closed.total,
+      Object.values(closed.by_status as Record<string, number>).reduce((a, b) => a + b, 0),
+      'by_status adds up to the total',
+    );
+    assert.equal(
+      closed.total,
+      Object.values(closed.by_execution_status as Record<string, number>).reduce((a, b) => a + b, 0),
+    );
+    const analyses = closed.by_kind.collection_analysis as Record<string, number>;
+    const analysesBefore = (closedBefore.by_kind.collection_analysis ?? {}) as Record<string, number>;
+    assert.equal(moved(analyses, analysesBefore, 'FAILED'), 1);
+    assert.equal(moved(analyses, analysesBefore, 'COMPLETED_WITH_ERRORS'), 1);
+    assert.equal(moved(analyses, analysesBefore, 'COMPLETED'), 0);
+
+    // v2: SUCCESS is completed and completed_with_errors; the all-failed run is a failure.
+    const v2After = await eventually(
+      v2MetricsNow,
+      (m) => m.failed_tasks === v2Before.failed_tasks + 1,
+      'v2 counts the all-failed run as failed',
+    );
+    assert.equal(
+      v2After.completed_tasks - v2Before.completed_tasks,
+      moved(v2After.recently_closed_by_execution_status, v2Before.recently_closed_by_execution_status, 'COMPLETED') - 1,
+      'only the partly failed run counts as completed',
+    );
+
+    // The listing says how each ended beside Temporal's status.
+    const listed = await eventually(
+      () => request('GET', `${url}/tasks?collection=${allFailed.id}&kind=collection_analysis`),
+      (res) => res.body.data?.tasks[0]?.outcome === 'failed',
+      'the outcome listed',
+    );
+    assert.equal(listed.body.data.tasks[0].status, 'COMPLETED');
   });
 });

@@ -40,20 +40,21 @@ export function v2TaskRoutes(deps: ApiDeps): Router {
       method: 'get',
       path: '/tasks/metrics',
       summary:
-        'Task system metrics from Temporal: running tasks, tasks closed in the last day, workers polling the task queue, its backlog',
+        'Task system metrics from Temporal: running tasks, tasks closed in the last day (by outcome: SUCCESS counts completed and completed_with_errors, FAILURE an analysis whose documents all failed), workers polling the task queue, its backlog',
       tags: ['v2 tasks'],
       data: V2TaskMetrics,
       errors: [503],
     },
     async () => {
       const metrics = await readTaskMetrics(temporal, config.temporal_namespace, config.task_queue);
+      // By outcome: an analysis whose documents all failed closes COMPLETED in Temporal but is a FAILURE here.
       const byStatus = metrics.recently_closed.by_status;
       const backlog = (metrics.backlog.workflow ?? 0) + (metrics.backlog.activity ?? 0);
       return {
         active_tasks: metrics.running.total,
         pending_tasks: backlog,
-        completed_tasks: byStatus.COMPLETED ?? 0,
-        failed_tasks: (byStatus.FAILED ?? 0) + (byStatus.TIMED_OUT ?? 0),
+        completed_tasks: byStatus.COMPLETED + byStatus.COMPLETED_WITH_ERRORS,
+        failed_tasks: byStatus.FAILED + byStatus.TIMED_OUT,
         average_task_duration: metrics.recently_closed.average_duration_seconds,
         worker_count: metrics.workers.length,
         queue_lengths: { [metrics.task_queue]: backlog },
@@ -66,6 +67,7 @@ export function v2TaskRoutes(deps: ApiDeps): Router {
         window_hours: metrics.recently_closed.window_hours,
         running_by_kind: metrics.running.by_kind,
         recently_closed_by_status: byStatus,
+        recently_closed_by_execution_status: metrics.recently_closed.by_execution_status,
         recently_closed_by_kind: metrics.recently_closed.by_kind,
         task_queue: metrics.task_queue,
       };

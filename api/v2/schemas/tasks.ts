@@ -145,7 +145,10 @@ export const V2TaskMetrics = z.object({
   ),
   window_hours: z.number(),
   running_by_kind: z.record(z.string(), z.number().int()),
-  recently_closed_by_status: z.record(z.string(), z.number().int()),
+  recently_closed_by_status: z.record(z.string(), z.number().int()).openapi({
+    description: 'By outcome: an analysis whose documents all failed counts as FAILED, not COMPLETED',
+  }),
+  recently_closed_by_execution_status: z.record(z.string(), z.number().int()),
   recently_closed_by_kind: z.record(z.string(), z.record(z.string(), z.number().int())),
   task_queue: z.string(),
 });
