@@ -3,15 +3,14 @@ import type { Config } from '../config/schema.ts';
 import type { Sql } from '../db/pool.ts';
 import {
   advanceAnalysisRun,
-  countSelected,
+  beginRun,
   currentAnalysisRun,
-  markCollectionProcessing,
   recordEmbeddingProvider,
   selectedPage,
   setCollectionOutcome,
 } from '../db/queries/analysis.ts';
 import { collectionExists } from '../db/queries/collections.ts';
-import { cancelProcessingDocuments } from '../db/queries/document-runs.ts';
+import { cancelDocumentsInWork } from '../db/queries/document-runs.ts';
 import { rebuildCollectionGraph } from '../db/queries/graph.ts';
 import type {
   CollectionOutcome,
@@ -46,6 +45,8 @@ export interface WorkPage {
   concurrency: number;
   /** The worker's document_heartbeat_timeout_seconds, in ms: how soon a dead worker's document is retried. */
   heartbeatTimeoutMs?: number;
+  /** The worker's closed_workflow_check_interval, in ms: how soon a document workflow closed without reporting is settled. */
+  closedChildCheckMs?: number;
 }
 
 const MB = 1024 * 1024;
@@ -114,7 +115,7 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
   return {
     /**
      * Counts the run's documents; when there are any, marks the collection
-     * `processing`. Returns the run key the run holds: from its input, or, for
+     * `processing` and each of them `queued` (see beginRun). Returns the run key the run holds: from its input, or, for
      * runs started before the input carried it, read from the workflow id. As an
      * activity result it is in the history, so replay agrees.
      */
@@ -123,11 +124,10 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
       selection: DocumentSelection;
       runKey?: number;
     }): Promise<{ selected: number; documents: number; runKey: number | null }> {
-      const counts = await countSelected(sql, input.collectionId, input.selection);
       if (!(await collectionExists(sql, input.collectionId))) {
         throw ApplicationFailure.nonRetryable(`collection ${input.collectionId} does not exist`, 'CollectionNotFound');
       }
-      if (counts.selected > 0) await markCollectionProcessing(sql, input.collectionId);
+      const counts = await beginRun(sql, input.collectionId, input.selection);
       const runKey =
         input.runKey ?? runKeyOf(Context.current().info.workflowExecution?.workflowId ?? '', input.collectionId);
       return { ...counts, runKey };
@@ -162,6 +162,7 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
         more: rows.length === config.page_size,
         concurrency: config.max_concurrent_documents,
         heartbeatTimeoutMs: config.document_heartbeat_timeout_seconds * 1000,
+        closedChildCheckMs: config.closed_workflow_check_interval,
       };
     },
 
@@ -177,9 +178,10 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
 
     /**
      * Writes the run's outcome on the collection, records the embedding
-     * provider when processed documents carry vectors, sweeps documents left
-     * `processing` by a cancelled run, and moves the run key on (once: a
-     * retry finds it already moved). The last thing a run does.
+     * provider when processed documents carry vectors, ends `cancelled` the
+     * documents a cancelled or failed run left `queued` or `processing` (its
+     * error as their reason), and moves the run key on (once: a retry finds it
+     * already moved). The last thing a run does.
      */
     async finishCollectionRun(input: {
       collectionId: string;
@@ -189,7 +191,10 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
       recordEmbeddings: boolean;
     }): Promise<void> {
       const { collectionId } = input;
-      if (input.status === 'cancelled') await cancelProcessingDocuments(sql, collectionId);
+      if (input.status === 'cancelled' || input.status === 'failed') {
+        const reason = input.lastError ?? `analysis ${input.status}`;
+        await sql.begin((tx) => cancelDocumentsInWork(tx, collectionId, reason));
+      }
       if (input.status) await setCollectionOutcome(sql, collectionId, input.status, input.lastError);
       if (input.recordEmbeddings)
         await recordEmbeddingProvider(sql, collectionId, createEmbeddingProvider(config).name);

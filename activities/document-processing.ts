@@ -13,6 +13,7 @@ import {
 } from '../db/queries/chunks.ts';
 import {
   AttemptSupersededError,
+  cancelUnlessTakenOver,
   claimDocument,
   committedRanges,
   fencedWrite,
@@ -436,7 +437,7 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
      * no retry can fix it; one document failing fails only that document. A
      * heartbeat after each document carries what the group finished, so a
      * retry skips those. A cancel leaves the documents not finished
-     * `cancelled`. Any other error fails the attempt (it is retried), naming
+     * `cancelled` (unless another run took them over). Any other error fails the attempt (it is retried), naming
      * the document it happened on.
      */
     async processDocumentGroup({
@@ -470,9 +471,11 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
       } catch (error) {
         if (error instanceof CancelledFailure || context.cancellationSignal.aborted) {
           const finishedIds = new Set(finished.map((outcome) => outcome.document_id));
+          // Only what this activity still holds: a run that took over (after a reset) keeps its documents.
+          const { workflowExecution, activityId } = context.info;
+          const runPrefix = `${workflowExecution?.workflowId}/${workflowExecution?.runId}/${activityId}/`;
           for (const document of documents) {
-            if (!finishedIds.has(document.id))
-              await markUnfinished(sql, document.id, 'cancelled', 'processing was cancelled');
+            if (!finishedIds.has(document.id)) await cancelUnlessTakenOver(sql, document.id, runPrefix);
           }
           throw error instanceof CancelledFailure ? error : new CancelledFailure('document group cancelled');
         }

@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.ts';
 import type { Sql } from '../db/pool.ts';
 import type { DocumentStorage, StagingArea } from '../storage/document-storage.ts';
 import { createBatchActivities } from './batch.ts';
+import { createClosedRunActivities } from './closed-runs.ts';
 import { createCollectionAnalysisActivities } from './collection-analysis.ts';
 import { createDocumentProcessingActivities } from './document-processing.ts';
 import { createStorageReconciliationActivities } from './storage-reconciliation.ts';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDocumentProcessingActivities({ ...deps, textWork: deps.textWork ?? createTextWorkPool(deps.config) }),
     ...createCollectionAnalysisActivities(deps),
     ...createBatchActivities(deps),
+    ...createClosedRunActivities(deps),
   };
 }
 

@@ -88,6 +88,8 @@ export const configSchema = z
     staging_dir: z.string().min(1),
     staging_ttl: duration,
     reconcile_interval: duration,
+    sweep_interval: duration,
+    closed_workflow_check_interval: duration,
 
     storage_backend: z.enum(['local', 's3']),
     // "" = the AWS endpoint of s3_region.

@@ -1,5 +1,5 @@
 // What must happen once before a worker or an API serves: migrations, the
-// search attributes and the reconciler Schedule. `npm run worker` runs it at
+// search attributes and the Schedules (storage reconciler, sweeper of closed runs). `npm run worker` runs it at
 // start-up; `npm start` runs it once in the launcher, before its worker and API
 // processes exist, so the two never race to migrate (PGlite's one session would
 // not keep two migrators apart with an advisory lock).
@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config/schema.ts';
 import { migrate } from '../db/migrate.ts';
 import { createPool } from '../db/pool.ts';
-import { ensureReconcileSchedule } from '../worker/schedules.ts';
+import { ensureReconcileSchedule, ensureSettleClosedRunsSchedule } from '../worker/schedules.ts';
 import { ensureSearchAttributes } from '../worker/search-attributes-setup.ts';
 
 /**
@@ -41,6 +41,7 @@ export async function setUpStack(options: {
     const client = new Client({ connection, namespace: config.temporal_namespace });
     await ensureSearchAttributes(client, config.temporal_namespace);
     await ensureReconcileSchedule(client, config);
+    await ensureSettleClosedRunsSchedule(client, config);
   } finally {
     await connection.close();
   }

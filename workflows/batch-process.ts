@@ -8,6 +8,7 @@ import {
   proxyActivities,
   setHandler,
   startChild,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -23,7 +24,14 @@ import {
   type BatchProcessResult,
   type BatchRouting,
 } from './batch-process-contract.ts';
-import { BatchIdKey, CollectionIdKey, CollectionNameKey, KindKey, WorkflowKind } from './search-attributes.ts';
+import {
+  BatchIdKey,
+  CollectionIdKey,
+  CollectionNameKey,
+  KindKey,
+  OutcomeKey,
+  WorkflowKind,
+} from './search-attributes.ts';
 
 const shortActivities = {
   startToCloseTimeout: '30 seconds',
@@ -59,6 +67,8 @@ export async function batchProcess(input: BatchProcessInput): Promise<BatchProce
     failed: 0,
   }));
   let phase: 'running' | 'done' | 'cancelling' = 'running';
+  // Histories from before the Outcome search attribute replay without it.
+  const recordsOutcome = patched('batch-process-outcome-search-attribute');
   setHandler(batchProgressQuery, () => ({ batch_id: input.batchId, mode: input.mode, phase, collections: items }));
 
   try {
@@ -82,12 +92,14 @@ export async function batchProcess(input: BatchProcessInput): Promise<BatchProce
       await markCollectionsCancelled({ collectionIds: items.map((item) => item.collection_id) });
       await notify(input, resultOf(input, items, 'cancelled'));
     });
+    if (recordsOutcome) upsertSearchAttributes([{ key: OutcomeKey, value: 'cancelled' }]);
     throw error;
   }
 
   phase = 'done';
   const result = resultOf(input, items);
   await notify(input, result);
+  if (recordsOutcome) upsertSearchAttributes([{ key: OutcomeKey, value: result.status }]);
   return result;
 }
 

@@ -1,4 +1,4 @@
-import type { SearchAttributePair } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, type SearchAttributePair } from '@temporalio/common';
 import {
   ActivityCancellationType,
   CancellationScope,
@@ -14,12 +14,16 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   startChild,
+  upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
+import type { ClosedRunActivities } from '../activities/closed-runs.ts';
 import type { CollectionAnalysisActivities } from '../activities/collection-analysis.ts';
 import type { DocumentProcessingActivities, GroupResult } from '../activities/document-processing.ts';
+import { outcomeOf } from '../common/collection-outcome.ts';
 import { innermostMessage } from '../common/errors.ts';
 import {
   documentFinishedSignal,
@@ -42,6 +46,7 @@ import {
   CollectionNameKey,
   DocumentNameKey,
   KindKey,
+  OutcomeKey,
   WorkflowKind,
 } from './search-attributes.ts';
 
@@ -66,6 +71,10 @@ const COLLECTION_OPTIONS: ActivityOptions = {
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 };
 const collection = proxyActivities<CollectionAnalysisActivities>(COLLECTION_OPTIONS);
+const closedRuns = proxyActivities<ClosedRunActivities>(COLLECTION_OPTIONS);
+
+/** How often the window asks whether a document workflow it waits for closed without reporting, until a page brings the worker's setting. */
+const DEFAULT_CLOSED_CHILD_CHECK_MS = 30_000;
 
 /**
  * A run of the sliding window continues as new between pages once its
@@ -118,6 +127,9 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
   let phase: Phase = input.continuation ? 'processing' : 'starting';
   // Histories from before the sliding window replay the page-at-a-time path.
   const windowed = patched('collection-analysis-sliding-window');
+  // Histories from before runs settled what operators closed replay without the check, the adoption and the Outcome.
+  const settlesClosedChildren = windowed && patched('collection-analysis-settles-closed-children');
+  let closedChildCheckMs = DEFAULT_CLOSED_CHILD_CHECK_MS;
   /** Documents in flight on the page-at-a-time path. */
   let inFlight = 0;
   /** The window's documentProcessing children by document id (carried over from the run before, or started here). */
@@ -155,7 +167,12 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
   });
   if (windowed) setHandler(documentFinishedSignal, (outcome) => settleChild(outcome));
 
-  const result = (status: CollectionOutcome): CollectionAnalysisResult => ({
+  const result = (status: CollectionOutcome): CollectionAnalysisResult => {
+    // The Web UI and /tasks/metrics tell an all-failed run (closed COMPLETED by Temporal) from a clean one.
+    if (settlesClosedChildren) upsertSearchAttributes([{ key: OutcomeKey, value: status }]);
+    return resultOf(status);
+  };
+  const resultOf = (status: CollectionOutcome): CollectionAnalysisResult => ({
     collection_id: collectionId,
     status,
     total: Math.max(state.total, state.processed + state.failed),
@@ -184,6 +201,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     }
     phase = 'processing';
 
+    if (settlesClosedChildren) void checkForClosedChildren();
     if (windowed) {
       await runWindow();
     } else {
@@ -225,6 +243,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
         });
       });
       phase = 'cancelled';
+      if (settlesClosedChildren) upsertSearchAttributes([{ key: OutcomeKey, value: 'cancelled' }]);
       throw error;
     }
     phase = 'failed';
@@ -239,6 +258,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
         recordEmbeddings: false,
       });
     });
+    if (settlesClosedChildren) upsertSearchAttributes([{ key: OutcomeKey, value: 'failed' }]);
     throw error;
   }
 
@@ -273,6 +293,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
         more = page.more;
         concurrency = page.concurrency;
         heartbeatTimeoutMs = page.heartbeatTimeoutMs;
+        closedChildCheckMs = page.closedChildCheckMs ?? closedChildCheckMs;
       }
       if (stopping) {
         await condition(() => groups.size === 0 && starting === 0);
@@ -324,13 +345,43 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     }).then(
       // A child started by this run also reports by its result: one that closes without its signal (terminated, timed out) still leaves the window.
       () => settleChild({ document_id: document.id, status: 'processed' }),
-      (error) =>
-        settleChild({
-          document_id: document.id,
-          status: isCancellation(error) ? 'cancelled' : 'failed',
-          error: innermostMessage(error),
-        }),
+      (error) => {
+        if (!settlesClosedChildren || isCancellation(error)) {
+          settleChild({
+            document_id: document.id,
+            status: isCancellation(error) ? 'cancelled' : 'failed',
+            error: innermostMessage(error),
+          });
+          return;
+        }
+        // Its id is taken by a run still going (this analysis was reset while it ran): adopt it; it reports by signal.
+        if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+        // Closed without its signal (terminated, timed out) or failed: its row and its close say how it ended.
+        const child = children.get(document.id);
+        if (child) return CancellationScope.nonCancellable(() => settleClosedChildren([child]));
+      },
     );
+  }
+
+  /**
+   * From the start of each run, and every closedChildCheckMs after: the
+   * document workflows this run waits for (carried over or started here) that
+   * closed without reporting are settled by their rows and how they closed. A
+   * terminated child carried over a continue-as-new has no result here and
+   * would otherwise be waited for forever.
+   */
+  async function checkForClosedChildren(): Promise<void> {
+    await CancellationScope.nonCancellable(async () => {
+      for (;;) {
+        if (children.size > 0) await settleClosedChildren([...children.values()]);
+        await sleep(closedChildCheckMs);
+      }
+    });
+  }
+
+  async function settleClosedChildren(documents: InFlightDocument[]): Promise<void> {
+    const outcomes = await closedRuns.settleClosedDocumentWorkflows({ documents });
+    for (const outcome of outcomes) settleChild(outcome);
   }
 
   /** Small documents in one activity; it marks each row itself and returns each document's outcome. */
@@ -479,11 +530,6 @@ async function cancelChild(workflowId: string): Promise<void> {
   } catch {
     // Closed already: its signal (or result) tells how it ended.
   }
-}
-
-export function outcomeOf(processed: number, failed: number): CollectionOutcome {
-  if (processed === 0) return 'failed';
-  return failed > 0 ? 'completed_with_errors' : 'completed';
 }
 
 function lastErrorOf(state: AnalysisContinuation, outcome: CollectionOutcome): string | null {

@@ -6,4 +6,5 @@ export const workflowIds = {
   batchProcess: (batchId: string) => `batch-process:${batchId}`,
   documentProcessing: (documentId: string, runKey: string) => `document:${documentId}:${runKey}`,
   reconcileStorageSchedule: 'reconcile-storage',
+  settleClosedRunsSchedule: 'settle-closed-runs',
 };

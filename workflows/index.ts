@@ -3,3 +3,4 @@ export { reconcileStorage } from './reconcile-storage.ts';
 export { batchProcess } from './batch-process.ts';
 export { collectionAnalysis } from './collection-analysis.ts';
 export { documentProcessing } from './document-processing.ts';
+export { settleClosedRuns } from './settle-closed-runs.ts';

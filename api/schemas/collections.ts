@@ -9,7 +9,7 @@ export const CollectionStatus = z.enum([
   'failed',
   'cancelled',
 ]);
-export const DocumentStatus = z.enum(['uploaded', 'processing', 'processed', 'failed', 'cancelled']);
+export const DocumentStatus = z.enum(['uploaded', 'queued', 'processing', 'processed', 'failed', 'cancelled']);
 
 export const CollectionRef = z.object({
   collection: z.string().min(1).max(256).openapi({ description: 'Collection id or name' }),

@@ -19,6 +19,38 @@ export async function countSelected(
   return row;
 }
 
+/** What a run pages through: its selection, and the documents its start queued (`queued` is no longer `failed` for only_failed). */
+function pageFilter(sql: Sql, selection: DocumentSelection) {
+  return sql`(${selectionFilter(sql, selection)} OR status = 'queued')`;
+}
+
+/**
+ * A run begins: the collection says `processing` (an earlier run's error
+ * gone) and every selected document not at work says `queued`, in one
+ * transaction that touches the collection row first, so it and the sweeper of
+ * closed runs (which locks that row) never interleave. Documents `queued` by
+ * a run closed from outside count as selected: they were asked for. Idempotent
+ * (a retry counts the same documents). Nothing is marked when nothing is selected.
+ */
+export async function beginRun(
+  sql: Sql,
+  collectionId: string,
+  selection: DocumentSelection,
+): Promise<{ selected: number; documents: number }> {
+  return sql.begin(async (tx) => {
+    const [counts] = await tx<{ selected: number; documents: number }[]>`
+      SELECT count(*) FILTER (WHERE ${pageFilter(tx, selection)})::int AS selected, count(*)::int AS documents
+      FROM documents WHERE collection_id = ${collectionId}`;
+    if (counts.selected === 0) return counts;
+    await tx`
+      UPDATE collections SET status = 'processing', last_error = NULL, updated_at = now() WHERE id = ${collectionId}`;
+    await tx`
+      UPDATE documents SET status = 'queued', processing_step = NULL, error = NULL, updated_at = now()
+      WHERE collection_id = ${collectionId} AND ${selectionFilter(tx, selection)} AND status NOT IN ('queued', 'processing')`;
+    return counts;
+  }) as Promise<{ selected: number; documents: number }>;
+}
+
 /** The next page of selected documents after `afterId` (keyset paging on id, stable while statuses change). */
 export async function selectedPage(
   sql: Sql,
@@ -29,7 +61,7 @@ export async function selectedPage(
 ) {
   return sql<{ id: string; original_filename: string; mime_type: string; size_bytes: number }[]>`
     SELECT id, original_filename, mime_type, size_bytes::float8 AS size_bytes FROM documents
-    WHERE collection_id = ${collectionId} AND ${selectionFilter(sql, selection)}
+    WHERE collection_id = ${collectionId} AND ${pageFilter(sql, selection)}
       AND id > ${afterId ?? '00000000-0000-0000-0000-000000000000'}
     ORDER BY id LIMIT ${limit}`;
 }
@@ -48,12 +80,6 @@ export async function advanceAnalysisRun(sql: Sql, collectionId: string, runKey:
   const rows =
     await sql`UPDATE collections SET analysis_run = analysis_run + 1 WHERE id = ${collectionId} AND analysis_run = ${runKey} RETURNING id`;
   return rows.length > 0;
-}
-
-/** A run with documents to do begins: the collection says `processing`, and an earlier run's error is gone. */
-export async function markCollectionProcessing(sql: Sql, collectionId: string): Promise<void> {
-  await sql`
-    UPDATE collections SET status = 'processing', last_error = NULL, updated_at = now() WHERE id = ${collectionId}`;
 }
 
 /** A run's outcome on its collection. */
@@ -101,7 +127,7 @@ export async function processingStatus(sql: Sql, collectionId: string): Promise<
   const [graph] = await sql<{ entities: number; edges: number }[]>`
     SELECT (SELECT count(*)::int FROM graph_entities WHERE collection_id = ${collectionId}) AS entities,
            (SELECT count(*)::int FROM graph_edges WHERE collection_id = ${collectionId}) AS edges`;
-  const by_status: Record<string, number> = { uploaded: 0, processing: 0, processed: 0, failed: 0, cancelled: 0 };
+  const by_status: Record<string, number> = { uploaded: 0, queued: 0, processing: 0, processed: 0, failed: 0, cancelled: 0 };
   for (const row of statuses) by_status[row.status] = row.n;
   return { by_status, documents: statuses.reduce((sum, row) => sum + row.n, 0), ...counts, ...graph };
 }

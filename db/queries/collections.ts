@@ -44,7 +44,7 @@ export async function markCollectionsCancelled(sql: Sql, collectionIds: string[]
   return sql.begin(async (tx) => {
     await tx`
       UPDATE documents SET status = 'cancelled', error = 'batch cancelled', updated_at = now()
-      WHERE collection_id = ANY(${collectionIds}::uuid[]) AND status = 'processing'`;
+      WHERE collection_id = ANY(${collectionIds}::uuid[]) AND status IN ('queued', 'processing')`;
     const updated = await tx`
       UPDATE collections SET status = 'cancelled', last_error = 'batch cancelled', updated_at = now()
       WHERE id = ANY(${collectionIds}::uuid[]) AND status = 'processing'`;

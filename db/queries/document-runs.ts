@@ -135,10 +135,14 @@ export async function recordExtractionFacts(
     WHERE id = ${documentId}`;
 }
 
-/** The workflow's last word when a document succeeded: nothing may write after it. */
+/**
+ * The workflow's last word when a document succeeded: nothing may write after
+ * it. Only while the row says `processing`: one cancelled meanwhile (by the
+ * sweeper of closed runs, which removed its chunks) stays cancelled.
+ */
 export async function markProcessed(sql: Sql, documentId: string): Promise<void> {
   await sql`UPDATE documents SET status = 'processed', processing_step = NULL, error = NULL, processing_attempt = NULL, updated_at = now()
-            WHERE id = ${documentId}`;
+            WHERE id = ${documentId} AND status = 'processing'`;
 }
 
 /** The same mark made by the attempt itself (a document of a group has no workflow of its own): only while `fence` still owns it. */
@@ -155,7 +159,10 @@ export async function markProcessedByAttempt(sql: Sql, fence: AttemptFence): Pro
  * with its reason, the writer revoked, and this run's chunks, mentions and
  * ranges removed, so counts and coverage never include a document that did
  * not finish. Keeps processing_step, so the row says which step failed. A
- * document already `processed` is left alone by a cancel.
+ * document already `cancelled` keeps the reason it was cancelled with (an
+ * analysis's cancel or the sweeper of closed runs came first, and its
+ * workflow then fails or cancels as a consequence); one already `processed`
+ * is left alone by a cancel.
  */
 export async function markUnfinished(
   sql: Sql,
@@ -166,26 +173,75 @@ export async function markUnfinished(
   await sql.begin(async (tx) => {
     const [row] = await tx`
       UPDATE documents SET status = ${status}, error = ${error.slice(0, 2_000)}, processing_attempt = NULL, updated_at = now()
-      WHERE id = ${documentId} AND (${status} = 'failed' OR status <> 'processed')
+      WHERE id = ${documentId} AND status <> 'cancelled' AND (${status} = 'failed' OR status <> 'processed')
       RETURNING id`;
     if (!row) return;
-    await tx`DELETE FROM chunks WHERE document_id = ${documentId}`;
-    await tx`DELETE FROM document_ranges WHERE document_id = ${documentId}`;
+    await removePartialWork(tx, [documentId]);
   });
 }
 
-/** A cancelled collection run: every document it left `processing` ends `cancelled`, with nothing written kept. */
-export async function cancelProcessingDocuments(sql: Sql, collectionId: string): Promise<void> {
+/**
+ * A cancelled group's document it had not finished ends `cancelled`, unless
+ * someone else has it now: only while it is still `queued`, or `processing`
+ * under a claim of this activity (`runPrefix`). A group of a run that was
+ * reset or terminated must not undo the work of the run that took over.
+ */
+export async function cancelUnlessTakenOver(sql: Sql, documentId: string, runPrefix: string): Promise<void> {
   await sql.begin(async (tx) => {
-    const cancelled = await tx<{ id: string }[]>`
+    const [row] = await tx`
       UPDATE documents SET status = 'cancelled', error = 'processing was cancelled', processing_attempt = NULL, updated_at = now()
-      WHERE collection_id = ${collectionId} AND status = 'processing'
+      WHERE id = ${documentId}
+        AND (status = 'queued' OR (status = 'processing' AND starts_with(processing_run, ${runPrefix})))
       RETURNING id`;
-    const ids = cancelled.map((row) => row.id);
-    if (ids.length === 0) return;
-    await tx`DELETE FROM chunks WHERE document_id = ANY(${ids})`;
-    await tx`DELETE FROM document_ranges WHERE document_id = ANY(${ids})`;
+    if (row) await removePartialWork(tx, [documentId]);
   });
+}
+
+/**
+ * A run ended (cancelled, failed, or closed from outside): every document of
+ * the collection it left `queued` or `processing` ends `cancelled` with
+ * `reason`, with nothing written kept. Returns how many.
+ */
+export async function cancelDocumentsInWork(tx: Transaction, collectionId: string, reason: string): Promise<number> {
+  const cancelled = await tx<{ id: string }[]>`
+    UPDATE documents SET status = 'cancelled', error = ${reason.slice(0, 2_000)}, processing_attempt = NULL, updated_at = now()
+    WHERE collection_id = ${collectionId} AND status IN ('queued', 'processing')
+    RETURNING id`;
+  await removePartialWork(
+    tx,
+    cancelled.map((row) => row.id),
+  );
+  return cancelled.length;
+}
+
+/**
+ * A document whose workflow closed without reporting (terminated, timed out):
+ * while its row still says `queued` or `processing` it ends `failed` with
+ * `reason`, its partial work removed. Returns the row's final state (the
+ * workflow may have marked it before it closed), undefined when it is gone.
+ */
+export async function settleClosedDocument(
+  sql: Sql,
+  documentId: string,
+  reason: string,
+): Promise<{ status: string; error: string | null } | undefined> {
+  return sql.begin(async (tx) => {
+    const [failed] = await tx`
+      UPDATE documents SET status = 'failed', error = ${reason.slice(0, 2_000)}, processing_attempt = NULL, updated_at = now()
+      WHERE id = ${documentId} AND status IN ('queued', 'processing')
+      RETURNING id`;
+    if (failed) await removePartialWork(tx, [documentId]);
+    const [row] = await tx<{ status: string; error: string | null }[]>`
+      SELECT status, error FROM documents WHERE id = ${documentId}`;
+    return row;
+  }) as Promise<{ status: string; error: string | null } | undefined>;
+}
+
+/** What unfinished documents had written (chunks, with their mentions, and committed ranges) goes. */
+async function removePartialWork(tx: Transaction, documentIds: string[]): Promise<void> {
+  if (documentIds.length === 0) return;
+  await tx`DELETE FROM chunks WHERE document_id = ANY(${documentIds})`;
+  await tx`DELETE FROM document_ranges WHERE document_id = ANY(${documentIds})`;
 }
 
 export interface GroupDocumentState {
@@ -212,11 +268,10 @@ export async function settleFailedGroup(
       WHERE id = ANY(${documentIds})
         AND NOT (status IN ('processed', 'failed') AND processing_run IS NOT NULL AND starts_with(processing_run, ${runPrefix}))
       RETURNING id`;
-    const ids = unfinished.map((row) => row.id);
-    if (ids.length > 0) {
-      await tx`DELETE FROM chunks WHERE document_id = ANY(${ids})`;
-      await tx`DELETE FROM document_ranges WHERE document_id = ANY(${ids})`;
-    }
+    await removePartialWork(
+      tx,
+      unfinished.map((row) => row.id),
+    );
     return tx<GroupDocumentState[]>`SELECT id, status, error FROM documents WHERE id = ANY(${documentIds})`;
   }) as Promise<GroupDocumentState[]>;
 }

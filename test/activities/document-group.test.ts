@@ -161,6 +161,8 @@ describe('small documents in groups (processDocumentGroup)', () => {
 
   test('a cancel mid-group: finished documents stay processed, every other one ends cancelled with nothing kept', async () => {
     const documents = await Promise.all(Array.from({ length: 6 }, (_, i) => textDocument(`cancel-${i}.txt`)));
+    // As the analysis's start leaves them: queued.
+    await sql`UPDATE documents SET status = 'queued' WHERE id = ANY(${documents.map((document) => document.id)})`;
     const env = new MockActivityEnvironment();
     env.on('heartbeat', (details: GroupHeartbeat) => {
       if (details.finished.length >= 2) env.cancel();
@@ -180,6 +182,27 @@ describe('small documents in groups (processDocumentGroup)', () => {
         document.filename,
       );
     }
+  });
+
+  test('a cancelled group leaves alone the documents another run took over (a reset analysis started them again)', async () => {
+    const documents = await Promise.all(Array.from({ length: 3 }, (_, i) => textDocument(`taken-${i}.txt`)));
+    await sql`UPDATE documents SET status = 'queued' WHERE id = ANY(${documents.map((document) => document.id)})`;
+    // The run that took over has claimed the last document already.
+    const takenOver = documents[2];
+    await sql`UPDATE documents SET status = 'processing', processing_run = 'reset-run/1/1/x', processing_attempt = 1
+              WHERE id = ${takenOver.id}`;
+    const env = new MockActivityEnvironment();
+    env.on('heartbeat', (details: GroupHeartbeat) => {
+      if (details.finished.length >= 1) env.cancel();
+    });
+    await assert.rejects(
+      env.run(activities.processDocumentGroup, { documents, options: ALL_STEPS }),
+      (error: unknown) => error instanceof CancelledFailure,
+    );
+    const after = await rows(documents);
+    assert.equal(after.get(documents[0].id)!.status, 'processed');
+    assert.equal(after.get(documents[1].id)!.status, 'cancelled', 'still queued for this group: cancelled');
+    assert.equal(after.get(takenOver.id)!.status, 'processing', 'held by the run that took over: untouched');
   });
 
   test('an error a retry may fix fails the attempt, naming the document it happened on and listing the group', async () => {

@@ -221,12 +221,14 @@ describe('collectionAnalysis workflow (document activity mocked)', () => {
       handle.result(),
       (error: unknown) => error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure,
     );
-    const rows = await stack.sql`SELECT id, status FROM documents WHERE collection_id = ${id}`;
+    const rows = await stack.sql`SELECT id, status, error FROM documents WHERE collection_id = ${id}`;
     for (const row of rows)
-      assert.equal(
-        row.status,
-        inFlight.includes(row.id) ? 'cancelled' : 'uploaded',
-        'in flight: cancelled; never started: unchanged',
+      assert.deepEqual(
+        { status: row.status, error: row.error },
+        inFlight.includes(row.id)
+          ? { status: 'cancelled', error: 'processing was cancelled' }
+          : { status: 'cancelled', error: 'analysis was cancelled' },
+        'in flight: cancelled by its workflow; queued, never started: cancelled with the analysis',
       );
     const [collection] = await stack.sql`SELECT status, last_error, analysis_run FROM collections WHERE id = ${id}`;
     assert.equal(collection.status, 'cancelled');
