@@ -193,6 +193,12 @@ describe('/api/v2 answers the original FileIntel CLI (real stack)', () => {
     assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
     assert.equal(cancelled.body.data.success, true);
     assert.equal(typeof cancelled.body.data.message, 'string');
+    // No worker runs its cleanup yet: the cancel waited its bound and says so; the task is not REVOKED while it runs,
+    // and processing the collection again is refused as cancelling, with when to retry (issue 22, item 6).
+    assert.deepEqual([cancelled.body.data.status, cancelled.body.data.state], ['STARTED', 'CANCELLING']);
+    const cancelling = await cli.taskStatus(cancelTask);
+    assert.deepEqual([cancelling.body.data.status, cancelling.body.data.state], ['STARTED', 'CANCELLING']);
+    assertRefusal(await cli.processCollection('conformance-cancel'), 409, /is being cancelled and still cleaning up/);
     const failTask = (await cli.processCollection('conformance-fail')).body.data.task_id;
 
     stopWorker = await stack.startWorker();
@@ -324,10 +330,14 @@ describe('/api/v2 answers the original FileIntel CLI (real stack)', () => {
       'queue_lengths',
     ])
       assert.ok(key in metrics.body.data, key);
-    // Counted by Temporal: the successful run and the one whose documents all failed (its workflow completed).
-    assert.equal(metrics.body.data.completed_tasks, 2, JSON.stringify(metrics.body.data));
+    // By outcome: the successful run is completed; the one whose documents all failed is a failure, though its
+    // workflow completed in Temporal (recently_closed_by_execution_status says that).
+    assert.equal(metrics.body.data.completed_tasks, 1, JSON.stringify(metrics.body.data));
+    assert.equal(metrics.body.data.failed_tasks, 1);
+    assert.equal(metrics.body.data.recently_closed_by_execution_status.COMPLETED, 2);
     assert.deepEqual(metrics.body.data.recently_closed_by_kind.collection_analysis, {
-      COMPLETED: 2,
+      COMPLETED: 1,
+      FAILED: 1,
       CANCELLED: 1,
       TERMINATED: 1,
     });
