@@ -1,0 +1,138 @@
+// An operator's actions on a running analysis, with the real `temporal` CLI
+// against a real dev server, the real activities and a real database: each
+// case ends with the collection and every document final, with a reason, no
+// workflow of the collection running, and the counts equal to the rows. The
+// time each took to settle is printed. (More cases, longer ones, in
+// test/faults/operator-actions.fault.ts.)
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ensureSettleClosedRunsSchedule } from '../../worker/schedules.ts';
+import { workflowIds } from '../../workflows/ids.ts';
+import { eventually } from '../support/eventually.ts';
+import {
+  assertCountsEqualRows,
+  collectionWith,
+  processedAtLeast,
+  reportTime,
+  running,
+  settled,
+  startAnalysis,
+  startOperatorStack,
+  type OperatorStack,
+} from './support.ts';
+
+describe('operator actions: terminate and reset from the temporal CLI leave nothing behind', () => {
+  let stack: OperatorStack;
+  before(async () => {
+    stack = await startOperatorStack();
+    await ensureSettleClosedRunsSchedule(stack.temporal, stack.config);
+  });
+  after(() => stack?.teardown());
+
+  test('a document workflow terminated mid-run: the analysis settles it failed, naming the operator and the reason; the rest carries on', async () => {
+    const collection = await collectionWith(stack, 'terminate-document', { slow: 1, small: 12 });
+    const [slowId] = collection.slowIds;
+    const analysis = await startAnalysis(stack, collection.id);
+    const documentWorkflow = workflowIds.documentProcessing(slowId, '1');
+    await running(stack, documentWorkflow);
+    const [queued] = await stack.sql`SELECT status FROM documents WHERE id = ${slowId}`;
+    assert.equal(queued.status, 'queued', 'held before its first step: queued, not uploaded');
+
+    const since = Date.now();
+    await stack.temporalCli([
+      'workflow',
+      'terminate',
+      '--workflow-id',
+      documentWorkflow,
+      '--reason',
+      'stuck on page 3 (on-call)',
+    ]);
+    const result = await analysis.result();
+    const state = await settled(stack, collection.id);
+    reportTime('terminate a document workflow', since);
+
+    assert.deepEqual(
+      { status: result.status, processed: result.processed, failed: result.failed },
+      { status: 'completed_with_errors', processed: 12, failed: 1 },
+    );
+    assert.equal(state.status, 'completed_with_errors');
+    const slow = state.documents.find((document) => document.id === slowId)!;
+    assert.equal(slow.status, 'failed');
+    assert.match(slow.error!, /^document workflow was terminated by an operator \(.*\): stuck on page 3 \(on-call\)$/);
+    assert.match(result.failures[0].error, /terminated by an operator/);
+    assertCountsEqualRows(result, state);
+    const outcome = (await analysis.describe()).typedSearchAttributes;
+    assert.ok(JSON.stringify(outcome).includes('completed_with_errors'), 'the Outcome search attribute says so');
+  });
+
+  test('an analysis terminated mid-run: the sweeper cancels its documents and its running document workflow, the collection ends cancelled with the reason; a new run then processes everything', async () => {
+    const collection = await collectionWith(stack, 'terminate-analysis', { slow: 1, small: 30 });
+    const [slowId] = collection.slowIds;
+    const analysis = await startAnalysis(stack, collection.id);
+    await running(stack, workflowIds.documentProcessing(slowId, '1'));
+    await processedAtLeast(stack, collection.id, 1);
+
+    const since = Date.now();
+    await stack.temporalCli([
+      'workflow',
+      'terminate',
+      '--workflow-id',
+      analysis.workflowId,
+      '--reason',
+      'runaway analysis (on-call)',
+    ]);
+    const state = await settled(stack, collection.id);
+    reportTime('terminate an analysis (sweeper)', since);
+
+    assert.equal(state.status, 'cancelled');
+    assert.match(state.last_error!, /was terminated by an operator \(.*\): runaway analysis \(on-call\)/);
+    assert.ok((state.byStatus.cancelled ?? 0) > 0, 'documents it had not finished are cancelled');
+    for (const document of state.documents.filter((document) => document.status === 'cancelled'))
+      assert.match(document.error!, /terminated by an operator|processing was cancelled/, document.original_filename);
+
+    // The rest carries on: the collection can be processed again, and this time everything finishes.
+    stack.release(slowId);
+    const again = await startAnalysis(stack, collection.id);
+    assert.equal(again.workflowId, workflowIds.collectionAnalysis(collection.id, '2'));
+    const result = await again.result();
+    assert.equal(result.status, 'completed');
+    const final = await settled(stack, collection.id);
+    assert.deepEqual(final.byStatus, { processed: 31 });
+  });
+
+  test('an analysis reset to its first workflow task: the new run adopts the document workflow still running, redoes the rest, and ends with every document processed once', async () => {
+    const collection = await collectionWith(stack, 'reset-analysis', { slow: 1, small: 20 });
+    const [slowId] = collection.slowIds;
+    const analysis = await startAnalysis(stack, collection.id);
+    await running(stack, workflowIds.documentProcessing(slowId, '1'));
+    await processedAtLeast(stack, collection.id, 5);
+    const firstRun = (await analysis.describe()).runId;
+
+    const since = Date.now();
+    await stack.temporalCli([
+      'workflow',
+      'reset',
+      '--workflow-id',
+      analysis.workflowId,
+      '--type',
+      'FirstWorkflowTask',
+      '--reason',
+      'redo after a bad deploy (on-call)',
+    ]);
+    await eventually(
+      async () => (await analysis.describe()).runId,
+      (runId) => runId !== firstRun,
+      'the analysis was reset to a new run',
+    );
+    stack.release(slowId);
+    const result = await analysis.result();
+    const state = await settled(stack, collection.id);
+    reportTime('reset an analysis', since);
+
+    assert.equal(result.status, 'completed');
+    assert.equal(state.status, 'completed');
+    assert.deepEqual(state.byStatus, { processed: 21 });
+    assert.equal(result.failed, 0);
+    assert.equal(result.total, result.processed, 'every document it took, counted once');
+  });
+});
