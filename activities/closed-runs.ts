@@ -24,7 +24,6 @@ export interface ClosedRunDeps {
 /** How a workflow stands: running, or closed with the words an operator would want on the rows it left. */
 export type WorkflowState = { running: true } | { running: false; status: string; reason: string };
 
-
 /**
  * Runs closed from outside (an operator's terminate or reset, a timeout, a
  * lost signal) are noticed here: an analysis settles document workflows that
@@ -170,15 +169,13 @@ async function runningDocumentWorkflows(client: Client) {
  * <reason>", "timed out", "failed: <message>", "was cancelled", "completed
  * without reporting", "was never started".
  */
-export async function workflowState(
-  client: Client,
-  workflowId: string,
-): Promise<WorkflowState> {
+export async function workflowState(client: Client, workflowId: string): Promise<WorkflowState> {
   let description;
   try {
     description = await client.workflow.getHandle(workflowId).describe();
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return { running: false, status: 'NOT_FOUND', reason: 'was never started' };
+    if (error instanceof WorkflowNotFoundError)
+      return { running: false, status: 'NOT_FOUND', reason: 'was never started' };
     throw error;
   }
   const status = description.status.name;

@@ -127,7 +127,14 @@ export async function processingStatus(sql: Sql, collectionId: string): Promise<
   const [graph] = await sql<{ entities: number; edges: number }[]>`
     SELECT (SELECT count(*)::int FROM graph_entities WHERE collection_id = ${collectionId}) AS entities,
            (SELECT count(*)::int FROM graph_edges WHERE collection_id = ${collectionId}) AS edges`;
-  const by_status: Record<string, number> = { uploaded: 0, queued: 0, processing: 0, processed: 0, failed: 0, cancelled: 0 };
+  const by_status: Record<string, number> = {
+    uploaded: 0,
+    queued: 0,
+    processing: 0,
+    processed: 0,
+    failed: 0,
+    cancelled: 0,
+  };
   for (const row of statuses) by_status[row.status] = row.n;
   return { by_status, documents: statuses.reduce((sum, row) => sum + row.n, 0), ...counts, ...graph };
 }
