@@ -29,8 +29,9 @@ export async function startAnalysisForUpload(
     return { task_id: started.task_id, started: true };
   } catch (error) {
     if (error instanceof AnalysisAlreadyRunningError && error.state === 'CANCELLING') {
+      // That task is ending and will not process these documents: no task id, the reason names it.
       return {
-        task_id: error.taskId,
+        task_id: null,
         started: false,
         reason: `the analysis of this collection (task ${error.taskId}) is being cancelled and still cleaning up; process the collection again once that task has closed (in about ${CANCELLING_RETRY_AFTER_SECONDS} s)`,
       };

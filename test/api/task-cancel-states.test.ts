@@ -9,6 +9,8 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { currentAnalysisRun } from '../../db/queries/analysis.ts';
+import { file, postMultipart } from '../fixtures/multipart.ts';
+import { makeText } from '../fixtures/upload-files.ts';
 import { workflowIds } from '../../workflows/ids.ts';
 import { eventually } from '../support/eventually.ts';
 import { request } from '../support/http.ts';
@@ -139,6 +141,14 @@ describe('task states agree while a cancelled analysis cleans up (real dev serve
     assert.deepEqual(refused.body.error.details, { task_id: taskId, state: 'CANCELLING', retry_after_seconds: 3 });
     assert.match(refused.body.error.message, /being cancelled/);
     assert.equal(refused.headers.get('retry-after'), '3');
+    // Upload-and-process stores the file and says why no analysis started.
+    const uploaded = await postMultipart(`${v3}/collections/${collection.id}/upload-and-process`, [
+      file('late.txt', makeText('a late document')),
+    ]);
+    assert.equal(uploaded.status, 200, JSON.stringify(uploaded.body));
+    assert.equal(uploaded.body.data.task_id, null);
+    assert.equal(uploaded.body.data.processing.started, false);
+    assert.match(uploaded.body.data.processing.reason, new RegExp(`task ${taskId}\\) is being cancelled`));
     await assertNothingStarted(collection.id, taskId, runKey, runId);
 
     // A bounded wait that runs out says so.
