@@ -6,18 +6,23 @@
 // must get transactions through again. Always PGlite, whatever DATABASE_URL
 // says: this is about the embedded server.
 //
-// Open bug, so a fault run and not the default suite: it fails about 5 runs in
-// 8 today. The server side recovers every time (the fresh connection is
-// answered, no acknowledged commit is lost); what fails is a client whose
-// `sql.begin()` never settles (seen stuck for 60 s and more). Two states were
-// caught: (1) the connection in the pool's closed queue, socket gone, BEGIN in
-// its `sent` list behind a stale `query` (a socket 'error' rejected the
-// queries, BEGIN was pipelined before 'close', and closed(hadError) rejects
-// nothing more); (2) with that rejected too, the connection in 'connecting' on
-// an open socket to the new server, no startup answer, BEGIN in the pool queue.
-// postgres.js 3.4.7 has several such paths after a server-side close
-// (porsager/postgres#1186, #1195, #1208/#1209); our patch in patches/ drops a
-// write to a closed socket instead of rejecting its query, which is one of them.
+// A fault run, not the default suite (it restarts a server four times). It
+// failed about 6 runs in 8 on postgres.js 3.4.7 with only our nextWrite patch:
+// the server side recovered every time; what failed was a client whose
+// `sql.begin()` never settled. The states caught (instrumented postgres.js)
+// were all the client's connection state machine after a server-side close: (1)
+// the connection in the pool's closed queue, socket gone, BEGIN in its `sent`
+// list behind a stale `query` (a socket 'error' rejected the queries but left
+// `query` set, BEGIN was pipelined before 'close', and closed(hadError)
+// rejected nothing more); (2) a transaction's ROLLBACK executed on the closed
+// connection went into `sent`, its write was dropped, and after the reconnect
+// the connection took it as its current query: it waited for an answer that
+// never came, stayed in the pool's 'connecting' queue, and every later query
+// queued behind it. patches/postgres+3.4.7.patch now rejects whatever is in
+// flight when a socket closes (with an error or not) and forgets it, rejects a
+// query executed on a closed connection, rejects a dead transaction's later
+// queries, and drops a pending write with its socket (porsager/postgres#1142,
+// #1186, #1195, #1208/#1209, #1215): 10 runs of 10 pass with it.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
