@@ -124,11 +124,9 @@ export const TaskMetrics = registry.register(
         description:
           'By outcome, as GET /tasks/{id}/status says it: a COMPLETED execution whose Outcome is failed counts as FAILED, completed_with_errors as COMPLETED_WITH_ERRORS; one without Outcome (closed before it existed) by its execution status',
       }),
-      by_execution_status: z
-        .record(z.string(), z.number().int())
-        .openapi({
-          description: "By Temporal's execution status alone (an analysis whose documents all failed COMPLETED)",
-        }),
+      by_execution_status: z.record(z.string(), z.number().int()).openapi({
+        description: "By Temporal's execution status alone (an analysis whose documents all failed COMPLETED)",
+      }),
       by_kind: z
         .record(z.string(), z.record(z.string(), z.number().int()))
         .openapi({ description: 'By outcome, from the newest closed tasks (sample_size of them)' }),
