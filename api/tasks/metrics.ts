@@ -70,7 +70,8 @@ export interface TaskMetrics {
 /**
  * What the task system is doing, asked of Temporal: running tasks by kind,
  * tasks closed in the last day by status (by outcome, and by execution status
- * alone), from a sample by kind (by outcome) with their average duration, the workers polling the task queue and its backlog.
+ * alone), from a sample by kind (by outcome) with their average duration, the
+ * workers polling the task queue and its backlog.
  */
 export async function readTaskMetrics(
   client: Client,
