@@ -1,4 +1,5 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { ensureApplicationFailure } from '@temporalio/common';
 import { innermostMessage } from '../common/errors.ts';
 import type { Config } from '../config/schema.ts';
@@ -14,6 +15,7 @@ import {
 import {
   AttemptSupersededError,
   cancelUnlessTakenOver,
+  ClaimConflictError,
   claimDocument,
   committedRanges,
   fencedWrite,
@@ -133,13 +135,44 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
   }
 
   async function claim(at: StepAttempt, options: { fresh: boolean }): Promise<ClaimedDocument> {
-    const row = await claimDocument(sql, at.fence, at.step, options);
+    let row: ClaimedDocument | undefined;
+    try {
+      row = await claimDocument(sql, at.fence, at.step, options);
+    } catch (error) {
+      if (!(error instanceof ClaimConflictError)) throw error;
+      if (!(await isCurrentRun())) throw new AttemptSupersededError(at.fence);
+      row = await claimDocument(sql, at.fence, at.step, { ...options, takeOver: true });
+    }
     if (!row)
       throw ApplicationFailure.nonRetryable(
         `document ${at.fence.documentId} does not exist (deleted while processing?)`,
         'DocumentNotFound',
       );
     return row;
+  }
+
+  /**
+   * Whether this activity's workflow run is its workflow's current run (not
+   * reset or terminated since). Asked of Temporal only when a claim meets a row
+   * another workflow run holds; without a client (a mock environment), it is.
+   */
+  async function isCurrentRun(): Promise<boolean> {
+    const context = Context.current();
+    const execution = context.info.workflowExecution;
+    if (!execution) return true;
+    let client;
+    try {
+      client = context.client;
+    } catch {
+      return true;
+    }
+    try {
+      const description = await client.workflow.getHandle(execution.workflowId).describe();
+      return description.runId === execution.runId && description.status.name === 'RUNNING';
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
   }
 
   /** A task in the thread pool, its reports turned into heartbeats; a cancel stops the thread at once. */

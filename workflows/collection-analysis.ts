@@ -175,7 +175,8 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
   const resultOf = (status: CollectionOutcome): CollectionAnalysisResult => ({
     collection_id: collectionId,
     status,
-    total: Math.max(state.total, state.processed + state.failed),
+    // What it settled: a document counted at the start may have been finished by another run (a reset's earlier run).
+    total: state.processed + state.failed,
     processed: state.processed,
     failed: state.failed,
     failures: state.failures,

@@ -36,29 +36,57 @@ export interface ClaimedDocument {
 export type Transaction = postgres.TransactionSql;
 
 /**
+ * The row is held, or was finished, by another workflow run than the claiming
+ * attempt's: only the current run of its workflow may take it over (a run that
+ * was reset or terminated keeps working until its next heartbeat, and must not
+ * undo the run that replaced it). The caller checks with Temporal and claims
+ * again with `takeOver`, or gives up.
+ */
+export class ClaimConflictError extends Error {
+  constructor(
+    readonly fence: AttemptFence,
+    readonly heldBy: string,
+  ) {
+    super(`document ${fence.documentId} is held by ${heldBy}, another workflow run than ${fence.run}`);
+    this.name = 'ClaimConflictError';
+  }
+}
+
+/** `<workflow id>/<run id>` of a fence's run (workflow ids never hold a slash). */
+export function workflowRunOf(run: string): string {
+  return run.split('/', 2).join('/');
+}
+
+/**
  * Makes `fence` the document's writer and marks it `processing` at `step`.
  * `fresh` (the first step of a run) drops what another run left: its chunks
  * (mentions go with them) and its committed ranges; a retry of the same run
  * keeps them, to resume. An older attempt of the same run cannot claim back.
- * Undefined when the document is gone.
+ * A row another workflow run holds or finished (anything but `queued` or
+ * `uploaded`, which an analysis's start leaves for whoever comes) is a
+ * ClaimConflictError unless `takeOver` says the caller's run is the current
+ * one. Undefined when the document is gone.
  */
 export async function claimDocument(
   sql: Sql,
   fence: AttemptFence,
   step: string,
-  options: { fresh: boolean },
+  options: { fresh: boolean; takeOver?: boolean },
 ): Promise<ClaimedDocument | undefined> {
   return sql.begin(async (tx) => {
-    const [current] = await tx<{ processing_run: string | null; processing_attempt: number | null }[]>`
-      SELECT processing_run, processing_attempt FROM documents WHERE id = ${fence.documentId} FOR UPDATE`;
+    const [current] = await tx<
+      { status: string; processing_run: string | null; processing_attempt: number | null }[]
+    >`SELECT status, processing_run, processing_attempt FROM documents WHERE id = ${fence.documentId} FOR UPDATE`;
     if (!current) return undefined;
     const sameRun = current.processing_run === fence.run;
     if (sameRun && current.processing_attempt !== null && current.processing_attempt > fence.attempt)
       throw new AttemptSupersededError(fence);
-    if (options.fresh && !sameRun) {
-      await tx`DELETE FROM chunks WHERE document_id = ${fence.documentId}`;
-      await tx`DELETE FROM document_ranges WHERE document_id = ${fence.documentId}`;
-    }
+    const heldByAnother =
+      current.processing_run !== null &&
+      !['queued', 'uploaded'].includes(current.status) &&
+      workflowRunOf(current.processing_run) !== workflowRunOf(fence.run);
+    if (heldByAnother && !options.takeOver) throw new ClaimConflictError(fence, current.processing_run!);
+    if (options.fresh && !sameRun) await removePartialWork(tx, [fence.documentId]);
     const [row] = await tx<ClaimedDocument[]>`
       UPDATE documents SET status = 'processing', processing_step = ${step}, error = NULL,
         processing_run = ${fence.run}, processing_attempt = ${fence.attempt}, updated_at = now()

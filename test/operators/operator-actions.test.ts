@@ -6,6 +6,9 @@
 // test/faults/operator-actions.fault.ts.)
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
+import { submitBatch } from '../../api/batches/submit-batch.ts';
 import { ensureSettleClosedRunsSchedule } from '../../worker/schedules.ts';
 import { workflowIds } from '../../workflows/ids.ts';
 import { eventually } from '../support/eventually.ts';
@@ -24,7 +27,10 @@ import {
 describe('operator actions: terminate and reset from the temporal CLI leave nothing behind', () => {
   let stack: OperatorStack;
   before(async () => {
-    stack = await startOperatorStack();
+    // The server suggests continue-as-new early: analyses carry document workflows over to later runs.
+    stack = await startOperatorStack({
+      temporalArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=60'],
+    });
     await ensureSettleClosedRunsSchedule(stack.temporal, stack.config);
   });
   after(() => stack?.teardown());
@@ -132,7 +138,127 @@ describe('operator actions: terminate and reset from the temporal CLI leave noth
     assert.equal(result.status, 'completed');
     assert.equal(state.status, 'completed');
     assert.deepEqual(state.byStatus, { processed: 21 });
+    // The new run counts what it settled: documents the reset run's groups finished after the reset are the rows' alone.
     assert.equal(result.failed, 0);
-    assert.equal(result.total, result.processed, 'every document it took, counted once');
+    assert.equal(result.total, result.processed, 'every document it settled, counted once');
+  });
+
+  test('a document workflow carried over a continue-as-new, terminated: the run that carries it settles it within the check interval', async () => {
+    const collection = await collectionWith(stack, 'terminate-carried', { slow: 1, small: 60 });
+    const [slowId] = collection.slowIds;
+    const analysis = await startAnalysis(stack, collection.id);
+    const documentWorkflow = workflowIds.documentProcessing(slowId, '1');
+    await running(stack, documentWorkflow);
+    const startedBy = (await stack.temporal.workflow.getHandle(documentWorkflow).describe()).parentExecution?.runId;
+    await eventually(
+      async () => (await analysis.describe()).runId,
+      (runId) => runId !== startedBy,
+      'the analysis continued as new with the document workflow in flight',
+    );
+
+    const since = Date.now();
+    await stack.temporalCli(['workflow', 'terminate', '--workflow-id', documentWorkflow, '--reason', 'hung worker']);
+    const result = await analysis.result();
+    const state = await settled(stack, collection.id);
+    reportTime('terminate a document workflow carried over a continue-as-new', since);
+
+    assert.deepEqual(
+      { status: result.status, processed: result.processed, failed: result.failed },
+      { status: 'completed_with_errors', processed: 60, failed: 1 },
+    );
+    const slow = state.documents.find((document) => document.id === slowId)!;
+    assert.equal(slow.status, 'failed');
+    assert.match(slow.error!, /terminated by an operator \(.*\): hung worker$/);
+    assertCountsEqualRows(result, state);
+  });
+
+  test('a document workflow reset to its first workflow task: its new run processes it once; the analysis hears it', async () => {
+    const collection = await collectionWith(stack, 'reset-document', { slow: 1, small: 6 });
+    const [slowId] = collection.slowIds;
+    const analysis = await startAnalysis(stack, collection.id);
+    const documentWorkflow = workflowIds.documentProcessing(slowId, '1');
+    await running(stack, documentWorkflow);
+    await processedAtLeast(stack, collection.id, 6);
+
+    const since = Date.now();
+    await stack.temporalCli([
+      'workflow',
+      'reset',
+      '--workflow-id',
+      documentWorkflow,
+      '--type',
+      'FirstWorkflowTask',
+      '--reason',
+      'retry from scratch',
+    ]);
+    stack.release(slowId);
+    const result = await analysis.result();
+    const state = await settled(stack, collection.id);
+    reportTime('reset a document workflow', since);
+
+    assert.equal(result.status, 'completed');
+    assert.deepEqual(state.byStatus, { processed: 7 });
+    assertCountsEqualRows(result, state);
+  });
+
+  test('cancel from the CLI: a document workflow ends cancelled and counts as failed; an analysis ends cancelled with every document final', async () => {
+    const collection = await collectionWith(stack, 'cancel-cli', { slow: 2, small: 20 });
+    const analysis = await startAnalysis(stack, collection.id);
+    const [first, second] = collection.slowIds.map((id) => workflowIds.documentProcessing(id, '1'));
+    await running(stack, first);
+    await running(stack, second);
+
+    let since = Date.now();
+    await stack.temporalCli(['workflow', 'cancel', '--workflow-id', first]);
+    const cancelledDocument = await eventually(
+      async () => (await stack.sql`SELECT status, error FROM documents WHERE id = ${collection.slowIds[0]}`)[0],
+      (row) => row.status === 'cancelled',
+      'the cancelled document workflow marked its row',
+    );
+    reportTime('cancel a document workflow', since);
+    assert.equal(cancelledDocument.error, 'processing was cancelled');
+
+    since = Date.now();
+    await stack.temporalCli(['workflow', 'cancel', '--workflow-id', analysis.workflowId]);
+    await assert.rejects(
+      analysis.result(),
+      (error: unknown) => error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure,
+    );
+    const state = await settled(stack, collection.id);
+    reportTime('cancel an analysis', since);
+    assert.equal(state.status, 'cancelled');
+    assert.equal(state.documents.find((document) => document.id === collection.slowIds[1])!.status, 'cancelled');
+  });
+
+  test('a batch terminated, and a batch cancelled, from the CLI: every collection ends final, nothing of them runs', async () => {
+    for (const action of ['terminate', 'cancel'] as const) {
+      const collections = [
+        await collectionWith(stack, `batch-${action}-a`, { slow: 1, small: 8 }),
+        await collectionWith(stack, `batch-${action}-b`, { slow: 1, small: 8 }),
+      ];
+      const batch = await submitBatch(stack, {
+        tasks: collections.map((collection) => ({
+          collection_id: collection.id,
+          build_graph: false,
+          extract_metadata: false,
+          generate_embeddings: false,
+        })),
+        workflow_type: 'parallel',
+        stop_on_failure: false,
+      });
+      for (const collection of collections)
+        await running(stack, workflowIds.documentProcessing(collection.slowIds[0], '1'));
+
+      const since = Date.now();
+      // The CLI takes a reason for a terminate only.
+      const reason = action === 'terminate' ? ['--reason', 'terminate (on-call)'] : [];
+      await stack.temporalCli(['workflow', action, '--workflow-id', batch.task_id, ...reason]);
+      for (const collection of collections) {
+        const state = await settled(stack, collection.id);
+        assert.equal(state.status, 'cancelled', `${action}: ${collection.id}`);
+        if (action === 'terminate') assert.match(state.last_error!, /terminated by an operator/);
+      }
+      reportTime(`${action} a batch`, since);
+    }
   });
 });
