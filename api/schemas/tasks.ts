@@ -92,7 +92,7 @@ export const CancelResult = registry.register(
     }),
     status: z.string().optional().openapi({
       description:
-        'already_completed: how it closed. cancelled (one task): CANCELLED once it closed within wait_seconds, CANCELLING while its cleanup still runs (or how it closed otherwise)',
+        'already_completed: how it closed. cancelled: CANCELLING while its cleanup runs (a batch cancel does not wait); one task: CANCELLED once it closed within wait_seconds (or how it closed otherwise)',
     }),
     message: z.string().optional(),
   }),

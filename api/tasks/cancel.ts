@@ -9,8 +9,9 @@ export interface CancelResult {
   task_id: string;
   outcome: CancelOutcome;
   /**
-   * The final status, for already_completed. For a cancel that waited for the
-   * close (waitForCloseMs): how it closed (CANCELLED, or COMPLETED etc. when it
+   * The final status, for already_completed. For cancelled: CANCELLING (the
+   * workflow accepted the cancel and its cleanup runs); after a wait for the
+   * close (waitForCloseMs), how it closed (CANCELLED, or COMPLETED etc. when it
    * ended otherwise), or CANCELLING when its cleanup still ran at the bound.
    */
   status?: ExecutionStatus | 'CANCELLING';
@@ -86,7 +87,8 @@ async function cancelOne(client: Client, taskId: string, options: CancelOptions)
       return { task_id: taskId, outcome: 'terminated' };
     }
     await handle.cancel();
-    if (options.waitForCloseMs === undefined) return { task_id: taskId, outcome: 'cancelled' };
+    // Accepted by a running workflow: it is cancelling now (its cleanup runs before it closes).
+    if (options.waitForCloseMs === undefined) return { task_id: taskId, outcome: 'cancelled', status: 'CANCELLING' };
     return { task_id: taskId, outcome: 'cancelled', status: await statusWithin(handle, options.waitForCloseMs) };
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) {

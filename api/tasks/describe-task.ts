@@ -28,6 +28,12 @@ export async function describeTask(temporal: Client, taskId: string): Promise<Ta
     throw error;
   }
   const kind = description.typedSearchAttributes.get(KindKey) ?? description.type;
+  // The call itself ends at the deadline too: with no worker to answer, Temporal would hold it open indefinitely.
+  const queryProgress = () =>
+    withTimeout(
+      temporal.connection.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => handle.query(progressQuery)),
+      QUERY_TIMEOUT_MS,
+    ).catch(() => null);
   const temporalStatus = description.status.name;
   // A chain that continued as new is still running (its latest run is described); UNKNOWN etc. read as RUNNING too.
   const closed = ['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT'] as const;
@@ -40,7 +46,7 @@ export async function describeTask(temporal: Client, taskId: string): Promise<Ta
   let progress: CollectionAnalysisProgress | null;
 
   if (status === 'RUNNING' || status === 'CANCELLING') {
-    progress = await withTimeout(handle.query(progressQuery), QUERY_TIMEOUT_MS).catch(() => null);
+    progress = await queryProgress();
   } else if (status === 'COMPLETED') {
     result = await handle.result();
     const outcome = (result as { status?: string } | null)?.status;
@@ -50,7 +56,7 @@ export async function describeTask(temporal: Client, taskId: string): Promise<Ta
   } else {
     error = await handle.result().then(() => null, innermostMessage);
     // No result, but its last progress says what it did before it stopped (a worker replays it to answer).
-    progress = await withTimeout(handle.query(progressQuery), QUERY_TIMEOUT_MS).catch(() => null);
+    progress = await queryProgress();
   }
 
   // A task that continued as new: its start is the first run's start.

@@ -92,6 +92,15 @@ describe('tasks: list and cancel through Temporal (real dev server)', () => {
       outcome: 'already_completed',
       status: 'COMPLETED',
     });
+    // Cancelled means requested: nobody runs these workflows' cleanup, so they are cancelling, not cancelled.
+    assert.deepEqual(byId.get(running[1].workflowId), {
+      task_id: running[1].workflowId,
+      outcome: 'cancelled',
+      status: 'CANCELLING',
+    });
+    // Read while no worker answers its progress query: the query is given up (and its call ends) after a few seconds.
+    const cancelling = await request('GET', `${url}/tasks/${running[1].workflowId}/status`);
+    assert.deepEqual([cancelling.body.data.status, cancelling.body.data.progress], ['CANCELLING', null]);
     assert.equal((byId.get(timedOut[0].workflowId) as { status: string }).status, 'TIMED_OUT');
     assert.equal((byId.get(terminated.workflowId) as { status: string }).status, 'TERMINATED');
     assert.equal((byId.get('no-such-task') as { outcome: string }).outcome, 'not_found');
