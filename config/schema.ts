@@ -15,6 +15,8 @@ export const WORKER_QUEUES = ['workflows', 'documents'] as const;
 export type WorkerQueue = (typeof WORKER_QUEUES)[number];
 
 const positiveInt = (max = 1_000_000) => z.number().int().min(1).max(max);
+/** A duration above zero: a bound that must hold (0 would mean none). */
+const positiveDuration = duration.refine((ms) => ms > 0, 'a duration above zero, such as 10s');
 const port = z.number().int().min(0).max(65_535);
 
 export const configSchema = z
@@ -81,6 +83,9 @@ export const configSchema = z
     openai_timeout_seconds: positiveInt(3_600),
 
     db_pool_size: positiveInt(1_000),
+    db_connect_timeout: positiveDuration,
+    db_statement_timeout: positiveDuration,
+    db_request_timeout: positiveDuration,
     max_concurrent_activities: positiveInt(1_000),
 
     data_dir: z.string().min(1),

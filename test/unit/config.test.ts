@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { ConfigError, loadConfig } from '../../config/load.ts';
+import YAML from 'yaml';
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../../config/load.ts';
 
 const tempFile = (text: string) => {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'fileintel-config-')), 'config.yaml');
@@ -45,7 +46,8 @@ describe('configuration', () => {
   });
 
   test('FILEINTEL_CONFIG names another file', () => {
-    const base = loadConfig({});
+    // The default file as written (a loaded config holds durations in milliseconds, which a file must not).
+    const base = YAML.parse(readFileSync(DEFAULT_CONFIG_PATH, 'utf8')) as Record<string, unknown>;
     const file = tempFile(
       Object.entries({ ...base, staging_ttl: '2h', reconcile_interval: '5m' })
         .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
