@@ -1,4 +1,5 @@
 import express, { type Express, type Router } from 'express';
+import { limitDatabaseWaits } from '../db/pool.ts';
 import { requireApiKey } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { errorHandlerFor, nativeErrorHandler } from './error-handler.ts';
@@ -21,6 +22,9 @@ export const API_V2_BASE = '/api/v2';
 
 /** The Express app: the native API under /api/v3, the original FileIntel contract under /api/v2. */
 export function createApp(deps: ApiDeps): Express {
+  // A request waits on the database at most db_request_timeout at a time, then answers 503 (api/error-handler.ts).
+  const limit = { name: 'db_request_timeout', ms: deps.config.db_request_timeout };
+  deps = { ...deps, sql: limitDatabaseWaits(deps.sql, limit) };
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');

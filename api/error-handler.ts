@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Request, Response } from 'express';
 import { causes } from '../common/errors.ts';
 import { sendError } from './envelope.ts';
 import { StorageUnavailableError } from '../storage/document-storage.ts';
+import { DatabaseUnavailableError } from '../db/pool.ts';
 import { ApiError } from './errors.ts';
 
 /** A refusal as every API version needs it; each version renders it in its own body. */
@@ -28,6 +29,8 @@ function classifyError(error: unknown, req: Request): ErrorAnswer {
       details: { limit: 'max_json_body_kb', allowed: failure.limit, actual: failure.length ?? null },
     };
   }
+  const database = causes(error).find((cause) => cause instanceof DatabaseUnavailableError);
+  if (database) return databaseUnavailable(database);
   if (error instanceof StorageUnavailableError)
     return { status: 503, code: 'storage_unavailable', message: `document storage is unavailable: ${error.message}` };
   if (isTemporalUnavailable(error))
@@ -54,6 +57,20 @@ export function errorHandlerFor(send: (res: Response, answer: ErrorAnswer) => vo
 export const nativeErrorHandler = errorHandlerFor((res, answer) =>
   sendError(res, answer.status, answer.code, answer.message, answer.details),
 );
+
+/**
+ * 503 for a request that waited on the database past db_request_timeout, or
+ * lost its connection: the request may be retried. The limit, when one ran
+ * out, is in the details as for the other limits (`limit`, `allowed` in ms).
+ */
+function databaseUnavailable(error: DatabaseUnavailableError): ErrorAnswer {
+  return {
+    status: 503,
+    code: 'database_unavailable',
+    message: `${error.message}; try again shortly`,
+    details: error.limit ? { limit: error.limit.name, allowed: error.limit.ms } : null,
+  };
+}
 
 /** gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4), on the error or any of its causes. */
 function isTemporalUnavailable(error: unknown): boolean {
