@@ -113,6 +113,8 @@ export interface CollectionAnalysisProgress {
   processed: number;
   failed: number;
   in_flight: number;
+  /** Documents the run took and has not started yet (their rows say `queued`); absent in runs from before it was counted. */
+  queued?: number;
   percentage: number;
   recent_failures: DocumentFailure[];
   /** The documents in flight by id and filename, and how they run (absent in runs from before the window). */

@@ -13,6 +13,7 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   sleep,
   startChild,
@@ -143,7 +144,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
   let heartbeatTimeoutMs: number | undefined;
   const windowInFlight = () => children.size + [...groups].reduce((sum, group) => sum + group.length, 0);
 
-  setHandler(progressQuery, (): CollectionAnalysisProgress => {
+  const progress = (): CollectionAnalysisProgress => {
     const done = state.processed + state.failed;
     const current = windowed ? windowInFlight() : inFlight;
     const total = Math.max(state.total, done + current);
@@ -153,6 +154,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
       processed: state.processed,
       failed: state.failed,
       in_flight: current,
+      queued: phase === 'processing' ? total - done - current : 0,
       percentage: total === 0 ? (phase === 'done' ? 100 : 0) : Math.min(100, Math.floor((done / total) * 100)),
       recent_failures: state.failures,
       in_flight_documents: [
@@ -164,7 +166,15 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
         ...[...groups].flatMap((group) => group.map((document) => ({ ...document, unit: 'group' as const }))),
       ],
     };
-  });
+  };
+  setHandler(progressQuery, progress);
+  /** The Web UI's "current details" line: no command, so replay is unaffected. */
+  const showProgress = () => {
+    const now = progress();
+    setCurrentDetails(
+      `${now.phase}: ${now.processed} processed, ${now.failed} failed, ${now.in_flight} in flight, ${now.queued} queued (of ${now.total})`,
+    );
+  };
   if (windowed) setHandler(documentFinishedSignal, (outcome) => settleChild(outcome));
 
   const result = (status: CollectionOutcome): CollectionAnalysisResult => {
@@ -303,6 +313,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
           continuation: { ...state, runs: state.runs + 1, inFlight: [...children.values()] },
         });
       }
+      showProgress();
       if (!more && queue.length === 0 && unitsInFlight() === 0) return;
       // Wake when a slot frees (or, with nothing left to start, when the last unit is done).
       await condition(() => (!more && queue.length === 0 ? unitsInFlight() === 0 : unitsInFlight() < concurrency));
@@ -431,6 +442,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
   function count(document: UnitDocument, status: DocumentOutcome['status'], error?: string) {
     if (status === 'processed') {
       state.processed++;
+      showProgress();
       return;
     }
     // Cancelled by this analysis's own cancel: not a failure of the document. Cancelled on its own: it failed.
@@ -440,6 +452,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
       ...state.failures,
       { document_id: document.id, filename: document.filename, error: error ?? 'processing was cancelled' },
     ].slice(-MAX_RECENT_FAILURES);
+    showProgress();
   }
 
   /** Cancels every child in flight (started by any run) and waits until each has cleaned up and reported, and every group has stopped. */

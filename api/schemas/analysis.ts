@@ -36,6 +36,11 @@ export const Progress = registry.register(
     processed: z.number().int(),
     failed: z.number().int(),
     in_flight: z.number().int(),
+    queued: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: 'Documents the run took and has not started yet (status `queued`)' }),
     percentage: z.number(),
     recent_failures: z.array(DocumentFailure),
   }),

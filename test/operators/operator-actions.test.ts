@@ -10,6 +10,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { submitBatch } from '../../api/batches/submit-batch.ts';
 import { ensureSettleClosedRunsSchedule } from '../../worker/schedules.ts';
+import { progressQuery } from '../../workflows/collection-analysis-contract.ts';
 import { workflowIds } from '../../workflows/ids.ts';
 import { eventually } from '../support/eventually.ts';
 import {
@@ -77,6 +78,8 @@ describe('operator actions: terminate and reset from the temporal CLI leave noth
     const analysis = await startAnalysis(stack, collection.id);
     await running(stack, workflowIds.documentProcessing(slowId, '1'));
     await processedAtLeast(stack, collection.id, 1);
+    const progress = await analysis.query(progressQuery);
+    assert.ok(progress.queued! > 0, `the progress query counts the documents waiting: ${JSON.stringify(progress)}`);
 
     const since = Date.now();
     await stack.temporalCli([

@@ -137,6 +137,7 @@ for (const backend of STORAGE_BACKENDS) {
       assert.equal(processing.status, 'completed_with_errors');
       assert.deepEqual(processing.documents.by_status, {
         uploaded: 0,
+        queued: 0,
         processing: 0,
         processed: 8,
         failed: broken.length,
@@ -252,6 +253,7 @@ for (const backend of STORAGE_BACKENDS) {
       assert.equal(status.code, 0, status.stderr);
       assert.deepEqual(JSON.parse(status.stdout).documents.by_status, {
         uploaded: 0,
+        queued: 0,
         processing: 0,
         processed: 1,
         failed: 1,

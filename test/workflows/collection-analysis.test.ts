@@ -143,6 +143,7 @@ describe('collectionAnalysis workflow (document activity mocked)', () => {
         processed: 8,
         failed: 2,
         in_flight: 0,
+        queued: 0,
         percentage: 100,
         recent_failures: 2,
         in_flight_documents: [],
