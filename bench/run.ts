@@ -18,15 +18,15 @@ const BENCHMARKS: Record<
   string,
   { title: string; load: () => Promise<{ run(options: BenchOptions): Promise<BenchResult> }> }
 > = {
-  p1: { title: 'P1 end-to-end against the bare loop', load: () => import('./p1-end-to-end.ts') },
-  p1mixed: { title: 'P1 on a mixed corpus (P1 plus two 500-page PDFs)', load: () => import('./p1-mixed.ts') },
-  p2: { title: 'P2 upload memory and speed', load: () => import('./p2-upload.ts') },
-  p3: { title: 'P3 scale', load: () => import('./p3-scale.ts') },
-  p4: { title: 'P4 cancel throughput', load: () => import('./p4-cancel.ts') },
-  p5: { title: 'P5 connection discipline', load: () => import('./p5-connections.ts') },
+  p1: { title: 'P1 end-to-end against the bare loop', load: () => import('./end-to-end.ts') },
+  p1mixed: { title: 'P1 on a mixed corpus (P1 plus two 500-page PDFs)', load: () => import('./end-to-end-mixed.ts') },
+  p2: { title: 'P2 upload memory and speed', load: () => import('./upload.ts') },
+  p3: { title: 'P3 scale', load: () => import('./scale.ts') },
+  p4: { title: 'P4 cancel throughput', load: () => import('./batch-cancel.ts') },
+  p5: { title: 'P5 connection discipline', load: () => import('./connections.ts') },
   p6: {
     title: 'P6 fair shares: a small collection beside a large one, fairness on and off',
-    load: () => import('./p6-fair-shares.ts'),
+    load: () => import('./fair-shares.ts'),
   },
   pdf: { title: 'Long PDFs in page ranges (time, peak RSS, event-loop delay)', load: () => import('./pdf-ranges.ts') },
   text: {

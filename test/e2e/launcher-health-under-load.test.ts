@@ -14,7 +14,7 @@ import { pdfFixture, prose } from '../fixtures/documents.ts';
 import { file, postMultipart } from '../fixtures/multipart.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { request } from '../support/http.ts';
-import { launch, launcherPorts, stop, type Launched } from './support/launcher.ts';
+import { launch, launcherPorts, stop, type Launched } from '../support/launcher.ts';
 
 const DOCUMENTS = 3;
 const PAGES = 1_500;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { eventually } from '../support/eventually.ts';
 import { request } from '../support/http.ts';
-import { launch, launcherPorts, leftOver, stop, type Launched } from './support/launcher.ts';
+import { launch, launcherPorts, leftOver, stop, type Launched } from '../support/launcher.ts';
 
 /** The pid the launcher last reported for `name`. */
 function pidOf(launched: Launched, name: string): number {

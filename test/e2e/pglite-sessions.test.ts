@@ -11,7 +11,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../db/embedded.
 import { runNode } from '../support/run-process.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const STRESS_CLIENT = path.join(import.meta.dirname, 'support', 'pglite-stress-client.ts');
+const STRESS_CLIENT = path.join(import.meta.dirname, '..', 'support', 'pglite-stress-client.ts');
 
 interface StressReport {
   ok: boolean;

@@ -1,4 +1,4 @@
-// main/supervisor.ts with small stand-in children (test/e2e/support/supervised-child.ts):
+// main/supervisor.ts with small stand-in children (test/support/supervised-child.ts):
 // prefixed output, ready over IPC, restarts with backoff, giving up, SIGKILL after the stop timeout.
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -29,7 +29,7 @@ function child(
   return new SupervisedChild(
     {
       name,
-      entry: 'test/e2e/support/supervised-child.ts',
+      entry: 'test/support/supervised-child.ts',
       cwd: ROOT,
       env: { ...process.env, CHILD_MODE: mode, CHILD_EXIT_CODE: '3' },
       stopTimeoutMs: 1_000,

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { apiKillScenario } from './api-kill.ts';
-import { reportFigures } from './support.ts';
+import { reportFigures } from '../support/faults.ts';
 
 describe('API SIGKILLed mid 50-file upload, then reconciliation', () => {
   let stack: TestStack;

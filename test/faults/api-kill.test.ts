@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { apiKillScenario } from './api-kill.ts';
-import { reportFigures } from './support.ts';
+import { reportFigures } from '../support/faults.ts';
 
 // Quick version of api-kill.fault.ts for the default suite: 10 files, one kill just as the body is sent.
 describe('API SIGKILLed mid-upload (quick), then reconciliation', () => {

@@ -6,7 +6,16 @@ import path from 'node:path';
 import { reconcileStorage } from '../../workflows/reconcile-storage.ts';
 import { postMultipart, file, field } from '../fixtures/multipart.ts';
 import type { TestStack } from '../support/stack.ts';
-import { configEnv, databaseUrlOf, filesUnder, forkChild, killHard, sleep, stopChild, type Child } from './support.ts';
+import {
+  configEnv,
+  databaseUrlOf,
+  filesUnder,
+  forkChild,
+  killHard,
+  sleep,
+  stopChild,
+  type Child,
+} from '../support/faults.ts';
 
 /** The reconciler leaves files younger than this alone (activities/storage-reconciliation.ts); the test ages files past it. */
 const ORPHAN_GRACE_MS = 10 * 60_000;

@@ -21,7 +21,7 @@ import { request } from '../support/http.ts';
 import { freePort } from '../support/ports.ts';
 import { startS3Server, type S3TestServer } from '../support/s3-server.ts';
 import { killHost, startHostProcess, stopHost, type HostProcess } from './host-process.ts';
-import { filesUnder, reportFigures, retriesInHistory } from './support.ts';
+import { filesUnder, reportFigures, retriesInHistory } from '../support/faults.ts';
 import { eventually } from '../support/eventually.ts';
 
 const DOCUMENTS = Number(process.env.FAULT_DOCUMENTS ?? 300);

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../db/embedded.ts';
 import { freePort } from '../support/ports.ts';
-import { sleep } from './support.ts';
+import { sleep } from '../support/faults.ts';
 
 export interface OwnDatabase {
   kind: 'pglite' | 'postgresql';

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import { postgresRestartScenario } from './postgres-restart.ts';
-import { reportFigures } from './support.ts';
+import { reportFigures } from '../support/faults.ts';
 
 describe('PostgreSQL restarted twice in the middle of a 200-document analysis (PGlite, or a PostgreSQL server of our own)', () => {
   test('activities retry; the analysis completes, exactly once in effect', async () => {

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import { postgresRestartScenario } from './postgres-restart.ts';
-import { reportFigures } from './support.ts';
+import { reportFigures } from '../support/faults.ts';
 
 // Quick version of postgres-restart.fault.ts for the default suite: 30 documents, one restart.
 describe('PostgreSQL restarted mid-analysis (quick)', () => {

@@ -18,7 +18,7 @@ import {
   seedDocuments,
   stopChild,
   type Child,
-} from './support.ts';
+} from '../support/faults.ts';
 import { eventually } from '../support/eventually.ts';
 
 export async function postgresRestartScenario(options: { documents: number; restarts: number; downMs: number }) {

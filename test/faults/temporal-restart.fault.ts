@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import { temporalRestartScenario } from './temporal-restart.ts';
-import { reportFigures } from './support.ts';
+import { reportFigures } from '../support/faults.ts';
 
 describe('Temporal dev server stopped for 20 s during a batch, started again with its SQLite file', () => {
   test('the batch completes; every document processed exactly once in effect', async () => {

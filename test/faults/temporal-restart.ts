@@ -14,7 +14,15 @@ import { startTemporalDevServer, type TemporalDevServer } from '../../main/tempo
 import { createTestDatabase } from '../support/database.ts';
 import { request } from '../support/http.ts';
 import { freePort } from '../support/ports.ts';
-import { assertExactlyOnce, configEnv, forkChild, seedDocuments, sleep, stopChild, type Child } from './support.ts';
+import {
+  assertExactlyOnce,
+  configEnv,
+  forkChild,
+  seedDocuments,
+  sleep,
+  stopChild,
+  type Child,
+} from '../support/faults.ts';
 import { eventually } from '../support/eventually.ts';
 
 /** Processes (ours: the dev server we started) whose command line names this SQLite file. */

@@ -13,7 +13,7 @@ import {
   stopChild,
   type Child,
   forkWorkerChild,
-} from './support.ts';
+} from '../support/faults.ts';
 import { eventually } from '../support/eventually.ts';
 
 const DOCUMENTS = Number(process.env.FAULT_DOCUMENTS ?? 500);

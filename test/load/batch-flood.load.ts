@@ -11,7 +11,7 @@ import {
   sleep,
   stopChild,
   type Child,
-} from '../faults/support.ts';
+} from '../support/faults.ts';
 import { eventually } from '../support/eventually.ts';
 import { request } from '../support/http.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';

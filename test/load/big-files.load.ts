@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { startApiChild } from '../faults/api-kill.ts';
-import { filesUnder, procStats, reportFigures, sleep, stopChild, type Child } from '../faults/support.ts';
+import { filesUnder, procStats, reportFigures, sleep, stopChild, type Child } from '../support/faults.ts';
 import { request } from '../support/http.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 

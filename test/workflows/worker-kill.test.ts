@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { startCollectionAnalysis } from '../../api/analysis/start.ts';
 import { committedRanges } from '../../db/queries/document-runs.ts';
 import type { CollectionAnalysisResult } from '../../workflows/collection-analysis-contract.ts';
-import { killHard, stopChild, type Child, forkWorkerChild } from '../faults/support.ts';
+import { killHard, stopChild, type Child, forkWorkerChild } from '../support/faults.ts';
 import { eventually } from '../support/eventually.ts';
 import type { FixtureFile } from '../fixtures/documents.ts';
 import { longPdf } from '../fixtures/long-documents.ts';

@@ -12,9 +12,10 @@ import { extractDocument } from '../../activities/extraction/index.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Sql } from '../../db/pool.ts';
 import type { DocumentStorage } from '../../storage/document-storage.ts';
-import { S3_TEST_CREDENTIALS } from '../support/s3-server.ts';
+import { S3_TEST_CREDENTIALS } from './s3-server.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+/** forkChild's scripts are named relative to test/faults/, where the fault children live. */
+const FAULTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'faults');
 
 /** A URL the child processes can use to reach the test's own database (and schema). */
 export function databaseUrlOf(sql: Sql): string {
@@ -79,7 +80,7 @@ export interface Child {
 
 /** Forks a TypeScript child (through tsx) and waits for its first IPC message. */
 export async function forkChild(script: string, env: Record<string, string>, execArgv: string[] = []): Promise<Child> {
-  const child = fork(path.resolve(here, script), {
+  const child = fork(path.resolve(FAULTS_DIR, script), {
     execArgv: [...execArgv, '--import', 'tsx'],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

@@ -2,7 +2,7 @@
 // worker, until the collection is completed) against the bare loop (the same
 // activity functions in one process, same concurrency, same database, no HTTP,
 // no Temporal). Figure: p1_ratio = time(a) / time(b). Goal ≤ 1.2 (≤ 1.25 quick).
-// bench/p1-mixed.ts runs the same on the P1 corpus plus two 500-page PDFs.
+// bench/end-to-end-mixed.ts runs the same on the P1 corpus plus two 500-page PDFs.
 import { mapWithConcurrency } from '../common/concurrency.ts';
 import { link, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';

@@ -5,7 +5,7 @@ import type { FileIntelClient } from '../../api/client/index.ts';
 import type { ProcessingStatusJson } from '../../api/client/analysis.ts';
 import type { CollectionDetailJson } from '../../api/client/collections.ts';
 import { mapWithConcurrency } from '../../common/concurrency.ts';
-import type { CorpusFile, ManifestEntry } from './real-corpus-files.ts';
+import type { CorpusFile, ManifestEntry } from './files.ts';
 
 type DocumentSummaryJson = CollectionDetailJson['documents'][number];
 

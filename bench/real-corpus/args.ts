@@ -1,4 +1,4 @@
-// Command-line options of bench/real-corpus.ts. The run only ever talks to a
+// Command-line options of bench/real-corpus/run.ts. The run only ever talks to a
 // FileIntel on this machine: a corpus run against a remote service would be a
 // different measurement (network in the figures) and could send documents away.
 import os from 'node:os';

@@ -1,8 +1,8 @@
 // The real-corpus run's report: its JSON shape (written whole to --out) and
 // the text summary printed to stdout.
 import type { BatchOutcome } from '../../api/client/uploads.ts';
-import type { HealthSummary } from './real-corpus-health.ts';
-import type { DocumentsOutcome, LargePdf, TimeoutCounts, chunkFigures } from './real-corpus-outcome.ts';
+import type { HealthSummary } from './health.ts';
+import type { DocumentsOutcome, LargePdf, TimeoutCounts, chunkFigures } from './outcome.ts';
 
 export interface RealCorpusReport {
   run: {

@@ -3,7 +3,7 @@
 //   crash        says hello, reports ready, exits CHILD_EXIT_CODE soon after
 //   crash-early  exits CHILD_EXIT_CODE before it is ready
 //   stubborn     reports ready and ignores SIGTERM
-import { notifySupervisor } from '../../../main/process.ts';
+import { notifySupervisor } from '../../main/process.ts';
 
 const mode = process.env.CHILD_MODE;
 const exitCode = Number(process.env.CHILD_EXIT_CODE ?? 3);

@@ -8,19 +8,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FileIntelClient } from '../api/client/index.ts';
-import type { BatchUploadResult } from '../api/client/uploads.ts';
-import { parseRealCorpusArgs, USAGE, UsageError, type RealCorpusOptions } from './support/real-corpus-args.ts';
-import { listCorpus, readManifest, type CorpusFile } from './support/real-corpus-files.ts';
-import { startHealthProbe, type HealthProbe } from './support/real-corpus-health.ts';
-import {
-  chunkFigures,
-  countTimeouts,
-  largestPdfs,
-  listCollectionDocuments,
-  summariseDocuments,
-} from './support/real-corpus-outcome.ts';
-import { emptyReport, formatReport, judge, type RealCorpusReport } from './support/real-corpus-report.ts';
+import { FileIntelClient } from '../../api/client/index.ts';
+import type { BatchUploadResult } from '../../api/client/uploads.ts';
+import { parseRealCorpusArgs, USAGE, UsageError, type RealCorpusOptions } from './args.ts';
+import { listCorpus, readManifest, type CorpusFile } from './files.ts';
+import { startHealthProbe, type HealthProbe } from './health.ts';
+import { chunkFigures, countTimeouts, largestPdfs, listCollectionDocuments, summariseDocuments } from './outcome.ts';
+import { emptyReport, formatReport, judge, type RealCorpusReport } from './report.ts';
 
 const log = (message: string) =>
   process.stderr.write(`[real-corpus ${new Date().toISOString().slice(11, 19)}] ${message}\n`);

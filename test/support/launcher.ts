@@ -2,10 +2,10 @@
 // dir, for the launcher's end-to-end tests.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { request } from '../../support/http.ts';
-import { freePort } from '../../support/ports.ts';
+import { request } from './http.ts';
+import { freePort } from './ports.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 export interface Launched {
   child: ChildProcess;
