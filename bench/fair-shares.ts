@@ -1,6 +1,6 @@
 // P6: fair shares of the document slots. A 2,000-document collection starts
-// (the quick run: 400), 5 s later a 20-document one (then two more, one after
-// the other, for a median of three); figure: how long a small one takes
+// (the quick run: 400, or more: see largeSizeFor), 5 s later a 20-document one
+// (then two more, one after the other, for a median of three); figure: how long a small one takes
 // against its time alone (median of three), with fairness on (the collection id
 // as fairness key) and off (the document queue in FIFO order). Goal ≤ 2 with
 // fairness on. Both are started as single-collection analyses (the same
@@ -35,8 +35,18 @@ const COMPETING_CONFIG = {
   page_size: 200,
 };
 const PROCESS_OPTIONS = { extract_metadata: true, generate_embeddings: true, build_graph: false };
+/** Documents generated for the large collection (and the small ones after them); the full size, cached. */
+const POOL = 2_000;
+/**
+ * A small run beside the large one takes at most this many times its time alone: with fairness off the small
+ * one's 20 units queue behind the large one's 40 in flight, about 3× (measured 2.3 to 3.8); 6 leaves room.
+ */
+const WORST_CONTENDED_FACTOR = 6;
+/** The large collection's backlog must outlast the small runs by this much. */
+const SAFETY = 2;
 
 interface ModeResult {
+  large: number;
   aloneMs: number[];
   aloneTimeline: Timeline;
   contendedTimeline: Timeline;
@@ -46,11 +56,12 @@ interface ModeResult {
 }
 
 export async function run({ quick }: BenchOptions): Promise<BenchResult> {
-  const large = Number(process.env.BENCH_P6_DOCUMENTS ?? (quick ? 400 : 2_000));
+  const requested = Number(process.env.BENCH_P6_DOCUMENTS ?? (quick ? 400 : 2_000));
   // 8-16 KB of prose each: a unit takes long enough that slots, not round trips, set the pace.
-  const files = await corpusFiles(await textDocuments({ count: large + SMALL, minKb: 8, maxKb: 16, seed: 60_606 }));
-  const largeFiles = files.slice(0, large);
-  const smallFiles = files.slice(large);
+  const pool = Math.max(POOL, requested);
+  const files = await corpusFiles(await textDocuments({ count: pool + SMALL, minKb: 8, maxKb: 16, seed: 60_606 }));
+  const smallFiles = files.slice(pool);
+  const sizes: number[] = [];
 
   const measure = async (fairness: boolean, largeAs: 'interactive' | 'batch'): Promise<ModeResult> => {
     const stack = await startBenchStack({ config: { ...COMPETING_CONFIG, fairness } });
@@ -63,8 +74,6 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
         contended.push(await createCollection(stack.sql, `p6-small-${i}`));
         await storeDocuments(stack.sql, stack.storage, contended[i], smallFiles);
       }
-      const largeCollection = await createCollection(stack.sql, 'p6-large');
-      await storeDocuments(stack.sql, stack.storage, largeCollection, largeFiles);
 
       /** One analysis of a small collection through the API, start to result; its task id and time. */
       const processSmall = async (collectionId: string, force = false) => {
@@ -80,6 +89,15 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       await processSmall(smallAlone);
       const alone: { ms: number; taskId: string }[] = [];
       for (let i = 0; i < REPEATS; i++) alone.push(await processSmall(smallAlone, true));
+
+      // The large collection is sized from this machine's pace, so it still has a backlog when the last small run
+      // ends: a fixed size finished first on a quiet machine (the quick run's 400 did) and measured nothing.
+      const large = largeSizeFor(requested, median(alone.map((run) => run.ms)));
+      if (large > pool)
+        throw new Error(`the large collection needs ${large} documents on this machine; BENCH_P6_DOCUMENTS=${large}`);
+      sizes.push(large);
+      const largeCollection = await createCollection(stack.sql, 'p6-large');
+      await storeDocuments(stack.sql, stack.storage, largeCollection, files.slice(0, large));
 
       const largeTask =
         largeAs === 'interactive'
@@ -97,7 +115,9 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       for (const collectionId of contended) beside.push(await processSmall(collectionId));
       const processedAfter = await processedIn(stack.sql, largeCollection);
       if (processedAfter >= large)
-        throw new Error('the large collection finished before the small ones: enlarge it (BENCH_P6_DOCUMENTS)');
+        throw new Error(
+          `the large collection (${large}) finished before the small ones: raise WORST_CONTENDED_FACTOR or SAFETY`,
+        );
       const largeProcessedWhileSmallRan = Math.round((processedAfter - processedBefore) / REPEATS);
       await stack.temporal.workflow.getHandle(largeTask).cancel();
       await stack.temporal.workflow
@@ -116,6 +136,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       );
       log(`p6: alone ${JSON.stringify(aloneTimeline)}; beside ${JSON.stringify(contendedTimeline)}`);
       return {
+        large,
         aloneMs,
         aloneTimeline,
         contendedTimeline,
@@ -128,7 +149,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     }
   };
 
-  log(`p6: ${large} + ${SMALL} documents; fairness on`);
+  log(`p6: at least ${requested} + ${SMALL} documents; fairness on`);
   const on = await measure(true, 'interactive');
   log('p6: fairness off');
   const off = await measure(false, 'interactive');
@@ -139,12 +160,13 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     alone_ms: mode.aloneMs.map((ms) => round(ms, 0)),
     contended_ms: mode.contendedMs.map((ms) => round(ms, 0)),
     ratio: round(mode.ratio, 2),
+    large_documents: mode.large,
     large_documents_processed_meanwhile: mode.largeProcessedWhileSmallRan,
     alone_timeline: mode.aloneTimeline,
     contended_timeline: mode.contendedTimeline,
   });
   const note = (name: string, mode: ModeResult) =>
-    `${name}: a ${SMALL}-document collection took ${seconds(median(mode.contendedMs))} s beside the large one ` +
+    `${name}: a ${SMALL}-document collection took ${seconds(median(mode.contendedMs))} s beside the large one (${mode.large}) ` +
     `against ${seconds(median(mode.aloneMs))} s alone (medians of ${REPEATS}: ${mode.ratio.toFixed(2)}×); ` +
     `the large one processed ${mode.largeProcessedWhileSmallRan} documents meanwhile (per small run)`;
   return {
@@ -154,7 +176,8 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       p6_ratio_fair_large_as_batch: round(bulk.ratio, 2),
     },
     details: {
-      large_documents: large,
+      large_documents_requested: requested,
+      large_documents: sizes,
       small_documents: SMALL,
       head_start_ms: HEAD_START_MS,
       config: COMPETING_CONFIG,
@@ -170,6 +193,17 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
         'one activity per document, 40 in flight per collection, 4 document slots',
     ],
   };
+}
+
+/**
+ * Documents the large collection needs: the slots process about SMALL documents per small run alone, so during the
+ * head start and REPEATS small runs at their worst it takes at most pace × (head start + REPEATS × worst × alone);
+ * SAFETY times that, plus its window in flight, and never fewer than asked.
+ */
+function largeSizeFor(requested: number, aloneMs: number): number {
+  const pace = SMALL / aloneMs;
+  const reach = pace * (HEAD_START_MS + REPEATS * WORST_CONTENDED_FACTOR * aloneMs);
+  return Math.max(requested, Math.ceil(SAFETY * reach) + COMPETING_CONFIG.max_concurrent_documents);
 }
 
 const sorted = (values: number[]) => [...values].sort((a, b) => a - b);

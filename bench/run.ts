@@ -38,18 +38,33 @@ const BENCHMARKS: Record<
 interface Goal {
   goal: string;
   ok(value: number, figures: Record<string, number | null>): boolean;
+  /** false: the figure is reported beside the goal but not judged (at quick size it cannot reach it; BENCHMARKS.md says why). */
+  judged?: boolean;
 }
+
+/** At quick size a figure whose goal it cannot reach is reported, not judged: the goal stays the full size's. */
+const notJudgedAtQuickSize = (goal: string): Goal => ({ goal, ok: () => true, judged: false });
 
 /** Every figure of the issue with its goal; `ok` says whether a value meets it; `quick` when a quick run's differs. */
 const GOALS: Record<string, Goal & { quick?: Goal }> = {
   p1_ratio: { goal: '≤ 1.2', ok: (v) => v <= 1.2, quick: { goal: '≤ 1.25', ok: (v) => v <= 1.25 } },
   p1_mixed_ratio: { goal: '≤ 1.25', ok: (v) => v <= 1.25 },
   p2_peak_rss_mb: { goal: '< 150', ok: (v) => v < 150 },
-  p2_speed_vs_cp: { goal: '≥ 0.5', ok: (v) => v >= 0.5 },
+  // Quick: 100 MB stays in the page cache, so cp is a memory copy (1 to 2.5 GB/s) that no upload over HTTP can halve.
+  p2_speed_vs_cp: {
+    goal: '≥ 0.5',
+    ok: (v) => v >= 0.5,
+    quick: notJudgedAtQuickSize('≥ 0.5 at full size; not judged at quick size (cp within the page cache)'),
+  },
   p3_max_history_events: { goal: '≤ 5,000', ok: (v) => v <= 5_000 },
   p3_mem_ratio: { goal: '≤ 1.2', ok: (v) => v <= 1.2 },
   p3_time_ratio: { goal: '≤ 11', ok: (v) => v <= 11 },
-  p4_ratio: { goal: '≤ 0.2', ok: (v) => v <= 0.2 },
+  // Quick: 50 workflows; the one request's fixed cost (the visibility listing, about 0.1 s) is most of its time.
+  p4_ratio: {
+    goal: '≤ 0.2',
+    ok: (v) => v <= 0.2,
+    quick: notJudgedAtQuickSize('≤ 0.2 at full size; not judged at quick size (fixed cost of one request)'),
+  },
   p5_peak_connections: {
     goal: '≤ p5_pool_limit',
     ok: (v, f) => f.p5_pool_limit !== null && f.p5_pool_limit !== undefined && v <= f.p5_pool_limit,
@@ -158,8 +173,16 @@ async function main() {
     await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
     await writeReport(results);
   }
+  const missed = selected.flatMap((name) =>
+    Object.entries(results.by_mode[mode][name]?.figures ?? {}).flatMap(([figure, value]) => {
+      const goal = (mode === 'quick' && GOALS[figure]?.quick) || GOALS[figure];
+      const judged = value !== null && goal && goal.judged !== false;
+      return judged && !goal.ok(value, results.figures) ? [`${figure} ${value} (goal ${goal.goal})`] : [];
+    }),
+  );
   log(
-    `done in ${Math.round((Date.now() - started) / 1000)} s; figures in ${path.relative(ROOT, RESULTS)} and BENCHMARKS.md`,
+    `done in ${Math.round((Date.now() - started) / 1000)} s; figures in ${path.relative(ROOT, RESULTS)} and BENCHMARKS.md; ` +
+      `${failures} benchmark(s) failed to measure; goals missed: ${missed.length === 0 ? 'none' : missed.join(', ')}`,
   );
   process.exit(failures > 0 ? 1 : 0);
 }
@@ -203,7 +226,8 @@ function renderMode(mode: 'quick' | 'full', runs: Record<string, RunRecord>, res
     }
     for (const [figure, value] of entries) {
       const goal = (mode === 'quick' && GOALS[figure]?.quick) || GOALS[figure];
-      const met = value === null ? 'not measured' : goal.ok(value, figures) ? 'yes' : '**no**';
+      const met =
+        value === null ? 'not measured' : goal.judged === false ? '—' : goal.ok(value, figures) ? 'yes' : '**no**';
       lines.push(
         `| ${name} | \`${figure}\` | ${value ?? '—'} | ${goal?.goal ?? ''} | ${met} | ${run.date.slice(0, 16).replace('T', ' ')} | ${run.seconds} s |`,
       );
