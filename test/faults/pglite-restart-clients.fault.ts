@@ -22,7 +22,9 @@
 // flight when a socket closes (with an error or not) and forgets it, rejects a
 // query executed on a closed connection, rejects a dead transaction's later
 // queries, and drops a pending write with its socket (porsager/postgres#1142,
-// #1186, #1195, #1208/#1209, #1215): 10 runs of 10 pass with it.
+// #1186, #1195, #1208/#1209, #1215): 10 runs of 10 pass with it. The test
+// also asks every client to end (sql.end() without a timeout) after the
+// restarts: a connection that kept a rejected query made end() wait forever.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -72,10 +74,11 @@ function transactionLoop(url: string, name: string) {
     attempts: () => attempts,
     /** Where its loop is: a stuck client names the await that never settles. */
     phase: () => phase,
+    /** Ends the loop, then the client; end() without a timeout, so a connection left holding a query keeps it open. */
     async stop() {
       stopped = true;
       await done;
-      await sql.end({ timeout: 5 });
+      await sql.end();
     },
   };
 }
@@ -138,6 +141,12 @@ describe('embedded PGlite restarted on its data folder and port with transaction
         }
       }
       await everyClientCommits(loops, names, 5, `after restart ${RESTARTS}`);
+      // And every client ends: end() waited forever on a connection that kept a rejected query (porsager/postgres#1142).
+      const ended = await Promise.race([
+        Promise.all(loops.map((loop) => loop.stop())).then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(resolve, STUCK_AFTER_MS, false)),
+      ]);
+      assert.ok(ended, `every client ends within ${STUCK_AFTER_MS} ms after the restarts`);
     } finally {
       // A stuck client's loop never ends: stop waiting for it after a while.
       await Promise.race([
