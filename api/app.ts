@@ -12,13 +12,14 @@ import { uploadRoutes } from './routes/uploads.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { analysisRoutes } from './routes/analysis.ts';
 import { documentRoutes } from './routes/documents.ts';
-import { COMPAT, sendV2Error } from './v2/envelope.ts';
+import { API_V2_PREFIX, API_V3_PREFIX } from './prefixes.ts';
+import { sendV2Error } from './v2/envelope.ts';
 import { compatRoutes } from './v2/routes/index.ts';
 
 /** The native API: envelope, RUNNING/COMPLETED…, per-file outcomes, page tokens. Our CLI and client use it. */
-export const API_BASE = '/api/v3';
+export const API_BASE = API_V3_PREFIX;
 /** The original FileIntel contract, so its CLI and scripts keep working. */
-export const API_V2_BASE = '/api/v2';
+export const API_V2_BASE = API_V2_PREFIX;
 
 /** The Express app: the native API under /api/v3, the original FileIntel contract under /api/v2. */
 export function createApp(deps: ApiDeps): Express {
@@ -41,7 +42,6 @@ export function createApp(deps: ApiDeps): Express {
   native.use(routeNotFound(API_BASE));
 
   const compat = versionRouter(deps);
-  compat.use(healthRoutes(deps, COMPAT));
   compat.use(openApiRoutes());
   compat.use(compatRoutes(deps));
   compat.use(routeNotFound(API_V2_BASE));

@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import { ErrorBody, envelopeOf } from './openapi/registry.ts';
+import { API_V3_PREFIX } from './prefixes.ts';
 import type { ApiFlavour } from './route.ts';
 
 /**
@@ -8,7 +9,7 @@ import type { ApiFlavour } from './route.ts';
  * `{success: false, error: {code, message, details}, timestamp}`.
  */
 export const NATIVE: ApiFlavour = {
-  prefix: '/api/v3',
+  prefix: API_V3_PREFIX,
   successBody: (data) => ({ success: true, data, timestamp: new Date().toISOString() }),
   envelopeSchema: envelopeOf,
   errorSchema: ErrorBody,

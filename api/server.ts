@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
 import type { ApiDeps } from './deps.ts';
+import { API_V3_PREFIX } from './prefixes.ts';
 
 /**
  * How long an idle keep-alive connection stays open. Node's default (5 s) is
@@ -30,7 +31,7 @@ export async function startApiServer(
   const address = server.address() as AddressInfo;
   return {
     server,
-    url: `http://${host}:${address.port}/api/v3`,
+    url: `http://${host}:${address.port}${API_V3_PREFIX}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

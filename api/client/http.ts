@@ -1,6 +1,7 @@
 /** The HTTP core of the typed client: envelope handling and errors. */
 import { networkReason } from '../../common/errors.ts';
 import { StatusError } from '../../common/status-error.ts';
+import { API_V3_PREFIX } from '../prefixes.ts';
 
 export interface ClientOptions {
   /** Base URL including /api/v3 (the native API); default FILEINTEL_API_URL or http://localhost:8000/api/v3. */
@@ -26,10 +27,11 @@ export class ApiHttp {
   readonly requestTimeoutMs?: number;
 
   constructor(options: ClientOptions = {}) {
-    this.baseUrl = (options.baseUrl ?? process.env.FILEINTEL_API_URL ?? 'http://localhost:8000/api/v3').replace(
-      /\/+$/,
-      '',
-    );
+    this.baseUrl = (
+      options.baseUrl ??
+      process.env.FILEINTEL_API_URL ??
+      `http://localhost:8000${API_V3_PREFIX}`
+    ).replace(/\/+$/, '');
     this.apiKey = options.apiKey ?? process.env.FILEINTEL_API_KEY;
     this.requestTimeoutMs = options.requestTimeoutMs;
   }

@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { registry } from '../openapi/registry.ts';
 import { CollectionStatus, DocumentStatus } from './collections.ts';
+import { ProcessingOptionFields } from './processing-options.ts';
 
 export const ProcessBody = z
   .object({
-    build_graph: z.boolean().default(false),
-    extract_metadata: z.boolean().default(true),
-    generate_embeddings: z.boolean().default(true),
+    ...ProcessingOptionFields,
     only_failed: z.boolean().default(false).openapi({ description: 'Retry only the documents that failed' }),
     force: z.boolean().default(false).openapi({ description: 'Process every document again, processed ones included' }),
   })

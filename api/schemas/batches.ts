@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { registry } from '../openapi/registry.ts';
+import { ProcessingOptionFields } from './processing-options.ts';
 
 export const BatchTaskRequest = z
   .object({
     collection_id: z.string().min(1).max(256).openapi({ description: 'Collection id or name' }),
-    build_graph: z.boolean().default(false),
-    extract_metadata: z.boolean().default(true),
-    generate_embeddings: z.boolean().default(true),
+    ...ProcessingOptionFields,
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { registry } from '../openapi/registry.ts';
+import { PROCESSING_DEFAULTS } from './processing-options.ts';
 import { REFUSAL_REASONS } from '../uploads/refusal-reasons.ts';
 
 const TRUE_WORDS = ['true', '1', 'yes', 'on'];
@@ -19,9 +20,9 @@ export const SingleUploadForm = z.object({}).strict();
 export const BatchUploadForm = z
   .object({
     process_immediately: formBoolean(true),
-    build_graph: formBoolean(true),
-    extract_metadata: formBoolean(true),
-    generate_embeddings: formBoolean(true),
+    build_graph: formBoolean(PROCESSING_DEFAULTS.build_graph),
+    extract_metadata: formBoolean(PROCESSING_DEFAULTS.extract_metadata),
+    generate_embeddings: formBoolean(PROCESSING_DEFAULTS.generate_embeddings),
     atomic: formBoolean(true),
   })
   .strict();
@@ -44,9 +45,9 @@ export const BatchUploadMultipart = z.object({
     .array(binary)
     .openapi({ description: 'The documents, one part each (repeat the field); at most max_upload_batch_size' }),
   process_immediately: booleanWord.openapi({ description: 'Start analysis of the stored documents (default true)' }),
-  build_graph: booleanWord.openapi({ description: 'default true' }),
-  extract_metadata: booleanWord.openapi({ description: 'default true' }),
-  generate_embeddings: booleanWord.openapi({ description: 'default true' }),
+  build_graph: booleanWord.openapi({ description: `default ${PROCESSING_DEFAULTS.build_graph}` }),
+  extract_metadata: booleanWord.openapi({ description: `default ${PROCESSING_DEFAULTS.extract_metadata}` }),
+  generate_embeddings: booleanWord.openapi({ description: `default ${PROCESSING_DEFAULTS.generate_embeddings}` }),
   atomic: booleanWord.openapi({
     description:
       'true (default): one refused file refuses the request and nothing is stored; false: store the good files',

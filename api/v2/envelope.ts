@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import type { ErrorAnswer } from '../error-handler.ts';
 import { registry } from '../openapi/registry.ts';
+import { API_V2_PREFIX } from '../prefixes.ts';
 import type { ApiFlavour } from '../route.ts';
 
 /**
@@ -32,7 +33,7 @@ export const V2ErrorBody = registry.register(
 );
 
 export const COMPAT: ApiFlavour = {
-  prefix: '/api/v2',
+  prefix: API_V2_PREFIX,
   successBody: (data, res) => ({
     success: true,
     data,

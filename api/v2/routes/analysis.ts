@@ -3,67 +3,39 @@ import type { z } from 'zod';
 import { findDocumentsByReference } from '../../../db/queries/document-lookup.ts';
 import type { DocumentSelection, ProcessingOptions } from '../../../workflows/collection-analysis-contract.ts';
 import { processCollection } from '../../analysis/process-collection.ts';
-import { submitBatch } from '../../batches/submit-batch.ts';
+import { readProcessingStatus } from '../../analysis/processing-status.ts';
 import { loadCollection } from '../../collections/collections.ts';
 import type { ApiDeps } from '../../deps.ts';
 import { ApiError, tooManyItems } from '../../errors.ts';
 import { CollectionRef } from '../../schemas/collections.ts';
+import { PROCESSING_DEFAULTS } from '../../schemas/processing-options.ts';
 import { v2Route } from '../route.ts';
 import {
   V2AddDocumentsAnswer,
   V2AddDocumentsBody,
-  V2BatchAnswer,
-  V2BatchBody,
   V2ProcessAnswer,
   V2ProcessBody,
-} from '../schemas/processing.ts';
+  V2ProcessingStatus,
+} from '../schemas/analysis.ts';
 
 type ProcessBody = z.output<typeof V2ProcessBody>;
 
-/** The original contract's processing routes: process a collection, add documents incrementally, batch-process. */
-export function v2ProcessingRoutes(deps: ApiDeps): Router {
+/**
+ * The original contract's analysis routes, as api/routes/analysis.ts is v3's: process a collection, its
+ * processing status, and add documents incrementally (v2 only).
+ */
+const STATUS_DESCRIPTIONS: Record<string, string> = {
+  created: 'Collection created, ready for processing',
+  processing: 'Document processing in progress',
+  completed: 'All processing completed successfully',
+  completed_with_errors: 'Processing finished; some documents failed (see documents_by_status and last_error)',
+  failed: 'Processing failed; last_error says why',
+  cancelled: 'Processing was cancelled',
+};
+
+export function v2AnalysisRoutes(deps: ApiDeps): Router {
   const { sql, config } = deps;
   const router = Router();
-
-  v2Route(
-    router,
-    {
-      method: 'post',
-      path: '/collections/batch-process',
-      summary:
-        'Processes several collections as one batch (parallel or a true sequential chain); answers per collection',
-      tags: ['v2 processing'],
-      body: V2BatchBody,
-      data: V2BatchAnswer,
-    },
-    async ({ body }) => {
-      const submitted = await submitBatch(deps, {
-        tasks: body.tasks.map((task) => ({
-          collection_id: (task.collection_id ?? task.collection_identifier)!,
-          ...optionsOf(task),
-        })),
-        workflow_type: body.workflow_type,
-        stop_on_failure: body.stop_on_failure,
-        max_parallel: body.max_parallel,
-        callback_url: body.callback_url ?? undefined,
-      });
-      return {
-        batch_id: submitted.batch_id,
-        task_ids: [submitted.task_id],
-        submitted_count: submitted.accepted.length,
-        failed_count: submitted.rejected.length,
-        failures: submitted.rejected.map((item) => ({
-          collection_identifier: item.collection_id,
-          error: item.reason,
-          outcome: item.outcome,
-        })),
-        workflow_type: submitted.workflow_type,
-        estimated_duration: null,
-        task_id: submitted.task_id,
-        accepted: submitted.accepted,
-      };
-    },
-  );
 
   v2Route(
     router,
@@ -143,13 +115,7 @@ export function v2ProcessingRoutes(deps: ApiDeps): Router {
       const ignored = (['chunk_size', 'chunk_overlap'] as const).filter(
         (key) => body[key] !== undefined && body[key] !== null,
       );
-      const started = await processCollection(
-        deps,
-        collection.id,
-        'pending',
-        { build_graph: true, extract_metadata: true, generate_embeddings: true },
-        res,
-      );
+      const started = await processCollection(deps, collection.id, 'pending', PROCESSING_DEFAULTS, res);
       return {
         task_id: started.task_id,
         task_type: 'incremental_update',
@@ -167,6 +133,47 @@ export function v2ProcessingRoutes(deps: ApiDeps): Router {
         ignored_parameters: [...ignored],
         added,
         not_found: notFound,
+      };
+    },
+  );
+
+  v2Route(
+    router,
+    {
+      method: 'get',
+      path: '/collections/:collection/processing-status',
+      summary: 'Processing status of a collection: documents, chunks, embedding coverage (percent), the running task',
+      tags: ['v2 collections'],
+      params: CollectionRef,
+      data: V2ProcessingStatus,
+      errors: [404],
+    },
+    async ({ params }) => {
+      const collection = await loadCollection(sql, params.collection);
+      const status = await readProcessingStatus(deps, collection);
+      return {
+        collection_identifier: collection.id,
+        collection_name: collection.name,
+        document_count: status.documents.total,
+        chunk_count: status.chunks,
+        chunks_with_embeddings: status.embedded_chunks,
+        embedding_coverage: status.embedding_coverage * 100,
+        last_updated: collection.updated_at.toISOString(),
+        created_at: collection.created_at.toISOString(),
+        processing_status: collection.status,
+        status_description: STATUS_DESCRIPTIONS[collection.status] ?? collection.status,
+        // One analysis per collection at a time: nothing can start while one runs.
+        available_operations:
+          collection.status === 'processing'
+            ? []
+            : ['complete_analysis', 'document_processing_only', 'incremental_update'],
+        current_task_id: status.running_task_id,
+        status_updated_at: collection.updated_at.toISOString(),
+        last_error: collection.last_error,
+        documents_by_status: status.documents.by_status,
+        graph: status.graph,
+        embedding_provider: status.embedding_provider,
+        embedding_dimension: status.embedding_dimension,
       };
     },
   );
@@ -208,7 +215,7 @@ export function v2ProcessingRoutes(deps: ApiDeps): Router {
 }
 
 /** What the original's operation types and flags ask for. document_processing_only: extract and chunk only. */
-function optionsOf(
+export function optionsOf(
   body: Pick<ProcessBody, 'operation_type' | 'build_graph' | 'extract_metadata' | 'generate_embeddings'>,
 ): ProcessingOptions {
   if (body.operation_type === 'document_processing_only')

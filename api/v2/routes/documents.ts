@@ -1,12 +1,15 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { countChunks, eachChunk } from '../../../db/queries/chunks.ts';
-import { findCollection } from '../../../db/queries/collections.ts';
+import { countChunks, eachChunk, listChunks } from '../../../db/queries/chunks.ts';
+import { findCollection, findEmbeddingProvider } from '../../../db/queries/collections.ts';
 import type { ApiDeps } from '../../deps.ts';
-import { resolveDocument } from '../../documents/documents.ts';
+import { deleteDocument, readDocument, resolveDocument } from '../../documents/documents.ts';
 import { ApiError } from '../../errors.ts';
 import { DocumentPath } from '../../schemas/ids.ts';
+import { v2Document } from '../document-json.ts';
 import { v2Route } from '../route.ts';
+import { V2Deleted } from '../schemas/collections.ts';
+import { V2ChunkPage, V2ChunkQuery, V2DocumentDetail } from '../schemas/documents.ts';
 
 const ExportQuery = z.object({
   chunk_type: z.enum(['vector', 'graph']).optional().openapi({
@@ -16,13 +19,101 @@ const ExportQuery = z.object({
 });
 
 /**
- * The original's markdown export of a document's chunks (`documents export`):
- * a header, the chunks in order under `### Chunk N`, a summary. Streamed a
- * page of chunks at a time, so a long document is never held whole.
+ * The original contract's document routes, as api/routes/documents.ts is v3's: get, delete, chunks, and the
+ * original's markdown export of a document's chunks (`documents export`): a header, the chunks in order under
+ * `### Chunk N`, a summary, streamed a page of chunks at a time, so a long document is never held whole.
  */
-export function v2DocumentExportRoutes(deps: ApiDeps): Router {
+export function v2DocumentRoutes(deps: ApiDeps): Router {
   const { sql } = deps;
   const router = Router();
+
+  v2Route(
+    router,
+    {
+      method: 'get',
+      path: '/documents/:document',
+      summary: 'A document by id or a unique start of its id (409 with the candidates when several match)',
+      tags: ['v2 documents'],
+      params: DocumentPath,
+      data: V2DocumentDetail,
+      errors: [404, 409],
+    },
+    async ({ params }) => {
+      const document = await readDocument(sql, params.document);
+      const collection = await findCollection(sql, document.collection_id);
+      return {
+        ...v2Document(document),
+        file_path: document.storage_key,
+        collection_ids: [document.collection_id],
+        collections: collection ? [{ id: collection.id, name: collection.name }] : [],
+        document_metadata: document.metadata,
+        processing_step: document.processing_step,
+        page_count: document.page_count,
+        chunk_count: document.chunk_count,
+        embedded_chunks: document.embedded_chunks,
+        updated_at: document.updated_at,
+      };
+    },
+  );
+
+  v2Route(
+    router,
+    {
+      method: 'delete',
+      path: '/documents/:document',
+      summary: 'Deletes a document (id or unique id prefix), its chunks and stored file',
+      tags: ['v2 documents'],
+      params: DocumentPath,
+      data: V2Deleted,
+      errors: [404, 409],
+    },
+    async ({ params }) => {
+      const deleted = await deleteDocument(deps, params.document);
+      return { message: `Document '${deleted.filename}' deleted successfully`, ...deleted };
+    },
+  );
+
+  v2Route(
+    router,
+    {
+      method: 'get',
+      path: '/documents/:document/chunks',
+      summary: "A page of a document's chunks by limit/offset",
+      tags: ['v2 documents'],
+      params: DocumentPath,
+      query: V2ChunkQuery,
+      data: V2ChunkPage,
+      errors: [404, 409],
+    },
+    async ({ params, query }) => {
+      const document = await resolveDocument(sql, params.document);
+      const [rows, counts, provider] = await Promise.all([
+        listChunks(sql, document.id, query.limit, query.offset),
+        countChunks(sql, document.id),
+        findEmbeddingProvider(sql, document.collection_id),
+      ]);
+      return {
+        document_id: document.id,
+        total_chunks: counts.chunks,
+        chunks_returned: rows.length,
+        offset: query.offset,
+        limit: query.limit,
+        chunks: rows.map((chunk) => ({
+          chunk_id: `${document.id}:${chunk.ordinal}`,
+          chunk_index: chunk.ordinal,
+          text: chunk.text,
+          has_embedding: chunk.has_embedding,
+          embedding_dimensions: chunk.has_embedding ? (provider?.embedding_dimension ?? null) : null,
+          chunk_metadata: {
+            ...chunk.metadata,
+            token_count: chunk.token_count,
+            page_start: chunk.page_start,
+            page_end: chunk.page_end,
+          },
+        })),
+      };
+    },
+  );
 
   v2Route(
     router,

@@ -1,16 +1,15 @@
 import { z } from 'zod';
+import { ProcessingOptionFields } from '../../schemas/processing-options.ts';
 
 export const OPERATION_TYPES = ['complete_analysis', 'document_processing_only', 'incremental_update'] as const;
 
-/** The original TaskSubmissionRequest: its fields and defaults (build_graph true); unknown fields ignored. */
+/** The original TaskSubmissionRequest: its fields and defaults (the processing options' defaults are the original's); unknown fields ignored. */
 export const V2ProcessBody = z.object({
   collection_id: z.string().max(256).optional().openapi({ description: 'Ignored: the path names the collection' }),
   operation_type: z
     .enum(OPERATION_TYPES, { message: `operation_type must be one of ${OPERATION_TYPES.join(', ')}` })
     .default('complete_analysis'),
-  build_graph: z.boolean().default(true),
-  extract_metadata: z.boolean().default(true),
-  generate_embeddings: z.boolean().default(true),
+  ...ProcessingOptionFields,
   parameters: z.record(z.string(), z.unknown()).nullable().default({}).openapi({
     description:
       'force: true processes every document again; only_failed: true retries the failed ones; other keys are ignored and listed in ignored_parameters',
@@ -50,37 +49,23 @@ export const V2AddDocumentsAnswer = V2ProcessAnswer.extend({
   not_found: z.array(z.object({ reference: z.string(), reason: z.string() })),
 });
 
-export const V2BatchTask = V2ProcessBody.extend({
-  collection_id: z.string().min(1).max(256).optional(),
-  collection_identifier: z
-    .string()
-    .min(1)
-    .max(256)
-    .optional()
-    .openapi({ description: 'Accepted for collection_id (the original read this name)' }),
-}).refine((task) => task.collection_id !== undefined || task.collection_identifier !== undefined, {
-  message: 'give collection_id',
-  path: ['collection_id'],
-});
-
-export const V2BatchBody = z.object({
-  tasks: z.array(V2BatchTask).min(1, 'No tasks provided in batch'),
-  workflow_type: z.enum(['parallel', 'sequential']).default('parallel'),
-  callback_url: z.string().max(2_000).nullable().optional(),
-  stop_on_failure: z.boolean().default(false),
-  max_parallel: z.number().int().min(1).optional(),
-});
-
-export const V2BatchAnswer = z.object({
-  batch_id: z.string(),
-  task_ids: z
-    .array(z.string())
-    .openapi({ description: "The batch's one task (a Temporal workflow running every collection as a child)" }),
-  submitted_count: z.number().int(),
-  failed_count: z.number().int(),
-  failures: z.array(z.object({ collection_identifier: z.string(), error: z.string(), outcome: z.string() })),
-  workflow_type: z.string(),
-  estimated_duration: z.number().int().nullable(),
-  task_id: z.string(),
-  accepted: z.array(z.object({ collection_id: z.string(), name: z.string(), documents: z.number().int() })),
+export const V2ProcessingStatus = z.object({
+  collection_identifier: z.string(),
+  collection_name: z.string(),
+  document_count: z.number().int(),
+  chunk_count: z.number().int(),
+  chunks_with_embeddings: z.number().int(),
+  embedding_coverage: z.number().openapi({ description: 'Percent of chunks with a vector, 0..100' }),
+  last_updated: z.string(),
+  created_at: z.string(),
+  processing_status: z.string(),
+  status_description: z.string(),
+  available_operations: z.array(z.string()),
+  current_task_id: z.string().nullable(),
+  status_updated_at: z.string(),
+  last_error: z.string().nullable(),
+  documents_by_status: z.record(z.string(), z.number().int()),
+  graph: z.object({ entities: z.number().int(), edges: z.number().int() }),
+  embedding_provider: z.string().nullable(),
+  embedding_dimension: z.number().int().nullable(),
 });
