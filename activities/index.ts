@@ -4,7 +4,7 @@ import type { DocumentStorage, StagingArea } from '../storage/document-storage.t
 import { createBatchActivities } from './batch.ts';
 import { createClosedRunActivities } from './closed-runs.ts';
 import { createCollectionAnalysisActivities } from './collection-analysis.ts';
-import { createDocumentProcessingActivities } from './document-processing.ts';
+import { createDocumentProcessingActivities } from './document-processing/index.ts';
 import { createStorageReconciliationActivities } from './storage-reconciliation.ts';
 import { createTextWorkPool, type TextWork } from './text-work/pool.ts';
 

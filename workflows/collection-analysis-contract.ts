@@ -1,6 +1,7 @@
 // The contract of the collectionAnalysis workflow, shared by the API, the
 // batchProcess workflow and the CLI. Types and definitions only.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { DocumentSelection } from '../db/queries/analysis.ts';
 
 export interface ProcessingOptions {
   build_graph: boolean;
@@ -8,8 +9,8 @@ export interface ProcessingOptions {
   generate_embeddings: boolean;
 }
 
-/** Which documents a run takes: not yet processed (default), only the failed ones, or all (force). */
-export type DocumentSelection = 'pending' | 'only_failed' | 'all';
+/** Which documents a run takes (the database's selection). */
+export type { DocumentSelection };
 
 export interface CollectionAnalysisInput {
   collectionId: string;
@@ -63,6 +64,8 @@ export interface AnalysisContinuation {
    * from before the window.
    */
   inFlight?: InFlightDocument[];
+  /** The worker's closed_workflow_check_interval, in ms, so the next run checks the children it carries at that pace from its start. */
+  closedChildCheckMs?: number;
 }
 
 /** A document's workflow the analysis waits for. */

@@ -11,7 +11,7 @@ import {
   proxyLocalActivities,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import type { DocumentProcessingActivities, StepHeartbeat } from '../activities/document-processing.ts';
+import type { DocumentProcessingActivities, StepHeartbeat } from '../activities/document-processing/index.ts';
 import { causes, innermostMessage } from '../common/errors.ts';
 import {
   documentFinishedSignal,

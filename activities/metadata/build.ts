@@ -1,5 +1,5 @@
 import type { Config } from '../../config/schema.ts';
-import type { ExtractionRecord } from '../document-processing.ts';
+import type { ExtractionRecord } from '../document-processing/types.ts';
 import { askLlmForMetadata } from './llm.ts';
 import type { TextAnalyzer } from './text-analysis.ts';
 

@@ -1,5 +1,7 @@
-import type { DocumentSelection } from '../../workflows/collection-analysis-contract.ts';
 import type { Sql } from '../pool.ts';
+
+/** Which documents a run takes: not yet processed (default), only the failed ones, or all (force). */
+export type DocumentSelection = 'pending' | 'only_failed' | 'all';
 
 /** The SQL condition a selection stands for: `pending` is everything not yet processed. */
 function selectionFilter(sql: Sql, selection: DocumentSelection) {

@@ -12,7 +12,7 @@ import {
   createDocumentProcessingActivities,
   failureAtStep,
   type StepHeartbeat,
-} from '../../activities/document-processing.ts';
+} from '../../activities/document-processing/index.ts';
 import { HashingEmbeddingProvider } from '../../activities/embeddings/hashing.ts';
 import { OpenAiEmbeddingProvider } from '../../activities/embeddings/openai.ts';
 import { askLlmForMetadata } from '../../activities/metadata/llm.ts';

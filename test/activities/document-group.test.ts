@@ -7,7 +7,7 @@ import {
   createDocumentProcessingActivities,
   type GroupHeartbeat,
   type GroupResult,
-} from '../../activities/document-processing.ts';
+} from '../../activities/document-processing/index.ts';
 import type { TextWork } from '../../activities/text-work/pool.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Sql } from '../../db/pool.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { StepHeartbeat } from '../../activities/document-processing.ts';
+import type { StepHeartbeat } from '../../activities/document-processing/index.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Sql } from '../../db/pool.ts';
 import { AttemptSupersededError, claimDocument, committedRanges, fencedWrite } from '../../db/queries/document-runs.ts';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
-import { createDocumentProcessingActivities } from '../../activities/document-processing.ts';
+import { createDocumentProcessingActivities } from '../../activities/document-processing/index.ts';
 import type { UploadRouteDeps } from '../../api/routes/uploads.ts';
 import { startApiServer } from '../../api/server.ts';
 import type { CommitHooks } from '../../api/uploads/commit-upload.ts';

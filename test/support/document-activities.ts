@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createDocumentProcessingActivities } from '../../activities/document-processing.ts';
+import { createDocumentProcessingActivities } from '../../activities/document-processing/index.ts';
 import { createTextWorkPool, type TextWork } from '../../activities/text-work/pool.ts';
 import { loadConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
