@@ -1,8 +1,8 @@
 import type { AllowedType } from './allowed-types.ts';
-import type { StagedFile } from './receive-multipart.ts';
+import type { StagedFile } from './staging-engine.ts';
 import type { RefusalReason } from './refusal-reasons.ts';
 import type { StagingArea } from '../../storage/document-storage.ts';
-import { sniffStaged } from './sniff.ts';
+import { finishSniff, sniffStaged } from './sniff.ts';
 
 export type FileVerdict =
   | { file: StagedFile; ok: true; type: AllowedType }
@@ -22,7 +22,9 @@ export async function checkStagedFiles(staging: StagingArea, files: StagedFile[]
     } else if (file.sizeBytes === 0) {
       verdicts.push({ file, ok: false, reason: 'empty_file', message: 'the file is empty (0 bytes)' });
     } else {
-      const sniffed = await sniffStaged({ staging, key: file.stagedKey, sizeBytes: file.sizeBytes }, file.filename);
+      // The start was judged as it streamed; only a ZIP's table of contents is read back.
+      const staged = { staging, key: file.stagedKey, sizeBytes: file.sizeBytes };
+      const sniffed = file.head ? await finishSniff(file.head, staged) : await sniffStaged(staged, file.filename);
       verdicts.push(
         sniffed.ok
           ? { file, ok: true, type: sniffed.type }

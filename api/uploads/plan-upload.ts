@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FileVerdict } from './check-staged-files.ts';
-import type { StagedFile } from './receive-multipart.ts';
+import type { StagedFile } from './staging-engine.ts';
 import type { DuplicateReason, RefusalReason } from './refusal-reasons.ts';
 
 export type UploadOutcome = 'stored' | 'duplicate' | 'rejected';

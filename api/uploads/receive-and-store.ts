@@ -5,7 +5,7 @@ import { StorageUnavailableError } from '../../storage/document-storage.ts';
 import { checkStagedFiles } from './check-staged-files.ts';
 import { commitUpload, type CommitHooks } from './commit-upload.ts';
 import { countOutcomes, fileResult, planUpload } from './plan-upload.ts';
-import { storageUnavailable } from './receive-multipart.ts';
+import { storageUnavailable } from './staging-engine.ts';
 import { startAnalysisForUpload, type AnalysisStart } from './start-analysis.ts';
 import type { uploadLocals } from './upload-middleware.ts';
 import type { z } from 'zod';

@@ -1,259 +1,202 @@
-import { createHash } from 'node:crypto';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { IncomingMessage } from 'node:http';
-import busboy from 'busboy';
-import { StorageUnavailableError, type StagingArea } from '../../storage/document-storage.ts';
+import type { Request, Response } from 'express';
+import multer from 'multer';
+import type { StagingArea } from '../../storage/document-storage.ts';
 import { ApiError } from '../errors.ts';
-import { sanitizeFilename } from './sanitize-filename.ts';
-
-/** One file part of a request, written to staging and hashed on the way. */
-export interface StagedFile {
-  /** Position in the request, from 0. */
-  index: number;
-  /** The name as the client sent it (never trusted, never used for paths). */
-  rawFilename: string;
-  /** The name kept for display. */
-  filename: string;
-  /** Where the bytes are staged (a path on local disk, an object key in a bucket). */
-  stagedKey: string;
-  sizeBytes: number;
-  sha256: string;
-}
+import {
+  fileTooLarge,
+  malformed,
+  StagingEngine,
+  type MulterStagedFile,
+  type MultipartLimits,
+  type StagedFile,
+  type UploadReceipt,
+} from './staging-engine.ts';
 
 export interface ReceivedMultipart {
   fields: Record<string, string>;
   files: StagedFile[];
 }
 
-export interface MultipartLimits {
-  /** The form field file parts must use (`file` or `files`). */
-  fileField: string;
-  /** Other form fields the route understands. */
-  textFields: readonly string[];
-  maxFiles: { limit: string; allowed: number };
-  maxFileBytes: { limit: string; allowed: number };
-  maxRequestBytes: { limit: string; allowed: number };
-}
-
 const MAX_TEXT_FIELD_BYTES = 1024;
+/** Text fields beyond the route's own that are tolerated before the request is refused as having too many. */
+const SPARE_TEXT_FIELDS = 5;
 
 /**
- * Streams a multipart/form-data request: every file part goes straight to a
- * fresh staged object (a file, or an object in the bucket) while its sha256
- * and size are counted, so memory stays flat whatever the sizes. Limits are
- * checked as bytes arrive; the first one broken stops reading and rejects
- * with a 413 that names it. Storage that cannot be written rejects with a 503
- * naming the storage. On any failure every staged file of the request is
- * removed before the promise rejects.
+ * A route's multipart reader: multer with our StagingEngine (see there), set
+ * up once for the route's field names and limits. Per request it streams
+ * every file part to staging, checks the limits as bytes arrive and answers
+ * with the text fields and the staged files; any failure rejects with an
+ * ApiError naming it (413 for a limit, 400 for a malformed or unexpected
+ * part, 503 for a store that cannot be written) after every file the request
+ * staged has been removed.
  */
-export function receiveMultipart(
-  req: IncomingMessage,
-  staging: StagingArea,
-  limits: MultipartLimits,
-): Promise<ReceivedMultipart> {
-  const contentType = req.headers['content-type'] ?? '';
-  if (!/^multipart\/form-data\b/i.test(contentType)) {
-    return Promise.reject(
-      new ApiError(
+export function multipartReceiver(staging: StagingArea, limits: MultipartLimits) {
+  const engine = new StagingEngine(staging, limits);
+  const parse = multer({
+    storage: engine,
+    // Names are made safe by sanitizeFilename; with busboy stripping paths, a name of only
+    // path parts ('..', 'a/') would reach multer empty and be dropped without a word.
+    preservePath: true,
+    limits: {
+      // One past ours: busboy flags a file when it reaches `fileSize` bytes, even if it has no
+      // more, so it cuts only files truly over the limit; the engine refuses on that byte.
+      fileSize: limits.maxFileBytes.allowed + 1,
+      files: limits.maxFiles.allowed,
+      fields: limits.textFields.length + SPARE_TEXT_FIELDS,
+      fieldSize: MAX_TEXT_FIELD_BYTES,
+      headerPairs: 20,
+    },
+    fileFilter(req, _file, accept) {
+      const receipt = engine.receiptOf(req);
+      // Text fields that came before this file are judged now, so a bad one stops the upload early.
+      const refusal = receipt.failure ?? textFieldProblem(req.body as Record<string, unknown>, limits);
+      if (refusal) {
+        receipt.fail(refusal);
+        return accept(refusal);
+      }
+      accept(null, true);
+    },
+  }).array(limits.fileField);
+
+  return async (req: Request, res: Response): Promise<ReceivedMultipart> => {
+    if (!/^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '')) {
+      throw new ApiError(
         415,
         'unsupported_media_type',
         `send multipart/form-data with the file(s) in the field '${limits.fileField}'`,
-      ),
-    );
-  }
-
-  return new Promise<ReceivedMultipart>((resolve, reject) => {
-    const fields: Record<string, string> = {};
-    const files: StagedFile[] = [];
-    const writes: Promise<void>[] = [];
-    const inFlight = new Set<{ destroy(error?: Error): void }>();
-    let requestBytes = 0;
-    let failed = false;
-
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({
-        headers: req.headers,
-        defParamCharset: 'utf8',
-        limits: { fieldSize: MAX_TEXT_FIELD_BYTES, fields: limits.textFields.length + 5, headerPairs: 20 },
-      });
-    } catch (error) {
-      reject(new ApiError(400, 'invalid_multipart', `malformed multipart request: ${(error as Error).message}`));
-      return;
+      );
     }
-
-    const fail = (error: Error) => {
-      if (failed) return;
-      failed = true;
-      req.unpipe(parser);
-      for (const stream of inFlight) stream.destroy();
-      void Promise.allSettled(writes)
-        .then(() => Promise.allSettled(files.map((file) => staging.remove(file.stagedKey))))
-        .then(() => reject(error));
-    };
-
-    parser.on('file', (field, stream, info) => {
-      if (failed) return stream.resume();
-      if (field !== limits.fileField) {
-        stream.resume();
-        return fail(
-          new ApiError(400, 'unexpected_field', `file parts go in the field '${limits.fileField}', not '${field}'`, {
-            field,
-          }),
-        );
-      }
-      const rawFilename = info.filename ?? '';
-      const filename = sanitizeFilename(rawFilename);
-      if (files.length + 1 > limits.maxFiles.allowed) {
-        stream.resume();
-        return fail(
-          new ApiError(
-            413,
-            'limit_exceeded',
-            `more than ${limits.maxFiles.allowed} file(s) in one request (${limits.maxFiles.limit} = ${limits.maxFiles.allowed}); reading stopped at file ${files.length + 1}`,
-            {
-              limit: limits.maxFiles.limit,
-              allowed: limits.maxFiles.allowed,
-              actual: files.length + 1,
-              actual_is_at_least: true,
-            },
-          ),
-        );
-      }
-      const staged: StagedFile = {
-        index: files.length,
-        rawFilename,
-        filename,
-        stagedKey: staging.newKey(),
-        sizeBytes: 0,
-        sha256: '',
-      };
-      files.push(staged);
-      const hash = createHash('sha256');
-      const counter = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          staged.sizeBytes += chunk.length;
-          requestBytes += chunk.length;
-          if (staged.sizeBytes > limits.maxFileBytes.allowed) {
-            return done(
-              new ApiError(
-                413,
-                'limit_exceeded',
-                `file '${filename}' is larger than ${limits.maxFileBytes.limit} (${limits.maxFileBytes.allowed} bytes)`,
-                {
-                  limit: limits.maxFileBytes.limit,
-                  allowed: limits.maxFileBytes.allowed,
-                  actual: staged.sizeBytes,
-                  actual_is_at_least: true,
-                  filename,
-                },
-              ),
-            );
-          }
-          if (requestBytes > limits.maxRequestBytes.allowed) {
-            return done(
-              new ApiError(
-                413,
-                'limit_exceeded',
-                `the files of this request together are larger than ${limits.maxRequestBytes.limit} (${limits.maxRequestBytes.allowed} bytes)`,
-                {
-                  limit: limits.maxRequestBytes.limit,
-                  allowed: limits.maxRequestBytes.allowed,
-                  actual: requestBytes,
-                  actual_is_at_least: true,
-                  filename,
-                },
-              ),
-            );
-          }
-          hash.update(chunk);
-          done(null, chunk);
-        },
-      });
-      inFlight.add(stream).add(counter);
-      // The counter's output goes to staging; a limit broken in the counter fails both sides.
-      const stored = staging.write(staged.stagedKey, counter);
-      const counted = pipeline(stream, counter);
-      const written = Promise.allSettled([counted, stored]).then(([countedResult, storedResult]) => {
-        inFlight.delete(stream);
-        inFlight.delete(counter);
-        if (countedResult.status === 'fulfilled' && storedResult.status === 'fulfilled') {
-          staged.sha256 = hash.digest('hex');
-          return;
-        }
-        const errors = [countedResult, storedResult].flatMap((result) =>
-          result.status === 'rejected' ? [result.reason as Error] : [],
-        );
-        const refusal = errors.find((error) => error instanceof ApiError);
-        const unavailable = errors.find((error) => error instanceof StorageUnavailableError);
-        if (refusal) fail(refusal);
-        else if (unavailable) fail(storageUnavailable(unavailable));
-        else fail(new Error(`staging '${filename}' failed: ${errors[0].message}`));
-      });
-      writes.push(written);
-    });
-
-    parser.on('field', (name, value, info) => {
-      if (failed) return;
-      if (name === limits.fileField) {
-        return fail(
-          new ApiError(400, 'invalid_multipart', `the field '${name}' must be a file part with a filename`, {
-            field: name,
-          }),
-        );
-      }
-      if (!limits.textFields.includes(name)) {
-        return fail(
-          new ApiError(
-            400,
-            'unexpected_field',
-            `unknown form field '${name}'; known: ${[limits.fileField, ...limits.textFields].join(', ')}`,
-            { field: name },
-          ),
-        );
-      }
-      if (info.valueTruncated)
-        return fail(
-          new ApiError(400, 'invalid_multipart', `form field '${name}' is longer than ${MAX_TEXT_FIELD_BYTES} bytes`, {
-            field: name,
-          }),
-        );
-      fields[name] = value;
-    });
-
-    parser.on('fieldsLimit', () => fail(new ApiError(400, 'invalid_multipart', 'too many form fields')));
-    parser.on('error', (error: Error) =>
-      fail(new ApiError(400, 'invalid_multipart', `malformed multipart request: ${error.message}`)),
-    );
-    parser.on('close', () => {
-      void Promise.all(writes).then(() => {
-        if (failed) return;
-        if (files.length === 0) {
-          return fail(
-            new ApiError(
-              400,
-              'no_files',
-              `no file in the request; send the file(s) in the field '${limits.fileField}'`,
-            ),
-          );
-        }
-        resolve({ fields, files });
-      });
-    });
+    const receipt = engine.begin(req);
+    // A client gone mid-body: busboy would wait for the rest forever, so the files still streaming are stopped.
     req.on('close', () => {
       if (!req.complete)
-        fail(new ApiError(400, 'request_aborted', 'the client stopped sending before the request was complete'));
+        receipt.fail(
+          new ApiError(400, 'request_aborted', 'the client stopped sending before the request was complete'),
+        );
     });
-    req.pipe(parser);
-  });
+    const parsed = await new Promise<Error | undefined>((resolve) =>
+      parse(req, res, (error?: unknown) => resolve(error as Error | undefined)),
+    );
+    try {
+      if (parsed) receipt.fail(explainMulterError(parsed, req, limits, receipt));
+      // multer sets req.files whenever it reads a body; it passes over one whose media type does not
+      // parse (an empty boundary) or that has no body, where busboy would have refused it.
+      else if (req.files === undefined)
+        receipt.fail(
+          new ApiError(
+            400,
+            'invalid_multipart',
+            `malformed multipart request: the content type '${req.headers['content-type']}' does not parse, or there is no body`,
+          ),
+        );
+      await receipt.settled();
+      if (receipt.failure) throw receipt.failure;
+      const fields = textFields(req.body as Record<string, unknown>, limits);
+      const files = ((req.files ?? []) as MulterStagedFile[]).map(stagedFile);
+      if (files.length === 0) {
+        throw new ApiError(
+          400,
+          'no_files',
+          `no file in the request; send the file(s) in the field '${limits.fileField}'`,
+        );
+      }
+      return { fields, files };
+    } catch (error) {
+      receipt.fail(error as Error);
+      await receipt.settled();
+      await Promise.allSettled(receipt.files.map((file) => staging.remove(file.stagedKey)));
+      throw receipt.failure;
+    }
+  };
 }
 
-/** The answer when the store refused or could not be reached: nothing of the request was kept. */
-export function storageUnavailable(error: Error): ApiError {
-  return new ApiError(
-    503,
-    'storage_unavailable',
-    `document storage is unavailable, nothing was stored: ${error.message}`,
-  );
+/** Our part of what multer hands back for a stored file. */
+function stagedFile(file: MulterStagedFile): StagedFile {
+  const { index, rawFilename, filename, stagedKey, sizeBytes, sha256, head } = file;
+  return { index, rawFilename, filename, stagedKey, sizeBytes, sha256, head };
+}
+
+/** multer's and busboy's errors as the API names them (our own refusals pass through). */
+function explainMulterError(error: Error, req: Request, limits: MultipartLimits, receipt: UploadReceipt): Error {
+  if (error instanceof ApiError) return error;
+  if (error instanceof multer.MulterError) {
+    const field = error.field ?? '';
+    switch (error.code) {
+      case 'LIMIT_FILE_COUNT': {
+        const { limit, allowed } = limits.maxFiles;
+        return new ApiError(
+          413,
+          'limit_exceeded',
+          `more than ${allowed} file(s) in one request (${limit} = ${allowed}); reading stopped at file ${allowed + 1}`,
+          { limit, allowed, actual: allowed + 1, actual_is_at_least: true },
+        );
+      }
+      case 'LIMIT_FILE_SIZE': {
+        // The engine refuses on the same byte and names the file; this is the same answer if busboy spoke first.
+        const current = receipt.files.at(-1);
+        return fileTooLarge(limits.maxFileBytes, current?.filename ?? '', limits.maxFileBytes.allowed + 1);
+      }
+      case 'LIMIT_UNEXPECTED_FILE':
+        return new ApiError(
+          400,
+          'unexpected_field',
+          `file parts go in the field '${limits.fileField}', not '${field}'`,
+          { field },
+        );
+      case 'LIMIT_FIELD_VALUE':
+        return (
+          textFieldProblem({ [field]: '' }, limits) ??
+          new ApiError(400, 'invalid_multipart', `form field '${field}' is longer than ${MAX_TEXT_FIELD_BYTES} bytes`, {
+            field,
+          })
+        );
+      case 'LIMIT_FIELD_COUNT':
+        return new ApiError(400, 'invalid_multipart', 'too many form fields');
+      default:
+        return new ApiError(400, 'invalid_multipart', `malformed multipart request: ${error.message}`);
+    }
+  }
+  if (!req.complete && (req.destroyed || req.readableAborted))
+    return new ApiError(400, 'request_aborted', 'the client stopped sending before the request was complete');
+  // What is left came from busboy: a body it could not parse.
+  return malformed(error);
+}
+
+/** The first text field the route does not take: the file field sent as text, or a name it does not know. */
+function textFieldProblem(body: Record<string, unknown> | undefined, limits: MultipartLimits): ApiError | undefined {
+  for (const name of Object.keys(body ?? {})) {
+    if (name === limits.fileField) {
+      return new ApiError(400, 'invalid_multipart', `the field '${name}' must be a file part with a filename`, {
+        field: name,
+      });
+    }
+    if (!limits.textFields.includes(name)) {
+      return new ApiError(
+        400,
+        'unexpected_field',
+        `unknown form field '${name}'; known: ${[limits.fileField, ...limits.textFields].join(', ')}`,
+        { field: name },
+      );
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The text fields as the route's schema reads them, one string each. multer
+ * gathers a repeated field into an array (the last one counts, as before)
+ * and reads `name[key]` as an object, which no field of ours is.
+ */
+function textFields(body: Record<string, unknown> | undefined, limits: MultipartLimits): Record<string, string> {
+  const problem = textFieldProblem(body, limits);
+  if (problem) throw problem;
+  const fields: Record<string, string> = {};
+  for (const [name, value] of Object.entries(body ?? {})) {
+    const last = Array.isArray(value) ? value.at(-1) : value;
+    if (typeof last !== 'string') {
+      throw new ApiError(400, 'invalid_multipart', `form field '${name}' must be one plain value`, { field: name });
+    }
+    fields[name] = last;
+  }
+  return fields;
 }

@@ -9,7 +9,7 @@ import { judgeZipDocument, type RangeReader } from './zip-archive.ts';
 export type SniffVerdict = { ok: true; type: AllowedType } | { ok: false; reason: RefusalReason; message: string };
 
 /** Bytes read from the start of a file: its type is judged on them, and a text type's sample. */
-const HEAD_BYTES = 64 * 1024;
+export const HEAD_BYTES = 64 * 1024;
 
 /** A staged upload as sniffing reads it: where it is staged, and its size. */
 export interface StagedBytes {
@@ -17,6 +17,13 @@ export interface StagedBytes {
   key: string;
   sizeBytes: number;
 }
+
+/**
+ * What a file's first HEAD_BYTES say about the type its name gives: a final
+ * verdict, or (for ZIP-based types whose start looks right) `zip`: the
+ * archive's table of contents, at its end, must still be read.
+ */
+export type HeadVerdict = SniffVerdict | { ok: 'zip'; type: AllowedType; detected: string };
 
 /**
  * Checks a staged file's bytes against its name: the extension must be
@@ -27,37 +34,24 @@ export interface StagedBytes {
  * first entries lie past the start is "ZIP data", then judged by that table).
  */
 export async function sniffStaged(staged: StagedBytes, filename: string): Promise<SniffVerdict> {
+  const head = await staged.staging.readRange(staged.key, 0, HEAD_BYTES);
+  return finishSniff(await judgeHead(head, filename), staged);
+}
+
+/** The start of a file judged against its name (uploads call it as the bytes stream past, with no read back). */
+export async function judgeHead(head: Buffer, filename: string): Promise<HeadVerdict> {
   const type = allowedTypeFor(filename);
   if (!type) {
     return { ok: false, reason: 'unsupported_extension', message: unsupportedTypeMessage(filename) };
   }
-  const head = await staged.staging.readRange(staged.key, 0, HEAD_BYTES);
   const detected = await fileTypeFromBuffer(head);
   if (type.sniffedAs) {
     // ZIP-based types: "ZIP data" alone would not say whether it is cut short or something else.
-    if (detected?.ext === 'zip' || detected?.ext === type.sniffedAs) {
-      const reader: RangeReader = {
-        size: staged.sizeBytes,
-        read: (offset, length) => staged.staging.readRange(staged.key, offset, length),
-      };
-      const verdict = await judgeZipDocument(reader, type.extension);
-      if (verdict) return verdict.ok ? { ok: true, type } : verdict;
-    }
-    if (detected?.ext === type.sniffedAs) return { ok: true, type };
-    return {
-      ok: false,
-      reason: 'type_mismatch',
-      message: `named .${type.extension} but the bytes are ${describe(detected?.ext)}`,
-    };
+    if (detected?.ext === 'zip' || detected?.ext === type.sniffedAs) return { ok: 'zip', type, detected: detected.ext };
+    return mismatch(type, detected?.ext);
   }
   // Text types: a detected binary format (other than XML, which HTML may look like) is not text.
-  if (detected && detected.ext !== 'xml') {
-    return {
-      ok: false,
-      reason: 'type_mismatch',
-      message: `named .${type.extension} but the bytes are ${describe(detected.ext)}`,
-    };
-  }
+  if (detected && detected.ext !== 'xml') return mismatch(type, detected.ext);
   if (!isTextSample(head)) {
     return {
       ok: false,
@@ -66,6 +60,28 @@ export async function sniffStaged(staged: StagedBytes, filename: string): Promis
     };
   }
   return { ok: true, type };
+}
+
+/** The final verdict: a ZIP-based type's table of contents is read from the staged file's end. */
+export async function finishSniff(head: HeadVerdict, staged: StagedBytes): Promise<SniffVerdict> {
+  if (head.ok !== 'zip') return head;
+  const { type, detected } = head;
+  const reader: RangeReader = {
+    size: staged.sizeBytes,
+    read: (offset, length) => staged.staging.readRange(staged.key, offset, length),
+  };
+  const verdict = await judgeZipDocument(reader, type.extension);
+  if (verdict) return verdict.ok ? { ok: true, type } : verdict;
+  if (detected === type.sniffedAs) return { ok: true, type };
+  return mismatch(type, detected);
+}
+
+function mismatch(type: AllowedType, detected: string | undefined): SniffVerdict {
+  return {
+    ok: false,
+    reason: 'type_mismatch',
+    message: `named .${type.extension} but the bytes are ${describe(detected)}`,
+  };
 }
 
 /** A file on local disk, sniffed as if it were staged there (tools and tests). */

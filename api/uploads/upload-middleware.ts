@@ -5,7 +5,8 @@ import { findCollection, type CollectionRow } from '../../db/queries/collections
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { BATCH_UPLOAD_TEXT_FIELDS } from '../schemas/uploads.ts';
-import { receiveMultipart, type MultipartLimits, type ReceivedMultipart } from './receive-multipart.ts';
+import { multipartReceiver, type ReceivedMultipart } from './receive-multipart.ts';
+import type { MultipartLimits } from './staging-engine.ts';
 
 const MB = 1024 * 1024;
 /** How long a refused request's unread body is drained (and discarded) before the socket is closed. */
@@ -53,15 +54,17 @@ export function loadCollectionFirst(deps: ApiDeps): RequestHandler {
 }
 
 /**
- * Streams the file parts to staging (see receiveMultipart) and hands the text
- * fields to the route as its body. Whatever happens next, every staged file
- * that was not moved into storage is removed once the answer is sent.
+ * Streams the file parts to staging through multer (see multipartReceiver)
+ * and hands the text fields to the route as its body. Whatever happens next,
+ * every staged file that was not moved into storage is removed once the
+ * answer is sent.
  */
 export function streamFilesToStaging(deps: ApiDeps, limits: MultipartLimits): RequestHandler {
+  const receive = multipartReceiver(deps.staging, limits);
   return async (req: Request, res: Response, next: NextFunction) => {
     let upload: ReceivedMultipart;
     try {
-      upload = await receiveMultipart(req, deps.staging, limits);
+      upload = await receive(req, res);
     } catch (error) {
       closeAfterAnswer(req);
       throw error;
