@@ -96,6 +96,9 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       if (large > pool)
         throw new Error(`the large collection needs ${large} documents on this machine; BENCH_P6_DOCUMENTS=${large}`);
       sizes.push(large);
+      log(
+        `p6: the large collection: ${large} documents (small alone: median ${seconds(median(alone.map((run) => run.ms)))} s)`,
+      );
       const largeCollection = await createCollection(stack.sql, 'p6-large');
       await storeDocuments(stack.sql, stack.storage, largeCollection, files.slice(0, large));
 
