@@ -4,6 +4,7 @@
 // workflow bundle prebuilt so a worker never bundles at start.
 import { execFileSync } from 'node:child_process';
 import { cp, mkdir, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -25,7 +26,16 @@ for (const asset of ASSETS) {
 
 const noop = () => {};
 const logger = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };
-const { code } = await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows/index.ts'), logger });
+// The same interceptor modules as worker/workflow-bundle.ts's WORKFLOW_INTERCEPTOR_MODULES.
+const workflowInterceptorModules = [
+  createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+  path.join(ROOT, 'worker/workflow-outcome-interceptor.ts'),
+];
+const { code } = await bundleWorkflowCode({
+  workflowsPath: path.join(ROOT, 'workflows/index.ts'),
+  workflowInterceptorModules,
+  logger,
+});
 await mkdir(DIST, { recursive: true });
 await writeFile(`${DIST}/workflow-bundle.js.tmp`, code);
 await rename(`${DIST}/workflow-bundle.js.tmp`, `${DIST}/workflow-bundle.js`);

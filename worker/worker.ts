@@ -1,5 +1,6 @@
-import { NativeConnection, Worker, type State } from '@temporalio/worker';
+import { NativeConnection, Worker, type State, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
+import { activeTracing } from '../common/tracing.ts';
 import type { Config, WorkerQueue } from '../config/schema.ts';
 import { loadWorkflowBundle } from './workflow-bundle.ts';
 
@@ -60,6 +61,7 @@ export async function createFileIntelWorker(options: {
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
   try {
     const activities = options.activities ?? createActivities(options.deps);
+    const tracing = await tracingOptions();
     const workers = new Map<WorkerQueue, Worker>();
     for (const queue of queues) {
       const common = {
@@ -71,6 +73,7 @@ export async function createFileIntelWorker(options: {
         // (0.8 × the 1-minute heartbeat timeout) delays it up to ~48 s.
         maxHeartbeatThrottleInterval: '5 seconds',
         shutdownGraceTime: '10 seconds',
+        ...tracing,
       } as const;
       workers.set(
         queue,
@@ -89,4 +92,28 @@ export async function createFileIntelWorker(options: {
     await connection.close();
     throw error;
   }
+}
+
+/**
+ * The workflow bundle always carries OpenTelemetry's workflow interceptors
+ * (worker/workflow-bundle.ts), which hand their spans to the `exporter` sink:
+ * with tracing on (common/tracing.ts) the sink exports them and the activity
+ * interceptors add a span per activity, child of the workflow's; off, the
+ * sink drops them and activities run unwrapped.
+ */
+async function tracingOptions(): Promise<Pick<WorkerOptions, 'sinks' | 'interceptors'>> {
+  const tracing = activeTracing();
+  if (!tracing) return { sinks: { exporter: { export: { fn: () => {} } } } };
+  const otel = await import('@temporalio/interceptors-opentelemetry');
+  return {
+    sinks: { exporter: otel.makeWorkflowExporter(tracing.processor, tracing.resource) },
+    interceptors: {
+      activity: [
+        (ctx) => ({
+          inbound: new otel.OpenTelemetryActivityInboundInterceptor(ctx),
+          outbound: new otel.OpenTelemetryActivityOutboundInterceptor(ctx),
+        }),
+      ],
+    },
+  };
 }

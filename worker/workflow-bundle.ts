@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +8,17 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WORKFLOWS_PATH = path.join(ROOT, 'workflows', 'index.ts');
+/**
+ * Workflow interceptor modules bundled with the workflows (scripts/build.mjs
+ * names the same): OpenTelemetry's (a span per workflow run, activity, child
+ * and signal, exported through the worker's `exporter` sink, see
+ * worker/worker.ts) and the outcome counters (worker/telemetry.ts). They add
+ * no command: recorded histories replay unchanged (test/replay).
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES = [
+  createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+  path.join(ROOT, 'worker', 'workflow-outcome-interceptor.ts'),
+];
 const CACHE_DIR = path.join(ROOT, 'node_modules', '.cache', 'fileintel');
 /** Written by `npm run build` (scripts/build.mjs) beside the compiled code. */
 const PREBUILT = path.join(ROOT, 'workflow-bundle.js');
@@ -28,12 +40,20 @@ export async function loadWorkflowBundle(): Promise<{ code: string }> {
     hash.update(file);
     hash.update(await readFile(path.join(ROOT, 'workflows', file)));
   }
+  for (const module of WORKFLOW_INTERCEPTOR_MODULES) {
+    hash.update(module);
+    hash.update(await readFile(module));
+  }
   const lock = path.join(ROOT, 'package-lock.json');
   if (existsSync(lock)) hash.update(await readFile(lock));
   const cached = path.join(CACHE_DIR, `workflows-${hash.digest('hex').slice(0, 16)}.js`);
   if (existsSync(cached)) return { code: await readFile(cached, 'utf8') };
 
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    logger: quietLogger,
+  });
   await mkdir(CACHE_DIR, { recursive: true });
   const partial = `${cached}.${process.pid}.tmp`;
   await writeFile(partial, code);
