@@ -1,4 +1,5 @@
 import express, { type Express, type Router } from 'express';
+import { activeTracing } from '../common/tracing.ts';
 import { limitDatabaseWaits } from '../db/pool.ts';
 import { requireApiKey } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
@@ -6,6 +7,7 @@ import { errorHandlerFor, nativeErrorHandler } from './error-handler.ts';
 import { ApiError } from './errors.ts';
 import { batchRoutes } from './routes/batches.ts';
 import { collectionRoutes } from './routes/collections.ts';
+import { measureRequests, traceRequests } from './observability/requests.ts';
 import { healthRoutes } from './routes/health.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { uploadRoutes } from './routes/uploads.ts';
@@ -29,6 +31,9 @@ export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // First, so they see every request, the refused and the unrouted too (docs/OBSERVABILITY.md).
+  if (activeTracing()) app.use(traceRequests());
+  if (deps.metrics) app.use(measureRequests(deps.metrics));
 
   const native = versionRouter(deps);
   native.use(healthRoutes(deps));

@@ -2,9 +2,10 @@
 // processes (main/worker.ts, main/api.ts), the test and benchmark stacks and
 // their worker children. Set-up that must happen once per stack (migrations,
 // search attributes, the Schedule) is main/stack-setup.ts, before this.
-import { Client, type Connection } from '@temporalio/client';
+import { Client, type Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import { startApiServer } from '../api/server.ts';
 import { connectTemporalForApi } from '../api/temporal-connection.ts';
+import { activeTracing } from '../common/tracing.ts';
 import type { Config, WorkerQueue } from '../config/schema.ts';
 import { createPool, type Sql } from '../db/pool.ts';
 import { createStorage } from '../storage/index.ts';
@@ -23,8 +24,11 @@ export interface ServicesOptions {
    * (workflow-logic tests only).
    */
   worker?: boolean | { activities?: object; queues?: readonly WorkerQueue[] };
-  /** Serve the API; `temporal` reuses a client instead of opening the API's own connection. */
-  api?: { host: string; port: number; apiKey?: string; temporal?: Client };
+  /**
+   * Serve the API; `temporal` reuses a client instead of opening the API's own connection (which carries the
+   * trace context into workflows when tracing is on); `metricsAddress` (host:port) serves its Prometheus endpoint.
+   */
+  api?: { host: string; port: number; apiKey?: string; temporal?: Client; metricsAddress?: string };
 }
 
 export interface Services {
@@ -32,7 +36,7 @@ export interface Services {
   storage: DocumentStorage;
   staging: StagingArea;
   worker?: { worker: FileIntelWorker; running: Promise<void> };
-  api?: { url: string };
+  api?: { url: string; metricsUrl?: string };
   /** Stops the API, then the worker (it drains), then closes what this opened. Once. */
   stop(): Promise<void>;
 }
@@ -72,17 +76,40 @@ export async function startServices(options: ServicesOptions): Promise<Services>
       if (!temporal) {
         const connection: Connection = await connectTemporalForApi(options.temporalAddress);
         stops.push(() => connection.close());
-        temporal = new Client({ connection, namespace: config.temporal_namespace });
+        temporal = new Client({
+          connection,
+          namespace: config.temporal_namespace,
+          interceptors: await clientTracing(),
+        });
       }
-      const api = await startApiServer({ config, sql, temporal, storage, staging, apiKey }, host, port);
+      let metrics: import('../api/observability/metrics.ts').ApiMetrics | undefined;
+      let metricsUrl: string | undefined;
+      if (options.api.metricsAddress) {
+        const [{ ApiMetrics }, { startMetricsServer }] = await Promise.all([
+          import('../api/observability/metrics.ts'),
+          import('../api/observability/metrics-server.ts'),
+        ]);
+        metrics = new ApiMetrics(sql);
+        const server = await startMetricsServer(metrics, options.api.metricsAddress);
+        stops.push(() => server.close());
+        metricsUrl = server.url;
+      }
+      const api = await startApiServer({ config, sql, temporal, storage, staging, apiKey, metrics }, host, port);
       stops.push(() => api.close());
-      services.api = { url: api.url };
+      services.api = { url: api.url, metricsUrl };
     }
     return services;
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** With tracing on (common/tracing.ts), the client puts the current span's context into every workflow it starts. */
+async function clientTracing(): Promise<{ workflow: WorkflowClientInterceptor[] } | undefined> {
+  if (!activeTracing()) return undefined;
+  const { OpenTelemetryWorkflowClientInterceptor } = await import('@temporalio/interceptors-opentelemetry');
+  return { workflow: [new OpenTelemetryWorkflowClientInterceptor()] };
 }
 
 function ownPoolOrGiven(
