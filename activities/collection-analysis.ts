@@ -18,7 +18,7 @@ import type {
   UnitDocument,
   WorkUnit,
 } from '../workflows/collection-analysis-contract.ts';
-import { formatOf } from './extraction/index.ts';
+import { isPaged } from './extraction/index.ts';
 import { workflowIds } from '../workflows/ids.ts';
 import { createEmbeddingProvider } from './embeddings/provider.ts';
 
@@ -52,7 +52,7 @@ export interface WorkPage {
 const MB = 1024 * 1024;
 
 /**
- * Cuts a page into units: a PDF (it may be split into page ranges) or a
+ * Cuts a page into units: a paged format (a PDF: it may be split into page ranges) or a
  * document of `small_document_mb` or more gets its own workflow; the small
  * ones go in groups of at most `group_max_documents` and `group_max_mb`.
  * Workflows come first, so a slow document starts early and the small ones
@@ -73,7 +73,7 @@ export function workUnitsOf(
   };
   for (const { id, filename, mime_type, size_bytes } of documents) {
     const document = { id, filename };
-    const small = size_bytes < config.small_document_mb * MB && !isPdf(mime_type, filename);
+    const small = size_bytes < config.small_document_mb * MB && !isPaged(mime_type, filename);
     if (!small) {
       workflows.push({ kind: 'workflow', document });
       continue;
@@ -88,15 +88,6 @@ export function workUnitsOf(
   }
   flush();
   return [...workflows, ...groups];
-}
-
-/** An unsupported type is not a PDF: it fails in its group, with its reason. */
-function isPdf(mimeType: string, filename: string): boolean {
-  try {
-    return formatOf(mimeType, filename) === 'pdf';
-  } catch {
-    return false;
-  }
 }
 
 /** The collection-level steps of collectionAnalysis; each idempotent. */

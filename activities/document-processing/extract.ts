@@ -10,7 +10,7 @@ import {
   recordExtractionFacts,
   type RangeRecord,
 } from '../../db/queries/document-runs.ts';
-import { formatOf, UnreadableDocumentError, type PageRange } from '../extraction/index.ts';
+import { isPaged, UnreadableDocumentError, type PageRange } from '../extraction/index.ts';
 import { claim, inThread, type Step } from './attempt.ts';
 import type { ExtractionFacts, ExtractionRecord } from './types.ts';
 
@@ -28,7 +28,7 @@ export const extract: Step<{ chunks: number; pages: number | null }> = async (wo
       'UnreadableDocument',
     );
   }
-  const paged = formatOf(row.mime_type, row.original_filename) === 'pdf';
+  const paged = isPaged(row.mime_type, row.original_filename);
   const done = await committedRanges(sql, documentId);
   let facts = done.length > 0 ? (row.metadata as { extraction?: ExtractionFacts }).extraction : undefined;
   let pageCount = done.length > 0 ? row.page_count : null;

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { acceptedExtensionsText, formatOfDocument, type FormatName } from '../../common/formats.ts';
 import { extractDocx } from './docx.ts';
 import { extractEpub } from './epub.ts';
 import { extractHtml } from './html.ts';
@@ -24,39 +24,23 @@ export {
   type UnreadableReason,
 } from './types.ts';
 
-type Format = ExtractedDocument['format'];
-
-const BY_MIME: Record<string, Format> = {
-  'application/pdf': 'pdf',
-  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
-  'application/epub+zip': 'epub',
-  'text/html': 'html',
-  'application/xhtml+xml': 'html',
-  'text/markdown': 'markdown',
-  'text/x-markdown': 'markdown',
-  'text/plain': 'text',
-};
-const BY_EXTENSION: Record<string, Format> = {
-  '.pdf': 'pdf',
-  '.docx': 'docx',
-  '.epub': 'epub',
-  '.html': 'html',
-  '.htm': 'html',
-  '.md': 'markdown',
-  '.markdown': 'markdown',
-  '.txt': 'text',
-};
-
-/** The format from the MIME type the upload sniffed, else from the file name's extension. */
-export function formatOf(mimeType: string, filename: string): Format {
-  const format =
-    BY_MIME[mimeType.split(';')[0].trim().toLowerCase()] ?? BY_EXTENSION[path.extname(filename).toLowerCase()];
+/**
+ * A stored document's format (common/formats.ts): by the MIME type the upload
+ * recorded, else by its name. Unknown: not readable.
+ */
+export function formatOf(mimeType: string, filename: string): FormatName {
+  const format = formatOfDocument(mimeType, filename);
   if (!format)
     throw new UnreadableDocumentError(
       'unsupported_type',
-      `unsupported document type ${mimeType} (${filename}); supported: pdf, docx, epub, html, md, txt`,
+      `unsupported document type ${mimeType} (${filename}); supported: ${acceptedExtensionsText()}`,
     );
-  return format;
+  return format.name;
+}
+
+/** Whether a stored document is read in page ranges (and so gets a workflow of its own); false for an unknown type, which fails in its group. */
+export function isPaged(mimeType: string, filename: string): boolean {
+  return formatOfDocument(mimeType, filename)?.paged ?? false;
 }
 
 export interface ExtractOptions {
@@ -94,7 +78,9 @@ export async function extractDocument(
       `no text could be extracted from ${filename} (empty, or scanned images without a text layer)`,
     );
   }
-  return { ...extracted, sections, properties: cleanProperties(extracted.properties), removedCharacters };
+  // What a section belongs to is the table's word (common/formats.ts), whatever the extractor set.
+  const pageUnit = formatOfDocument(mimeType, filename)?.rangeUnit ?? null;
+  return { ...extracted, sections, pageUnit, properties: cleanProperties(extracted.properties), removedCharacters };
 }
 
 /** The file's own properties (a PDF's Info dictionary holds NULs as often as its text) cleaned the same way. */
@@ -108,22 +94,18 @@ function cleanProperties(properties: FileProperties): FileProperties {
   ) as FileProperties;
 }
 
-function extractByFormat(
-  format: Format,
-  bytes: Uint8Array,
-  options: ExtractOptions,
-): Promise<ExtractedDocument> | ExtractedDocument {
-  switch (format) {
-    case 'pdf':
-      return extractPdf(bytes, options.onPage, options.pages);
-    case 'docx':
-      return extractDocx(bytes);
-    case 'epub':
-      return extractEpub(bytes, options.onPage);
-    case 'html':
-      return extractHtml(bytes);
-    case 'markdown':
-    case 'text':
-      return extractPlainText(bytes, format);
-  }
+/** One extractor per format of the table: a format without one does not compile. */
+export const EXTRACTORS: Record<FormatName, Extractor> = {
+  pdf: (bytes, options) => extractPdf(bytes, options.onPage, options.pages),
+  docx: (bytes) => extractDocx(bytes),
+  epub: (bytes, options) => extractEpub(bytes, options.onPage),
+  html: (bytes) => extractHtml(bytes),
+  markdown: (bytes) => extractPlainText(bytes, 'markdown'),
+  text: (bytes) => extractPlainText(bytes, 'text'),
+};
+
+export type Extractor = (bytes: Uint8Array, options: ExtractOptions) => Promise<ExtractedDocument> | ExtractedDocument;
+
+function extractByFormat(format: FormatName, bytes: Uint8Array, options: ExtractOptions) {
+  return EXTRACTORS[format](bytes, options);
 }

@@ -1,3 +1,5 @@
+import type { FormatName } from '../../common/formats.ts';
+
 /** One stretch of a document's text; `page` is the page (pdf) or chapter (epub) it belongs to. */
 export interface TextSection {
   text: string;
@@ -16,7 +18,7 @@ export interface FileProperties {
 }
 
 export interface ExtractedDocument {
-  format: 'pdf' | 'docx' | 'epub' | 'html' | 'markdown' | 'text';
+  format: FormatName;
   sections: TextSection[];
   /** Pages for pdf, chapters for epub, null when the format has none. */
   pageCount: number | null;

@@ -10,7 +10,7 @@ import {
   UploadLimits,
   UploadResult,
 } from '../schemas/uploads.ts';
-import { ALLOWED_EXTENSIONS } from '../uploads/allowed-types.ts';
+import { acceptedExtensions } from '../../common/formats.ts';
 import type { CommitHooks } from '../uploads/commit-upload.ts';
 import { batchUploadRequest, receiveAndStore } from '../uploads/receive-and-store.ts';
 import { uploadLocals, uploadSteps } from '../uploads/upload-middleware.ts';
@@ -38,7 +38,7 @@ export function uploadRoutes(deps: UploadRouteDeps): Router {
       max_file_size_bytes: config.max_file_size_mb * MB,
       max_upload_request_bytes: config.max_upload_request_mb * MB,
       max_concurrent_uploads: config.max_concurrent_uploads,
-      allowed_extensions: ALLOWED_EXTENSIONS,
+      allowed_extensions: acceptedExtensions(),
     }),
   );
 

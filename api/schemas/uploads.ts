@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { registry } from '../openapi/registry.ts';
+import { acceptedExtensionsText } from '../../common/formats.ts';
 import { PROCESSING_DEFAULTS } from './processing-options.ts';
 import { REFUSAL_REASONS } from '../uploads/refusal-reasons.ts';
 
@@ -38,7 +39,7 @@ const binary = z.string().openapi({ type: 'string', format: 'binary' });
 const booleanWord = z.enum(['true', 'false']).optional();
 
 export const SingleUploadMultipart = z.object({
-  file: binary.openapi({ description: 'The document (pdf, epub, docx, txt, md, html)' }),
+  file: binary.openapi({ description: `The document (${acceptedExtensionsText()})` }),
 });
 export const BatchUploadMultipart = z.object({
   files: z

@@ -23,7 +23,7 @@ export interface StagedBytes {
  * verdict, or (for ZIP-based types whose start looks right) `zip`: the
  * archive's table of contents, at its end, must still be read.
  */
-export type HeadVerdict = SniffVerdict | { ok: 'zip'; type: AllowedType; detected: string };
+export type HeadVerdict = SniffVerdict | { ok: 'zip'; type: AllowedType };
 
 /**
  * Checks a staged file's bytes against its name: the extension must be
@@ -45,9 +45,11 @@ export async function judgeHead(head: Buffer, filename: string): Promise<HeadVer
     return { ok: false, reason: 'unsupported_extension', message: unsupportedTypeMessage(filename) };
   }
   const detected = await fileTypeFromBuffer(head);
-  if (type.sniffedAs) {
+  const rule = type.format.sniff;
+  if ('magic' in rule) return detected?.ext === rule.magic ? { ok: true, type } : mismatch(type, detected?.ext);
+  if ('zip' in rule) {
     // ZIP-based types: "ZIP data" alone would not say whether it is cut short or something else.
-    if (detected?.ext === 'zip' || detected?.ext === type.sniffedAs) return { ok: 'zip', type, detected: detected.ext };
+    if (detected?.ext === 'zip' || detected?.ext === rule.zip) return { ok: 'zip', type };
     return mismatch(type, detected?.ext);
   }
   // Text types: a detected binary format (other than XML, which HTML may look like) is not text.
@@ -65,15 +67,13 @@ export async function judgeHead(head: Buffer, filename: string): Promise<HeadVer
 /** The final verdict: a ZIP-based type's table of contents is read from the staged file's end. */
 export async function finishSniff(head: HeadVerdict, staged: StagedBytes): Promise<SniffVerdict> {
   if (head.ok !== 'zip') return head;
-  const { type, detected } = head;
+  const { type } = head;
   const reader: RangeReader = {
     size: staged.sizeBytes,
     read: (offset, length) => staged.staging.readRange(staged.key, offset, length),
   };
-  const verdict = await judgeZipDocument(reader, type.extension);
-  if (verdict) return verdict.ok ? { ok: true, type } : verdict;
-  if (detected === type.sniffedAs) return { ok: true, type };
-  return mismatch(type, detected);
+  const verdict = await judgeZipDocument(reader, type.extension, type.format);
+  return verdict.ok ? { ok: true, type } : verdict;
 }
 
 function mismatch(type: AllowedType, detected: string | undefined): SniffVerdict {

@@ -1,3 +1,5 @@
+import type { DocumentFormat } from '../../common/formats.ts';
+
 /** Random access to a file's bytes: a local file or a staged object, read by ranges. */
 export interface RangeReader {
   size: number;
@@ -51,23 +53,19 @@ export async function readZipShape(reader: RangeReader): Promise<ZipShape> {
   return { complete: true, entries };
 }
 
-/** The entry each ZIP-based document type cannot do without, with what its absence means. */
-export const REQUIRED_ENTRY: Record<string, { entry: string; means: string }> = {
-  docx: { entry: 'word/document.xml', means: 'not a Word (DOCX) document' },
-  epub: { entry: 'META-INF/container.xml', means: 'not an EPUB book' },
-};
-
 /**
- * Judges a ZIP-based document (DOCX, EPUB) by its table of contents, so a
- * refusal says which problem it is: an archive cut short, or a complete
- * archive of something else. Undefined when the type has no required entry.
+ * Judges a ZIP-based document (DOCX, EPUB: its format's sniff rule names the
+ * entry it cannot do without) by its table of contents, so a refusal says
+ * which problem it is: an archive cut short, or a complete archive of
+ * something else.
  */
 export async function judgeZipDocument(
   reader: RangeReader,
   extension: string,
-): Promise<{ ok: true } | { ok: false; reason: 'truncated_file' | 'type_mismatch'; message: string } | undefined> {
-  const required = REQUIRED_ENTRY[extension];
-  if (!required) return undefined;
+  format: DocumentFormat,
+): Promise<{ ok: true } | { ok: false; reason: 'truncated_file' | 'type_mismatch'; message: string }> {
+  if (!('zip' in format.sniff)) throw new Error(`${format.name} is not a ZIP-based format`);
+  const required = { entry: format.sniff.requiredEntry, means: format.sniff.means };
   const shape = await readZipShape(reader);
   if (!shape.complete) {
     return {

@@ -9,7 +9,7 @@ import {
   SingleUploadForm,
   SingleUploadMultipart,
 } from '../../schemas/uploads.ts';
-import { ALLOWED_EXTENSIONS } from '../../uploads/allowed-types.ts';
+import { acceptedExtensions } from '../../../common/formats.ts';
 import type { CommitHooks } from '../../uploads/commit-upload.ts';
 import { batchUploadRequest, receiveAndStore } from '../../uploads/receive-and-store.ts';
 import { uploadLocals, uploadSteps } from '../../uploads/upload-middleware.ts';
@@ -145,8 +145,8 @@ async function refusedTypeAs415<T>(store: () => Promise<T>): Promise<T> {
     throw new ApiError(
       415,
       'unsupported_media_type',
-      `Unsupported file type: ${refused.map((file) => `${file.filename}: ${file.message}`).join('; ')}. Supported types are: ${ALLOWED_EXTENSIONS.join(', ')}`,
-      { ...(error.details as object), supported_types: ALLOWED_EXTENSIONS },
+      `Unsupported file type: ${refused.map((file) => `${file.filename}: ${file.message}`).join('; ')}. Supported types are: ${acceptedExtensions().join(', ')}`,
+      { ...(error.details as object), supported_types: acceptedExtensions() },
     );
   }
 }
