@@ -18,12 +18,24 @@ const positiveInt = (max = 1_000_000) => z.number().int().min(1).max(max);
 /** A duration above zero: a bound that must hold (0 would mean none). */
 const positiveDuration = duration.refine((ms) => ms > 0, 'a duration above zero, such as 10s');
 const port = z.number().int().min(0).max(65_535);
+/** Where a metrics endpoint listens, `host:port` (`[::1]:9464` for IPv6); "" (or an empty variable) turns it off. */
+const listenAddress = z.preprocess(
+  (value) => (value === null ? '' : value),
+  z.union([
+    z.literal(''),
+    z
+      .string()
+      .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'host:port, such as 127.0.0.1:9464, or "" for off'),
+  ]),
+);
 
 export const configSchema = z
   .object({
     api_host: z.string().min(1),
     api_port: port,
     max_json_body_kb: positiveInt(100_000),
+    api_metrics_address: listenAddress,
+    worker_metrics_address: listenAddress,
 
     temporal_namespace: z.string().min(1),
     task_queue: z.string().min(1),

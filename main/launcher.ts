@@ -92,7 +92,12 @@ try {
   };
   // One machine: its worker serves every queue, whatever FILEINTEL_WORKER_QUEUES says.
   const workerEnv = { ...env, FILEINTEL_WORKER_QUEUES: WORKER_QUEUES.join(',') };
-  await supervise({ name: 'worker', entry: entryPoint('main/worker'), env: workerEnv, stopTimeoutMs: 30_000 }).start();
+  const worker = await supervise({
+    name: 'worker',
+    entry: entryPoint('main/worker'),
+    env: workerEnv,
+    stopTimeoutMs: 30_000,
+  }).start();
   // As `npm run api`: a small young generation frees upload buffers sooner, and two malloc arenas keep
   // libuv's threads from each holding freed memory (P2 peak RSS, BENCHMARKS.md).
   const api = await supervise({
@@ -115,6 +120,15 @@ try {
   );
   const queues = `'${config.task_queue}' (workflows), '${config.document_task_queue}' (documents)`;
   console.log(`  Worker       task queues ${queues}`);
+  const metrics = [
+    api.metricsUrl === undefined ? undefined : `API ${String(api.metricsUrl)}`,
+    worker.metricsUrl === undefined ? undefined : `worker ${String(worker.metricsUrl)}`,
+  ].filter(Boolean);
+  console.log(
+    `  Metrics      ${metrics.length > 0 ? metrics.join(', ') : 'off (api_metrics_address, worker_metrics_address)'}`,
+  );
+  if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT)
+    console.log(`  Traces       OTLP to ${process.env.OTEL_EXPORTER_OTLP_ENDPOINT}`);
   console.log(`  Processes    ${children.map((child) => `${child.name} ${child.pid}`).join(', ')}`);
   console.log('\n  Ctrl-C stops everything.\n');
 } catch (error) {

@@ -2,8 +2,10 @@
 // (production); also the worker process of `npm start`. Serves the task queues
 // it is told: `-- --queues workflows,documents`, else FILEINTEL_WORKER_QUEUES,
 // else config worker_queues (both).
+import { startTracing } from '../common/tracing.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { isEmbeddedPglite } from '../db/pool.ts';
+import { installWorkerTelemetry } from '../worker/telemetry.ts';
 import { taskQueueOf } from '../worker/worker.ts';
 import { notifySupervisor, onShutdown, requireEnv } from './process.ts';
 import { queuesArgument, WorkerArgumentError } from './queues-argument.ts';
@@ -22,6 +24,9 @@ const config = (() => {
 })();
 const temporalAddress = requireEnv('TEMPORAL_ADDRESS');
 const databaseUrl = requireEnv('DATABASE_URL');
+// Before any connection: the Runtime carrying the Prometheus exporter is made once per process.
+const { metricsUrl } = installWorkerTelemetry(config.worker_metrics_address);
+const tracing = await startTracing({ serviceName: 'fileintel-worker' });
 const singleConnection = isEmbeddedPglite();
 if (!stackAlreadySetUp()) await setUpStack({ config, databaseUrl, temporalAddress, singleConnection });
 const services = await startServices({
@@ -34,6 +39,11 @@ const served = config.worker_queues
   .map((queue) => `task queue '${taskQueueOf(config, queue)}' (${queue})`)
   .join(' and ');
 console.log(`[worker] polling ${served} on ${temporalAddress}`);
-onShutdown(services.stop);
-notifySupervisor({ taskQueue: config.task_queue });
+if (metricsUrl) console.log(`[worker] metrics on ${metricsUrl}`);
+if (tracing) console.log(`[worker] traces to ${process.env.OTEL_EXPORTER_OTLP_ENDPOINT}`);
+onShutdown(async () => {
+  await services.stop();
+  await tracing?.shutdown();
+});
+notifySupervisor({ taskQueue: config.task_queue, metricsUrl });
 await services.worker!.running;

@@ -30,6 +30,14 @@ describe('npm start: the whole stack on embedded defaults, one process per part'
     const ui = await fetch(`http://127.0.0.1:${ports.ui}/`);
     assert.equal(ui.status, 200, 'the Web UI answers');
     assert.match(first.output(), new RegExp(`Web UI\\s+http://127.0.0.1:${ports.ui}`));
+    const apiMetrics = `http://127.0.0.1:${ports.apiMetrics}/metrics`;
+    const workerMetrics = `http://127.0.0.1:${ports.workerMetrics}/metrics`;
+    assert.ok(
+      first.output().includes(`Metrics      API ${apiMetrics}, worker ${workerMetrics}`),
+      `both Prometheus endpoints are printed:\n${first.output()}`,
+    );
+    assert.match(await (await fetch(apiMetrics)).text(), /^fileintel_documents\{status="uploaded"\} \d+$/m);
+    assert.match(await (await fetch(workerMetrics)).text(), /^temporal_/m, "the worker's SDK metrics");
     assert.match(
       first.output(),
       /^\[api\] listening on http:\/\/127\.0\.0\.1:\d+\/api\/v3$/m,
@@ -51,6 +59,7 @@ describe('npm start: the whole stack on embedded defaults, one process per part'
     );
     assert.equal((await request('GET', `${first.api}/health`)).status, 200, 'the API answers while the worker is down');
     await first.waitForOutput(/\[fileintel\] worker is running again \(pid \d+\)/);
+    assert.equal((await fetch(workerMetrics)).status, 200, 'the restarted worker serves its metrics on the same port');
     assert.notEqual(pidOf(first, 'worker'), worker);
 
     assert.equal(await stop(first), 0, first.output());

@@ -49,6 +49,9 @@ export async function startHostProcess(
       HOME: process.env.HOME ?? dir,
       TMPDIR: dir,
       FILEINTEL_DATA_DIR: JSON.stringify(dir),
+      // Hosts on one machine would all take the default metrics ports: off unless a test asks.
+      FILEINTEL_API_METRICS_ADDRESS: '""',
+      FILEINTEL_WORKER_METRICS_ADDRESS: '""',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -20,13 +20,19 @@ export interface Launched {
 }
 
 export async function launcherPorts() {
-  return { api: await freePort(), temporal: await freePort(), ui: await freePort() };
+  return {
+    api: await freePort(),
+    temporal: await freePort(),
+    ui: await freePort(),
+    apiMetrics: await freePort(),
+    workerMetrics: await freePort(),
+  };
 }
 
 /** The launcher on embedded defaults, or against `databaseUrl` (then it starts no PGlite). */
 export async function launch(
   dataDir: string,
-  ports: { api: number; temporal: number; ui: number },
+  ports: { api: number; temporal: number; ui: number; apiMetrics?: number; workerMetrics?: number },
   databaseUrl?: string,
 ): Promise<Launched> {
   const env = { ...process.env };
@@ -41,6 +47,9 @@ export async function launch(
       FILEINTEL_STORAGE_DIR: path.join(dataDir, 'storage'),
       FILEINTEL_STAGING_DIR: path.join(dataDir, 'staging'),
       FILEINTEL_API_PORT: String(ports.api),
+      // Free ports, or off: never the defaults another stack on this machine may hold.
+      FILEINTEL_API_METRICS_ADDRESS: ports.apiMetrics ? `127.0.0.1:${ports.apiMetrics}` : '""',
+      FILEINTEL_WORKER_METRICS_ADDRESS: ports.workerMetrics ? `127.0.0.1:${ports.workerMetrics}` : '""',
       TEMPORAL_DEV_PORT: String(ports.temporal),
       TEMPORAL_UI_PORT: String(ports.ui),
     },
