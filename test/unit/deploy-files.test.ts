@@ -115,3 +115,37 @@ test('every secret comes from .env (required), and .env.example names each one',
   for (const name of required) assert.match(example, new RegExp(`^${name}=.+$`, 'm'), name);
   assert.match(read('.dockerignore'), /^\.env$/m);
 });
+
+test('the environment compose gives each FileIntel service is a valid config (the secrets as .env.example has them)', () => {
+  const example = Object.fromEntries(
+    read('.env.example')
+      .split('\n')
+      .filter((line) => /^\w+=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+  const interpolate = (value: string | number) =>
+    String(value).replace(/\$\{(\w+):\?[^}]*\}/g, (_, name: string) => example[name]);
+  for (const name of ['api', 'worker', 'worker-documents']) {
+    const env = Object.fromEntries(
+      Object.entries(services[name].environment ?? {}).map(([key, value]) => [key, interpolate(value)]),
+    );
+    const queues = services[name].command?.includes('--queues')
+      ? { FILEINTEL_WORKER_QUEUES: services[name].command![services[name].command!.indexOf('--queues') + 1] }
+      : {};
+    const config = loadConfig({ ...env, ...queues });
+    assert.equal(config.storage_backend, 's3', name);
+    assert.equal(config.s3_endpoint, 'http://object-store:9000', name);
+    assert.equal(config.s3_bucket, 'fileintel', name);
+    // The bucket and key prefix the one-shot makes, and the bucket the store's healthcheck lists.
+    const store = services['object-store-init'].environment ?? {};
+    assert.equal(store.S3_BUCKET, config.s3_bucket, name);
+    assert.equal(store.S3_PREFIX, config.s3_prefix, name);
+    assert.equal(services['object-store'].healthcheck?.test.at(-1), `self:${config.s3_bucket}`);
+    assert.equal(env.DATABASE_URL, `postgres://fileintel:${example.POSTGRES_PASSWORD}@postgres:5432/fileintel`);
+    assert.equal(env.FILEINTEL_S3_ACCESS_KEY_ID, example.S3_ACCESS_KEY_ID);
+    if (name === 'api') {
+      assert.equal(config.api_host, '0.0.0.0');
+      assert.equal(env.FILEINTEL_API_KEY, example.FILEINTEL_API_KEY);
+    } else assert.deepEqual(config.worker_queues, [name === 'worker' ? 'workflows' : 'documents']);
+  }
+});
