@@ -2,7 +2,7 @@ import { NativeConnection, Worker, type State, type WorkerOptions } from '@tempo
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
 import { activeTracing } from '../common/tracing.ts';
 import type { Config, WorkerQueue } from '../config/schema.ts';
-import { loadWorkflowBundle } from './workflow-bundle.ts';
+import { loadWorkflowBundle, WORKFLOW_SINKS_WITHOUT_TRACING } from './workflow-bundle.ts';
 
 /**
  * The Temporal workers of one process, one per task queue it serves, run and
@@ -103,7 +103,7 @@ export async function createFileIntelWorker(options: {
  */
 async function tracingOptions(): Promise<Pick<WorkerOptions, 'sinks' | 'interceptors'>> {
   const tracing = activeTracing();
-  if (!tracing) return { sinks: { exporter: { export: { fn: () => {} } } } };
+  if (!tracing) return { sinks: WORKFLOW_SINKS_WITHOUT_TRACING };
   const otel = await import('@temporalio/interceptors-opentelemetry');
   return {
     sinks: { exporter: otel.makeWorkflowExporter(tracing.processor, tracing.resource) },

@@ -19,6 +19,14 @@ export const WORKFLOW_INTERCEPTOR_MODULES = [
   createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
   path.join(ROOT, 'worker', 'workflow-outcome-interceptor.ts'),
 ];
+/**
+ * The sink OpenTelemetry's workflow interceptors hand their spans to, when
+ * tracing is off: it drops them. Every worker running this bundle registers
+ * the `exporter` sink (a replay worker too, or the SDK logs each call as an
+ * unregistered sink); worker/worker.ts puts the real exporter there when
+ * tracing is on.
+ */
+export const WORKFLOW_SINKS_WITHOUT_TRACING = { exporter: { export: { fn: () => {} } } };
 const CACHE_DIR = path.join(ROOT, 'node_modules', '.cache', 'fileintel');
 /** Written by `npm run build` (scripts/build.mjs) beside the compiled code. */
 const PREBUILT = path.join(ROOT, 'workflow-bundle.js');

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
-import { loadWorkflowBundle } from '../../worker/workflow-bundle.ts';
+import { loadWorkflowBundle, WORKFLOW_SINKS_WITHOUT_TRACING } from '../../worker/workflow-bundle.ts';
 import { HISTORIES_DIR } from '../support/histories.ts';
 
 // Every recorded history replays against the current workflow code: a change
@@ -22,7 +22,7 @@ const historyOf = async (file: string) =>
 for (const file of files) {
   test(`replays ${file}`, async () => {
     await Worker.runReplayHistory(
-      { workflowBundle: await loadWorkflowBundle() },
+      { workflowBundle: await loadWorkflowBundle(), sinks: WORKFLOW_SINKS_WITHOUT_TRACING },
       await historyOf(file),
       file.replace(/\.json$/, ''),
     );
