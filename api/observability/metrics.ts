@@ -110,17 +110,18 @@ export class ApiMetrics {
   }
 
   private async readDatabaseCounts(): Promise<void> {
-    this.documents.reset();
-    this.failed.reset();
-    this.collections.reset();
-    let rows: { metric: string; a: string; b: string; n: number }[];
+    let rows: { metric: string; a: string; b: string; n: number }[] | undefined;
     try {
       rows = await this.sql.unsafe(DATABASE_COUNTS);
     } catch {
-      this.databaseUp.set(0);
-      return;
+      rows = undefined;
     }
-    this.databaseUp.set(1);
+    // Reset and set with no await between, so a scrape running beside this one never serialises a half-set state.
+    this.documents.reset();
+    this.failed.reset();
+    this.collections.reset();
+    this.databaseUp.set(rows ? 1 : 0);
+    if (!rows) return;
     // Every status is present, 0 when no row has it, so rates and deltas start from zero.
     for (const status of DOCUMENT_STATUSES) this.documents.set({ status }, 0);
     for (const status of COLLECTION_STATUSES) this.collections.set({ status }, 0);

@@ -5,6 +5,9 @@
 // and execution histograms) and its outcome counters move too.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ApiMetrics } from '../../api/observability/metrics.ts';
+import { startMetricsServer } from '../../api/observability/metrics-server.ts';
+import { createPool } from '../../db/pool.ts';
 import { startServices, type Services } from '../../main/services.ts';
 import { installWorkerTelemetry } from '../../worker/telemetry.ts';
 import { pdfFixture, prose } from '../fixtures/documents.ts';
@@ -132,5 +135,21 @@ describe('metrics: the API and worker Prometheus endpoints', () => {
     assert.ok(workerDelta('temporal_workflow_task_schedule_to_start_latency_count') > 0);
     assert.ok(workerDelta('temporal_activity_schedule_to_start_latency_count') > 0);
     assert.ok(workerAfter.has('temporal_worker_task_slots_available'), workerAfter.names().join(' '));
+  });
+
+  test('a database that does not answer leaves its gauges out of the scrape, which still answers', async () => {
+    // Nothing listens there: every connection attempt fails until the scrape's bound gives up.
+    const unreachable = createPool(`postgres://postgres@127.0.0.1:${await freePort()}/none`, stack.config);
+    const server = await startMetricsServer(new ApiMetrics(unreachable), '127.0.0.1:0');
+    try {
+      const scrape = await Scrape.of(server.url);
+      assert.equal(scrape.value('fileintel_metrics_database_up'), 0);
+      assert.equal(scrape.has('fileintel_documents'), false);
+      assert.equal(scrape.has('fileintel_http_request_duration_seconds_count'), false, 'no request yet');
+      assert.equal((await fetch(server.url.replace('/metrics', '/other'))).status, 404);
+    } finally {
+      await server.close();
+      await unreachable.end({ timeout: 1 });
+    }
   });
 });
