@@ -67,16 +67,18 @@ export function multipartReceiver(staging: StagingArea, limits: MultipartLimits)
       );
     }
     const receipt = engine.begin(req);
-    // A client gone mid-body: busboy would wait for the rest forever, so the files still streaming are stopped.
-    req.on('close', () => {
-      if (!req.complete)
+    const parsed = await new Promise<Error | undefined>((resolve) => {
+      parse(req, res, (error?: unknown) => resolve(error as Error | undefined));
+      // A client gone mid-body: the files still streaming are stopped, and the answer does not
+      // wait on multer (busboy would wait for the rest of the body forever).
+      req.on('close', () => {
+        if (req.complete) return;
         receipt.fail(
           new ApiError(400, 'request_aborted', 'the client stopped sending before the request was complete'),
         );
+        resolve(receipt.failure);
+      });
     });
-    const parsed = await new Promise<Error | undefined>((resolve) =>
-      parse(req, res, (error?: unknown) => resolve(error as Error | undefined)),
-    );
     try {
       if (parsed) receipt.fail(explainMulterError(parsed, req, limits, receipt));
       // multer sets req.files whenever it reads a body; it passes over one whose media type does not
