@@ -1,8 +1,9 @@
 // Both Prometheus endpoints, scraped before and after an upload-and-process of
-// a few generated documents (one of them broken): the API's request and upload
-// counters and its database gauges move by exactly what the test did; the
-// worker's SDK metrics (workflow and activity completions, schedule-to-start
-// and execution histograms) and its outcome counters move too.
+// a few generated documents (one of them broken) and a batch of one more
+// collection: the API's request and upload counters and its database gauges,
+// the worker's SDK metrics (workflow and activity completions,
+// schedule-to-start and execution histograms) and its outcome counters move
+// by exactly what the test did.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ApiMetrics } from '../../api/observability/metrics.ts';
@@ -54,7 +55,7 @@ describe('metrics: the API and worker Prometheus endpoints', () => {
     await stop();
   });
 
-  test('counters and histograms move by what one upload-and-process did', async () => {
+  test('counters and histograms move by what an upload-and-process and a batch did', async () => {
     const apiBefore = await Scrape.of(apiMetrics);
     const workerBefore = await Scrape.of(workerMetrics);
     assert.equal(apiBefore.value('fileintel_metrics_database_up'), 1);
@@ -75,24 +76,47 @@ describe('metrics: the API and worker Prometheus endpoints', () => {
       (status) => status === 'completed_with_errors',
       'the analysis ended, one document failed',
     );
+    // A batch of one more collection, uploaded without processing.
+    const second = (await request('POST', `${api.api!.url}/collections`, { name: 'metrics-batch' })).body.data
+      .id as string;
+    const more = ['delta', 'epsilon'].map((topic) => Buffer.from(prose(topic, 20)));
+    const stored = await postMultipart(`${api.api!.url}/collections/${second}/upload-and-process`, [
+      ...more.map((content, i) => ({ field: 'files', filename: `more-${i}.txt`, content })),
+      { field: 'process_immediately', value: 'false' },
+    ]);
+    assert.ok(stored.status < 300, JSON.stringify(stored.body));
+    const batch = await request('POST', `${api.api!.url}/collections/batch-process`, {
+      tasks: [{ collection_id: second }],
+      workflow_type: 'sequential',
+    });
+    assert.equal(batch.status, 202, JSON.stringify(batch.body));
+    const batchResult = await stack.temporal.workflow.getHandle(batch.body.data.task_id as string).result();
+    assert.equal(batchResult.status, 'completed');
 
     const apiAfter = await Scrape.of(apiMetrics);
     const delta = (name: string, labels: Record<string, string> = {}) =>
       apiAfter.value(name, labels) - apiBefore.value(name, labels);
 
     // Requests, by route template and method.
-    assert.equal(delta('fileintel_http_request_duration_seconds_count', { route: UPLOAD_ROUTE, method: 'POST' }), 1);
+    assert.equal(delta('fileintel_http_request_duration_seconds_count', { route: UPLOAD_ROUTE, method: 'POST' }), 2);
     assert.equal(
       delta('fileintel_http_request_duration_seconds_count', {
         route: '/api/v3/collections',
         method: 'POST',
         status: '201',
       }),
+      2,
+    );
+    assert.equal(
+      delta('fileintel_http_request_duration_seconds_count', {
+        route: '/api/v3/collections/batch-process',
+        status: '202',
+      }),
       1,
     );
     assert.equal(
       delta('fileintel_http_request_duration_seconds_bucket', { route: UPLOAD_ROUTE, le: '+Inf' }),
-      1,
+      2,
       'the histogram counted it in its buckets',
     );
     assert.ok(delta('fileintel_http_request_duration_seconds_sum', { route: UPLOAD_ROUTE }) > 0);
@@ -100,36 +124,41 @@ describe('metrics: the API and worker Prometheus endpoints', () => {
     assert.equal(apiAfter.value('fileintel_http_request_duration_seconds_count', { route: 'unmatched' }), 0);
 
     // Uploads: files and bytes received.
-    assert.equal(delta('fileintel_upload_files_total', { result: 'accepted' }), parts.length);
-    const bytes = [...texts, broken].reduce((total, content) => total + content.length, 0);
+    assert.equal(delta('fileintel_upload_files_total', { result: 'accepted' }), parts.length + more.length);
+    const bytes = [...texts, broken, ...more].reduce((total, content) => total + content.length, 0);
     assert.equal(delta('fileintel_upload_bytes_total', { result: 'accepted' }), bytes);
 
     // Database gauges: documents by status and failures by reason, the collection by its outcome.
-    assert.equal(delta('fileintel_documents', { status: 'processed' }), texts.length);
+    assert.equal(delta('fileintel_documents', { status: 'processed' }), texts.length + more.length);
     assert.equal(delta('fileintel_documents', { status: 'failed' }), 1);
     assert.equal(apiAfter.value('fileintel_documents', { status: 'queued' }), 0, 'nothing waits any more');
     assert.equal(delta('fileintel_documents_failed', { step: 'extract', reason: 'corrupt_file' }), 1);
     assert.equal(delta('fileintel_collections', { status: 'completed_with_errors' }), 1);
+    assert.equal(delta('fileintel_collections', { status: 'completed' }), 1);
 
     // The worker: the SDK's own metrics and the outcome counter, once the exporter has caught up.
     const workerAfter = await eventually(
       () => Scrape.of(workerMetrics),
       (scrape) =>
-        scrape.value('fileintel_analyses_finished', { outcome: 'completed_with_errors' }) -
-          workerBefore.value('fileintel_analyses_finished', { outcome: 'completed_with_errors' }) ===
+        scrape.value('fileintel_batches_finished', { outcome: 'completed' }) -
+          workerBefore.value('fileintel_batches_finished', { outcome: 'completed' }) ===
         1,
-      'the analysis counted by outcome on the worker',
+      'the batch counted by outcome on the worker',
     );
     const workerDelta = (name: string, labels: Record<string, string> = {}) =>
       workerAfter.value(name, labels) - workerBefore.value(name, labels);
-    assert.equal(workerDelta('temporal_workflow_completed', { workflow_type: 'collectionAnalysis' }), 1);
+    assert.equal(workerDelta('fileintel_analyses_finished', { outcome: 'completed_with_errors' }), 1);
+    assert.equal(workerDelta('fileintel_analyses_finished', { outcome: 'completed' }), 1);
+    assert.equal(workerDelta('fileintel_batches_finished'), 1);
+    assert.equal(workerDelta('temporal_workflow_completed', { workflow_type: 'collectionAnalysis' }), 2);
+    assert.equal(workerDelta('temporal_workflow_completed', { workflow_type: 'batchProcess' }), 1);
     // The broken PDF is a unit of its own: one documentProcessing workflow, failed with its document, its
-    // processDocument activity failed (not retried: unreadable); the three texts ran in one group activity.
+    // processDocument activity failed (not retried: unreadable); each collection's texts ran in one group activity.
     assert.equal(workerDelta('temporal_workflow_failed', { workflow_type: 'documentProcessing' }), 1);
     assert.equal(workerDelta('temporal_activity_execution_failed', { activity_type: 'processDocument' }), 1);
     assert.equal(
       workerDelta('temporal_activity_execution_latency_count', { activity_type: 'processDocumentGroup' }),
-      1,
+      2,
     );
     assert.equal(workerDelta('temporal_activity_execution_latency_count', { activity_type: 'processDocument' }), 1);
     assert.ok(workerDelta('temporal_workflow_task_schedule_to_start_latency_count') > 0);
