@@ -59,11 +59,12 @@ const GOALS: Record<string, Goal & { quick?: Goal }> = {
   p3_max_history_events: { goal: '≤ 5,000', ok: (v) => v <= 5_000 },
   p3_mem_ratio: { goal: '≤ 1.2', ok: (v) => v <= 1.2 },
   p3_time_ratio: { goal: '≤ 11', ok: (v) => v <= 11 },
-  // Quick: 50 workflows; the one request's fixed cost (the visibility listing, about 0.1 s) is most of its time.
+  // Quick: 50 workflows; the one request's fixed cost (0.1 to 0.3 s) against a loop of 0.5 to 1.2 s puts the ratio
+  // anywhere from 0.13 to 0.7 from run to run (BENCHMARKS.md, "Quick sizes"), whatever the code does.
   p4_ratio: {
     goal: '≤ 0.2',
     ok: (v) => v <= 0.2,
-    quick: notJudgedAtQuickSize('≤ 0.2 at full size; not judged at quick size (fixed cost of one request)'),
+    quick: notJudgedAtQuickSize("≤ 0.2 at full size; not judged at quick size (one request's fixed cost)"),
   },
   p5_peak_connections: {
     goal: '≤ p5_pool_limit',
