@@ -20,10 +20,7 @@ import {
 
 type ProcessBody = z.output<typeof V2ProcessBody>;
 
-/**
- * The original contract's analysis routes, as api/routes/analysis.ts is v3's: process a collection, its
- * processing status, and add documents incrementally (v2 only).
- */
+/** processing-status's status_description, by collection status. */
 const STATUS_DESCRIPTIONS: Record<string, string> = {
   created: 'Collection created, ready for processing',
   processing: 'Document processing in progress',
@@ -33,6 +30,10 @@ const STATUS_DESCRIPTIONS: Record<string, string> = {
   cancelled: 'Processing was cancelled',
 };
 
+/**
+ * The original contract's analysis routes, as api/routes/analysis.ts is v3's: process a collection, its
+ * processing status, and add documents incrementally (v2 only).
+ */
 export function v2AnalysisRoutes(deps: ApiDeps): Router {
   const { sql, config } = deps;
   const router = Router();
