@@ -35,6 +35,8 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
         FILEINTEL_CONFIG: process.env.FILEINTEL_CONFIG ?? DEFAULT_CONFIG_PATH,
         ...stack.configEnv,
         FILEINTEL_API_PORT: '0',
+        // Its metrics listener on a free port too: the two API children run side by side (config's 9464 is fixed).
+        FILEINTEL_API_METRICS_ADDRESS: '127.0.0.1:0',
         DATABASE_URL: stack.databaseUrl(stack.poolNames.api),
         TEMPORAL_ADDRESS: stack.temporalAddress,
       },
