@@ -198,11 +198,6 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
      * collection is gone.
      */
     nextCollectionAnalysisRun,
-
-    /** The task id alone: what batchProcess runs recorded before nextCollectionAnalysisRun still replay with. */
-    async collectionAnalysisWorkflowId(input: { collectionId: string }): Promise<string | null> {
-      return (await nextCollectionAnalysisRun(input))?.workflowId ?? null;
-    },
   };
 }
 

@@ -57,6 +57,11 @@ export const configSchema = z
         )
         .min(1),
     ),
+    // auto: a worker makes its build current when it is the newest; manual: operators promote; off: unversioned.
+    worker_versioning: z.enum(['auto', 'manual', 'off']),
+    deployment_name: z.string().min(1),
+    // "" = derived from the workflow bundle (a change of workflow code is a new build).
+    build_id: z.string(),
     max_concurrent_workflow_tasks: positiveInt(10_000),
     max_concurrent_bookkeeping_activities: positiveInt(1_000),
     fairness: z.boolean(),

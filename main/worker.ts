@@ -39,6 +39,9 @@ const served = config.worker_queues
   .map((queue) => `task queue '${taskQueueOf(config, queue)}' (${queue})`)
   .join(' and ');
 console.log(`[worker] polling ${served} on ${temporalAddress}`);
+console.log(
+  `[worker] build ${services.worker!.worker.buildId} of deployment '${config.deployment_name}' (worker_versioning ${config.worker_versioning}; see docs/DEPLOYS.md)`,
+);
 if (metricsUrl) console.log(`[worker] metrics on ${metricsUrl}`);
 if (tracing) console.log(`[worker] traces to ${process.env.OTEL_EXPORTER_OTLP_ENDPOINT}`);
 onShutdown(async () => {

@@ -2,6 +2,7 @@ import { NativeConnection, Worker, type State, type WorkerOptions } from '@tempo
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
 import { activeTracing } from '../common/tracing.ts';
 import type { Config, WorkerQueue } from '../config/schema.ts';
+import { buildIdOf, deploymentOptionsOf, promoteIfNewest, type Promotion } from './versioning.ts';
 import { loadWorkflowBundle, WORKFLOW_SINKS_WITHOUT_TRACING } from './workflow-bundle.ts';
 
 /**
@@ -13,7 +14,16 @@ import { loadWorkflowBundle, WORKFLOW_SINKS_WITHOUT_TRACING } from './workflow-b
  * work on the workflow queue, and must find it there.
  */
 export class FileIntelWorker {
-  constructor(readonly workers: ReadonlyMap<WorkerQueue, Worker>) {}
+  /** How `worker_versioning: auto` ended for this worker's build (undefined until it has, or when it is not auto). */
+  promotion?: Promotion;
+
+  constructor(
+    readonly workers: ReadonlyMap<WorkerQueue, Worker>,
+    /** This worker's build id (its Worker Deployment version). */
+    readonly buildId: string,
+    /** Makes the build current once the workers poll (worker_versioning auto); a failure stops the worker. */
+    private readonly promote?: (signal: AbortSignal) => Promise<Promotion>,
+  ) {}
 
   /** Runs every queue's worker; when one stops or fails, the others are shut down too. */
   async run(): Promise<void> {
@@ -22,6 +32,19 @@ export class FileIntelWorker {
         this.shutdown();
       }),
     );
+    if (this.promote) {
+      const stopped = new AbortController();
+      void Promise.allSettled(runs).then(() => stopped.abort());
+      runs.push(
+        this.promote(stopped.signal).then(
+          (promotion) => void (this.promotion = promotion),
+          (error: unknown) => {
+            this.shutdown();
+            throw error;
+          },
+        ),
+      );
+    }
     const outcomes = await Promise.allSettled(runs);
     const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
     if (failed) throw failed.reason;
@@ -53,6 +76,8 @@ export async function createFileIntelWorker(options: {
   deps: ActivityDeps;
   /** Replaces the real activities (workflow-logic tests only). */
   activities?: object;
+  /** Replaces the workflows of workflows/ (the versioning test runs a changed build beside the current one). */
+  workflowBundle?: { code: string };
   /** The queues to serve; config worker_queues when not given. */
   queues?: readonly WorkerQueue[];
 }): Promise<{ worker: FileIntelWorker; connection: NativeConnection }> {
@@ -62,6 +87,9 @@ export async function createFileIntelWorker(options: {
   try {
     const activities = options.activities ?? createActivities(options.deps);
     const tracing = await tracingOptions();
+    // Every queue's worker of this process is of one build, named after its workflow code.
+    const workflowBundle = options.workflowBundle ?? (await loadWorkflowBundle());
+    const buildId = buildIdOf(config, workflowBundle.code);
     const workers = new Map<WorkerQueue, Worker>();
     for (const queue of queues) {
       const common = {
@@ -74,20 +102,25 @@ export async function createFileIntelWorker(options: {
         maxHeartbeatThrottleInterval: '5 seconds',
         shutdownGraceTime: '10 seconds',
         ...tracing,
+        ...deploymentOptionsOf(config, buildId),
       } as const;
       workers.set(
         queue,
         queue === 'workflows'
           ? await Worker.create({
               ...common,
-              workflowBundle: await loadWorkflowBundle(),
+              workflowBundle,
               maxConcurrentWorkflowTaskExecutions: config.max_concurrent_workflow_tasks,
               maxConcurrentActivityTaskExecutions: config.max_concurrent_bookkeeping_activities,
             })
           : await Worker.create({ ...common, maxConcurrentActivityTaskExecutions: config.max_concurrent_activities }),
       );
     }
-    return { worker: new FileIntelWorker(workers), connection };
+    const promote =
+      config.worker_versioning === 'auto'
+        ? (signal: AbortSignal) => promoteIfNewest(connection, config, buildId, signal)
+        : undefined;
+    return { worker: new FileIntelWorker(workers, buildId, promote), connection };
   } catch (error) {
     await connection.close();
     throw error;

@@ -4,12 +4,12 @@ import {
   ParentClosePolicy,
   condition,
   isCancellation,
-  patched,
   proxyActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
+  setWorkflowOptions,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { BatchActivities } from '../activities/batch.ts';
@@ -38,8 +38,7 @@ const shortActivities = {
   retry: { initialInterval: '1 second', maximumAttempts: 10 },
 } as const;
 const { markCollectionsCancelled } = proxyActivities<BatchActivities>(shortActivities);
-const { nextCollectionAnalysisRun, collectionAnalysisWorkflowId } =
-  proxyActivities<CollectionAnalysisActivities>(shortActivities);
+const { nextCollectionAnalysisRun } = proxyActivities<CollectionAnalysisActivities>(shortActivities);
 const { postBatchCallback } = proxyActivities<BatchActivities>({
   startToCloseTimeout: '30 seconds',
   retry: {
@@ -67,8 +66,6 @@ export async function batchProcess(input: BatchProcessInput): Promise<BatchProce
     failed: 0,
   }));
   let phase: 'running' | 'done' | 'cancelling' = 'running';
-  // Histories from before the Outcome search attribute replay without it.
-  const recordsOutcome = patched('batch-process-outcome-search-attribute');
   setHandler(batchProgressQuery, () => ({ batch_id: input.batchId, mode: input.mode, phase, collections: items }));
 
   try {
@@ -92,14 +89,14 @@ export async function batchProcess(input: BatchProcessInput): Promise<BatchProce
       await markCollectionsCancelled({ collectionIds: items.map((item) => item.collection_id) });
       await notify(input, resultOf(input, items, 'cancelled'));
     });
-    if (recordsOutcome) upsertSearchAttributes([{ key: OutcomeKey, value: 'cancelled' }]);
+    upsertSearchAttributes([{ key: OutcomeKey, value: 'cancelled' }]);
     throw error;
   }
 
   phase = 'done';
   const result = resultOf(input, items);
   await notify(input, result);
-  if (recordsOutcome) upsertSearchAttributes([{ key: OutcomeKey, value: result.status }]);
+  upsertSearchAttributes([{ key: OutcomeKey, value: result.status }]);
   return result;
 }
 
@@ -136,7 +133,7 @@ async function runCollection(input: BatchProcessInput, item: BatchItemState, ind
   try {
     // The collection's current run id: while an analysis runs, this is its
     // id, so a second analysis of the same collection fails to start.
-    const run = await nextRunOf(collection.collection_id);
+    const run = await nextCollectionAnalysisRun({ collectionId: collection.collection_id });
     if (run === null) {
       item.status = 'failed';
       item.reason = 'the collection was deleted';
@@ -149,7 +146,7 @@ async function runCollection(input: BatchProcessInput, item: BatchItemState, ind
       selection: 'pending',
       batchId: input.batchId,
       ...(routing ? { routing } : {}),
-      ...(run.runKey === undefined ? {} : { runKey: run.runKey }),
+      runKey: run.runKey,
     };
     const { workflowId } = run;
     const child = await startChild(collectionAnalysis, {
@@ -221,13 +218,5 @@ async function notify(input: BatchProcessInput, result: BatchProcessResult): Pro
   }
 }
 
-/**
- * The run a collection's next analysis takes. Batches recorded before the run
- * key travelled in the analysis input asked for the task id alone; they replay
- * that way and start their child without a run key (it then reads its own id).
- */
-async function nextRunOf(collectionId: string): Promise<{ workflowId: string; runKey?: number } | null> {
-  if (patched('analysis-run-key-in-input')) return nextCollectionAnalysisRun({ collectionId });
-  const workflowId = await collectionAnalysisWorkflowId({ collectionId });
-  return workflowId === null ? null : { workflowId };
-}
+// Short: it finishes on the build that started it (Worker Versioning).
+setWorkflowOptions({ versioningBehavior: 'PINNED' }, batchProcess);

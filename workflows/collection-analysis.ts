@@ -1,4 +1,4 @@
-import { CancellationScope, ContinueAsNew, isCancellation, setHandler } from '@temporalio/workflow';
+import { CancellationScope, ContinueAsNew, isCancellation, setHandler, setWorkflowOptions } from '@temporalio/workflow';
 import { outcomeOf } from '../common/collection-outcome.ts';
 import { innermostMessage } from '../common/errors.ts';
 import {
@@ -9,7 +9,6 @@ import {
   type CollectionOutcome,
 } from './collection-analysis-contract.ts';
 import { collection, graphActivities } from './collection-analysis/activities.ts';
-import { runPageAtATime } from './collection-analysis/page-at-a-time.ts';
 import { lastErrorOf, newRun, progressOf, recordOutcome, resultOf } from './collection-analysis/run.ts';
 import { cancelChildren, cancelWindow, checkForClosedChildren, settleChild } from './collection-analysis/settling.ts';
 import { runWindow } from './collection-analysis/window.ts';
@@ -39,7 +38,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
   const run = newRun(input);
   const { state } = run;
   setHandler(progressQuery, () => progressOf(run));
-  if (run.windowed) setHandler(documentFinishedSignal, (outcome) => settleChild(run, outcome));
+  setHandler(documentFinishedSignal, (outcome) => settleChild(run, outcome));
 
   /** The run's last step: its outcome on the collection (see finishCollectionRun). */
   const finish = (status: CollectionOutcome | null, lastError: string | null, recordEmbeddings = false) =>
@@ -59,9 +58,8 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     }
     run.phase = 'processing';
 
-    if (run.settlesClosedChildren) void checkForClosedChildren(run);
-    if (run.windowed) await runWindow(run);
-    else await runPageAtATime(run);
+    void checkForClosedChildren(run);
+    await runWindow(run);
 
     run.phase = 'finalizing';
     const outcome = outcomeOf(state.processed, state.failed);
@@ -75,7 +73,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     if (isCancellation(error)) {
       run.phase = 'cancelling';
       await CancellationScope.nonCancellable(async () => {
-        if (run.windowed) await cancelWindow(run);
+        await cancelWindow(run);
         await finish('cancelled', 'analysis was cancelled');
       });
       run.phase = 'cancelled';
@@ -85,10 +83,14 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     run.phase = 'failed';
     await CancellationScope.nonCancellable(async () => {
       // Children outlive their parent on this path (so they survive continue-as-new): stop them, as the old close policy did.
-      if (run.windowed) await cancelChildren(run);
+      await cancelChildren(run);
       await finish('failed', `analysis failed: ${innermostMessage(error)}`);
     });
     recordOutcome(run, 'failed');
     throw error;
   }
 }
+
+// Pinned to the build that started it; at a continue-as-new it moves to the
+// deployment's current build when that changed (collection-analysis/window.ts).
+setWorkflowOptions({ versioningBehavior: 'PINNED' }, collectionAnalysis);

@@ -6,10 +6,10 @@ import {
   TimeoutFailure,
   getExternalWorkflowHandle,
   isCancellation,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   type ActivityOptions,
+  setWorkflowOptions,
 } from '@temporalio/workflow';
 import type { DocumentProcessingActivities, StepHeartbeat } from '../activities/document-processing/index.ts';
 import { causes, innermostMessage } from '../common/errors.ts';
@@ -59,9 +59,6 @@ export const STEP_OPTIONS: ActivityOptions = {
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 };
 
-/** The steps one activity each (histories recorded before the single-activity patch). */
-const steps = proxyActivities<DocumentProcessingActivities>(STEP_OPTIONS);
-
 /** All steps in one activity: the time of the four steps together, the same heartbeat and retries. */
 const WHOLE_DOCUMENT_OPTIONS: ActivityOptions = { ...STEP_OPTIONS, startToCloseTimeout: '1 hour' };
 
@@ -93,35 +90,15 @@ const status = proxyLocalActivities<DocumentProcessingActivities>({
  */
 export async function documentProcessing(input: DocumentProcessingInput): Promise<DocumentProcessingResult> {
   const ref = { documentId: input.documentId };
-  // One activity for all steps saves three server round trips per document; histories from before run the four.
-  const singleActivity = patched('document-processing-single-activity');
   const heartbeatSeconds = (input.heartbeatTimeoutMs ?? HEARTBEAT_TIMEOUT_SECONDS * 1000) / 1000;
-  let step = singleActivity ? 'process' : 'extract';
+  let processed = false;
   try {
-    let extracted: { chunks: number; pages: number | null };
-    if (singleActivity) {
-      const options = withHeartbeatTimeout(
-        routedOptions(WHOLE_DOCUMENT_OPTIONS, input.routing),
-        input.heartbeatTimeoutMs,
-      );
-      const wholeDocument = proxyActivities<DocumentProcessingActivities>(options);
-      extracted = await wholeDocument.processDocument({ ...ref, options: input.options });
-    } else {
-      extracted = await steps.extractAndChunkDocument(ref);
-      if (input.options.extract_metadata) {
-        step = 'metadata';
-        await steps.extractDocumentMetadata(ref);
-      }
-      if (input.options.generate_embeddings) {
-        step = 'embeddings';
-        await steps.embedDocumentChunks(ref);
-      }
-      if (input.options.build_graph) {
-        step = 'graph';
-        await steps.extractDocumentEntities(ref);
-      }
-    }
-    step = 'finish';
+    // Every step in one activity: one server round trip instead of four.
+    const wholeDocument = proxyActivities<DocumentProcessingActivities>(
+      withHeartbeatTimeout(routedOptions(WHOLE_DOCUMENT_OPTIONS, input.routing), input.heartbeatTimeoutMs),
+    );
+    const extracted = await wholeDocument.processDocument({ ...ref, options: input.options });
+    processed = true;
     await status.markDocumentProcessed(ref);
     await report(input, { document_id: input.documentId, status: 'processed' });
     return { document_id: input.documentId, chunks: extracted.chunks, pages: extracted.pages };
@@ -131,10 +108,7 @@ export async function documentProcessing(input: DocumentProcessingInput): Promis
       await report(input, { document_id: input.documentId, status: 'cancelled' });
       throw error;
     }
-    const message =
-      step === 'process'
-        ? processFailureOf(error, heartbeatSeconds)
-        : `${step}: ${timeoutReasonOf(error, step, heartbeatSeconds) ?? innermostMessage(error)}`;
+    const message = processed ? `finish: ${innermostMessage(error)}` : processFailureOf(error, heartbeatSeconds);
     await CancellationScope.nonCancellable(() => status.markDocumentFailed({ ...ref, error: message }));
     await report(input, { document_id: input.documentId, status: 'failed', error: message });
     throw ApplicationFailure.nonRetryable(message, 'DocumentProcessingFailed');
@@ -154,9 +128,9 @@ async function report(input: DocumentProcessingInput, outcome: DocumentOutcome):
 }
 
 /**
- * processDocument's failure as "<step>: <reason>", the same words as when each
- * step was its own activity: its errors name their step already; a timeout
- * takes the step from the attempt's last heartbeat (none yet: still extracting).
+ * processDocument's failure as "<step>: <reason>": its errors name their step
+ * already; a timeout takes the step from the attempt's last heartbeat (none
+ * yet: still extracting).
  */
 export function processFailureOf(error: unknown, heartbeatSeconds = HEARTBEAT_TIMEOUT_SECONDS): string {
   const reason = innermostMessage(error);
@@ -181,3 +155,6 @@ function timeoutReasonOf(error: unknown, step: string, heartbeatSeconds: number)
   const last = progress === undefined ? '' : ` (last progress: ${JSON.stringify(progress)})`;
   return `timeout: ${step} made no progress for ${heartbeatSeconds} s${last}`;
 }
+
+// Short: it finishes on the build that started it (Worker Versioning).
+setWorkflowOptions({ versioningBehavior: 'PINNED' }, documentProcessing);

@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, setWorkflowOptions } from '@temporalio/workflow';
 import type { StorageReconciliationActivities } from '../activities/storage-reconciliation.ts';
 
 const { removeExpiredStagedFiles, findStorageMismatches } = proxyActivities<StorageReconciliationActivities>({
@@ -33,3 +33,6 @@ export async function reconcileStorage(
     repaired: mismatches.repaired,
   };
 }
+
+// Short: it finishes on the build that started it (Worker Versioning).
+setWorkflowOptions({ versioningBehavior: 'PINNED' }, reconcileStorage);

@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, setWorkflowOptions } from '@temporalio/workflow';
 import type { ClosedRunActivities, SettleClosedRunsResult } from '../activities/closed-runs.ts';
 
 const { settleClosedRuns: sweep } = proxyActivities<ClosedRunActivities>({
@@ -17,3 +17,6 @@ const { settleClosedRuns: sweep } = proxyActivities<ClosedRunActivities>({
 export async function settleClosedRuns(): Promise<SettleClosedRunsResult> {
   return sweep();
 }
+
+// Short: it finishes on the build that started it (Worker Versioning).
+setWorkflowOptions({ versioningBehavior: 'PINNED' }, settleClosedRuns);

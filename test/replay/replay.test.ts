@@ -9,7 +9,9 @@ import { loadWorkflowBundle, WORKFLOW_SINKS_WITHOUT_TRACING } from '../../worker
 import { HISTORIES_DIR } from '../support/histories.ts';
 
 // Every recorded history replays against the current workflow code: a change
-// that would break a running workflow fails here (version it with patched()).
+// that would break them fails here. Such a change ships as a new build (Worker
+// Versioning pins every run to the build that started it: worker/versioning.ts),
+// and these histories are re-recorded from it (`npm run test:record-histories`).
 const files = (await readdir(HISTORIES_DIR)).filter((name) => name.endsWith('.json')).sort();
 
 test('there are recorded histories to replay', () => {
@@ -30,8 +32,8 @@ for (const file of files) {
 }
 
 // The negative control: the test above would pass for any code if replay never failed. A copy of
-// reconcileStorage with one activity call removed must be refused by the history the real one replays.
-test('a workflow changed without patched() fails replay of its recorded history with a determinism error', async () => {
+// reconcileStorage with one activity call removed must be refused by the history the real one recorded.
+test('a workflow changed incompatibly fails replay of its recorded history with a determinism error (the negative control)', async () => {
   const file = 'reconcile-storage-repair.json';
   assert.ok(files.includes(file), `${file} is recorded`);
   const workflowsPath = path.join(import.meta.dirname, 'changed-workflows', 'reconcile-storage-without-cleanup.ts');

@@ -1,6 +1,6 @@
 // The small state one run of collectionAnalysis works on, and what is read off
 // it: the progress query, the Web UI's current details, the result.
-import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type {
   AnalysisContinuation,
   CollectionAnalysisInput,
@@ -22,18 +22,12 @@ export interface AnalysisRun {
   /** What is carried to the next run when it continues as new. */
   readonly state: AnalysisContinuation;
   phase: Phase;
-  /** False in runs from before the sliding window (replayed from their histories: a page at a time). */
-  readonly windowed: boolean;
-  /** False in runs from before closed document workflows were settled (no check, no adoption, no Outcome). */
-  readonly settlesClosedChildren: boolean;
   /** The window's documentProcessing children by document id (carried over from the run before, or started here). */
   readonly children: Map<string, InFlightDocument>;
   /** The window's groups in flight (they never outlive their run). */
   readonly groups: Set<UnitDocument[]>;
   /** Children whose start command has not been answered yet. */
   starting: number;
-  /** Documents in flight on the page-at-a-time path. */
-  pageInFlight: number;
   /** This analysis is being cancelled: its children's cancellations are not failures. */
   cancelling: boolean;
   /** The worker's document_heartbeat_timeout_seconds in ms, from the latest page (older pages have none: 60 s). */
@@ -41,7 +35,7 @@ export interface AnalysisRun {
   closedChildCheckMs: number;
 }
 
-/** A run's state: fresh, or what the run before handed over. Decides the replay paths (patched) in their recorded order. */
+/** A run's state: fresh, or what the run before handed over. */
 export function newRun(input: CollectionAnalysisInput): AnalysisRun {
   const state: AnalysisContinuation = input.continuation ?? {
     cursor: null,
@@ -52,18 +46,13 @@ export function newRun(input: CollectionAnalysisInput): AnalysisRun {
     runs: 0,
     runKey: null,
   };
-  const windowed = patched('collection-analysis-sliding-window');
-  const settlesClosedChildren = windowed && patched('collection-analysis-settles-closed-children');
   return {
     input,
     state,
     phase: input.continuation ? 'processing' : 'starting',
-    windowed,
-    settlesClosedChildren,
     children: new Map((state.inFlight ?? []).map((child) => [child.document_id, child])),
     groups: new Set(),
     starting: 0,
-    pageInFlight: 0,
     cancelling: false,
     closedChildCheckMs: state.closedChildCheckMs ?? DEFAULT_CLOSED_CHILD_CHECK_MS,
   };
@@ -78,9 +67,7 @@ export function unitsInFlight(run: AnalysisRun): number {
 export function progressOf(run: AnalysisRun): CollectionAnalysisProgress {
   const { state, children, groups } = run;
   const done = state.processed + state.failed;
-  const current = run.windowed
-    ? children.size + [...groups].reduce((sum, group) => sum + group.length, 0)
-    : run.pageInFlight;
+  const current = children.size + [...groups].reduce((sum, group) => sum + group.length, 0);
   const total = Math.max(state.total, done + current);
   return {
     phase: run.phase,
@@ -116,7 +103,7 @@ export function showProgress(run: AnalysisRun): void {
  * clean one.
  */
 export function recordOutcome(run: AnalysisRun, outcome: CollectionOutcome): void {
-  if (run.settlesClosedChildren) upsertSearchAttributes([{ key: OutcomeKey, value: outcome }]);
+  upsertSearchAttributes([{ key: OutcomeKey, value: outcome }]);
 }
 
 /** The workflow's result, its Outcome recorded. */

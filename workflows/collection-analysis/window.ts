@@ -7,6 +7,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  makeContinueAsNewFunc,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -62,7 +63,13 @@ export async function runWindow(run: AnalysisRun): Promise<void> {
         continue;
       }
       if (!more) break;
-      if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= HISTORY_EVENTS_PER_RUN) {
+      const info = workflowInfo();
+      // A new build became current (a deploy): move to it at the next continue-as-new, between pages.
+      if (
+        info.continueAsNewSuggested ||
+        info.historyLength >= HISTORY_EVENTS_PER_RUN ||
+        info.targetWorkerDeploymentVersionChanged
+      ) {
         stopping = true;
         break;
       }
@@ -80,7 +87,11 @@ export async function runWindow(run: AnalysisRun): Promise<void> {
     }
     if (stopping) {
       await condition(() => run.groups.size === 0 && run.starting === 0);
-      await continueAsNew<CollectionAnalysisWorkflow>({
+      // Pinned runs stay on their build; one continued as new after a deploy starts on the new current build.
+      const next = workflowInfo().targetWorkerDeploymentVersionChanged
+        ? makeContinueAsNewFunc<CollectionAnalysisWorkflow>({ initialVersioningBehavior: 'AUTO_UPGRADE' })
+        : continueAsNew<CollectionAnalysisWorkflow>;
+      await next({
         ...input,
         continuation: {
           ...state,
@@ -136,12 +147,8 @@ function startDocument(run: AnalysisRun, document: UnitDocument): void {
     // A child started by this run also reports by its result: one that closes without its signal (terminated, timed out) still leaves the window.
     () => settleChild(run, { document_id: document.id, status: 'processed' }),
     (error) => {
-      if (!run.settlesClosedChildren || isCancellation(error)) {
-        settleChild(run, {
-          document_id: document.id,
-          status: isCancellation(error) ? 'cancelled' : 'failed',
-          error: innermostMessage(error),
-        });
+      if (isCancellation(error)) {
+        settleChild(run, { document_id: document.id, status: 'cancelled', error: innermostMessage(error) });
         return;
       }
       // Its id is taken by a run still going (this analysis was reset while it ran): adopt it; it reports by signal.
