@@ -52,7 +52,7 @@ export async function startServices(options: ServicesOptions): Promise<Services>
 
   try {
     const sql = ownPoolOrGiven(options.database, config, stops);
-    const { storage, staging } = createStorage(config, options.env);
+    const { storage, staging } = await createStorage(config, options.env);
     await staging.ensure();
     const services: Services = { sql, storage, staging, stop };
 

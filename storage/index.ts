@@ -1,8 +1,6 @@
 import type { Config } from '../config/schema.ts';
 import type { DocumentStorage, StagingArea } from './document-storage.ts';
 import { LocalDirectoryStorage } from './local-storage.ts';
-import { S3Bucket } from './s3-bucket.ts';
-import { S3DocumentStorage, S3StagingArea } from './s3-storage.ts';
 import { LocalStagingArea } from './staging.ts';
 
 export type StorageConfig = Pick<
@@ -21,11 +19,12 @@ export type StorageConfig = Pick<
  * The document store and its staging area for the configured backend. The S3
  * secrets come only from the environment (FILEINTEL_S3_ACCESS_KEY_ID and
  * FILEINTEL_S3_SECRET_ACCESS_KEY); without them the AWS default chain applies.
+ * The AWS SDK is loaded only for the s3 backend: it costs a process ~20 MB.
  */
-export function createStorage(
+export async function createStorage(
   config: StorageConfig,
   env: NodeJS.ProcessEnv = process.env,
-): { storage: DocumentStorage; staging: StagingArea } {
+): Promise<{ storage: DocumentStorage; staging: StagingArea }> {
   if (config.storage_backend === 'local') {
     return {
       storage: new LocalDirectoryStorage(config.storage_dir),
@@ -39,6 +38,10 @@ export function createStorage(
       'set both FILEINTEL_S3_ACCESS_KEY_ID and FILEINTEL_S3_SECRET_ACCESS_KEY, or neither (the AWS default chain)',
     );
   }
+  const [{ S3Bucket }, { S3DocumentStorage, S3StagingArea }] = await Promise.all([
+    import('./s3-bucket.ts'),
+    import('./s3-storage.ts'),
+  ]);
   const bucket = new S3Bucket({
     endpoint: config.s3_endpoint,
     region: config.s3_region,

@@ -45,7 +45,7 @@ describe('uploads and processing when the S3 store fails (real rclone S3 server)
     env: Record<string, string> = stack.s3!.env,
   ): Promise<string> {
     const config = { ...stack.config, ...overrides } as typeof stack.config;
-    const { storage, staging } = createStorage(config, env);
+    const { storage, staging } = await createStorage(config, env);
     const deps: UploadRouteDeps = {
       config,
       sql: stack.sql,

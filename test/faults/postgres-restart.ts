@@ -31,7 +31,7 @@ export async function postgresRestartScenario(options: { documents: number; rest
   const started = Date.now();
   try {
     await migrate(sql);
-    const { storage } = createStorage(config);
+    const { storage } = await createStorage(config);
     const [{ id: collectionId }] = await sql`INSERT INTO collections (name) VALUES ('pg-restart') RETURNING id`;
     const documentIds = await seedDocuments(sql, storage, collectionId, options.documents);
     worker = await forkChild('worker-child.ts', {

@@ -59,7 +59,7 @@ export async function temporalRestartScenario(options: { collections: number; do
   const address = server.address;
   const connection = await Connection.connect({ address });
   const temporal = new Client({ connection, namespace: config.temporal_namespace });
-  const { storage, staging } = createStorage(config);
+  const { storage, staging } = await createStorage(config);
   await staging.ensure();
   const api = await startApiServer({ config, sql, temporal, storage, staging }, '127.0.0.1', 0);
   let worker: Child | undefined;

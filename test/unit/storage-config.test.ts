@@ -16,7 +16,7 @@ const configFile = (extra: string) => {
 };
 
 describe('storage configuration', () => {
-  test('local by default; s3 keys have their documented defaults', () => {
+  test('local by default; s3 keys have their documented defaults', async () => {
     const config = loadConfig({});
     assert.deepEqual(
       [
@@ -29,10 +29,10 @@ describe('storage configuration', () => {
       ],
       ['local', '', 'us-east-1', '', true, 'fileintel/'],
     );
-    assert.ok(createStorage(config).storage instanceof LocalDirectoryStorage);
+    assert.ok((await createStorage(config)).storage instanceof LocalDirectoryStorage);
   });
 
-  test('s3 without a bucket is refused naming s3_bucket; with one, the store names bucket and endpoint', () => {
+  test('s3 without a bucket is refused naming s3_bucket; with one, the store names bucket and endpoint', async () => {
     assert.throws(
       () => loadConfig({ FILEINTEL_STORAGE_BACKEND: 's3' }),
       (error: unknown) => {
@@ -46,7 +46,7 @@ describe('storage configuration', () => {
       FILEINTEL_S3_BUCKET: 'docs',
       FILEINTEL_S3_ENDPOINT: 'http://127.0.0.1:9000',
     });
-    const { storage } = createStorage(config, {
+    const { storage } = await createStorage(config, {
       FILEINTEL_S3_ACCESS_KEY_ID: 'id',
       FILEINTEL_S3_SECRET_ACCESS_KEY: 'secret',
     });
@@ -84,9 +84,9 @@ describe('storage configuration', () => {
     assert.equal(config.storage_backend, 'local');
   });
 
-  test('one secret without the other is refused', () => {
+  test('one secret without the other is refused', async () => {
     const config = loadConfig({ FILEINTEL_STORAGE_BACKEND: 's3', FILEINTEL_S3_BUCKET: 'docs' });
-    assert.throws(
+    await assert.rejects(
       () => createStorage(config, { FILEINTEL_S3_ACCESS_KEY_ID: 'id' }),
       /set both FILEINTEL_S3_ACCESS_KEY_ID and FILEINTEL_S3_SECRET_ACCESS_KEY, or neither/,
     );
