@@ -56,18 +56,21 @@ const cancelOptions = {
   reason: z.string().max(1_000).optional(),
 };
 
+/** How long a cancel's answer waits for the task to close (v2 and v3 alike; each describes it in its own words). */
+export const cancelWaitSeconds = (description: string) =>
+  z
+    .number()
+    .min(0)
+    .max(MAX_CANCEL_WAIT_SECONDS)
+    .default(CANCEL_WAIT_MS / 1000)
+    .openapi({ description });
+
 export const CancelTaskBody = z
   .object({
     ...cancelOptions,
-    wait_seconds: z
-      .number()
-      .min(0)
-      .max(MAX_CANCEL_WAIT_SECONDS)
-      .default(CANCEL_WAIT_MS / 1000)
-      .openapi({
-        description:
-          'How long the answer waits for the cancelled task to close (its cleanup to end); its `status` says whether it did (CANCELLED) or not yet (CANCELLING)',
-      }),
+    wait_seconds: cancelWaitSeconds(
+      'How long the answer waits for the cancelled task to close (its cleanup to end); its `status` says whether it did (CANCELLED) or not yet (CANCELLING)',
+    ),
   })
   .strict();
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { registry } from '../../openapi/registry.ts';
 import { TaskId } from '../../schemas/ids.ts';
-import { CANCEL_WAIT_MS, MAX_CANCEL_WAIT_SECONDS } from '../../tasks/cancel.ts';
+import { cancelWaitSeconds } from '../../schemas/tasks.ts';
 import { CELERY_STATES } from '../task-states.ts';
 
 // Request schemas of the original contract: its fields and defaults; unknown
@@ -10,15 +10,9 @@ import { CELERY_STATES } from '../task-states.ts';
 export const V2CancelBody = z.object({
   terminate: z.boolean().default(false),
   reason: z.string().max(1_000).nullable().optional(),
-  wait_seconds: z
-    .number()
-    .min(0)
-    .max(MAX_CANCEL_WAIT_SECONDS)
-    .default(CANCEL_WAIT_MS / 1000)
-    .openapi({
-      description:
-        'Not in the original: how long the answer waits for the task to close (REVOKED); `state` says CANCELLED or, still cleaning up, CANCELLING',
-    }),
+  wait_seconds: cancelWaitSeconds(
+    'Not in the original: how long the answer waits for the task to close (REVOKED); `state` says CANCELLED or, still cleaning up, CANCELLING',
+  ),
 });
 
 export const V2BatchCancelBody = z.object({
