@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { API_V3_PREFIX } from '../api/prefixes.ts';
 import { registerAnalysisCommands } from './commands/analysis.ts';
 import { registerBatchCommands } from './commands/batches.ts';
 import { registerCollectionCommands } from './commands/collections.ts';
@@ -11,7 +12,7 @@ endQuietlyOnClosedPipe();
 
 const program = new Command('fileintel')
   .description(
-    'FileIntel: document intelligence on Temporal.\nAPI from FILEINTEL_API_URL (default http://localhost:8000/api/v3, the native API); X-API-Key from FILEINTEL_API_KEY.',
+    `FileIntel: document intelligence on Temporal.\nAPI from FILEINTEL_API_URL (default http://localhost:8000${API_V3_PREFIX}, the native API); X-API-Key from FILEINTEL_API_KEY.`,
   )
   .showHelpAfterError()
   .exitOverride((error) => {

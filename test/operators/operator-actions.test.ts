@@ -23,7 +23,7 @@ import {
   startAnalysis,
   startOperatorStack,
   type OperatorStack,
-} from './support.ts';
+} from '../support/operators.ts';
 
 describe('operator actions: terminate and reset from the temporal CLI leave nothing behind', () => {
   let stack: OperatorStack;

@@ -13,7 +13,7 @@ import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../../worker/workf
 import { createFileIntelWorker, type FileIntelWorker } from '../../worker/worker.ts';
 import { workflowIds } from '../../workflows/ids.ts';
 import { eventually } from '../support/eventually.ts';
-import { collectionWith, processedAtLeast, running, settled, startAnalysis } from '../operators/support.ts';
+import { collectionWith, processedAtLeast, running, settled, startAnalysis } from '../support/operators.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 describe('Worker Versioning: a rolling deploy from build A to an incompatible build B', () => {

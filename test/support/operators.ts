@@ -17,8 +17,8 @@ import { findTemporalCli } from '../../main/temporal-dev-server.ts';
 import type { collectionAnalysis } from '../../workflows/collection-analysis.ts';
 import type { CollectionAnalysisResult } from '../../workflows/collection-analysis-contract.ts';
 import { prose } from '../fixtures/documents.ts';
-import { eventually } from '../support/eventually.ts';
-import { startTestStack, type TestStack, type TestStackOptions } from '../support/stack.ts';
+import { eventually } from './eventually.ts';
+import { startTestStack, type TestStack, type TestStackOptions } from './stack.ts';
 
 const run = promisify(execFile);
 
