@@ -62,7 +62,8 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     await runWindow(run);
 
     run.phase = 'finalizing';
-    const outcome = outcomeOf(state.processed, state.failed);
+    // Nothing settled here yet nothing failed: another run finished what this one took (a reset's earlier run).
+    const outcome = state.processed + state.failed === 0 ? 'completed' : outcomeOf(state.processed, state.failed);
     if (options.build_graph && state.processed > 0)
       await graphActivities(input.routing).rebuildCollectionGraph({ collectionId });
     await finish(outcome, lastErrorOf(run, outcome), options.generate_embeddings && state.processed > 0);

@@ -5,6 +5,7 @@
 // equal the rows.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -81,28 +82,33 @@ export interface TestCollection {
   slowIds: string[];
 }
 
-/** A collection of `slow` held documents (each its own workflow: they say they are 5 MB) and `small` text documents (in groups). */
+/**
+ * A collection of `slow` held documents (each its own workflow: they say they
+ * are 5 MB) and `small` text documents (in groups). The slow ones get the
+ * lowest ids, so they are on the first page and start first: a run that
+ * continues as new then carries them.
+ */
 export async function collectionWith(
   stack: TestStack,
   name: string,
   counts: { slow: number; small: number },
 ): Promise<TestCollection> {
   const [{ id }] = await stack.sql`INSERT INTO collections (name) VALUES (${name}) RETURNING id`;
-  const store = async (filename: string, text: string, sizeBytes?: number) => {
+  const store = async (filename: string, text: string, sizeBytes?: number, documentId?: string) => {
     const key = `${id}/${filename}`;
     const bytes = Buffer.from(text);
     const file = stack.storage.localPath(key);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, bytes);
     const [row] = await stack.sql`
-      INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
-      VALUES (${id}, ${filename}, ${key}, 'text/plain', ${sizeBytes ?? bytes.length}, ${`${name}/${filename}`})
+      INSERT INTO documents (id, collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
+      VALUES (${documentId ?? randomUUID()}, ${id}, ${filename}, ${key}, 'text/plain', ${sizeBytes ?? bytes.length}, ${`${name}/${filename}`})
       RETURNING id`;
     return row.id as string;
   };
   const slowIds: string[] = [];
   for (let i = 0; i < counts.slow; i++)
-    slowIds.push(await store(`slow-${i}.txt`, prose(`${name} slow ${i}`, 40), 5 * 1024 * 1024));
+    slowIds.push(await store(`slow-${i}.txt`, prose(`${name} slow ${i}`, 40), 5 * 1024 * 1024, lowestId()));
   for (let i = 0; i < counts.small; i++) await store(`small-${i}.txt`, prose(`${name} ${i}`, 8));
   return { id, slowIds };
 }
@@ -215,4 +221,9 @@ export async function notRunning(stack: TestStack, workflowId: string): Promise<
     if (error instanceof WorkflowNotFoundError) return true;
     throw error;
   }
+}
+
+/** A random id that sorts before every id randomUUID() makes (pages are in id order). */
+function lowestId(): string {
+  return `00000000-0000-4000-8000-${randomBytes(6).toString('hex')}`;
 }

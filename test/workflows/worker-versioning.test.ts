@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
 import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../../worker/workflow-bundle.ts';
@@ -20,6 +22,7 @@ describe('Worker Versioning: a rolling deploy from build A to an incompatible bu
   let stack: TestStack;
   const stops: Array<() => Promise<void>> = [];
   const released = new Set<string>();
+  const heldIds: string[] = [];
 
   before(async () => {
     stack = await startTestStack({
@@ -30,6 +33,8 @@ describe('Worker Versioning: a rolling deploy from build A to an incompatible bu
     });
   });
   after(async () => {
+    // Held documents go on, so the workers can drain whatever happened.
+    for (const id of heldIds) released.add(id);
     for (const stop of stops.reverse()) await stop().catch(() => {});
     await stack?.teardown();
   });
@@ -43,8 +48,11 @@ describe('Worker Versioning: a rolling deploy from build A to an incompatible bu
       ...real,
       async processDocument(input: Parameters<typeof real.processDocument>[0]) {
         const [row] = await stack.sql`SELECT original_filename FROM documents WHERE id = ${input.documentId}`;
-        while (row?.original_filename.startsWith('slow-') && !released.has(input.documentId))
+        while (row?.original_filename.startsWith('slow-') && !released.has(input.documentId)) {
+          Context.current().heartbeat();
+          if (Context.current().cancellationSignal.aborted) throw new CancelledFailure('slow document cancelled');
           await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         return real.processDocument(input);
       },
     };
@@ -76,17 +84,7 @@ describe('Worker Versioning: a rolling deploy from build A to an incompatible bu
   }
 
   test('pinned document workflows finish on A, the analysis continues on B, A stops with nothing left', async () => {
-    const a = await startBuild('build-a');
-    assert.equal(a.promotion, 'promoted');
-    const collection = await collectionWith(stack, 'rolling-deploy', { slow: 2, small: 200 });
-    const analysis = await startAnalysis(stack, collection.id);
-    const documentWorkflows = collection.slowIds.map((id) => workflowIds.documentProcessing(id, '1'));
-    for (const id of documentWorkflows) await running(stack, id);
-    await processedAtLeast(stack, collection.id, 20);
-    const firstRun = (await analysis.describe()).runId;
-    assert.equal(await buildOf(analysis.workflowId, firstRun), 'build-a');
-
-    // Build B: the same workflows and one more command at the start of every run.
+    // Build B, bundled first (it takes seconds): the same workflows and one more command at the start of every run.
     const { code } = await bundleWorkflowCode({
       workflowsPath: WORKFLOWS_PATH,
       workflowInterceptorModules: [
@@ -95,6 +93,18 @@ describe('Worker Versioning: a rolling deploy from build A to an incompatible bu
       ],
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
     });
+    const a = await startBuild('build-a');
+    assert.equal(a.promotion, 'promoted');
+    const collection = await collectionWith(stack, 'rolling-deploy', { slow: 2, small: 200 });
+    heldIds.push(...collection.slowIds);
+    const analysis = await startAnalysis(stack, collection.id);
+    const documentWorkflows = collection.slowIds.map((id) => workflowIds.documentProcessing(id, '1'));
+    for (const id of documentWorkflows) await running(stack, id);
+    // While pages are left: the analysis moves at a continue-as-new between pages.
+    await processedAtLeast(stack, collection.id, 10);
+    const firstRun = (await analysis.describe()).runId;
+    assert.equal(await buildOf(analysis.workflowId, firstRun), 'build-a');
+
     const b = await startBuild('build-b', { code });
     assert.equal(b.promotion, 'promoted', 'the newest build makes itself current');
 
