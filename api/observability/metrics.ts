@@ -6,19 +6,14 @@
 // (docs/OBSERVABILITY.md).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { limitDatabaseWaits, type Sql } from '../../db/pool.ts';
+import { CollectionStatus, DocumentStatus } from '../schemas/collections.ts';
 
 /** A scrape waits on the database at most this long; then the database gauges are left out of that scrape. */
 export const SCRAPE_DATABASE_TIMEOUT_MS = 2_000;
 
-const DOCUMENT_STATUSES = ['uploaded', 'queued', 'processing', 'processed', 'failed', 'cancelled'] as const;
-const COLLECTION_STATUSES = [
-  'created',
-  'processing',
-  'completed',
-  'completed_with_errors',
-  'failed',
-  'cancelled',
-] as const;
+// The statuses the API's own schemas name: one list each.
+const DOCUMENT_STATUSES = DocumentStatus.options;
+const COLLECTION_STATUSES = CollectionStatus.options;
 /** The reasons a step names after its own name (`extract: corrupt_file: …`); any other text is counted by its class below. */
 const STEP_REASONS = ['unsupported_type', 'corrupt_file', 'encrypted', 'no_text', 'too_large', 'timeout'] as const;
 
