@@ -5,7 +5,6 @@ import {
   advanceAnalysisRun,
   beginRun,
   currentAnalysisRun,
-  recordEmbeddingProvider,
   selectedPage,
   setCollectionOutcome,
 } from '../db/queries/analysis.ts';
@@ -20,7 +19,7 @@ import type {
 } from '../workflows/collection-analysis-contract.ts';
 import { isPaged } from './extraction/index.ts';
 import { workflowIds } from '../workflows/ids.ts';
-import { createEmbeddingProvider } from './embeddings/provider.ts';
+import { recordProviderOrReembed } from './reembedding/after-analysis.ts';
 
 export interface CollectionAnalysisDeps {
   config: Config;
@@ -187,8 +186,8 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
         await sql.begin((tx) => cancelDocumentsInWork(tx, collectionId, reason));
       }
       if (input.status) await setCollectionOutcome(sql, collectionId, input.status, input.lastError);
-      if (input.recordEmbeddings)
-        await recordEmbeddingProvider(sql, collectionId, createEmbeddingProvider(config).name);
+      // Labels the collection with its provider, or starts re-embedding it when its vectors are another provider's.
+      if (input.recordEmbeddings) await recordProviderOrReembed(sql, config, collectionId);
       if (input.runKey !== null) await advanceAnalysisRun(sql, collectionId, input.runKey);
     },
 

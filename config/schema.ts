@@ -98,6 +98,15 @@ export const configSchema = z
     openai_embedding_model: z.string().min(1),
     openai_chat_model: z.string(),
     openai_timeout_seconds: positiveInt(3_600),
+    reembedding_documents_per_activity: positiveInt(10_000),
+
+    llm_base_url: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+    llm_model: z.string(),
+    llm_timeout_seconds: positiveInt(3_600),
+    query_default_k: positiveInt(1_000),
+    query_max_k: positiveInt(1_000),
+    query_max_question_chars: positiveInt(100_000),
+    query_context_chars: positiveInt(1_000_000).min(500),
 
     db_pool_size: positiveInt(1_000),
     db_connect_timeout: positiveDuration,
@@ -139,6 +148,13 @@ export const configSchema = z
         path: ['openai_base_url'],
         message: 'must be set when embedding_provider is openai',
       });
+    }
+    if (config.llm_base_url !== '' && config.llm_model === '') {
+      ctx.addIssue({ code: 'custom', path: ['llm_model'], message: 'must be set when llm_base_url is set' });
+    }
+    if (config.query_default_k > config.query_max_k) {
+      const message = `must not exceed query_max_k (${config.query_max_k})`;
+      ctx.addIssue({ code: 'custom', path: ['query_default_k'], message });
     }
     if (config.storage_backend === 's3' && config.s3_bucket === '') {
       ctx.addIssue({ code: 'custom', path: ['s3_bucket'], message: 'must be set when storage_backend is s3' });
