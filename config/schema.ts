@@ -99,6 +99,16 @@ export const configSchema = z
     openai_chat_model: z.string(),
     openai_timeout_seconds: positiveInt(3_600),
 
+    search_default_k: positiveInt(1_000),
+    search_max_k: positiveInt(1_000),
+    search_max_query_chars: positiveInt(100_000),
+    // Candidates each signal hands to fusion (never fewer than k).
+    search_candidates: positiveInt(10_000),
+    search_rrf_k: z.number().min(0).max(10_000),
+    search_text_weight: z.number().min(0).max(100),
+    search_vector_weight: z.number().min(0).max(100),
+    search_hnsw_ef_search: positiveInt(1_000),
+
     db_pool_size: positiveInt(1_000),
     db_connect_timeout: positiveDuration,
     db_statement_timeout: positiveDuration,
@@ -139,6 +149,14 @@ export const configSchema = z
         path: ['openai_base_url'],
         message: 'must be set when embedding_provider is openai',
       });
+    }
+    if (config.search_default_k > config.search_max_k) {
+      const message = `must not exceed search_max_k (${config.search_max_k})`;
+      ctx.addIssue({ code: 'custom', path: ['search_default_k'], message });
+    }
+    if (config.search_text_weight + config.search_vector_weight === 0) {
+      const message = 'search_text_weight and search_vector_weight must not both be 0';
+      ctx.addIssue({ code: 'custom', path: ['search_vector_weight'], message });
     }
     if (config.storage_backend === 's3' && config.s3_bucket === '') {
       ctx.addIssue({ code: 'custom', path: ['s3_bucket'], message: 'must be set when storage_backend is s3' });
