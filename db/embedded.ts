@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { serveOneExchangeAtATime } from './pglite-session.ts';
 
@@ -22,7 +23,8 @@ export async function startEmbeddedPostgres(options: {
   maxConnections?: number;
 }): Promise<EmbeddedPostgres> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const db = await PGlite.create(options.dataDir ?? 'memory://');
+  // pgvector ships with PGlite: migration 006 moves chunk vectors onto it (HNSW search).
+  const db = await PGlite.create(options.dataDir ?? 'memory://', { extensions: { vector } });
   const host = options.host ?? '127.0.0.1';
   const server = new PGLiteSocketServer({
     db,

@@ -45,6 +45,8 @@ export interface RetrievedPassages {
   /** The mode the search ran in, and whether vectors took part (a collection being re-embedded is searched by text). */
   mode: string;
   vectorSearch: string | null;
+  /** Why the search answered in another mode than asked. */
+  notice?: string;
   passages: PassageRef[];
   /** The worker's bound on the answer activity (its chat timeout and retries), in ms: config stays out of workflow code. */
   answerTimeoutMs: number;
@@ -102,7 +104,7 @@ export interface QueryResult {
   chunks_retrieved: number;
   search_type: string;
   query_type: string;
-  retrieval: { mode: string; vector_search: string | null };
+  retrieval: { mode: string; vector_search: string | null; notice?: string };
   cited_chunks?: CitedChunk[];
 }
 

@@ -1,14 +1,27 @@
 import { proxyActivities, setHandler, setWorkflowOptions } from '@temporalio/workflow';
 import type { QueryActivities } from '../activities/query/index.ts';
 import { progressQuery, type CollectionAnalysisProgress } from './collection-analysis-contract.ts';
-import { pagesOf, type PassageRef, type QueryAnswer, type QueryInput, type QueryResult, type QuerySource } from './query-contract.ts';
+import {
+  pagesOf,
+  type PassageRef,
+  type QueryAnswer,
+  type QueryInput,
+  type QueryResult,
+  type QuerySource,
+  type RetrievedPassages,
+} from './query-contract.ts';
 
-/** Errors no retry can fix: the collection or document is gone, the chat endpoint refused the request. */
-export const QUERY_NON_RETRYABLE = ['QueryTargetNotFound', 'OpenAiRequestRejected'];
+/** Errors no retry can fix: the collection or document is gone, the search or the chat endpoint refused the request. */
+export const QUERY_NON_RETRYABLE = ['QueryTargetNotFound', 'QueryRefused', 'OpenAiRequestRejected'];
 
 const { retrievePassages } = proxyActivities<QueryActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: QUERY_NON_RETRYABLE },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: QUERY_NON_RETRYABLE,
+  },
 });
 
 /** Used when a retrieval result carries no bound (it always does from this build on). */
@@ -25,18 +38,15 @@ const DEFAULT_ANSWER_TIMEOUT_MS = 10 * 60_000;
 export async function queryCollection(input: QueryInput): Promise<QueryResult> {
   let phase: 'retrieving' | 'answering' | 'done' = 'retrieving';
   let stepsDone = 0;
-  setHandler(
-    progressQuery,
-    (): CollectionAnalysisProgress => ({
-      phase,
-      total: 2,
-      processed: stepsDone,
-      failed: 0,
-      in_flight: phase === 'done' ? 0 : 1,
-      percentage: stepsDone * 50,
-      recent_failures: [],
-    }),
-  );
+  setHandler(progressQuery, (): CollectionAnalysisProgress => ({
+    phase,
+    total: 2,
+    processed: stepsDone,
+    failed: 0,
+    in_flight: phase === 'done' ? 0 : 1,
+    percentage: stepsDone * 50,
+    recent_failures: [],
+  }));
 
   const retrieved = await retrievePassages({
     collectionId: input.collectionId,
@@ -52,7 +62,12 @@ export async function queryCollection(input: QueryInput): Promise<QueryResult> {
   const { answerQuestion } = proxyActivities<QueryActivities>({
     startToCloseTimeout: retrieved.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS,
     heartbeatTimeout: '30 seconds',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: QUERY_NON_RETRYABLE },
+    retry: {
+      initialInterval: '2 seconds',
+      backoffCoefficient: 2,
+      maximumAttempts: 3,
+      nonRetryableErrorTypes: QUERY_NON_RETRYABLE,
+    },
   });
   const answer = await answerQuestion({
     question: input.question,
@@ -62,16 +77,11 @@ export async function queryCollection(input: QueryInput): Promise<QueryResult> {
   });
   stepsDone = 2;
   phase = 'done';
-  return resultOf(input, retrieved.mode, retrieved.vectorSearch, retrieved.passages, answer);
+  return resultOf(input, retrieved, answer);
 }
 
-function resultOf(
-  input: QueryInput,
-  mode: string,
-  vectorSearch: string | null,
-  passages: PassageRef[],
-  answer: QueryAnswer,
-): QueryResult {
+function resultOf(input: QueryInput, retrieved: RetrievedPassages, answer: QueryAnswer): QueryResult {
+  const { mode, passages } = retrieved;
   return {
     status: 'completed',
     query: input.question,
@@ -86,7 +96,11 @@ function resultOf(
     chunks_retrieved: passages.length,
     search_type: input.searchType ?? input.mode,
     query_type: input.documentId ? `${mode}_document` : mode,
-    retrieval: { mode, vector_search: vectorSearch },
+    retrieval: {
+      mode,
+      vector_search: retrieved.vectorSearch,
+      ...(retrieved.notice ? { notice: retrieved.notice } : {}),
+    },
     ...(answer.citedChunks ? { cited_chunks: answer.citedChunks } : {}),
   };
 }

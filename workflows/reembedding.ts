@@ -18,7 +18,12 @@ const HISTORY_EVENTS_PER_RUN = 2_000;
 
 const bookkeeping = proxyActivities<ReembeddingActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 10, nonRetryableErrorTypes: REEMBEDDING_NON_RETRYABLE },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: REEMBEDDING_NON_RETRYABLE,
+  },
 });
 
 /**
@@ -34,18 +39,15 @@ const bookkeeping = proxyActivities<ReembeddingActivities>({
 export async function reembedCollection(input: ReembeddingInput): Promise<ReembeddingResult> {
   const state = { ...input };
   let phase: 'beginning' | 'reembedding' | 'finishing' | 'done' = state.target ? 'reembedding' : 'beginning';
-  setHandler(
-    progressQuery,
-    (): CollectionAnalysisProgress => ({
-      phase,
-      total: state.total ?? 0,
-      processed: state.documents ?? 0,
-      failed: 0,
-      in_flight: phase === 'reembedding' ? 1 : 0,
-      percentage: state.total ? Math.round(((state.documents ?? 0) / state.total) * 1000) / 10 : 0,
-      recent_failures: [],
-    }),
-  );
+  setHandler(progressQuery, (): CollectionAnalysisProgress => ({
+    phase,
+    total: state.total ?? 0,
+    processed: state.documents ?? 0,
+    failed: 0,
+    in_flight: phase === 'reembedding' ? 1 : 0,
+    percentage: state.total ? Math.round(((state.documents ?? 0) / state.total) * 1000) / 10 : 0,
+    recent_failures: [],
+  }));
 
   if (!state.target || !state.taskQueue) {
     const plan = await bookkeeping.beginReembedding({ collectionId: state.collectionId });

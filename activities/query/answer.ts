@@ -30,7 +30,10 @@ export const llmConfigured = (config: Config) => config.llm_base_url !== '';
 export async function answerQuestion(config: Config, sql: Sql, input: AnswerInput): Promise<QueryAnswer> {
   const texts = await chunkTexts(sql, input.passages);
   // A chunk replaced since retrieval (its document processed again) keeps its snippet.
-  const passages: Passage[] = input.passages.map((p) => ({ ...p, text: texts.get(chunkKey(p.documentId, p.ordinal)) ?? p.snippet }));
+  const passages: Passage[] = input.passages.map((p) => ({
+    ...p,
+    text: texts.get(chunkKey(p.documentId, p.ordinal)) ?? p.snippet,
+  }));
   const citedChunks = input.includeCitedChunks ? passages.map(citedChunkOf) : undefined;
   const withCited = (answer: QueryAnswer): QueryAnswer => (citedChunks ? { ...answer, citedChunks } : answer);
 

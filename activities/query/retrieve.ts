@@ -3,7 +3,7 @@ import type { Config } from '../../config/schema.ts';
 import { queryTarget } from '../../db/queries/passages.ts';
 import type { Sql } from '../../db/pool.ts';
 import type { PassageRef, RetrievalMode, RetrievedPassages } from '../../workflows/query-contract.ts';
-import { searchChunks } from './chunk-search.ts';
+import { searchChunks, SearchRefusal, type SearchAnswer, type SearchRequest } from '../search/search-chunks.ts';
 
 export interface RetrieveInput {
   collectionId: string;
@@ -35,7 +35,7 @@ export async function retrievePassages(config: Config, sql: Sql, input: Retrieve
       'QueryTargetNotFound',
     );
   }
-  const found = await searchChunks(sql, config, {
+  const found = await search(config, sql, {
     collectionId: input.collectionId,
     query: input.question,
     k: input.k,
@@ -49,25 +49,40 @@ export async function retrievePassages(config: Config, sql: Sql, input: Retrieve
     pageStart: hit.pageStart,
     pageEnd: hit.pageEnd,
     headingPath: hit.headingPath ?? null,
-    score: rankingScore(hit.scores),
-    scores: hit.scores,
+    score: hit.scores.fused,
+    scores: { text: hit.scores.text ?? null, vector: hit.scores.vector ?? null, fused: hit.scores.fused },
     snippet: (hit.snippet || hit.text).slice(0, SNIPPET_CHARS),
   }));
   return {
     mode: found.mode,
-    vectorSearch: found.vectorSearch === null || found.vectorSearch === undefined ? null : String(found.vectorSearch),
+    vectorSearch: found.vectorSearch,
+    ...(found.notice ? { notice: found.notice } : {}),
     passages,
     answerTimeoutMs:
-      config.llm_base_url === '' ? 60_000 : CHAT_CALL_ATTEMPTS * config.llm_timeout_seconds * 1000 + CHAT_RETRY_WAITS_MS,
+      config.llm_base_url === ''
+        ? 60_000
+        : CHAT_CALL_ATTEMPTS * config.llm_timeout_seconds * 1000 + CHAT_RETRY_WAITS_MS,
   };
 }
 
-/** The score a hit was ranked by: the fused one when there is one, else the best of its signals. */
-function rankingScore(scores: Record<string, number | null>): number {
-  for (const key of ['hybrid', 'fused', 'rrf']) {
-    const value = scores[key];
-    if (typeof value === 'number') return value;
+/**
+ * The search, for a question: a vector-only request on a collection whose
+ * vectors cannot answer it (none yet, another provider's, being re-embedded)
+ * is answered hybrid instead, which falls back to full text; the search's
+ * other refusals (a collection or document gone, a limit) fail for good.
+ */
+async function search(config: Config, sql: Sql, request: SearchRequest): Promise<SearchAnswer> {
+  try {
+    return await searchChunks(sql, config, request);
+  } catch (error) {
+    if (!(error instanceof SearchRefusal)) throw error;
+    if (error.status === 422 && request.mode === 'vector') {
+      const answer = await search(config, sql, { ...request, mode: 'hybrid' });
+      return {
+        ...answer,
+        notice: `vector search refused (${error.message}); ${answer.notice ?? `answered ${answer.mode}`}`,
+      };
+    }
+    throw ApplicationFailure.nonRetryable(error.message, error.status === 404 ? 'QueryTargetNotFound' : 'QueryRefused');
   }
-  const values = Object.values(scores).filter((value): value is number => typeof value === 'number');
-  return values.length > 0 ? Math.max(...values) : 0;
 }

@@ -10,11 +10,7 @@ import {
   replaceVectorsOfUnchangedChunks,
 } from '../../db/queries/reembedding.ts';
 import type { Sql } from '../../db/pool.ts';
-import {
-  reembeddingLabel,
-  type ReembeddedPage,
-  type ReembeddingPlan,
-} from '../../workflows/reembedding-contract.ts';
+import { reembeddingLabel, type ReembeddedPage, type ReembeddingPlan } from '../../workflows/reembedding-contract.ts';
 import { HashingEmbeddingProvider } from '../embeddings/hashing.ts';
 import { createEmbeddingProvider, type EmbeddingProvider } from '../embeddings/provider.ts';
 import type { TextWork } from '../text-work/pool.ts';
@@ -72,7 +68,8 @@ export function createReembeddingActivities(deps: ReembeddingDeps) {
     async beginReembedding(input: { collectionId: string }): Promise<ReembeddingPlan> {
       const target = createEmbeddingProvider(config).name;
       const labelled = await labelReembedding(sql, input.collectionId, reembeddingLabel(target));
-      if (!labelled) throw ApplicationFailure.nonRetryable(`collection ${input.collectionId} is gone`, 'CollectionNotFound');
+      if (!labelled)
+        throw ApplicationFailure.nonRetryable(`collection ${input.collectionId} is gone`, 'CollectionNotFound');
       const { documents } = await countProcessedDocuments(sql, input.collectionId);
       const previous = labelled.previous === reembeddingLabel(target) ? null : labelled.previous;
       return { target, previous, total: documents, taskQueue: config.document_task_queue };
@@ -83,7 +80,11 @@ export function createReembeddingActivities(deps: ReembeddingDeps) {
      * documents after `afterId`, every chunk of each, and heartbeats after
      * each document: a retry (a killed worker) resumes after the last one done.
      */
-    async reembedDocuments(input: { collectionId: string; target: string; afterId: string | null }): Promise<ReembeddedPage> {
+    async reembedDocuments(input: {
+      collectionId: string;
+      target: string;
+      afterId: string | null;
+    }): Promise<ReembeddedPage> {
       const context = Context.current();
       const provider = providerFor(input.target);
       const resumed = context.info.heartbeatDetails as ReembeddingHeartbeat | undefined;
@@ -95,7 +96,11 @@ export function createReembeddingActivities(deps: ReembeddingDeps) {
         for await (const page of eachChunk(sql, document.id, CHUNK_PAGE)) {
           if (context.cancellationSignal.aborted) throw new CancelledFailure('re-embedding cancelled');
           context.heartbeat(done);
-          const vectors = await vectorsOf(provider, page.map((chunk) => chunk.text), context.cancellationSignal);
+          const vectors = await vectorsOf(
+            provider,
+            page.map((chunk) => chunk.text),
+            context.cancellationSignal,
+          );
           done.chunks += await replaceVectorsOfUnchangedChunks(
             sql,
             document.id,
@@ -106,7 +111,9 @@ export function createReembeddingActivities(deps: ReembeddingDeps) {
         done.documents += 1;
         context.heartbeat(done);
       }
-      const more = documents.length > left || (left <= 0 && (await processedDocumentsAfter(sql, input.collectionId, done.lastId, 1)).length > 0);
+      const more =
+        documents.length > left ||
+        (left <= 0 && (await processedDocumentsAfter(sql, input.collectionId, done.lastId, 1)).length > 0);
       return { lastId: done.lastId, documents: done.documents, chunks: done.chunks, more };
     },
 
@@ -117,7 +124,8 @@ export function createReembeddingActivities(deps: ReembeddingDeps) {
      */
     async finishReembedding(input: { collectionId: string; target: string }): Promise<{ dimension: number | null }> {
       const current = await findEmbeddingProvider(sql, input.collectionId);
-      if (!current) throw ApplicationFailure.nonRetryable(`collection ${input.collectionId} is gone`, 'CollectionNotFound');
+      if (!current)
+        throw ApplicationFailure.nonRetryable(`collection ${input.collectionId} is gone`, 'CollectionNotFound');
       if (current.embedding_provider === reembeddingLabel(input.target)) {
         await recordEmbeddingProvider(sql, input.collectionId, input.target);
       }

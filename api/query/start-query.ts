@@ -45,21 +45,31 @@ const SUMMARY_QUESTION_CHARS = 80;
  * length and k against their limits (400, naming the limit). Nothing is
  * started when a check fails.
  */
-export async function startQuery(deps: Pick<ApiDeps, 'sql' | 'temporal' | 'config'>, request: QueryRequest): Promise<StartedQuery> {
+export async function startQuery(
+  deps: Pick<ApiDeps, 'sql' | 'temporal' | 'config'>,
+  request: QueryRequest,
+): Promise<StartedQuery> {
   const { sql, temporal, config } = deps;
   const question = request.question.trim();
-  if (question.length > config.query_max_question_chars) {
+  // The search's limits: the question is its query, k its k.
+  if (question.length > config.search_max_query_chars) {
     throw limitExceeded(
       400,
-      'query_max_question_chars',
-      config.query_max_question_chars,
+      'search_max_query_chars',
+      config.search_max_query_chars,
       question.length,
-      `the question is ${question.length} characters; at most ${config.query_max_question_chars} (query_max_question_chars)`,
+      `the question may have at most ${config.search_max_query_chars} characters (search_max_query_chars); got ${question.length}`,
     );
   }
   const k = request.k ?? config.query_default_k;
-  if (k > config.query_max_k) {
-    throw limitExceeded(400, 'query_max_k', config.query_max_k, k, `at most ${config.query_max_k} passages per query (query_max_k); got ${k}`);
+  if (k > config.search_max_k) {
+    throw limitExceeded(
+      400,
+      'search_max_k',
+      config.search_max_k,
+      k,
+      `at most ${config.search_max_k} passages per query (search_max_k); got ${k}`,
+    );
   }
   const collection = await loadCollection(sql, request.collection);
   let document: { id: string; original_filename: string } | undefined;

@@ -18,7 +18,11 @@ import { ApiError } from '../errors.ts';
  * with nothing to re-embed, one whose vectors match, one being analysed or
  * re-embedded already (409, naming the running task).
  */
-export async function startReembedding(deps: Pick<ApiDeps, 'sql' | 'temporal' | 'config'>, ref: string, force: boolean) {
+export async function startReembedding(
+  deps: Pick<ApiDeps, 'sql' | 'temporal' | 'config'>,
+  ref: string,
+  force: boolean,
+) {
   const { sql, temporal, config } = deps;
   const collection = await loadCollection(sql, ref);
   const label = (await findEmbeddingProvider(sql, collection.id))?.embedding_provider ?? null;
@@ -38,10 +42,15 @@ export async function startReembedding(deps: Pick<ApiDeps, 'sql' | 'temporal' | 
   }
   const analysis = await runningAnalysis(deps, collection.id);
   if (analysis) {
-    throw new ApiError(409, 'collection_busy', `collection '${collection.name}' is being processed by task ${analysis}; re-embed it once that ends`, {
-      id: collection.id,
-      task_id: analysis,
-    });
+    throw new ApiError(
+      409,
+      'collection_busy',
+      `collection '${collection.name}' is being processed by task ${analysis}; re-embed it once that ends`,
+      {
+        id: collection.id,
+        task_id: analysis,
+      },
+    );
   }
   try {
     const started = await launchReembedding(temporal, config, { ...collection, embedding_provider: label });

@@ -7,11 +7,13 @@ export const Question = z
   .string()
   .trim()
   .min(1, 'must not be empty')
-  .openapi({ description: 'The question; at most query_max_question_chars characters' });
+  .openapi({ description: 'The question; at most search_max_query_chars characters' });
 
 export const AnswerFormatField = z
   .enum(ANSWER_FORMATS)
-  .openapi({ description: 'How the chat model writes the answer (an extractive answer is the passages whatever the format)' });
+  .openapi({
+    description: 'How the chat model writes the answer (an extractive answer is the passages whatever the format)',
+  });
 
 export const QueryBody = z
   .object({
@@ -21,7 +23,7 @@ export const QueryBody = z
       .int()
       .min(1)
       .optional()
-      .openapi({ description: 'Passages to retrieve (default query_default_k, at most query_max_k)' }),
+      .openapi({ description: 'Passages to retrieve (default query_default_k, at most search_max_k)' }),
     mode: z.enum(['hybrid', 'text', 'vector']).default('hybrid'),
     document_id: z
       .string()
@@ -30,7 +32,10 @@ export const QueryBody = z
       .optional()
       .openapi({ description: 'Ask about one document of the collection (id or file name)' }),
     answer_format: AnswerFormatField.default('default'),
-    include_cited_chunks: z.boolean().default(false).openapi({ description: "Put each passage's whole text in the result" }),
+    include_cited_chunks: z
+      .boolean()
+      .default(false)
+      .openapi({ description: "Put each passage's whole text in the result" }),
   })
   .strict();
 

@@ -22,7 +22,10 @@ export async function labelReembedding(
 }
 
 /** Processed documents of a collection: those whose chunks carry vectors to replace. */
-export async function countProcessedDocuments(sql: Sql, collectionId: string): Promise<{ documents: number; chunks: number }> {
+export async function countProcessedDocuments(
+  sql: Sql,
+  collectionId: string,
+): Promise<{ documents: number; chunks: number }> {
   const [row] = await sql<{ documents: number; chunks: number }[]>`
     SELECT count(DISTINCT d.id)::int AS documents, count(c.document_id)::int AS chunks
     FROM documents d LEFT JOIN chunks c ON c.document_id = d.id
@@ -64,7 +67,9 @@ export async function replaceVectorsOfUnchangedChunks(
       WHERE c.document_id = ${documentId}
       FOR UPDATE OF c`;
     const keep = new Set(unchanged.map((row) => row.ordinal));
-    const vectors = chunks.filter((c) => keep.has(c.ordinal)).map((c) => ({ ordinal: c.ordinal, embedding: c.embedding }));
+    const vectors = chunks
+      .filter((c) => keep.has(c.ordinal))
+      .map((c) => ({ ordinal: c.ordinal, embedding: c.embedding }));
     await storeEmbeddings(tx, documentId, vectors);
     return vectors.length;
   });

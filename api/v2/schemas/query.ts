@@ -13,8 +13,16 @@ export const V2QueryBody = z.object({
     .string()
     .nullable()
     .optional()
-    .openapi({ description: `One of ${V2_SEARCH_TYPES.join(', ')} (default adaptive): vector searches vectors, the others hybrid` }),
-  max_results: z.number().int().min(1).nullable().optional().openapi({ description: 'Passages to retrieve (default query_default_k)' }),
+    .openapi({
+      description: `One of ${V2_SEARCH_TYPES.join(', ')} (default adaptive): vector searches vectors, the others hybrid`,
+    }),
+  max_results: z
+    .number()
+    .int()
+    .min(1)
+    .nullable()
+    .optional()
+    .openapi({ description: 'Passages to retrieve (default query_default_k)' }),
   include_sources: z.boolean().nullable().optional().openapi({ description: 'Accepted; sources are always included' }),
   include_cited_chunks: z.boolean().nullable().optional(),
   query_mode: z.string().nullable().optional().openapi({ description: 'Accepted; every query runs as a task (async)' }),
