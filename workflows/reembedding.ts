@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   continueAsNew,
   makeContinueAsNewFunc,
   proxyActivities,
@@ -61,6 +62,8 @@ export async function reembedCollection(input: ReembeddingInput): Promise<Reembe
     taskQueue: state.taskQueue,
     startToCloseTimeout: '1 hour',
     heartbeatTimeout: '1 minute',
+    // A cancelled run closes once its activity has stopped: nothing writes vectors after it.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
       initialInterval: '1 second',
       backoffCoefficient: 2,

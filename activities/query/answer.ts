@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../../config/schema.ts';
 import { chunkKey, chunkTexts } from '../../db/queries/passages.ts';
 import type { Sql } from '../../db/pool.ts';
@@ -44,11 +44,15 @@ export async function answerQuestion(config: Config, sql: Sql, input: AnswerInpu
   if (!llmConfigured(config)) {
     return withCited({ answer: extractiveAnswer(fitted), answerType: 'extractive', model: null });
   }
-  const reply = await postOpenAi<ChatAnswer>(
-    { openai_base_url: config.llm_base_url, openai_timeout_seconds: config.llm_timeout_seconds },
-    '/chat/completions',
-    { model: config.llm_model, temperature: 0, messages: chatMessages(input.question, fitted, input.answerFormat) },
-  );
+  // A cancelled query stops waiting for the model at once.
+  const reply = await Promise.race([
+    postOpenAi<ChatAnswer>(
+      { openai_base_url: config.llm_base_url, openai_timeout_seconds: config.llm_timeout_seconds },
+      '/chat/completions',
+      { model: config.llm_model, temperature: 0, messages: chatMessages(input.question, fitted, input.answerFormat) },
+    ),
+    Context.current().cancelled,
+  ]);
   const content = reply.choices?.[0]?.message?.content?.trim();
   if (!content) {
     throw ApplicationFailure.retryable('the chat endpoint answered without content', 'OpenAiBadAnswer');

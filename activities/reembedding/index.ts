@@ -4,8 +4,10 @@ import { recordEmbeddingProvider } from '../../db/queries/analysis.ts';
 import { eachChunk } from '../../db/queries/chunks.ts';
 import { findEmbeddingProvider } from '../../db/queries/collections.ts';
 import {
+  clearReembedded,
   countProcessedDocuments,
   labelReembedding,
+  markReembedded,
   processedDocumentsAfter,
   replaceVectorsOfUnchangedChunks,
 } from '../../db/queries/reembedding.ts';
@@ -21,7 +23,7 @@ export interface ReembeddingDeps {
   textWork: TextWork;
 }
 
-/** What a reembedDocuments attempt heartbeats after each document: a retry resumes after `lastId`. */
+/** What a reembedDocuments attempt heartbeats: how far it got (a retry finds the documents done in reembedded_documents). */
 interface ReembeddingHeartbeat {
   lastId: string | null;
   documents: number;
@@ -52,11 +54,40 @@ export function createReembeddingActivities(deps: ReembeddingDeps) {
     if (provider instanceof HashingEmbeddingProvider) {
       return deps.textWork.run('embedTexts', { texts, dimension: provider.dimension }, { signal });
     }
+    // A remote call may hang: a cancel (or the worker's shutdown) ends the attempt without waiting for it.
+    const context = Context.current();
     const vectors: number[][] = [];
     for (let i = 0; i < texts.length; i += provider.batchSize) {
-      vectors.push(...(await provider.embed(texts.slice(i, i + provider.batchSize))));
+      vectors.push(
+        ...(await Promise.race([provider.embed(texts.slice(i, i + provider.batchSize)), context.cancelled])),
+      );
     }
     return vectors;
+  }
+
+  /** Every chunk of one document, a page at a time; heartbeats between pages. Returns the vectors written. */
+  async function reembedDocument(
+    provider: EmbeddingProvider,
+    documentId: string,
+    context: Context,
+    progress: ReembeddingHeartbeat,
+  ): Promise<number> {
+    let written = 0;
+    for await (const page of eachChunk(sql, documentId, CHUNK_PAGE)) {
+      if (context.cancellationSignal.aborted) throw new CancelledFailure('re-embedding cancelled');
+      context.heartbeat(progress);
+      const vectors = await vectorsOf(
+        provider,
+        page.map((chunk) => chunk.text),
+        context.cancellationSignal,
+      );
+      written += await replaceVectorsOfUnchangedChunks(
+        sql,
+        documentId,
+        page.map((chunk, k) => ({ ordinal: chunk.ordinal, text: chunk.text, embedding: vectors[k] })),
+      );
+    }
+    return written;
   }
 
   return {
@@ -77,8 +108,8 @@ export function createReembeddingActivities(deps: ReembeddingDeps) {
 
     /**
      * Re-embeds the next `reembedding_documents_per_activity` processed
-     * documents after `afterId`, every chunk of each, and heartbeats after
-     * each document: a retry (a killed worker) resumes after the last one done.
+     * documents after `afterId`, every chunk of each, and records each one
+     * done (reembedded_documents): a retry (a killed worker) skips those.
      */
     async reembedDocuments(input: {
       collectionId: string;
@@ -87,34 +118,18 @@ export function createReembeddingActivities(deps: ReembeddingDeps) {
     }): Promise<ReembeddedPage> {
       const context = Context.current();
       const provider = providerFor(input.target);
-      const resumed = context.info.heartbeatDetails as ReembeddingHeartbeat | undefined;
-      const done: ReembeddingHeartbeat = resumed ?? { lastId: input.afterId, documents: 0, chunks: 0 };
+      const done: ReembeddingHeartbeat = { lastId: input.afterId, documents: 0, chunks: 0 };
       const perActivity = config.reembedding_documents_per_activity;
-      const left = perActivity - done.documents;
-      const documents = left > 0 ? await processedDocumentsAfter(sql, input.collectionId, done.lastId, left + 1) : [];
-      for (const document of documents.slice(0, left)) {
-        for await (const page of eachChunk(sql, document.id, CHUNK_PAGE)) {
-          if (context.cancellationSignal.aborted) throw new CancelledFailure('re-embedding cancelled');
-          context.heartbeat(done);
-          const vectors = await vectorsOf(
-            provider,
-            page.map((chunk) => chunk.text),
-            context.cancellationSignal,
-          );
-          done.chunks += await replaceVectorsOfUnchangedChunks(
-            sql,
-            document.id,
-            page.map((chunk, k) => ({ ordinal: chunk.ordinal, text: chunk.text, embedding: vectors[k] })),
-          );
-        }
+      const page = await processedDocumentsAfter(sql, input.collectionId, input.afterId, perActivity + 1, input.target);
+      for (const document of page.slice(0, perActivity)) {
+        // Re-embedded by an attempt that died after it: done, not again.
+        if (!document.done) done.chunks += await reembedDocument(provider, document.id, context, done);
+        await markReembedded(sql, input.collectionId, document.id, input.target);
         done.lastId = document.id;
         done.documents += 1;
         context.heartbeat(done);
       }
-      const more =
-        documents.length > left ||
-        (left <= 0 && (await processedDocumentsAfter(sql, input.collectionId, done.lastId, 1)).length > 0);
-      return { lastId: done.lastId, documents: done.documents, chunks: done.chunks, more };
+      return { ...done, more: page.length > perActivity };
     },
 
     /**
@@ -129,6 +144,7 @@ export function createReembeddingActivities(deps: ReembeddingDeps) {
       if (current.embedding_provider === reembeddingLabel(input.target)) {
         await recordEmbeddingProvider(sql, input.collectionId, input.target);
       }
+      await clearReembedded(sql, input.collectionId);
       const after = await findEmbeddingProvider(sql, input.collectionId);
       return { dimension: after?.embedding_dimension ?? null };
     },

@@ -17,6 +17,7 @@ export async function labelReembedding(
       SELECT embedding_provider FROM collections WHERE id = ${collectionId} FOR UPDATE`;
     if (!row) return undefined;
     await tx`UPDATE collections SET embedding_provider = ${label}, embedding_dimension = NULL WHERE id = ${collectionId}`;
+    await tx`DELETE FROM reembedded_documents WHERE collection_id = ${collectionId}`;
     return { previous: row.embedding_provider };
   });
 }
@@ -33,17 +34,31 @@ export async function countProcessedDocuments(
   return row;
 }
 
-/** The next processed documents after `afterId`, in id order (a keyset cursor). */
+/** The next processed documents after `afterId`, in id order (a keyset cursor), and whether `provider` re-embedded each already. */
 export async function processedDocumentsAfter(
   sql: Sql,
   collectionId: string,
   afterId: string | null,
   limit: number,
-): Promise<{ id: string; original_filename: string }[]> {
-  return sql<{ id: string; original_filename: string }[]>`
-    SELECT id, original_filename FROM documents
-    WHERE collection_id = ${collectionId} AND status = 'processed' AND (${afterId}::uuid IS NULL OR id > ${afterId}::uuid)
-    ORDER BY id LIMIT ${limit}`;
+  provider: string,
+): Promise<{ id: string; done: boolean }[]> {
+  return sql<{ id: string; done: boolean }[]>`
+    SELECT d.id, (r.provider IS NOT DISTINCT FROM ${provider}) AS done
+    FROM documents d LEFT JOIN reembedded_documents r ON r.document_id = d.id
+    WHERE d.collection_id = ${collectionId} AND d.status = 'processed' AND (${afterId}::uuid IS NULL OR d.id > ${afterId}::uuid)
+    ORDER BY d.id LIMIT ${limit}`;
+}
+
+/** Records that a document's vectors are all `provider`'s now. */
+export async function markReembedded(sql: Sql, collectionId: string, documentId: string, provider: string) {
+  await sql`
+    INSERT INTO reembedded_documents (collection_id, document_id, provider) VALUES (${collectionId}, ${documentId}, ${provider})
+    ON CONFLICT (collection_id, document_id) DO UPDATE SET provider = EXCLUDED.provider`;
+}
+
+/** Forgets a finished re-embedding's documents. */
+export async function clearReembedded(sql: Sql, collectionId: string) {
+  await sql`DELETE FROM reembedded_documents WHERE collection_id = ${collectionId}`;
 }
 
 const digest = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
