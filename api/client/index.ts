@@ -3,6 +3,7 @@ import { analysisApi } from './analysis.ts';
 import { collectionsApi } from './collections.ts';
 import { documentsApi } from './documents.ts';
 import { ApiHttp, type ClientOptions } from './http.ts';
+import { searchApi } from './search.ts';
 import { tasksApi } from './tasks.ts';
 import { uploadsApi } from './uploads.ts';
 
@@ -20,6 +21,7 @@ export class FileIntelClient {
   readonly batches: ReturnType<typeof batchesApi>;
   readonly tasks: ReturnType<typeof tasksApi>;
   readonly uploads: ReturnType<typeof uploadsApi>;
+  readonly search: ReturnType<typeof searchApi>['search'];
 
   constructor(options: ClientOptions = {}) {
     this.http = new ApiHttp(options);
@@ -29,6 +31,7 @@ export class FileIntelClient {
     this.batches = batchesApi(this.http);
     this.tasks = tasksApi(this.http);
     this.uploads = uploadsApi(this.http);
+    this.search = searchApi(this.http).search;
   }
 
   health() {

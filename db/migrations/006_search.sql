@@ -44,6 +44,7 @@ $$;
 -- Without it (or without the right to create it) the column stays real[].
 DO $$
 DECLARE
+  dimensions integer[];
   dimension integer;
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector') THEN
@@ -59,7 +60,9 @@ BEGIN
   -- An empty array is no vector (pgvector refuses zero dimensions).
   EXECUTE 'ALTER TABLE chunks ALTER COLUMN embedding TYPE vector
     USING CASE WHEN cardinality(embedding) = 0 THEN NULL ELSE embedding::vector END';
-  FOR dimension IN EXECUTE 'SELECT DISTINCT vector_dims(embedding) FROM chunks WHERE embedding IS NOT NULL' LOOP
+  -- Read whole before indexing: an open scan of chunks would forbid CREATE INDEX on it.
+  EXECUTE 'SELECT array_agg(DISTINCT vector_dims(embedding)) FROM chunks WHERE embedding IS NOT NULL' INTO dimensions;
+  FOREACH dimension IN ARRAY coalesce(dimensions, '{}') LOOP
     PERFORM ensure_chunk_vector_index(dimension);
   END LOOP;
 END
