@@ -3,6 +3,7 @@ import { analysisApi } from './analysis.ts';
 import { collectionsApi } from './collections.ts';
 import { documentsApi } from './documents.ts';
 import { ApiHttp, type ClientOptions } from './http.ts';
+import { queryApi } from './query.ts';
 import { searchApi } from './search.ts';
 import { tasksApi } from './tasks.ts';
 import { uploadsApi } from './uploads.ts';
@@ -22,6 +23,7 @@ export class FileIntelClient {
   readonly tasks: ReturnType<typeof tasksApi>;
   readonly uploads: ReturnType<typeof uploadsApi>;
   readonly search: ReturnType<typeof searchApi>['search'];
+  readonly query: ReturnType<typeof queryApi>;
 
   constructor(options: ClientOptions = {}) {
     this.http = new ApiHttp(options);
@@ -32,6 +34,7 @@ export class FileIntelClient {
     this.tasks = tasksApi(this.http);
     this.uploads = uploadsApi(this.http);
     this.search = searchApi(this.http).search;
+    this.query = queryApi(this.http);
   }
 
   health() {
