@@ -9,11 +9,9 @@ export const Question = z
   .min(1, 'must not be empty')
   .openapi({ description: 'The question; at most search_max_query_chars characters' });
 
-export const AnswerFormatField = z
-  .enum(ANSWER_FORMATS)
-  .openapi({
-    description: 'How the chat model writes the answer (an extractive answer is the passages whatever the format)',
-  });
+export const AnswerFormatField = z.enum(ANSWER_FORMATS).openapi({
+  description: 'How the chat model writes the answer (an extractive answer is the passages whatever the format)',
+});
 
 export const QueryBody = z
   .object({
