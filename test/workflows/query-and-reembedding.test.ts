@@ -339,6 +339,7 @@ describe('query and re-embedding workflows', () => {
         () => request('GET', `${v3}/tasks/reembedding:${auto}/status`),
         (res) => res.status === 200 && res.body.data.status === 'COMPLETED',
         'the re-embedding the analysis started completes',
+        { timeoutMs: 120_000 },
       );
       assert.equal(task.body.data.result.previous_provider, 'hashing-v1-384');
       assert.equal(task.body.data.result.processed, 3);
