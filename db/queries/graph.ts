@@ -145,28 +145,27 @@ export async function rebuildCollectionGraph(
 }
 
 /**
- * The end of an analysis: checks the graph's totals against the mentions
- * (mentions, entities, document counts) and rebuilds only when they differ,
- * which increments never leave behind; a writer that bypassed them (an
- * older build during a rolling deploy) could. Returns the graph's size.
+ * The end of an analysis: checks the graph's totals (entities, mentions)
+ * against the mentions and rebuilds only when they differ, which increments
+ * never leave behind; a writer that bypassed them (an older build during a
+ * rolling deploy) could. Two counts over the collection's mentions, no lock
+ * taken. Returns the graph's size.
  */
 export async function reconcileCollectionGraph(
   sql: Sql,
   collectionId: string,
 ): Promise<{ entities: number; edges: number; rebuilt: boolean }> {
   const [totals] = await sql<
-    { entities: number; mentions: number; documents: number; edges: number; want: postgres.JSONValue }[]
+    { entities: number; mentions: number; edges: number; mentioned_entities: number; mention_rows: number }[]
   >`
-    SELECT g.entities, g.mentions, g.documents,
+    SELECT g.entities, g.mentions,
            (SELECT count(*)::int FROM graph_edges WHERE collection_id = ${collectionId}) AS edges,
-           (SELECT json_build_object('entities', count(DISTINCT (kind, name)), 'mentions', count(*),
-                                     'documents', count(DISTINCT (document_id, kind, name)))
-            FROM entity_mentions WHERE collection_id = ${collectionId}) AS want
-    FROM (SELECT count(*)::int AS entities, coalesce(sum(mentions), 0)::int AS mentions,
-                 coalesce(sum(documents), 0)::int AS documents
-          FROM graph_entities WHERE collection_id = ${collectionId}) AS g`;
-  const want = totals.want as { entities: number; mentions: number; documents: number };
-  if (totals.entities === want.entities && totals.mentions === want.mentions && totals.documents === want.documents)
+           m.mentioned_entities, m.mention_rows
+    FROM (SELECT count(*)::int AS entities, coalesce(sum(mentions), 0)::int AS mentions
+          FROM graph_entities WHERE collection_id = ${collectionId}) AS g,
+         (SELECT count(DISTINCT (kind, name))::int AS mentioned_entities, count(*)::int AS mention_rows
+          FROM entity_mentions WHERE collection_id = ${collectionId}) AS m`;
+  if (totals.entities === totals.mentioned_entities && totals.mentions === totals.mention_rows)
     return { entities: totals.entities, edges: totals.edges, rebuilt: false };
   return { ...(await rebuildCollectionGraph(sql, collectionId)), rebuilt: true };
 }
