@@ -10,7 +10,7 @@ import {
 } from '../db/queries/analysis.ts';
 import { collectionExists } from '../db/queries/collections.ts';
 import { cancelDocumentsInWork } from '../db/queries/document-runs.ts';
-import { rebuildCollectionGraph } from '../db/queries/graph.ts';
+import { reconcileCollectionGraph } from '../db/queries/graph.ts';
 import type {
   CollectionOutcome,
   DocumentSelection,
@@ -157,13 +157,17 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
     },
 
     /**
-     * Rebuilds the collection's entities and co-occurrence edges from the
-     * mentions of its processed documents only, in one transaction, in SQL:
-     * nothing is loaded into the worker's memory.
+     * The graph's end-of-run step. Documents merge their entities into the
+     * graph as they finish (db/queries/graph.ts), so this only checks the
+     * totals against the mentions and rebuilds when they differ (a writer that
+     * bypassed the increments, e.g. an older build mid-deploy). Keeps the name
+     * recorded histories call it by.
      */
     async rebuildCollectionGraph(input: { collectionId: string }): Promise<{ entities: number; edges: number }> {
       Context.current().heartbeat();
-      return rebuildCollectionGraph(sql, input.collectionId);
+      const { entities, edges, rebuilt } = await reconcileCollectionGraph(sql, input.collectionId);
+      if (rebuilt) Context.current().log.warn('graph totals differed from the mentions: rebuilt', { entities, edges });
+      return { entities, edges };
     },
 
     /**
