@@ -3,6 +3,7 @@ import { acceptedExtensionsText, formatOfDocument, type FormatName } from '../..
 import { extractDocx } from './docx.ts';
 import { extractEpub } from './epub.ts';
 import { extractHtml } from './html.ts';
+import { extractMobi } from './mobi.ts';
 import { extractPdf } from './pdf.ts';
 import { extractPlainText } from './plain-text.ts';
 import { cleanText } from './clean-text.ts';
@@ -99,6 +100,8 @@ export const EXTRACTORS: Record<FormatName, Extractor> = {
   pdf: (bytes, options) => extractPdf(bytes, options.onPage, options.pages),
   docx: (bytes) => extractDocx(bytes),
   epub: (bytes, options) => extractEpub(bytes, options.onPage),
+  mobi: (bytes, options) => extractMobi(bytes, 'mobi', options.onPage),
+  azw3: (bytes, options) => extractMobi(bytes, 'azw3', options.onPage),
   html: (bytes) => extractHtml(bytes),
   markdown: (bytes) => extractPlainText(bytes, 'markdown'),
   text: (bytes) => extractPlainText(bytes, 'text'),
