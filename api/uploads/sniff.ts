@@ -5,8 +5,12 @@ import { LocalStagingArea } from '../../storage/staging.ts';
 import type { StagingArea } from '../../storage/document-storage.ts';
 import type { RefusalReason } from './refusal-reasons.ts';
 import { judgeZipDocument, type RangeReader } from './zip-archive.ts';
+import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimitBreach, type ArchiveLimits } from '../../common/archive-limits.ts';
 
-export type SniffVerdict = { ok: true; type: AllowedType } | { ok: false; reason: RefusalReason; message: string };
+export type SniffVerdict =
+  | { ok: true; type: AllowedType }
+  /** `breach`: the archive limit an archive_too_large refusal broke. */
+  | { ok: false; reason: RefusalReason; message: string; breach?: ArchiveLimitBreach };
 
 /** Bytes read from the start of a file: its type is judged on them, and a text type's sample. */
 export const HEAD_BYTES = 64 * 1024;
@@ -33,9 +37,13 @@ export type HeadVerdict = SniffVerdict | { ok: 'zip'; type: AllowedType };
  * start, and for ZIP types the table of contents at the end (a ZIP whose
  * first entries lie past the start is "ZIP data", then judged by that table).
  */
-export async function sniffStaged(staged: StagedBytes, filename: string): Promise<SniffVerdict> {
+export async function sniffStaged(
+  staged: StagedBytes,
+  filename: string,
+  limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+): Promise<SniffVerdict> {
   const head = await staged.staging.readRange(staged.key, 0, HEAD_BYTES);
-  return finishSniff(await judgeHead(head, filename), staged);
+  return finishSniff(await judgeHead(head, filename), staged, limits);
 }
 
 /** The start of a file judged against its name (uploads call it as the bytes stream past, with no read back). */
@@ -64,15 +72,19 @@ export async function judgeHead(head: Buffer, filename: string): Promise<HeadVer
   return { ok: true, type };
 }
 
-/** The final verdict: a ZIP-based type's table of contents is read from the staged file's end. */
-export async function finishSniff(head: HeadVerdict, staged: StagedBytes): Promise<SniffVerdict> {
+/** The final verdict: a ZIP-based type's table of contents is read from the staged file's end and judged against the archive limits. */
+export async function finishSniff(
+  head: HeadVerdict,
+  staged: StagedBytes,
+  limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+): Promise<SniffVerdict> {
   if (head.ok !== 'zip') return head;
   const { type } = head;
   const reader: RangeReader = {
     size: staged.sizeBytes,
     read: (offset, length) => staged.staging.readRange(staged.key, offset, length),
   };
-  const verdict = await judgeZipDocument(reader, type.extension, type.format);
+  const verdict = await judgeZipDocument(reader, type.extension, type.format, limits);
   return verdict.ok ? { ok: true, type } : verdict;
 }
 
@@ -85,9 +97,13 @@ function mismatch(type: AllowedType, detected: string | undefined): SniffVerdict
 }
 
 /** A file on local disk, sniffed as if it were staged there (tools and tests). */
-export async function sniffStagedFile(filePath: string, filename: string): Promise<SniffVerdict> {
+export async function sniffStagedFile(
+  filePath: string,
+  filename: string,
+  limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+): Promise<SniffVerdict> {
   const { size } = await import('node:fs/promises').then((fs) => fs.stat(filePath));
-  return sniffStaged({ staging: new LocalStagingArea(''), key: filePath, sizeBytes: size }, filename);
+  return sniffStaged({ staging: new LocalStagingArea(''), key: filePath, sizeBytes: size }, filename, limits);
 }
 
 function describe(ext: string | undefined): string {
