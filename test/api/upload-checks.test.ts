@@ -1,5 +1,7 @@
-// Kindle books (MOBI, AZW3, made by calibre) are accepted and stored with
-// their type. Decompression bombs are refused at upload: a DOCX and an EPUB of about 1 MB
+// Kindle books (MOBI, AZW3, made by calibre) are accepted, stored with their
+// type and processed by the real worker; a DOCX whose table of contents lies
+// about its size passes the upload and is stopped in the worker as too_large.
+// Decompression bombs are refused at upload: a DOCX and an EPUB of about 1 MB
 // whose table of contents declares 1 GB, and an entry that inflates 1,000
 // times, are refused with a 413 naming the limit and the value, on both
 // APIs and whatever `atomic` says; nothing is written (no row, no stored
@@ -12,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { eventually } from '../support/eventually.ts';
 import { field, file, postMultipart } from '../fixtures/multipart.ts';
 import { makeText } from '../fixtures/upload-files.ts';
-import { docxWith, epubWith, zerosEntry } from '../fixtures/zip-bombs.ts';
+import { docxWith, epubWith, lyingAbout, zerosEntry } from '../fixtures/zip-bombs.ts';
+import { EBOOK } from '../fixtures/ebooks/ebook-text.ts';
 import { request } from '../support/http.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { storedKeys } from '../support/stored-keys.ts';
@@ -24,7 +27,7 @@ describe('upload checks: Kindle books accepted, archive bombs refused (real API,
   let docxBomb: Buffer;
   let epubBomb: Buffer;
   before(async () => {
-    stack = await startTestStack({ worker: false, config: { max_file_size_mb: 4 } });
+    stack = await startTestStack({ config: { max_file_size_mb: 4 } });
     const gigabyte = zerosEntry('word/document.xml', 1024);
     docxBomb = docxWith(gigabyte);
     epubBomb = epubWith({ ...gigabyte, name: 'OEBPS/ch1.xhtml' });
@@ -56,6 +59,7 @@ describe('upload checks: Kindle books accepted, archive bombs refused (real API,
       file('book.azw3', await readFile(path.join(ebooks, 'book.azw3'))),
       file('not-a-book.azw3', Buffer.from('plain text pretending')),
       field('atomic', 'false'),
+      field('process_immediately', 'false'),
     ]);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual(
@@ -78,6 +82,46 @@ describe('upload checks: Kindle books accepted, archive bombs refused (real API,
         ['book.azw3', 'application/vnd.amazon.mobi8-ebook', '.azw3'],
         ['book.mobi', 'application/x-mobipocket-ebook', '.mobi'],
       ],
+    );
+  });
+
+  test('processed by the worker: the books with their title and author, the lying DOCX failed as too_large', async () => {
+    const ebooks = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/ebooks');
+    const collection = await newCollection();
+    const liar = docxWith(lyingAbout(zerosEntry('word/document.xml', 1024), 2048));
+    const res = await postMultipart(`${stack.apiUrl}/collections/${collection}/upload-and-process`, [
+      file('book.mobi', await readFile(path.join(ebooks, 'book.mobi'))),
+      file('book.azw3', await readFile(path.join(ebooks, 'book.azw3'))),
+      file('liar.docx', liar),
+    ]);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.data.counts.stored, 3, 'the lying DOCX declares 2 KB: it passes the upload');
+    const taskId = res.body.data.task_id as string;
+    const ended = await eventually(
+      () => request('GET', `${stack.apiUrl}/tasks/${taskId}/status`),
+      (r) => r.status === 200 && r.body.data.status !== 'RUNNING',
+      `task ${taskId} ends`,
+      { timeoutMs: 3 * 60_000 },
+    );
+    assert.equal(ended.body.data.status, 'COMPLETED_WITH_ERRORS', JSON.stringify(ended.body.data));
+    const docs = await stack.sql<{ original_filename: string; status: string; error: string | null; metadata: any }[]>`
+      SELECT original_filename, status, error, metadata FROM documents WHERE collection_id = ${collection} ORDER BY original_filename`;
+    const byName = new Map(docs.map((d) => [d.original_filename, d]));
+    for (const name of ['book.azw3', 'book.mobi']) {
+      const doc = byName.get(name)!;
+      assert.equal(doc.status, 'processed', `${name}: ${doc.error}`);
+      assert.equal(doc.metadata.analysis.title, EBOOK.title);
+      assert.deepEqual(doc.metadata.analysis.authors, [EBOOK.author]);
+      const [{ text }] = await stack.sql<{ text: string }[]>`
+        SELECT string_agg(c.text, ' ' ORDER BY c.ordinal) AS text FROM chunks c JOIN documents d ON d.id = c.document_id
+        WHERE d.collection_id = ${collection} AND d.original_filename = ${name}`;
+      assert.match(text, /FIRSTCHAPTER[\s\S]*SECONDCHAPTER[\s\S]*THIRDCHAPTER/);
+    }
+    const failed = byName.get('liar.docx')!;
+    assert.equal(failed.status, 'failed');
+    assert.match(
+      failed.error ?? '',
+      /^extract: too_large: word\/document\.xml inflates to more than the 2048 bytes its header declares \(stopped at 2049 bytes/,
     );
   });
 
