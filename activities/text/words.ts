@@ -18,6 +18,11 @@ const WINDOW = 1_024;
 
 /** The words of `text`, in order. */
 export function* wordsOf(text: string): Generator<string> {
+  // Most text has no unspaced script: one scan says so, and its runs are its words.
+  if (!UNSPACED.test(text)) {
+    for (const [run] of text.matchAll(RUN)) yield run;
+    return;
+  }
   for (const [run] of text.matchAll(RUN)) {
     if (UNSPACED.test(run)) yield* segmentedWords(run);
     else yield run;
