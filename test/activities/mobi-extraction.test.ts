@@ -136,6 +136,20 @@ describe('MOBI and AZW3 made by calibre read like EPUB', () => {
         );
       }
     }
+    // Headers that claim more than the file holds: nothing is allocated from the claim, the book is corrupt.
+    const claims: [number, number, number, RegExp][] = [
+      [8, 2, 60_000, /names 60000 text records but the file holds \d+ records/],
+      [4, 4, 10, /hold more than the 10 bytes the header declares/],
+    ];
+    for (const [offset, size, value, message] of claims) {
+      const bytes = (await book('book.mobi')).slice();
+      const view = new DataView(bytes.buffer);
+      if (size === 2) view.setUint16(record0(bytes) + offset, value);
+      else view.setUint32(record0(bytes) + offset, value);
+      const error = await failure('claims.mobi', bytes);
+      assert.equal(error.reason, 'corrupt_file');
+      assert.match(error.message, message);
+    }
     const garbage = new Uint8Array(4096).fill(0x41);
     garbage.set(new TextEncoder().encode('BOOKMOBI'), 60);
     const error = await failure('garbage.mobi', garbage);

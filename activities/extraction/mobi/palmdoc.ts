@@ -41,5 +41,6 @@ export function decompressPalmDoc(input: Uint8Array, maxBytes: number): Uint8Arr
       output[out++] = code ^ 0x80;
     }
   }
-  return output.subarray(0, out);
+  // A copy of the bytes written: the record's whole buffer is not kept alive by a view.
+  return output.slice(0, out);
 }

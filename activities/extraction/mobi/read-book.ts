@@ -33,7 +33,7 @@ export function readMobiBook(bytes: Uint8Array): MobiBook {
   const header = start === 0 ? first : readBookHeader(pdb.record(start));
   refuseDrm(header);
   const record = (index: number) => pdb.record(start + index);
-  const raw = readTextRecords(header, record);
+  const raw = readTextRecords(header, record, pdb.recordCount - start);
   const decoder = new TextDecoder(header.encoding);
   const chapters =
     kf8Start === undefined
