@@ -15,7 +15,9 @@ export type SniffRule =
   /** A ZIP archive (file-type says "zip" or this) holding `requiredEntry`; without it the bytes are `means`. */
   | { zip: string; requiredEntry: string; means: string }
   /** No magic number: the bytes must look like text (and not like a known binary format). */
-  | { text: true };
+  | { text: true }
+  /** A Palm database whose type and creator (8 bytes at offset 60) are these, its record list within the file. */
+  | { palmDatabase: string; means: string };
 
 export interface DocumentFormat {
   name: FormatName;
@@ -80,11 +82,11 @@ export const FORMATS: DocumentFormat[] = [
     rangeUnit: null,
   },
   {
-    // MOBI 6 (and AZW, the same with Amazon's name): a Palm database whose type and creator are "BOOKMOBI" at offset 60, which file-type reports as mobi.
+    // MOBI 6 (and AZW, the same with Amazon's name).
     name: 'mobi',
     extensions: ['mobi', 'azw'],
     mimeTypes: ['application/x-mobipocket-ebook', 'application/vnd.amazon.ebook'],
-    sniff: { magic: 'mobi' },
+    sniff: { palmDatabase: 'BOOKMOBI', means: 'a Kindle (Mobipocket) book' },
     paged: false,
     rangeUnit: 'chapter',
   },
@@ -93,7 +95,7 @@ export const FORMATS: DocumentFormat[] = [
     name: 'azw3',
     extensions: ['azw3'],
     mimeTypes: ['application/vnd.amazon.mobi8-ebook'],
-    sniff: { magic: 'mobi' },
+    sniff: { palmDatabase: 'BOOKMOBI', means: 'a Kindle (Mobipocket) book' },
     paged: false,
     rangeUnit: 'chapter',
   },

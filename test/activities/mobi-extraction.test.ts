@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { extractDocument, UnreadableDocumentError } from '../../activities/extraction/index.ts';
-import { judgeHead } from '../../api/uploads/sniff.ts';
+import { judgeHead, sniffStagedFile } from '../../api/uploads/sniff.ts';
 import { EBOOK } from '../fixtures/ebooks/ebook-text.ts';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/ebooks');
@@ -73,16 +73,36 @@ describe('MOBI and AZW3 made by calibre read like EPUB', () => {
     });
   }
 
-  test('upload sniffing: BOOKMOBI at offset 60 is MOBI, for .mobi, .azw and .azw3; other bytes are not', async () => {
+  test('upload sniffing: BOOKMOBI at offset 60 is a Kindle book for .mobi, .azw and .azw3 (its records then checked against the file); other bytes are not', async () => {
     for (const name of ['a.mobi', 'a.azw', 'a.azw3']) {
       const verdict = await judgeHead(Buffer.from(await book('book.azw3')), name);
-      assert.equal(verdict.ok, true, `${name}: ${JSON.stringify(verdict)}`);
+      assert.equal(verdict.ok, 'palmdb', `${name}: ${JSON.stringify(verdict)}`);
     }
     const text = await judgeHead(Buffer.from('just some text, not a book'), 'a.mobi');
     assert.deepEqual(
       { ok: text.ok, reason: (text as { reason: string }).reason },
       { ok: false, reason: 'type_mismatch' },
     );
+  });
+
+  test('upload sniffing: a book cut short is truncated_file, a Palm database of another kind is type_mismatch', async () => {
+    const bytes = await book('book.azw3');
+    const cutFile = path.join(dir, 'cut.azw3.staged');
+    await writeFile(cutFile, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const cut = await sniffStagedFile(cutFile, 'cut.azw3');
+    assert.ok(!cut.ok);
+    assert.equal(cut.reason, 'truncated_file');
+    assert.match(cut.message, /named \.azw3: a Kindle \(Mobipocket\) book cut short/);
+    const wholeFile = path.join(dir, 'whole.mobi.staged');
+    await writeFile(wholeFile, await book('book.mobi'));
+    assert.equal((await sniffStagedFile(wholeFile, 'whole.mobi')).ok, true);
+    const other = bytes.slice();
+    other.set(new TextEncoder().encode('TEXtREAd'), 60); // a PalmDOC text database, not a book
+    const otherFile = path.join(dir, 'other.mobi.staged');
+    await writeFile(otherFile, other);
+    const mismatch = await sniffStagedFile(otherFile, 'other.mobi');
+    assert.ok(!mismatch.ok);
+    assert.equal(mismatch.reason, 'type_mismatch');
   });
 
   test('DRM: the encryption field of the MOBI header set fails as encrypted, naming DRM', async () => {
