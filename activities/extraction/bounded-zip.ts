@@ -47,10 +47,6 @@ export class BoundedZip {
     return new BoundedZip(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), entries);
   }
 
-  get names(): string[] {
-    return [...this.entries.keys()];
-  }
-
   file(name: string): BoundedZipFile | null {
     const entry = this.entries.get(name);
     if (!entry || name.endsWith('/')) return null;
@@ -61,7 +57,11 @@ export class BoundedZip {
     return { name, async: read } as BoundedZipFile;
   }
 
-  /** The zip-file interface mammoth reads a DOCX through (its `file` option), backed by this bounded archive. */
+  /**
+   * The zip-file interface mammoth reads a DOCX through, backed by this
+   * bounded archive: mammoth's `file` option (lib/unzip.js of the pinned
+   * 1.13.0, not in its typings) takes an object with `exists` and `read`.
+   */
   forMammoth() {
     return {
       exists: (name: string) => this.file(name) !== null,

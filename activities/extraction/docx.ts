@@ -34,7 +34,7 @@ export async function extractDocx(bytes: Uint8Array, limits?: ArchiveLimits): Pr
     throw new UnreadableDocumentError('corrupt_file', 'the docx has no word/document.xml');
   let html: string;
   try {
-    // mammoth reads the archive through the bounded zip (its `file` option), never inflating past the limits.
+    // mammoth reads the archive through the bounded zip (see forMammoth), never inflating past the limits.
     html = (await mammoth.convertToHtml({ file: zip.forMammoth() } as unknown as { buffer: Buffer })).value;
   } catch (error) {
     if (error instanceof UnreadableDocumentError) throw error;
