@@ -73,6 +73,9 @@ export const configSchema = z
     max_file_size_mb: positiveInt(100_000),
     max_upload_request_mb: positiveInt(1_000_000),
     max_concurrent_uploads: positiveInt(256),
+    max_archive_uncompressed_mb: positiveInt(1_000_000),
+    max_archive_ratio: positiveInt(100_000),
+    max_archive_entries: positiveInt(10_000_000),
 
     // A batch's history holds ~10 events per collection: 200 keeps it far below Temporal's limits.
     max_processing_batch_size: positiveInt(200),

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
+import type { ArchiveLimits } from '../../common/archive-limits.ts';
 import { acceptedExtensionsText, formatOfDocument, type FormatName } from '../../common/formats.ts';
 import { extractDocx } from './docx.ts';
 import { extractEpub } from './epub.ts';
 import { extractHtml } from './html.ts';
+import { extractMobi } from './mobi.ts';
 import { extractPdf } from './pdf.ts';
 import { extractPlainText } from './plain-text.ts';
 import { cleanText } from './clean-text.ts';
@@ -48,6 +50,8 @@ export interface ExtractOptions {
   pages?: PageRange;
   /** Called after each page or chapter, so the caller can report progress. */
   onPage?: () => void;
+  /** How far a ZIP-based document may unpack (config max_archive_*); config/default.yaml's values when absent. */
+  archive?: ArchiveLimits;
 }
 
 /**
@@ -97,8 +101,10 @@ function cleanProperties(properties: FileProperties): FileProperties {
 /** One extractor per format of the table: a format without one does not compile. */
 export const EXTRACTORS: Record<FormatName, Extractor> = {
   pdf: (bytes, options) => extractPdf(bytes, options.onPage, options.pages),
-  docx: (bytes) => extractDocx(bytes),
-  epub: (bytes, options) => extractEpub(bytes, options.onPage),
+  docx: (bytes, options) => extractDocx(bytes, options.archive),
+  epub: (bytes, options) => extractEpub(bytes, options.onPage, options.archive),
+  mobi: (bytes, options) => extractMobi(bytes, 'mobi', options.onPage),
+  azw3: (bytes, options) => extractMobi(bytes, 'azw3', options.onPage),
   html: (bytes) => extractHtml(bytes),
   markdown: (bytes) => extractPlainText(bytes, 'markdown'),
   text: (bytes) => extractPlainText(bytes, 'text'),

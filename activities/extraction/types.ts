@@ -40,7 +40,8 @@ export interface PageRange {
   last: number;
 }
 
-export type UnreadableReason = 'unsupported_type' | 'corrupt_file' | 'encrypted' | 'no_text';
+/** too_large: a ZIP-based document over the archive limits (config max_archive_*). */
+export type UnreadableReason = 'unsupported_type' | 'corrupt_file' | 'encrypted' | 'no_text' | 'too_large';
 
 /**
  * The file cannot be turned into text, and trying again will not change that.

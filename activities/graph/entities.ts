@@ -1,4 +1,5 @@
 import nlp from 'compromise';
+import { wordsOf } from '../text/words.ts';
 import { mayName, nounRuns } from './noun-runs.ts';
 
 export type EntityKind = 'person' | 'organization' | 'place' | 'term';
@@ -53,12 +54,7 @@ export function entitiesOf(text: string): Entity[] {
     nouns.push(...(tagged.out('array') as string[]));
   }
 
-  const terms = new Map<string, number>();
-  for (const noun of nouns) {
-    const term = normaliseName(noun).replace(/^(the|a|an|this|that|these|those|its|their|our|his|her) /, '');
-    if (term.length < 4 || /^\d/.test(term)) continue;
-    terms.set(term, (terms.get(term) ?? 0) + 1);
-  }
+  const terms = isMostlyLatin(text) ? countNouns(nouns) : frequentWords(text);
   const top = [...terms.entries()]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .slice(0, KEY_TERMS_PER_CHUNK);
@@ -66,10 +62,48 @@ export function entitiesOf(text: string): Entity[] {
   return [...found.values()];
 }
 
+/** Noun phrases (compromise's English tagger) and how often each occurs. */
+function nounPhrases(doc: ReturnType<typeof nlp>): Map<string, number> {
+  const terms = new Map<string, number>();
+  const nouns = doc.match('#Noun+').not('(#Pronoun|#Person|#Place|#Organization|#Value|#Date)');
+  for (const noun of nouns.out('array') as string[]) {
+    const term = normaliseName(noun).replace(/^(the|a|an|this|that|these|those|its|their|our|his|her) /, '');
+    if (term.length < 4 || /^\d/.test(term)) continue;
+    terms.set(term, (terms.get(term) ?? 0) + 1);
+  }
+  return terms;
+}
+
+/**
+ * In text of other scripts compromise's noun phrases are whole sentences
+ * (Hindi) or nothing (Thai): its key terms are its most frequent whole words
+ * (activities/text/words.ts) of 4 characters or more instead.
+ */
+function frequentWords(text: string): Map<string, number> {
+  const terms = new Map<string, number>();
+  for (const word of wordsOf(text.toLowerCase())) {
+    if (word.length < 4 || !/^\p{L}/u.test(word)) continue;
+    terms.set(word, (terms.get(word) ?? 0) + 1);
+  }
+  return terms;
+}
+
+/** Whether most of the text's letters are Latin (what compromise's English tagger reads). */
+function isMostlyLatin(text: string): boolean {
+  let letters = 0;
+  let latin = 0;
+  for (const [letter] of text.matchAll(/\p{L}/gu)) {
+    letters++;
+    if (LATIN.test(letter)) latin++;
+  }
+  return latin * 2 >= letters;
+}
+const LATIN = /\p{Script=Latin}/u;
+
 function normaliseName(raw: string): string {
   return raw
     .replace(/[\s\u00a0]+/g, ' ')
-    .replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '')
+    .replace(/^[^\p{L}\p{M}\p{N}]+|[^\p{L}\p{M}\p{N}]+$/gu, '')
     .toLowerCase()
     .trim();
 }

@@ -40,9 +40,9 @@ for (const [entry, tags] of Object.entries(lexicon)) {
 
 const UPPER = /\p{Lu}/u;
 const TITLE_CASE = /^\p{Lu}[\p{Ll}'’]/u;
-const LEADING_PUNCTUATION = /^[^\p{L}\p{N}]+/u;
+const LEADING_PUNCTUATION = /^[^\p{L}\p{M}\p{N}]+/u;
 const WORD = /\S+/g;
-const EDGE_PUNCTUATION = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
+const EDGE_PUNCTUATION = /^[^\p{L}\p{M}\p{N}]+|[^\p{L}\p{M}\p{N}]+$/gu;
 
 /**
  * Whether compromise may find a person, place or organisation in `sentence`:

@@ -2,7 +2,8 @@ import type { Config } from '../../config/schema.ts';
 import { HashingEmbeddingProvider } from '../embeddings/hashing.ts';
 import { createEmbeddingProvider, type EmbeddingProvider } from '../embeddings/provider.ts';
 
-const HASHING_NAME = /^hashing-v1-(\d+)$/;
+/** The hashing provider's name carries its dimension; only the current version's vectors are rebuilt. */
+const HASHING_NAME = /^hashing-v\d+-(\d+)$/;
 
 /**
  * The provider that made a collection's vectors, to embed a query in the same
@@ -12,7 +13,11 @@ const HASHING_NAME = /^hashing-v1-(\d+)$/;
  */
 export function queryEmbedderFor(config: Config, recordedProvider: string): EmbeddingProvider | undefined {
   const hashing = HASHING_NAME.exec(recordedProvider);
-  if (hashing) return new HashingEmbeddingProvider(Number(hashing[1]), config.embedding_batch_size);
+  if (hashing) {
+    const rebuilt = new HashingEmbeddingProvider(Number(hashing[1]), config.embedding_batch_size);
+    // An older version's vectors (another word split) never compare with this one's.
+    return rebuilt.name === recordedProvider ? rebuilt : undefined;
+  }
   const configured = createEmbeddingProvider(config);
   return configured.name === recordedProvider ? configured : undefined;
 }

@@ -3,6 +3,7 @@
 // so the activity heartbeats with real progress. Results cross the thread
 // boundary by structured clone: plain data only, and unreadable files come
 // back as a value (an Error subclass would lose its reason on the way).
+import type { ArchiveLimits } from '../../common/archive-limits.ts';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { MessagePort } from 'node:worker_threads';
@@ -70,7 +71,7 @@ export async function extractRange(
     mimeType: string;
     filename: string;
     pages: PageRange | null;
-    limits: ChunkingLimits;
+    limits: ChunkingLimits & { archive?: ArchiveLimits };
   },
 ): Promise<RangeOutcome> {
   const { progress } = input;
@@ -79,6 +80,7 @@ export async function extractRange(
     let pagesRead = 0;
     const extracted = await extractDocument(input.file, input.mimeType, input.filename, {
       pages: input.pages ?? undefined,
+      archive: input.limits.archive,
       onPage: () => {
         if (++pagesRead % PAGES_PER_REPORT === 0) progress.postMessage({ phase: 'extracting', pages_read: pagesRead });
       },

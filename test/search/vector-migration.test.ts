@@ -91,7 +91,7 @@ async function checkMigrationKeepsVectors(url: string, pglite: boolean, expected
     assert.deepEqual(row.values.map(Math.fround), fresh);
 
     // Searching with a stored vector finds its own chunk first (cosine 1), by the method the storage allows.
-    await recordEmbeddingProvider(sql, collection.id, 'hashing-v1-48');
+    await recordEmbeddingProvider(sql, collection.id, 'hashing-v2-48');
     const answer = await searchChunks(sql, config, {
       collectionId: collection.id,
       query: 'chunk 2 of wide.txt',

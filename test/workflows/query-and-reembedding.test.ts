@@ -221,7 +221,7 @@ describe('query and re-embedding workflows', () => {
     before(async () => {
       await useWorker(hashingActivities());
       collectionId = await collectionOf('reembed-me', texts);
-      assert.equal((await status(collectionId)).embedding_provider, 'hashing-v1-384');
+      assert.equal((await status(collectionId)).embedding_provider, 'hashing-v2-384');
     });
 
     test('refusals: unknown collection 404; vectors already current 409; a second start while one runs 409 naming it', async () => {
