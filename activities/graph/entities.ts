@@ -62,11 +62,10 @@ export function entitiesOf(text: string): Entity[] {
   return [...found.values()];
 }
 
-/** Noun phrases (compromise's English tagger) and how often each occurs. */
-function nounPhrases(doc: ReturnType<typeof nlp>): Map<string, number> {
+/** Key terms among compromise's runs of nouns, and how often each occurs. */
+function countNouns(nouns: string[]): Map<string, number> {
   const terms = new Map<string, number>();
-  const nouns = doc.match('#Noun+').not('(#Pronoun|#Person|#Place|#Organization|#Value|#Date)');
-  for (const noun of nouns.out('array') as string[]) {
+  for (const noun of nouns) {
     const term = normaliseName(noun).replace(/^(the|a|an|this|that|these|those|its|their|our|his|her) /, '');
     if (term.length < 4 || /^\d/.test(term)) continue;
     terms.set(term, (terms.get(term) ?? 0) + 1);
