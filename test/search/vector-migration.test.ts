@@ -67,7 +67,7 @@ async function checkMigrationKeepsVectors(url: string, pglite: boolean, expected
         { values: string | null }[]
       >`SELECT embedding::real[]::text AS values FROM chunks ORDER BY document_id, ordinal`;
     const before = await vectorTexts();
-    assert.deepEqual(await migrate(sql), ['006_search.sql']);
+    assert.equal((await migrate(sql))[0], '006_search.sql', 'the migrations after 005 start with 006');
     assert.deepEqual(await vectorTexts(), before, 'every float4 reads back the same after the migration');
     assert.equal(await vectorStorage(sql), expected);
     const stored = await sql<{ document_id: string; ordinal: number; values: number[] | null; text_search: string }[]>`
