@@ -1,0 +1,115 @@
+// P6 on docker-compose.yml's topology (test/faults/compose-topology.ts): the
+// Temporal dev server with the compose file's dynamic config (fairness on in
+// the server), PostgreSQL, the S3 store (rclone serve s3), two API processes,
+// a worker per task queue. The small collections go through one API, the large
+// one through the other; the document work is the documents worker's. Same
+// measurement as P6 (bench/support/fair-shares.ts), at a scale where the small
+// collection's own time dominates its start-up: 32 documents of 32 to 64 KB
+// (at least 10 s alone on this machine), beside a large one sized from that
+// pace (about a thousand documents: minutes of work). Fairness on (FileIntel
+// sets the collection id as fairness key) and off (no key: first come, first
+// served), each on a fresh topology, in the same run. Quick: 20 documents of
+// 8 to 16 KB, as P6's quick run.
+import { FileIntelClient } from '../api/client/index.ts';
+import { loadConfig } from '../config/load.ts';
+import { migrate } from '../db/migrate.ts';
+import { createPool } from '../db/pool.ts';
+import { createStorage } from '../storage/index.ts';
+import { startComposeTopology, TOPOLOGY_API_KEY } from '../test/faults/compose-topology.ts';
+import { corpusFiles, textDocuments } from './corpus.ts';
+import { measureFairShares, modeDetail, modeNote, type ModeResult } from './support/fair-shares.ts';
+import type { BenchOptions, BenchResult } from './support/result.ts';
+import { log, round } from './support/stack.ts';
+
+const REPEATS = 3;
+const HEAD_START_MS = 5_000;
+/** As P6: one activity per document, 40 in flight per collection, 4 document slots on the documents worker. */
+const COMPETING_CONFIG = {
+  small_document_mb: 1,
+  group_max_documents: 1,
+  max_concurrent_documents: 40,
+  max_concurrent_activities: 4,
+  page_size: 200,
+};
+const SIZES = {
+  full: { small: 32, minKb: 32, maxKb: 64, requestedLarge: 400, pool: 1_200 },
+  quick: { small: 20, minKb: 8, maxKb: 16, requestedLarge: 200, pool: 600 },
+};
+
+export async function run({ quick }: BenchOptions): Promise<BenchResult> {
+  const size = quick ? SIZES.quick : SIZES.full;
+  const small = Number(process.env.BENCH_P6_TOPOLOGY_SMALL ?? size.small);
+  const pool = Math.max(size.pool, Number(process.env.BENCH_P6_TOPOLOGY_DOCUMENTS ?? 0));
+  const files = await corpusFiles(
+    await textDocuments({ count: pool + small, minKb: size.minKb, maxKb: size.maxKb, seed: 60_623 }),
+  );
+  const env = Object.fromEntries(
+    Object.entries(COMPETING_CONFIG).map(([key, value]) => [`FILEINTEL_${key.toUpperCase()}`, JSON.stringify(value)]),
+  );
+
+  const measure = async (fairness: boolean): Promise<ModeResult> => {
+    const topology = await startComposeTopology({ ...env, FILEINTEL_FAIRNESS: String(fairness) });
+    const sql = createPool(topology.database.url, { db_pool_size: 4 });
+    try {
+      await migrate(sql); // done by the processes already; a no-op that makes sure
+      const { storage } = await createStorage(loadConfig(topology.appEnv), topology.appEnv);
+      const api = (baseUrl: string) => new FileIntelClient({ baseUrl, apiKey: TOPOLOGY_API_KEY });
+      const mode = await measureFairShares(
+        {
+          smallApi: api(topology.apis[0]),
+          largeApi: api(topology.apis[1]),
+          temporal: topology.temporal.client,
+          sql,
+          storage,
+        },
+        {
+          smallFiles: files.slice(pool),
+          largePool: files.slice(0, pool),
+          requestedLarge: size.requestedLarge,
+          repeats: REPEATS,
+          headStartMs: HEAD_START_MS,
+          // Measured beside at most 3.8× alone (P6, fairness off); the large one's pace beside the small one is at
+          // most its pace alone, so 4, half again, keeps a backlog with room.
+          worstContendedFactor: 4,
+          safety: 1.5,
+          inFlight: COMPETING_CONFIG.max_concurrent_documents,
+          largeAs: 'interactive',
+          sizeVariable: 'BENCH_P6_TOPOLOGY_DOCUMENTS',
+        },
+      );
+      log(`p6 topology (fairness ${fairness ? 'on' : 'off'}): ratio of medians ${mode.ratio.toFixed(2)}`);
+      return mode;
+    } finally {
+      await sql.end({ timeout: 5 });
+      await topology.stop();
+    }
+  };
+
+  log(`p6 topology: ${small} documents of ${size.minKb} to ${size.maxKb} KB beside at least ${size.requestedLarge}`);
+  log('p6 topology: fairness on');
+  const on = await measure(true);
+  log('p6 topology: fairness off');
+  const off = await measure(false);
+
+  return {
+    figures: {
+      p6_topology_ratio_fair: round(on.ratio, 2),
+      p6_topology_ratio_unfair: round(off.ratio, 2),
+    },
+    details: {
+      small_documents: small,
+      document_kb: [size.minKb, size.maxKb],
+      head_start_ms: HEAD_START_MS,
+      config: COMPETING_CONFIG,
+      fairness_on: modeDetail(on),
+      fairness_off: modeDetail(off),
+    },
+    notes: [
+      modeNote('fairness on', small, on),
+      modeNote('fairness off', small, off),
+      'topology: docker-compose.yml as processes (2 APIs, a worker per task queue, the dev server with ' +
+        'docker/temporal-dynamic-config.yaml, PostgreSQL or PGlite, rclone serve s3); small collections through ' +
+        `one API, the large one through the other; setting ${JSON.stringify(COMPETING_CONFIG)}`,
+    ],
+  };
+}
