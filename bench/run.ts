@@ -28,6 +28,10 @@ const BENCHMARKS: Record<
     title: 'P6 fair shares: a small collection beside a large one, fairness on and off',
     load: () => import('./fair-shares.ts'),
   },
+  p6topology: {
+    title: "P6 on docker-compose.yml's topology (2 APIs, a worker per queue, S3): fairness on and off",
+    load: () => import('./fair-shares-topology.ts'),
+  },
   pdf: { title: 'Long PDFs in page ranges (time, peak RSS, event-loop delay)', load: () => import('./pdf-ranges.ts') },
   text: {
     title: 'Text pipeline per MB (chunking, tokens, analysis, entities, embeddings)',
@@ -82,6 +86,8 @@ const GOALS: Record<string, Goal & { quick?: Goal }> = {
   p6_ratio_fair: { goal: '≤ 2', ok: (v) => v <= 2 },
   p6_ratio_unfair: { goal: '(beside it, fairness off)', ok: () => true },
   p6_ratio_fair_large_as_batch: { goal: '(as measured)', ok: () => true },
+  p6_topology_ratio_fair: { goal: '≤ 2', ok: (v) => v <= 2 },
+  p6_topology_ratio_unfair: { goal: '(beside it, fairness off)', ok: () => true },
   // Each text stage linear in the text: time(10 MB)/time(1 MB) ≤ 12; seconds per MB are recorded as measured.
   // Long PDFs read range by range in the text worker pool.
   pdf_long_seconds: { goal: '(as measured)', ok: () => true },
