@@ -21,6 +21,7 @@ import type {
 import { isPaged } from './extraction/index.ts';
 import { workflowIds } from '../workflows/ids.ts';
 import { createEmbeddingProvider } from './embeddings/provider.ts';
+import { refreshSearchStatistics } from '../db/queries/search.ts';
 
 export interface CollectionAnalysisDeps {
   config: Config;
@@ -187,6 +188,8 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
         await sql.begin((tx) => cancelDocumentsInWork(tx, collectionId, reason));
       }
       if (input.status) await setCollectionOutcome(sql, collectionId, input.status, input.lastError);
+      // Search reads word frequencies from the planner's statistics (PGlite keeps none by itself).
+      if (input.status) await refreshSearchStatistics(sql);
       if (input.recordEmbeddings)
         await recordEmbeddingProvider(sql, collectionId, createEmbeddingProvider(config).name);
       if (input.runKey !== null) await advanceAnalysisRun(sql, collectionId, input.runKey);

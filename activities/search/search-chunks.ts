@@ -90,7 +90,7 @@ export async function searchChunks(sql: Sql, settings: SearchSettings, request: 
       vector = await vectorList(sql, settings, collection, scope, query, limit);
     }
   }
-  const text = mode === 'vector' ? [] : await textList(sql, collection, scope, query, limit);
+  const text = mode === 'vector' ? [] : await textList(sql, settings, collection, scope, query, limit);
 
   const fused = reciprocalRankFusion(
     { text: mode === 'vector' ? undefined : text, vector: mode === 'text' ? undefined : vector.list },
@@ -211,15 +211,24 @@ async function vectorList(
 /** Chunks with every word of the query first; when they are too few, chunks with any of its words after them. */
 async function textList(
   sql: Sql,
+  settings: SearchSettings,
   collection: CollectionSearchInfo,
   scope: SearchScope,
   query: string,
   limit: number,
 ): Promise<Candidate[]> {
   const configs = collection.text_search_configs;
-  const all = await textCandidates(sql, scope, { query, configs, all: true, limit });
+  const bounds = { maxWordChunks: settings.search_common_word_chunks, rankLimit: settings.search_text_rank_limit };
+  const all = await textCandidates(sql, scope, { query, configs, all: true, limit, ...bounds });
   if (all.length >= limit) return all;
-  const any = await textCandidates(sql, scope, { query, configs, all: false, limit: limit - all.length, exclude: all });
+  const any = await textCandidates(sql, scope, {
+    query,
+    configs,
+    all: false,
+    limit: limit - all.length,
+    ...bounds,
+    exclude: all,
+  });
   return [...all, ...any];
 }
 
