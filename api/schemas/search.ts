@@ -22,12 +22,9 @@ export const SearchBody = z
         document_ids: z.array(z.uuid()).min(1).max(MAX_FILTER_DOCUMENTS).optional(),
         page_from: z.number().int().min(0).optional().openapi({ description: 'Chunks ending on this page or later' }),
         page_to: z.number().int().min(0).optional().openapi({ description: 'Chunks starting on this page or earlier' }),
-        metadata: z
-          .record(z.string().min(1).max(100), z.string().max(1_000))
-          .optional()
-          .openapi({
-            description: 'Document metadata fields equal to these values, e.g. {"language": "fra"} (ISO 639-3)',
-          }),
+        metadata: z.record(z.string().min(1).max(100), z.string().max(1_000)).optional().openapi({
+          description: 'Document metadata fields equal to these values, e.g. {"language": "fra"} (ISO 639-3)',
+        }),
       })
       .strict()
       .optional(),
