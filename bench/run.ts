@@ -33,6 +33,10 @@ const BENCHMARKS: Record<
     load: () => import('./fair-shares-topology.ts'),
   },
   pdf: { title: 'Long PDFs in page ranges (time, peak RSS, event-loop delay)', load: () => import('./pdf-ranges.ts') },
+  retrieval: {
+    title: 'Retrieval: recall@10 and MRR on the Python FAQ, search latency at 100,000 chunks',
+    load: () => import('./retrieval.ts'),
+  },
   text: {
     title: 'Text pipeline per MB (chunking, tokens, analysis, entities, embeddings)',
     load: () => import('./text-pipeline.ts'),
@@ -114,6 +118,25 @@ const GOALS: Record<string, Goal & { quick?: Goal }> = {
   text_embeddings_s_per_mb: { goal: '(as measured)', ok: () => true },
   // pgfmanual's 1.28 M characters took 39 s to chunk (extraction 2.3 s).
   text_pdf_like_chunking_s: { goal: '≤ 5', ok: (v) => v <= 5 },
+  // Retrieval: hybrid must find at least what text alone finds; search under 100 ms at 100,000 chunks.
+  retrieval_recall10_hybrid: {
+    goal: '≥ retrieval_recall10_text',
+    ok: (v, f) =>
+      f.retrieval_recall10_text !== null && f.retrieval_recall10_text !== undefined && v >= f.retrieval_recall10_text,
+  },
+  retrieval_recall10_text: { goal: '(as measured)', ok: () => true },
+  retrieval_recall10_vector: { goal: '(as measured)', ok: () => true },
+  retrieval_mrr_text: { goal: '(as measured)', ok: () => true },
+  retrieval_mrr_vector: { goal: '(as measured)', ok: () => true },
+  retrieval_mrr_hybrid: { goal: '(as measured)', ok: () => true },
+  search_p95_ms_pglite: { goal: '< 100', ok: (v) => v < 100 },
+  search_p95_ms_postgresql: { goal: '< 100', ok: (v) => v < 100 },
+  search_p50_ms_pglite: { goal: '(as measured)', ok: () => true },
+  search_p50_ms_postgresql: { goal: '(as measured)', ok: () => true },
+  search_text_p95_ms_pglite: { goal: '(as measured)', ok: () => true },
+  search_text_p95_ms_postgresql: { goal: '(as measured)', ok: () => true },
+  search_vector_p95_ms_pglite: { goal: '(as measured)', ok: () => true },
+  search_vector_p95_ms_postgresql: { goal: '(as measured)', ok: () => true },
 };
 
 interface RunRecord {

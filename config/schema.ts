@@ -115,6 +115,8 @@ export const configSchema = z
     // Candidates each signal hands to fusion (never fewer than k).
     search_candidates: positiveInt(10_000),
     search_rrf_k: z.number().min(0).max(10_000),
+    search_common_word_chunks: positiveInt(1_000_000_000),
+    search_text_rank_limit: positiveInt(10_000_000),
     search_text_weight: z.number().min(0).max(100),
     search_vector_weight: z.number().min(0).max(100),
     search_hnsw_ef_search: positiveInt(1_000),

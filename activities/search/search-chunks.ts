@@ -16,6 +16,7 @@ import {
 } from '../../db/queries/search.ts';
 import { reciprocalRankFusion, type FusedCandidate } from './fusion.ts';
 import { queryEmbedderFor } from './query-embedder.ts';
+import { REEMBEDDING_LABEL_PREFIX } from '../../workflows/reembedding-contract.ts';
 
 export type SearchMode = 'hybrid' | 'text' | 'vector';
 /** How the vector list was found: pgvector's HNSW index, exact cosine (no index or no pgvector), or not at all. */
@@ -90,7 +91,7 @@ export async function searchChunks(sql: Sql, settings: SearchSettings, request: 
       vector = await vectorList(sql, settings, collection, scope, query, limit);
     }
   }
-  const text = mode === 'vector' ? [] : await textList(sql, collection, scope, query, limit);
+  const text = mode === 'vector' ? [] : await textList(sql, settings, collection, scope, query, limit);
 
   const fused = reciprocalRankFusion(
     { text: mode === 'vector' ? undefined : text, vector: mode === 'text' ? undefined : vector.list },
@@ -156,6 +157,13 @@ function vectorsUnusable(
   settings: SearchSettings,
   collection: CollectionSearchInfo,
 ): { code: string; message: string; details: Record<string, unknown> } | undefined {
+  if (collection.embedding_provider?.startsWith(REEMBEDDING_LABEL_PREFIX)) {
+    return {
+      code: 'reembedding_in_progress',
+      message: `collection '${collection.name}' is being re-embedded (to ${collection.embedding_provider.slice(REEMBEDDING_LABEL_PREFIX.length)}): search with mode "text" until it ends`,
+      details: { collection: collection.id, embedding_provider: collection.embedding_provider },
+    };
+  }
   if (!collection.embedding_provider || !collection.embedding_dimension) {
     return {
       code: 'no_embeddings',
@@ -211,15 +219,24 @@ async function vectorList(
 /** Chunks with every word of the query first; when they are too few, chunks with any of its words after them. */
 async function textList(
   sql: Sql,
+  settings: SearchSettings,
   collection: CollectionSearchInfo,
   scope: SearchScope,
   query: string,
   limit: number,
 ): Promise<Candidate[]> {
   const configs = collection.text_search_configs;
-  const all = await textCandidates(sql, scope, { query, configs, all: true, limit });
+  const bounds = { maxWordChunks: settings.search_common_word_chunks, rankLimit: settings.search_text_rank_limit };
+  const all = await textCandidates(sql, scope, { query, configs, all: true, limit, ...bounds });
   if (all.length >= limit) return all;
-  const any = await textCandidates(sql, scope, { query, configs, all: false, limit: limit - all.length, exclude: all });
+  const any = await textCandidates(sql, scope, {
+    query,
+    configs,
+    all: false,
+    limit: limit - all.length,
+    ...bounds,
+    exclude: all,
+  });
   return [...all, ...any];
 }
 

@@ -25,11 +25,18 @@ const INSERT_BATCH = 500;
 
 /** Adds chunks of a document (one committed range), inside the caller's fenced transaction. */
 export async function insertChunks(tx: Transaction, documentId: string, chunks: ChunkInsert[]): Promise<void> {
+  // Chunks are searched in their document's language (migration 006), known once the metadata step ran.
+  const [document] = await tx<{ config: string }[]>`
+    SELECT text_search_config::text AS config FROM documents WHERE id = ${documentId}`;
+  const config = document?.config ?? 'simple';
   for (let i = 0; i < chunks.length; i += INSERT_BATCH) {
-    const rows = chunks
-      .slice(i, i + INSERT_BATCH)
-      .map((chunk) => ({ document_id: documentId, ...chunk, metadata: tx.json(chunk.metadata as never) }));
-    await tx`INSERT INTO chunks ${tx(rows, 'document_id', 'ordinal', 'text', 'token_count', 'page_start', 'page_end', 'metadata')}`;
+    const rows = chunks.slice(i, i + INSERT_BATCH).map((chunk) => ({
+      document_id: documentId,
+      ...chunk,
+      metadata: tx.json(chunk.metadata as never),
+      text_search_config: config,
+    }));
+    await tx`INSERT INTO chunks ${tx(rows, 'document_id', 'ordinal', 'text', 'token_count', 'page_start', 'page_end', 'metadata', 'text_search_config')}`;
   }
 }
 

@@ -28,7 +28,7 @@ export interface CollectionSearchInfo {
   name: string;
   embedding_provider: string | null;
   embedding_dimension: number | null;
-  /** The text-search configurations the collection's documents use (always with `simple`). */
+  /** The text-search configurations the collection's documents (and so their chunks) use. */
   text_search_configs: string[];
 }
 
@@ -40,7 +40,6 @@ export async function collectionSearchInfo(sql: Sql, collectionId: string): Prom
     SELECT id, name, embedding_provider, embedding_dimension,
       ARRAY(
         SELECT DISTINCT text_search_config::text FROM documents WHERE collection_id = ${collectionId}
-        UNION SELECT 'simple'
       ) AS text_search_configs
     FROM collections WHERE id = ${collectionId}`;
   return row;
@@ -56,6 +55,15 @@ export async function vectorStorage(sql: Sql): Promise<VectorStorage> {
   const storage: VectorStorage = row.pgvector ? 'pgvector' : 'real_array';
   storageBySql.set(sql, storage);
   return storage;
+}
+
+/**
+ * Refreshes the planner's statistics of chunks, whose word frequencies
+ * any-word queries read (textCandidates). PostgreSQL's autovacuum does it too;
+ * PGlite has none, so the end of an analysis run asks.
+ */
+export async function refreshSearchStatistics(sql: Sql): Promise<void> {
+  await sql`ANALYZE chunks`;
 }
 
 /** Whether the HNSW index of this dimension exists (see ensureChunkVectorIndex). */
@@ -122,24 +130,50 @@ function scopeConditions(sql: Sql, scope: SearchScope): postgres.PendingQuery<po
 export async function textCandidates(
   sql: Sql,
   scope: SearchScope,
-  request: { query: string; configs: string[]; all: boolean; limit: number; exclude?: Candidate[] },
+  request: {
+    query: string;
+    configs: string[];
+    all: boolean;
+    limit: number;
+    /** Any-word queries leave out words found in more chunks than this (by ANALYZE's statistics), as stop words. */
+    maxWordChunks: number;
+    /** Matches ranked at most: a query matching more ranks the first this many the index hands over. */
+    rankLimit: number;
+    exclude?: Candidate[];
+  },
 ): Promise<Candidate[]> {
+  // An any-word query of a question ("how do I …") would match, and rank, most of the table: its common
+  // words are left out, so the index hands over only chunks sharing a telling word.
   const tsquery = request.all
     ? sql`websearch_to_tsquery(cfg, ${request.query})`
-    : sql`replace(plainto_tsquery(cfg, ${request.query})::text, ' & ', ' | ')::tsquery`;
+    : sql`(
+        SELECT string_agg(quote_literal(t.lexeme), ' | ')::tsquery FROM unnest(to_tsvector(cfg, ${request.query})) AS t
+        WHERE coalesce((SELECT max(f.chunks) FROM common f WHERE f.word = t.lexeme), 0) <= ${request.maxWordChunks})`;
   const exclude = request.exclude?.length
     ? sql`AND (c.document_id, c.ordinal) NOT IN (SELECT * FROM unnest(${request.exclude.map((c) => c.document_id)}::uuid[], ${request.exclude.map((c) => c.ordinal)}::int[]))`
     : sql``;
   return sql<Candidate[]>`
-    WITH q AS (
+    WITH common AS MATERIALIZED (
+      SELECT e.word, e.share * greatest(t.reltuples, 0) AS chunks
+      FROM pg_stats s
+      JOIN pg_class t ON t.oid = 'chunks'::regclass,
+      unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e(word, share)
+      WHERE s.schemaname = current_schema() AND s.tablename = 'chunks' AND s.attname = 'text_search'
+    ),
+    q AS MATERIALIZED (
       SELECT cfg, ${tsquery} AS tsq FROM unnest(${request.configs}::text[]::regconfig[]) AS cfg
+    ),
+    matched AS (
+      SELECT c.document_id, c.ordinal, c.text_search, q.tsq
+      FROM q
+      JOIN chunks c ON c.text_search_config = q.cfg AND c.text_search @@ q.tsq
+      JOIN documents d ON d.id = c.document_id
+      WHERE ${scopeConditions(sql, scope)} ${exclude}
+      LIMIT ${request.rankLimit}
     )
-    SELECT c.document_id, c.ordinal, ts_rank(c.text_search, q.tsq, 1) AS score
-    FROM q
-    JOIN chunks c ON c.text_search_config = q.cfg AND c.text_search @@ q.tsq
-    JOIN documents d ON d.id = c.document_id
-    WHERE ${scopeConditions(sql, scope)} ${exclude}
-    ORDER BY score DESC, c.document_id, c.ordinal
+    SELECT document_id, ordinal, ts_rank(text_search, tsq, 1) AS score
+    FROM matched
+    ORDER BY score DESC, document_id, ordinal
     LIMIT ${request.limit}`;
 }
 
