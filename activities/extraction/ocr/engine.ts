@@ -16,7 +16,8 @@ export interface Recognised {
 /** An engine unused this long is ended, so an idle text thread does not hold its ~100 MB. */
 const IDLE_MS = 30_000;
 
-const THREAD_ENTRY = fileURLToPath(new URL('./tesseract-thread.mjs', import.meta.url));
+/** tesseract.js's worker script behind our network guard. */
+export const THREAD_ENTRY = fileURLToPath(new URL('./tesseract-thread.mjs', import.meta.url));
 
 let current: { languages: string; worker: Promise<Worker>; idle?: NodeJS.Timeout } | undefined;
 
@@ -87,13 +88,18 @@ async function startEngine(languages: readonly string[]): Promise<Worker> {
       return { code, data: new Uint8Array(await readFile(file)) };
     }),
   );
+  // createWorker's promise never settles when loading or initialising fails (it swallows the error): the
+  // failure reaches only errorHandler, which also hears of every failed job (their promises reject as well).
+  let failStart: (error: Error) => void = () => {};
+  const failed = new Promise<never>((_, reject) => (failStart = reject));
   // tesseract.js's types say a language is a string; its code also takes { code, data } (the bytes themselves).
-  return createWorker(data as unknown as string[], OEM.LSTM_ONLY, {
+  const worker = createWorker(data as unknown as string[], OEM.LSTM_ONLY, {
     workerPath: THREAD_ENTRY,
     // No cache: it would write <lang>.traineddata into the working directory.
     cacheMethod: 'none',
     logger: () => {},
     // Without a handler tesseract.js throws a failed job's error from an event listener, past our await.
-    errorHandler: () => {},
+    errorHandler: (error: unknown) => failStart(new Error(messageOf(error))),
   });
+  return Promise.race([worker, failed]);
 }
