@@ -15,7 +15,7 @@ import { textSourceOf } from '../../activities/extraction/ocr/text-source.ts';
 import { isUsablePageText } from '../../activities/extraction/ocr/usable-text.ts';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { FixtureFile } from '../fixtures/documents.ts';
-import { jpegOf, pdfOfPages, pngOf, tiffOf } from '../fixtures/scanned-documents.ts';
+import { jpegOf, pdfOfPages, pngOf, pngWithDamagedData, tiffOf } from '../fixtures/scanned-documents.ts';
 import { startDocumentActivities, type DocumentActivitiesHarness } from '../support/document-activities.ts';
 
 const OCR_ON: OcrOptions = { enabled: true, languages: ['eng'] };
@@ -101,6 +101,7 @@ describe('OCR: scanned pages and images', () => {
       'corrupt_file',
       /the PNG image cannot be read/,
     );
+    await rejectsAs(extract(pngWithDamagedData()), 'corrupt_file', /the PNG image cannot be read/);
     await rejectsAs(
       extract({ filename: 'cut.png', mimeType: 'image/png', bytes: png.slice(0, 20) }),
       'corrupt_file',

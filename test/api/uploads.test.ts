@@ -176,7 +176,7 @@ for (const backend of STORAGE_BACKENDS) {
       const res = await postMultipart(batch(collection), [
         file('good.txt', makeText()),
         file('empty.txt', Buffer.alloc(0)),
-        file('photo.png', makePng()),
+        file('photo.webp', makePng()),
       ]);
       assert.equal(res.status, 422);
       assert.equal(res.body.error.code, 'upload_rejected');
@@ -189,7 +189,7 @@ for (const backend of STORAGE_BACKENDS) {
         [
           ['good.txt', 'rejected', 'batch_refused'],
           ['empty.txt', 'rejected', 'empty_file'],
-          ['photo.png', 'rejected', 'unsupported_extension'],
+          ['photo.webp', 'rejected', 'unsupported_extension'],
         ],
       );
       assert.deepEqual(res.body.error.details.counts, { total: 3, stored: 0, duplicate: 0, rejected: 3 });
