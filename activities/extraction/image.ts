@@ -1,5 +1,5 @@
 import type { FormatName } from '../../common/formats.ts';
-import { recognise, UnreadableImageError } from './ocr/engine.ts';
+import { UnreadableImageError } from './ocr/errors.ts';
 import { imageSize } from './ocr/image-size.ts';
 import type { OnPage } from './pdf.ts';
 import { UnreadableDocumentError, type ExtractedDocument, type OcrOptions } from './types.ts';
@@ -36,6 +36,7 @@ export async function extractImage(
   }
   let recognised;
   try {
+    const { recognise } = await import('./ocr/engine.ts');
     recognised = await recognise(bytes, ocr.languages);
   } catch (error) {
     if (error instanceof UnreadableImageError) {

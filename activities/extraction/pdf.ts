@@ -1,5 +1,5 @@
 import { getDocumentProxy, getMeta } from 'unpdf';
-import { OcrEngineError, recognise } from './ocr/engine.ts';
+import { OcrEngineError } from './ocr/errors.ts';
 import { renderPageForOcr } from './ocr/render-page.ts';
 import { isUsablePageText } from './ocr/usable-text.ts';
 import {
@@ -57,6 +57,8 @@ export async function extractPdf(
       let section: TextSection = { text, page: number, source: 'text_layer' };
       const needsOcr = ocr?.enabled === true && !isUsablePageText(text);
       if (needsOcr) {
+        // Loaded on the first page that needs it: a worker that never OCRs never loads tesseract.js.
+        const { recognise } = await import('./ocr/engine.ts');
         const recognised = await recognise(await renderPageForOcr(pdf, number), ocr.languages);
         // A page OCR finds nothing on (a blank page) keeps whatever its text layer had.
         if (/\S/.test(recognised.text)) {

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createWorker, OEM, type Worker } from 'tesseract.js';
+import { OcrEngineError, UnreadableImageError } from './errors.ts';
 import { languageDataFile } from './languages.ts';
 
 export interface Recognised {
@@ -47,22 +48,6 @@ export async function recognise(image: Uint8Array, languages: readonly string[])
     return { text: data.text, confidence: data.confidence };
   } finally {
     if (current === engine) engine.idle = setTimeout(() => void endEngine(), IDLE_MS).unref();
-  }
-}
-
-/** The bytes are not an image Tesseract can decode: the file's fault, so trying again will not help. */
-export class UnreadableImageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnreadableImageError';
-  }
-}
-
-/** The engine itself failed (did not start, ran out of memory): not the file's fault, so worth another attempt. */
-export class OcrEngineError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OcrEngineError';
   }
 }
 
