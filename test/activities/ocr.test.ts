@@ -248,6 +248,42 @@ describe('OCR in the extraction step: a mixed PDF, page ranges, heartbeats', () 
     });
     assert.ok(ocrReports.length > 0, "each OCR'd page is reported as it finishes, within its range");
   });
+  test('a worker killed after the first range resumes at the second: the OCR of committed pages is not done again', async () => {
+    const documentId = await harness.storeDocument(
+      await pdfOfPages([{ scanned: SCANNED_LINES }, { text: TEXT_PAGE }, { scanned: SECOND_SCAN }], 'resume.pdf'),
+    );
+    const first = new MockActivityEnvironment({ attempt: 1 });
+    first.on('heartbeat', (details: StepHeartbeat) => {
+      const progress = details.progress as { range?: number; committed?: boolean } | undefined;
+      // Cancel stands in for the kill: the attempt stops right after range 1 is committed.
+      if (progress?.committed && progress.range === 1) first.cancel();
+    });
+    await assert.rejects(
+      first.run(harness.activities.processDocument, { documentId, options: ALL_STEPS }),
+      (error: Error) => error.name === 'CancelledFailure',
+    );
+    const second = new MockActivityEnvironment({ attempt: 2 });
+    const ocrReports: unknown[] = [];
+    second.on('heartbeat', (details: StepHeartbeat) => {
+      if ((details.progress as { pages_ocr?: number } | undefined)?.pages_ocr) ocrReports.push(details.progress);
+    });
+    await second.run(harness.activities.processDocument, { documentId, options: ALL_STEPS });
+    const ranges = await harness.sql<{ page_start: number; page_end: number; attempt: number }[]>`
+      SELECT page_start, page_end, attempt FROM document_ranges WHERE document_id = ${documentId} ORDER BY range_index`;
+    assert.deepEqual(
+      ranges.map((range) => [range.page_start, range.page_end, range.attempt]),
+      [
+        [1, 2, 1],
+        [3, 3, 2],
+      ],
+    );
+    for (const report of ocrReports) assert.equal((report as { range: number }).range, 2, JSON.stringify(report));
+    const chunks = await harness.sql<{ text: string; page_start: number; metadata: Record<string, unknown> }[]>`
+      SELECT text, page_start, metadata FROM chunks WHERE document_id = ${documentId} ORDER BY ordinal`;
+    const lastPage = chunks.filter((chunk) => chunk.page_start === 3);
+    assert.ok(lastPage.length > 0 && lastPage.every((chunk) => chunk.metadata.text_source === 'ocr'));
+    assertHasWords(lastPage.map((chunk) => chunk.text).join(' '), SECOND_SCAN);
+  });
 });
 
 describe('OCR off by config', () => {
