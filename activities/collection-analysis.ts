@@ -5,13 +5,12 @@ import {
   advanceAnalysisRun,
   beginRun,
   currentAnalysisRun,
-  recordEmbeddingProvider,
   selectedPage,
   setCollectionOutcome,
 } from '../db/queries/analysis.ts';
 import { collectionExists } from '../db/queries/collections.ts';
 import { cancelDocumentsInWork } from '../db/queries/document-runs.ts';
-import { rebuildCollectionGraph } from '../db/queries/graph.ts';
+import { reconcileCollectionGraph } from '../db/queries/graph.ts';
 import type {
   CollectionOutcome,
   DocumentSelection,
@@ -20,7 +19,7 @@ import type {
 } from '../workflows/collection-analysis-contract.ts';
 import { isPaged } from './extraction/index.ts';
 import { workflowIds } from '../workflows/ids.ts';
-import { createEmbeddingProvider } from './embeddings/provider.ts';
+import { recordProviderOrReembed } from './reembedding/after-analysis.ts';
 
 export interface CollectionAnalysisDeps {
   config: Config;
@@ -158,13 +157,17 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
     },
 
     /**
-     * Rebuilds the collection's entities and co-occurrence edges from the
-     * mentions of its processed documents only, in one transaction, in SQL:
-     * nothing is loaded into the worker's memory.
+     * The graph's end-of-run step. Documents merge their entities into the
+     * graph as they finish (db/queries/graph.ts), so this only checks the
+     * totals against the mentions and rebuilds when they differ (a writer that
+     * bypassed the increments, e.g. an older build mid-deploy). Keeps the name
+     * recorded histories call it by.
      */
     async rebuildCollectionGraph(input: { collectionId: string }): Promise<{ entities: number; edges: number }> {
       Context.current().heartbeat();
-      return rebuildCollectionGraph(sql, input.collectionId);
+      const { entities, edges, rebuilt } = await reconcileCollectionGraph(sql, input.collectionId);
+      if (rebuilt) Context.current().log.warn('graph totals differed from the mentions: rebuilt', { entities, edges });
+      return { entities, edges };
     },
 
     /**
@@ -187,8 +190,8 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
         await sql.begin((tx) => cancelDocumentsInWork(tx, collectionId, reason));
       }
       if (input.status) await setCollectionOutcome(sql, collectionId, input.status, input.lastError);
-      if (input.recordEmbeddings)
-        await recordEmbeddingProvider(sql, collectionId, createEmbeddingProvider(config).name);
+      // Labels the collection with its provider, or starts re-embedding it when its vectors are another provider's.
+      if (input.recordEmbeddings) await recordProviderOrReembed(sql, config, collectionId);
       if (input.runKey !== null) await advanceAnalysisRun(sql, collectionId, input.runKey);
     },
 

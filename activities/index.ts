@@ -5,6 +5,8 @@ import { createBatchActivities } from './batch.ts';
 import { createClosedRunActivities } from './closed-runs.ts';
 import { createCollectionAnalysisActivities } from './collection-analysis.ts';
 import { createDocumentProcessingActivities } from './document-processing/index.ts';
+import { createQueryActivities } from './query/index.ts';
+import { createReembeddingActivities } from './reembedding/index.ts';
 import { createStorageReconciliationActivities } from './storage-reconciliation.ts';
 import { createTextWorkPool, type TextWork } from './text-work/pool.ts';
 
@@ -19,12 +21,15 @@ export interface ActivityDeps {
 
 /** Every activity the worker registers, built from its dependencies (no globals). */
 export function createActivities(deps: ActivityDeps) {
+  const textWork = deps.textWork ?? createTextWorkPool(deps.config);
   return {
     ...createStorageReconciliationActivities({ ...deps, stagingTtlMs: deps.config.staging_ttl }),
-    ...createDocumentProcessingActivities({ ...deps, textWork: deps.textWork ?? createTextWorkPool(deps.config) }),
+    ...createDocumentProcessingActivities({ ...deps, textWork }),
     ...createCollectionAnalysisActivities(deps),
     ...createBatchActivities(deps),
     ...createClosedRunActivities(deps),
+    ...createQueryActivities(deps),
+    ...createReembeddingActivities({ ...deps, textWork }),
   };
 }
 

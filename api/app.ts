@@ -14,6 +14,9 @@ import { uploadRoutes } from './routes/uploads.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { analysisRoutes } from './routes/analysis.ts';
 import { documentRoutes } from './routes/documents.ts';
+import { queryRoutes } from './routes/query.ts';
+import { reembeddingRoutes } from './routes/reembedding.ts';
+import { searchRoutes } from './routes/search.ts';
 import { API_V2_PREFIX, API_V3_PREFIX } from './prefixes.ts';
 import { sendV2Error } from './v2/envelope.ts';
 import { compatRoutes } from './v2/routes/index.ts';
@@ -44,6 +47,9 @@ export function createApp(deps: ApiDeps): Express {
   native.use(taskRoutes(deps));
   native.use(analysisRoutes(deps));
   native.use(documentRoutes(deps));
+  native.use(searchRoutes(deps));
+  native.use(queryRoutes(deps));
+  native.use(reembeddingRoutes(deps));
   native.use(routeNotFound(API_BASE));
 
   const compat = versionRouter(deps);

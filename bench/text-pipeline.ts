@@ -9,7 +9,11 @@
 // PDF-like document of 1,300 pages (the size of pgfmanual, whose 1.28 M
 // characters once took 39 s to chunk) through every stage.
 // BENCH_TEXT_FILE=<a pdftotext output> adds that file's timings to the details.
+// At the largest size, entities are also timed the way they were tagged before
+// (compromise over every sentence of the chunk), on the same texts: the
+// speed-up is a ratio within one run.
 import { readFile } from 'node:fs/promises';
+import nlp from 'compromise';
 import { performance } from 'node:perf_hooks';
 import { chunkSections, type Chunk } from '../activities/chunking/chunker.ts';
 import { countTokens } from '../activities/chunking/tokenizer.ts';
@@ -67,19 +71,32 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     }
     return { seconds, chunks: chunks.length, chars: text.length };
   };
-  /** The fastest of each stage over texts of `size` characters from different seeds. */
-  const timeSize = (size: number, seed: number) => {
-    const runs = Array.from({ length: REPEATS }, (_, k) =>
-      timeStages(pages(mixedText(size, seed + k)), mixedText(size, seed + 50 + k)),
-    );
+  /** The fastest of each stage over texts of `size` characters from different seeds (and, when asked, of the former entity tagging). */
+  const timeSize = (size: number, seed: number, withWholeChunkEntities = false) => {
+    let wholeChunk = Infinity;
+    const runs = Array.from({ length: REPEATS }, (_, k) => {
+      const sections = pages(mixedText(size, seed + k));
+      if (withWholeChunkEntities) {
+        const texts = chunkSections(sections, limits).map((chunk) => chunk.text);
+        const t0 = performance.now();
+        wholeChunkCpu.push(cpuSeconds(() => texts.forEach(wholeChunkEntities)));
+        wholeChunk = Math.min(wholeChunk, (performance.now() - t0) / 1000);
+        entitiesCpu.push(cpuSeconds(() => texts.forEach(entitiesOf)));
+      }
+      return timeStages(sections, mixedText(size, seed + 50 + k));
+    });
     const seconds = Object.fromEntries(
       TEXT_STAGES.map((stage) => [stage, Math.min(...runs.map((r) => r.seconds[stage]))]),
     ) as Record<Stage, number>;
-    return { seconds, chunks: runs[0].chunks, chars: runs[0].chars };
+    return { seconds, chunks: runs[0].chunks, chars: runs[0].chars, wholeChunk };
   };
 
   // Loads the tokenizer's ranks and compromise's lexicon, so no size pays for them.
   timeStages(pages(mixedText(5_000, 1)), mixedText(5_000, 2));
+  let wholeChunkEntitiesSeconds = NaN;
+  // The same comparison in CPU seconds of this process, which a busy shared machine disturbs less than the clock.
+  const wholeChunkCpu: number[] = [];
+  const entitiesCpu: number[] = [];
 
   const bySize: {
     chars: number;
@@ -88,7 +105,9 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     secondsPerMb: Record<Stage, number>;
   }[] = [];
   for (const [index, size] of sizes.entries()) {
-    const measured = timeSize(size, 100 * (index + 1));
+    const largest = index === sizes.length - 1;
+    const { wholeChunk, ...measured } = timeSize(size, 100 * (index + 1), largest);
+    if (largest) wholeChunkEntitiesSeconds = wholeChunk;
     const secondsPerMb = Object.fromEntries(
       TEXT_STAGES.map((stage) => [stage, round(measured.seconds[stage] / (size / 1e6), 3)]),
     ) as Record<Stage, number>;
@@ -109,6 +128,9 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     figures[`text_${stage}_ratio`] = round(largest.seconds[stage] / tenth.seconds[stage], 2);
   }
   figures.text_pdf_like_chunking_s = round(pdfLike.seconds.chunking, 2);
+  figures.text_entities_whole_chunk_s_per_mb = round(wholeChunkEntitiesSeconds / (sizes[sizes.length - 1] / 1e6), 3);
+  figures.text_entities_speedup = round(wholeChunkEntitiesSeconds / largest.seconds.entities, 2);
+  figures.text_entities_speedup_cpu = round(Math.min(...wholeChunkCpu) / Math.min(...entitiesCpu), 2);
 
   const details: Record<string, unknown> = {
     limits,
@@ -124,6 +146,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
   };
   const notes = [
     `Mixed text cut into ${PAGE_CHARS.toLocaleString('en')}-character pages; ratios are time(${sizes[sizes.length - 1].toLocaleString('en')} characters) / time(${sizes[sizes.length - 2].toLocaleString('en')}), each the fastest over ${REPEATS} texts of that size.`,
+    `Entities at ${sizes[sizes.length - 1].toLocaleString('en')} characters: ${round(wholeChunkEntitiesSeconds, 2)} s with compromise over every sentence (as before), ${largest.seconds.entities} s now (x${figures.text_entities_speedup}); in CPU seconds, fastest of ${REPEATS}: ${round(Math.min(...wholeChunkCpu), 2)} (${wholeChunkCpu.map((v) => round(v, 2)).join(', ')}) against ${round(Math.min(...entitiesCpu), 2)} (${entitiesCpu.map((v) => round(v, 2)).join(', ')}), x${figures.text_entities_speedup_cpu}.`,
     `Seconds per MB by size: ${TEXT_STAGES.map((stage) => `${stage} ${bySize.map((row) => row.secondsPerMb[stage]).join(' / ')}`).join('; ')}.`,
   ];
 
@@ -153,6 +176,24 @@ function pages(text: string): TextSection[] {
     start = end;
   }
   return sections;
+}
+
+function cpuSeconds(work: () => void): number {
+  const start = process.cpuUsage();
+  work();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}
+
+/** Entity tagging as it was: compromise over every sentence of the chunk (the reference for text_entities_speedup). */
+function wholeChunkEntities(text: string): unknown {
+  const doc = nlp(text);
+  return [
+    doc.people().out('array'),
+    doc.organizations().out('array'),
+    doc.places().out('array'),
+    doc.match('#Noun+').not('(#Pronoun|#Person|#Place|#Organization|#Value|#Date)').out('array'),
+  ];
 }
 
 function roundAll(seconds: Record<Stage, number>): Record<Stage, number> {

@@ -97,6 +97,8 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
         file_mb: FILE_MB,
         bytes,
         api_rss_idle_mb: round(idle.rssMb, 1),
+        api_rss_idle_anon_mb: round(idle.anonMb, 1),
+        api_rss_idle_file_mb: round(idle.fileMb, 1),
         api_rss_peak_sampled_mb: round(sampledPeak, 1),
         api_vmhwm_mb: round(after.hwmMb, 1),
         upload_ms: round(uploadMs, 0),
@@ -106,7 +108,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
         api_from_sources_through_tsx: fromSources,
       },
       notes: [
-        `API RSS idle ${idle.rssMb.toFixed(1)} MB, highest sampled during the upload ${sampledPeak.toFixed(1)} MB, VmHWM (lifetime peak) ${after.hwmMb.toFixed(1)} MB; ` +
+        `API RSS idle ${idle.rssMb.toFixed(1)} MB (anonymous ${idle.anonMb.toFixed(1)}, file-backed ${idle.fileMb.toFixed(1)}), highest sampled during the upload ${sampledPeak.toFixed(1)} MB, VmHWM (lifetime peak) ${after.hwmMb.toFixed(1)} MB; ` +
           `upload ${uploadMbps.toFixed(0)} MB/s vs cp ${cpMbps.toFixed(0)} MB/s (mean of a cp before and after; page cache warm for both)`,
         `the same API from sources through tsx (development): idle ${fromSources.idle_rss_mb} MB, VmHWM ${fromSources.vmhwm_mb} MB after the same upload, ${fromSources.upload_mb_per_s} MB/s`,
       ],

@@ -5,6 +5,8 @@ import { registerBatchCommands } from './commands/batches.ts';
 import { registerCollectionCommands } from './commands/collections.ts';
 import { registerDocumentCommands } from './commands/documents-upload.ts';
 import { registerHealthCommand } from './commands/health.ts';
+import { registerQueryCommands } from './commands/query.ts';
+import { registerSearchCommand } from './commands/search.ts';
 import { registerTaskCommands } from './commands/tasks.ts';
 import { EXIT, endQuietlyOnClosedPipe, fail } from './output.ts';
 
@@ -26,6 +28,8 @@ registerBatchCommands(program, collections);
 registerTaskCommands(program);
 const documents = registerDocumentCommands(program);
 registerAnalysisCommands(collections, documents);
+registerSearchCommand(program);
+registerQueryCommands(program, collections);
 
 try {
   await program.parseAsync(process.argv);

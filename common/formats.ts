@@ -6,7 +6,8 @@
 // is one entry here and one extractor there.
 
 /** A format's name, as extraction, routing and a document's metadata call it. */
-export type FormatName = 'pdf' | 'docx' | 'epub' | 'html' | 'markdown' | 'text' | 'png' | 'jpeg' | 'tiff';
+export type FormatName =
+  'pdf' | 'docx' | 'epub' | 'mobi' | 'azw3' | 'html' | 'markdown' | 'text' | 'png' | 'jpeg' | 'tiff';
 
 /** How an upload's first bytes must look for the name's extension to be believed. */
 export type SniffRule =
@@ -15,7 +16,9 @@ export type SniffRule =
   /** A ZIP archive (file-type says "zip" or this) holding `requiredEntry`; without it the bytes are `means`. */
   | { zip: string; requiredEntry: string; means: string }
   /** No magic number: the bytes must look like text (and not like a known binary format). */
-  | { text: true };
+  | { text: true }
+  /** A Palm database whose type and creator (8 bytes at offset 60) are these, its record list within the file. */
+  | { palmDatabase: string; means: string };
 
 export interface DocumentFormat {
   name: FormatName;
@@ -79,6 +82,24 @@ export const FORMATS: DocumentFormat[] = [
     paged: false,
     rangeUnit: null,
   },
+  {
+    // MOBI 6 (and AZW, the same with Amazon's name).
+    name: 'mobi',
+    extensions: ['mobi', 'azw'],
+    mimeTypes: ['application/x-mobipocket-ebook', 'application/vnd.amazon.ebook'],
+    sniff: { palmDatabase: 'BOOKMOBI', means: 'a Kindle (Mobipocket) book' },
+    paged: false,
+    rangeUnit: 'chapter',
+  },
+  {
+    // AZW3 (KF8): the same Palm database container, its text HTML files.
+    name: 'azw3',
+    extensions: ['azw3'],
+    mimeTypes: ['application/vnd.amazon.mobi8-ebook'],
+    sniff: { palmDatabase: 'BOOKMOBI', means: 'a Kindle (Mobipocket) book' },
+    paged: false,
+    rangeUnit: 'chapter',
+  },
   // Images: one-page documents whose text is their OCR (activities/extraction/image.ts).
   {
     name: 'png',
@@ -106,11 +127,9 @@ export const FORMATS: DocumentFormat[] = [
   },
 ];
 
-/** Types people send that we know and refuse, with why (the original FileIntel listed MOBI). */
+/** Types people send that we know and refuse, with why. */
 export const REFUSED_FORMATS: Readonly<Record<string, string>> = {
-  mobi: 'MOBI (Kindle) files are not supported: no maintained JavaScript MOBI parser exists to extract their text; convert them to EPUB first',
-  azw: 'AZW (Kindle) files are not supported; convert them to EPUB first',
-  azw3: 'AZW3 (Kindle) files are not supported; convert them to EPUB first',
+  kfx: 'KFX (Kindle) files are not supported; convert them to AZW3 or EPUB first',
 };
 
 /** Every accepted extension, in table order. */

@@ -74,6 +74,9 @@ export const configSchema = z
     max_file_size_mb: positiveInt(100_000),
     max_upload_request_mb: positiveInt(1_000_000),
     max_concurrent_uploads: positiveInt(256),
+    max_archive_uncompressed_mb: positiveInt(1_000_000),
+    max_archive_ratio: positiveInt(100_000),
+    max_archive_entries: positiveInt(10_000_000),
 
     // A batch's history holds ~10 events per collection: 200 keeps it far below Temporal's limits.
     max_processing_batch_size: positiveInt(200),
@@ -104,6 +107,23 @@ export const configSchema = z
     openai_embedding_model: z.string().min(1),
     openai_chat_model: z.string(),
     openai_timeout_seconds: positiveInt(3_600),
+    reembedding_documents_per_activity: positiveInt(10_000),
+
+    llm_base_url: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+    llm_model: z.string(),
+    llm_timeout_seconds: positiveInt(3_600),
+    query_default_k: positiveInt(1_000),
+    query_context_chars: positiveInt(1_000_000).min(500),
+
+    search_default_k: positiveInt(1_000),
+    search_max_k: positiveInt(1_000),
+    search_max_query_chars: positiveInt(100_000),
+    // Candidates each signal hands to fusion (never fewer than k).
+    search_candidates: positiveInt(10_000),
+    search_rrf_k: z.number().min(0).max(10_000),
+    search_text_weight: z.number().min(0).max(100),
+    search_vector_weight: z.number().min(0).max(100),
+    search_hnsw_ef_search: positiveInt(1_000),
 
     db_pool_size: positiveInt(1_000),
     db_connect_timeout: positiveDuration,
@@ -145,6 +165,21 @@ export const configSchema = z
         path: ['openai_base_url'],
         message: 'must be set when embedding_provider is openai',
       });
+    }
+    if (config.llm_base_url !== '' && config.llm_model === '') {
+      ctx.addIssue({ code: 'custom', path: ['llm_model'], message: 'must be set when llm_base_url is set' });
+    }
+    if (config.query_default_k > config.search_max_k) {
+      const message = `must not exceed search_max_k (${config.search_max_k})`;
+      ctx.addIssue({ code: 'custom', path: ['query_default_k'], message });
+    }
+    if (config.search_default_k > config.search_max_k) {
+      const message = `must not exceed search_max_k (${config.search_max_k})`;
+      ctx.addIssue({ code: 'custom', path: ['search_default_k'], message });
+    }
+    if (config.search_text_weight + config.search_vector_weight === 0) {
+      const message = 'search_text_weight and search_vector_weight must not both be 0';
+      ctx.addIssue({ code: 'custom', path: ['search_vector_weight'], message });
     }
     if (config.storage_backend === 's3' && config.s3_bucket === '') {
       ctx.addIssue({ code: 'custom', path: ['s3_bucket'], message: 'must be set when storage_backend is s3' });

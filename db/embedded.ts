@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Extensions } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { serveOneExchangeAtATime } from './pglite-session.ts';
 
@@ -20,9 +21,13 @@ export async function startEmbeddedPostgres(options: {
   host?: string;
   port?: number;
   maxConnections?: number;
+  /** Load pgvector (default true); false stands for a PostgreSQL without it. */
+  vector?: boolean;
 }): Promise<EmbeddedPostgres> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const db = await PGlite.create(options.dataDir ?? 'memory://');
+  // pgvector ships with PGlite: migration 006 moves chunk vectors onto it (HNSW search).
+  const extensions: Extensions = options.vector === false ? {} : { vector };
+  const db = await PGlite.create(options.dataDir ?? 'memory://', { extensions });
   const host = options.host ?? '127.0.0.1';
   const server = new PGLiteSocketServer({
     db,

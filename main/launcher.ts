@@ -98,12 +98,12 @@ try {
     env: workerEnv,
     stopTimeoutMs: 30_000,
   }).start();
-  // As `npm run api`: a small young generation frees upload buffers sooner, and two malloc arenas keep
+  // As `npm run api` (keep the two alike): a small young generation frees upload buffers sooner, and two malloc arenas keep
   // libuv's threads from each holding freed memory (P2 peak RSS, BENCHMARKS.md).
   const api = await supervise({
     name: 'api',
     entry: entryPoint('main/api'),
-    nodeFlags: ['--max-semi-space-size=2'],
+    nodeFlags: ['--max-semi-space-size=1'],
     env: { ...env, MALLOC_ARENA_MAX: '2' },
     stopTimeoutMs: 10_000,
   }).start();

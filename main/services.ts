@@ -10,7 +10,7 @@ import type { Config, WorkerQueue } from '../config/schema.ts';
 import { createPool, type Sql } from '../db/pool.ts';
 import { createStorage } from '../storage/index.ts';
 import type { DocumentStorage, StagingArea } from '../storage/document-storage.ts';
-import { createFileIntelWorker, type FileIntelWorker } from '../worker/worker.ts';
+import type { FileIntelWorker } from '../worker/worker.ts';
 
 export interface ServicesOptions {
   config: Config;
@@ -60,6 +60,9 @@ export async function startServices(options: ServicesOptions): Promise<Services>
       const { activities, queues } = options.worker === true ? {} : options.worker;
       const deps = { config, sql, storage, staging };
       const temporalAddress = options.temporalAddress;
+      // Imported here, not at the top: the worker SDK (its native core bridge) and every activity's libraries
+      // (extractors, DOM, PDF) cost an API-only process ~25 MB of RSS it never uses (BENCHMARKS.md, P2).
+      const { createFileIntelWorker } = await import('../worker/worker.ts');
       const { worker, connection } = await createFileIntelWorker({ temporalAddress, deps, activities, queues });
       const running = worker.run();
       stops.push(async () => {

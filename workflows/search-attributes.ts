@@ -36,5 +36,7 @@ export const WorkflowKind = {
   batchProcess: 'batch_process',
   reconcileStorage: 'reconcile_storage',
   settleClosedRuns: 'settle_closed_runs',
+  query: 'query',
+  reembedding: 'reembedding',
 } as const;
 export type WorkflowKind = (typeof WorkflowKind)[keyof typeof WorkflowKind];

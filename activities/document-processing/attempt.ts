@@ -18,6 +18,7 @@ import type { DocumentStorage } from '../../storage/document-storage.ts';
 import { UnreadableDocumentError } from '../extraction/index.ts';
 import { ThreadOutOfMemoryError, type TextWork } from '../text-work/pool.ts';
 import type { TextTasks } from '../text-work/tasks.ts';
+import type { ArchiveLimits } from '../../common/archive-limits.ts';
 import type { DocumentStep, ExtractionRecord, GroupHeartbeat, StepHeartbeat } from './types.ts';
 
 /** What every step works with. */
@@ -26,7 +27,8 @@ export interface DocumentWork {
   sql: Sql;
   storage: DocumentStorage;
   textWork: TextWork;
-  limits: { chunkSize: number; overlap: number; maxTokens: number };
+  /** Chunking limits, and how far a ZIP-based document may unpack (config max_archive_*), handed to the extracting thread. */
+  limits: { chunkSize: number; overlap: number; maxTokens: number; archive: ArchiveLimits };
 }
 
 /** One step of one attempt: who may write, and how it reports. */

@@ -1,3 +1,4 @@
+import { archiveLimitsOf } from '../../common/archive-limits.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Sql } from '../../db/pool.ts';
 import { markProcessed, markUnfinished } from '../../db/queries/document-runs.ts';
@@ -40,7 +41,12 @@ export function createDocumentProcessingActivities(deps: DocumentProcessingDeps)
     sql,
     storage: deps.storage,
     textWork: deps.textWork ?? createTextWorkPool(config),
-    limits: { chunkSize: config.chunk_size, overlap: config.chunk_overlap, maxTokens: config.chunk_max_tokens },
+    limits: {
+      chunkSize: config.chunk_size,
+      overlap: config.chunk_overlap,
+      maxTokens: config.chunk_max_tokens,
+      archive: archiveLimitsOf(config),
+    },
   };
 
   return {

@@ -1,8 +1,10 @@
 // The metadata step: title, authors, dates, language, keywords, counts, DOI.
 import { documentExcerpt } from '../../db/queries/chunks.ts';
 import { committedRanges, fencedWrite, mergeDocumentMetadata } from '../../db/queries/document-runs.ts';
+import { setDocumentTextSearchConfig } from '../../db/queries/search.ts';
 import { buildMetadata } from '../metadata/build.ts';
 import { TextAnalyzer, type TextAnalysisPartial } from '../metadata/text-analysis.ts';
+import { textSearchConfigFor } from '../search/text-search-config.ts';
 import { claim, requireExtraction, type Step } from './attempt.ts';
 
 /** Characters of a document's start a chat model reads for metadata. */
@@ -23,6 +25,10 @@ export const metadata: Step<{ fields: string[] }> = async ({ config, sql }, docu
     analysis: analyzer.result(),
     excerpt: () => documentExcerpt(sql, documentId, LLM_EXCERPT_CHARS),
   });
-  await fencedWrite(sql, at.fence, (tx) => mergeDocumentMetadata(tx, documentId, { analysis }));
+  // The chunks' full text is searched in the document's language from here on.
+  await fencedWrite(sql, at.fence, async (tx) => {
+    await mergeDocumentMetadata(tx, documentId, { analysis });
+    await setDocumentTextSearchConfig(tx, documentId, textSearchConfigFor(analysis.language));
+  });
   return { fields: Object.keys(analysis.field_sources) };
 };

@@ -1,6 +1,6 @@
+import { wordsOf } from '../text/words.ts';
 import type { EmbeddingProvider } from './provider.ts';
 
-const WORD = /[\p{L}\p{N}]+/gu;
 const NGRAM = 3;
 const NGRAM_WEIGHT = 0.5;
 const FNV_OFFSET = 0x811c9dc5;
@@ -19,7 +19,8 @@ export class HashingEmbeddingProvider implements EmbeddingProvider {
     readonly dimension: number,
     readonly batchSize: number,
   ) {
-    this.name = `hashing-v1-${dimension}`;
+    // v2: words keep their combining marks and unspaced scripts are cut into words (v1 split Hindi at every vowel sign).
+    this.name = `hashing-v2-${dimension}`;
   }
 
   async embed(texts: string[]): Promise<number[][]> {
@@ -33,7 +34,7 @@ export class HashingEmbeddingProvider implements EmbeddingProvider {
       const sign = (hash >>> 31) & 1 ? -1 : 1;
       counts.set(bucket, (counts.get(bucket) ?? 0) + sign * weight);
     };
-    for (const [word] of text.toLowerCase().matchAll(WORD)) {
+    for (const word of wordsOf(text.toLowerCase())) {
       add(fnv1a(word, 0, word.length, WORD_PREFIX), 1);
       // The trigrams of `<word>`, hashed in place: a long "word" (a base64 blob) would otherwise cost a string per trigram.
       const padded = `<${word}>`;

@@ -1,4 +1,3 @@
-import JSZip from 'jszip';
 import mammoth from 'mammoth';
 import { XMLParser } from 'fast-xml-parser';
 import {
@@ -10,6 +9,8 @@ import {
 } from './types.ts';
 import { wordHtmlToText } from './html.ts';
 import { splitAuthors } from './pdf.ts';
+import { BoundedZip } from './bounded-zip.ts';
+import type { ArchiveLimits } from '../../common/archive-limits.ts';
 
 /**
  * A Word document's text and its core properties (docProps/core.xml). mammoth renders
@@ -18,12 +19,12 @@ import { splitAuthors } from './pdf.ts';
  * each. mammoth's raw-text mode drops line breaks inside a paragraph (gluing the lines)
  * and puts every table cell on a paragraph of its own.
  */
-export async function extractDocx(bytes: Uint8Array): Promise<ExtractedDocument> {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let zip: JSZip;
+export async function extractDocx(bytes: Uint8Array, limits?: ArchiveLimits): Promise<ExtractedDocument> {
+  let zip: BoundedZip;
   try {
-    zip = await JSZip.loadAsync(buffer);
+    zip = await BoundedZip.open(bytes, limits);
   } catch (error) {
+    if (error instanceof UnreadableDocumentError) throw error;
     throw new UnreadableDocumentError(
       'corrupt_file',
       `the docx is not a valid zip archive: ${(error as Error).message}`,
@@ -33,8 +34,10 @@ export async function extractDocx(bytes: Uint8Array): Promise<ExtractedDocument>
     throw new UnreadableDocumentError('corrupt_file', 'the docx has no word/document.xml');
   let html: string;
   try {
-    html = (await mammoth.convertToHtml({ buffer })).value;
+    // mammoth reads the archive through the bounded zip (see forMammoth), never inflating past the limits.
+    html = (await mammoth.convertToHtml({ file: zip.forMammoth() } as unknown as { buffer: Buffer })).value;
   } catch (error) {
+    if (error instanceof UnreadableDocumentError) throw error;
     throw new UnreadableDocumentError('corrupt_file', `the docx cannot be read: ${(error as Error).message}`);
   }
   return {
@@ -46,7 +49,7 @@ export async function extractDocx(bytes: Uint8Array): Promise<ExtractedDocument>
   };
 }
 
-async function coreProperties(zip: JSZip): Promise<FileProperties> {
+async function coreProperties(zip: BoundedZip): Promise<FileProperties> {
   const xml = await zip.file('docProps/core.xml')?.async('string');
   if (!xml) return {};
   const parsed = new XMLParser({ removeNSPrefix: true, ignoreAttributes: true }).parse(xml) as {

@@ -1,7 +1,8 @@
 import path from 'node:path/posix';
-import JSZip from 'jszip';
 import { XMLParser } from 'fast-xml-parser';
 import { htmlToText } from './html.ts';
+import { BoundedZip } from './bounded-zip.ts';
+import type { ArchiveLimits } from '../../common/archive-limits.ts';
 import {
   cleanProperties,
   isoDate,
@@ -22,11 +23,16 @@ const textOf = (value: unknown): string | undefined =>
       : String(value);
 
 /** The chapters of an epub in reading order (the OPF spine), each one a "page", and its Dublin Core metadata. */
-export async function extractEpub(bytes: Uint8Array, onChapter?: () => void): Promise<ExtractedDocument> {
-  let zip: JSZip;
+export async function extractEpub(
+  bytes: Uint8Array,
+  onChapter?: () => void,
+  limits?: ArchiveLimits,
+): Promise<ExtractedDocument> {
+  let zip: BoundedZip;
   try {
-    zip = await JSZip.loadAsync(bytes);
+    zip = await BoundedZip.open(bytes, limits);
   } catch (error) {
+    if (error instanceof UnreadableDocumentError) throw error;
     throw new UnreadableDocumentError(
       'corrupt_file',
       `the epub is not a valid zip archive: ${(error as Error).message}`,

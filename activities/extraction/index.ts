@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import type { ArchiveLimits } from '../../common/archive-limits.ts';
 import { acceptedExtensionsText, formatOfDocument, type FormatName } from '../../common/formats.ts';
 import { extractDocx } from './docx.ts';
 import { extractEpub } from './epub.ts';
 import { extractHtml } from './html.ts';
 import { extractImage } from './image.ts';
+import { extractMobi } from './mobi.ts';
 import { extractPdf, type OnPage } from './pdf.ts';
 import { extractPlainText } from './plain-text.ts';
 import { cleanText } from './clean-text.ts';
@@ -54,6 +56,8 @@ export interface ExtractOptions {
   onPage?: OnPage;
   /** OCR of PDF pages without a usable text layer, and of images; off when absent. */
   ocr?: OcrOptions;
+  /** How far a ZIP-based document may unpack (config max_archive_*); config/default.yaml's values when absent. */
+  archive?: ArchiveLimits;
 }
 
 /**
@@ -103,8 +107,10 @@ function cleanProperties(properties: FileProperties): FileProperties {
 /** One extractor per format of the table: a format without one does not compile. */
 export const EXTRACTORS: Record<FormatName, Extractor> = {
   pdf: (bytes, options) => extractPdf(bytes, options.onPage, options.pages, options.ocr),
-  docx: (bytes) => extractDocx(bytes),
-  epub: (bytes, options) => extractEpub(bytes, options.onPage),
+  docx: (bytes, options) => extractDocx(bytes, options.archive),
+  epub: (bytes, options) => extractEpub(bytes, options.onPage, options.archive),
+  mobi: (bytes, options) => extractMobi(bytes, 'mobi', options.onPage),
+  azw3: (bytes, options) => extractMobi(bytes, 'azw3', options.onPage),
   html: (bytes) => extractHtml(bytes),
   markdown: (bytes) => extractPlainText(bytes, 'markdown'),
   text: (bytes) => extractPlainText(bytes, 'text'),

@@ -53,6 +53,7 @@ export interface PageRange {
   last: number;
 }
 
+/** too_large: a ZIP-based document over the archive limits (config max_archive_*), or an image over MAX_IMAGE_PIXELS (image.ts). */
 export type UnreadableReason = 'unsupported_type' | 'corrupt_file' | 'encrypted' | 'no_text' | 'too_large';
 
 /**

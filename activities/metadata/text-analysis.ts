@@ -1,9 +1,11 @@
 import { franc } from 'franc-min';
+import { wordsOf } from '../text/words.ts';
 
 /** Enough text to recognise a language; more only costs time. */
 const LANGUAGE_SAMPLE = 20_000;
 const DOI = /\b(10\.\d{4,9}\/[^\s"<>]+[^\s"<>.,;:)\]}])/i;
-const WORD = /[\p{L}][\p{L}\p{N}'-]{3,}/gu;
+/** A keyword candidate: a whole word (activities/text/words.ts) that starts with a letter and has 4 characters or more. */
+const KEYWORD = /^\p{L}.{3,}$/su;
 /** Distinct words tracked for keywords; the counter is pruned past this so memory stays flat. */
 const MAX_TRACKED_WORDS = 50_000;
 
@@ -42,8 +44,8 @@ export class TextAnalyzer {
     if (this.sample.length < LANGUAGE_SAMPLE) this.sample += text.slice(0, LANGUAGE_SAMPLE - this.sample.length) + ' ';
     this.doi ??= DOI.exec(text)?.[1];
     this.firstLine ??= firstTitleLine(text);
-    for (const [word] of text.toLowerCase().matchAll(WORD)) {
-      if (STOPWORDS.has(word)) continue;
+    for (const word of wordsOf(text.toLowerCase())) {
+      if (!KEYWORD.test(word) || STOPWORDS.has(word)) continue;
       this.words.set(word, (this.words.get(word) ?? 0) + 1);
     }
     if (this.words.size > MAX_TRACKED_WORDS) this.prune();
@@ -126,6 +128,6 @@ function firstTitleLine(text: string): string | undefined {
 
 export function countWords(text: string): number {
   let count = 0;
-  for (const _ of text.matchAll(/[\p{L}\p{N}]+/gu)) count++;
+  for (const _ of wordsOf(text)) count++;
   return count;
 }

@@ -3,6 +3,7 @@
 // so the activity heartbeats with real progress. Results cross the thread
 // boundary by structured clone: plain data only, and unreadable files come
 // back as a value (an Error subclass would lose its reason on the way).
+import type { ArchiveLimits } from '../../common/archive-limits.ts';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { MessagePort } from 'node:worker_threads';
@@ -74,7 +75,7 @@ export async function extractRange(
     mimeType: string;
     filename: string;
     pages: PageRange | null;
-    limits: ChunkingLimits;
+    limits: ChunkingLimits & { archive?: ArchiveLimits };
     /** Off when absent. */
     ocr?: OcrOptions;
   },
@@ -87,6 +88,7 @@ export async function extractRange(
     const extracted = await extractDocument(input.file, input.mimeType, input.filename, {
       pages: input.pages ?? undefined,
       ocr: input.ocr,
+      archive: input.limits.archive,
       onPage: (page) => {
         pagesRead++;
         // An OCR'd page takes seconds: each one is reported.

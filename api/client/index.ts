@@ -3,6 +3,8 @@ import { analysisApi } from './analysis.ts';
 import { collectionsApi } from './collections.ts';
 import { documentsApi } from './documents.ts';
 import { ApiHttp, type ClientOptions } from './http.ts';
+import { queryApi } from './query.ts';
+import { searchApi } from './search.ts';
 import { tasksApi } from './tasks.ts';
 import { uploadsApi } from './uploads.ts';
 
@@ -20,6 +22,8 @@ export class FileIntelClient {
   readonly batches: ReturnType<typeof batchesApi>;
   readonly tasks: ReturnType<typeof tasksApi>;
   readonly uploads: ReturnType<typeof uploadsApi>;
+  readonly search: ReturnType<typeof searchApi>['search'];
+  readonly query: ReturnType<typeof queryApi>;
 
   constructor(options: ClientOptions = {}) {
     this.http = new ApiHttp(options);
@@ -29,6 +33,8 @@ export class FileIntelClient {
     this.batches = batchesApi(this.http);
     this.tasks = tasksApi(this.http);
     this.uploads = uploadsApi(this.http);
+    this.search = searchApi(this.http).search;
+    this.query = queryApi(this.http);
   }
 
   health() {

@@ -14,7 +14,14 @@ export const TaskStatusFilter = z.enum([
   'CONTINUED_AS_NEW',
   'TIMED_OUT',
 ]);
-export const TaskKind = z.enum(['collection_analysis', 'document_processing', 'batch_process', 'reconcile_storage']);
+export const TaskKind = z.enum([
+  'collection_analysis',
+  'document_processing',
+  'batch_process',
+  'reconcile_storage',
+  'query',
+  'reembedding',
+]);
 const filterValue = z.string().regex(QUERY_VALUE, 'letters, digits and _.:- only, at most 200');
 
 export const ListTasksQuery = z

@@ -2,7 +2,8 @@ import { clearUploadFailure, findDocumentIdsByHash, markUploadFailed } from '../
 import type { ApiDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { StorageUnavailableError } from '../../storage/document-storage.ts';
-import { checkStagedFiles } from './check-staged-files.ts';
+import { checkStagedFiles, type FileVerdict } from './check-staged-files.ts';
+import { archiveLimitsOf } from '../../common/archive-limits.ts';
 import { commitUpload, type CommitHooks } from './commit-upload.ts';
 import { countOutcomes, fileResult, planUpload } from './plan-upload.ts';
 import { storageUnavailable } from './staging-engine.ts';
@@ -16,6 +17,30 @@ export function batchUploadRequest({ process_immediately, atomic, ...options }: 
   return { atomic, process: process_immediately ? options : undefined };
 }
 
+/**
+ * A ZIP-based file whose table of contents declares more than the archive
+ * limits refuses the whole request with a 413 naming the limit and the
+ * value, as a file over max_file_size_mb does: nothing is stored.
+ */
+function refuseArchiveBombs(verdicts: FileVerdict[]): void {
+  for (const verdict of verdicts) {
+    if (verdict.ok || !verdict.breach) continue;
+    const { limit, allowed, actual } = verdict.breach;
+    throw new ApiError(
+      413,
+      'limit_exceeded',
+      `file '${verdict.file.filename}' ${verdict.message}; nothing was stored`,
+      {
+        limit,
+        allowed,
+        actual,
+        filename: verdict.file.filename,
+        reason: verdict.reason,
+      },
+    );
+  }
+}
+
 /** Checks, deduplicates and commits the staged files of one request; answers per file. */
 export async function receiveAndStore(
   deps: ApiDeps & { commitHooks?: CommitHooks },
@@ -25,9 +50,12 @@ export async function receiveAndStore(
     process?: { build_graph: boolean; extract_metadata: boolean; generate_embeddings: boolean };
   },
 ) {
-  const verdicts = await checkStagedFiles(deps.staging, upload.files).catch((error: Error) => {
-    throw error instanceof StorageUnavailableError ? storageUnavailable(error) : error;
-  });
+  const verdicts = await checkStagedFiles(deps.staging, upload.files, archiveLimitsOf(deps.config)).catch(
+    (error: Error) => {
+      throw error instanceof StorageUnavailableError ? storageUnavailable(error) : error;
+    },
+  );
+  refuseArchiveBombs(verdicts);
   const hashes = verdicts.filter((verdict) => verdict.ok).map((verdict) => verdict.file.sha256);
   const existing = await findDocumentIdsByHash(deps.sql, collection.id, hashes);
   const plan = planUpload(collection.id, verdicts, existing, request.atomic);

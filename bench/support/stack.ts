@@ -171,14 +171,22 @@ export async function startWorkerChild(env: Record<string, string>): Promise<Wor
 export interface ProcMemory {
   rssMb: number;
   hwmMb: number;
+  /** RSS split: anonymous (JS heap, malloc) and file-backed (the node binary's and native modules' mapped pages). */
+  anonMb: number;
+  fileMb: number;
 }
 
-/** VmRSS and VmHWM (peak RSS) of a process, from /proc/<pid>/status. */
+/** VmRSS, VmHWM (peak RSS) and RSS by kind of a process, from /proc/<pid>/status. */
 export async function procMemory(pid: number): Promise<ProcMemory> {
   const { readFile } = await import('node:fs/promises');
   const text = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
-  return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+  return {
+    rssMb: kb('VmRSS') / 1024,
+    hwmMb: kb('VmHWM') / 1024,
+    anonMb: kb('RssAnon') / 1024,
+    fileMb: kb('RssFile') / 1024,
+  };
 }
 
 /** Samples a process's RSS every `everyMs` until stopped; returns the highest seen. */

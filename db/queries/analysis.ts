@@ -1,4 +1,5 @@
 import type { Sql } from '../pool.ts';
+import { ensureChunkVectorIndex } from './search.ts';
 
 /** Which documents a run takes: not yet processed (default), only the failed ones, or all (force). */
 export type DocumentSelection = 'pending' | 'only_failed' | 'all';
@@ -101,13 +102,17 @@ export async function setCollectionOutcome(
  * read from a stored vector itself: a remote model decides it.
  */
 export async function recordEmbeddingProvider(sql: Sql, collectionId: string, provider: string): Promise<void> {
-  await sql`
+  // `::real[]` reads a pgvector vector and a real[] alike (migration 006).
+  const [row] = await sql<{ embedding_dimension: number | null }[]>`
     UPDATE collections SET embedding_provider = ${provider},
       embedding_dimension = (
-        SELECT array_length(c.embedding, 1) FROM chunks c JOIN documents d ON d.id = c.document_id
+        SELECT cardinality(c.embedding::real[]) FROM chunks c JOIN documents d ON d.id = c.document_id
         WHERE d.collection_id = ${collectionId} AND d.status = 'processed' AND c.embedding IS NOT NULL
         LIMIT 1)
-    WHERE id = ${collectionId}`;
+    WHERE id = ${collectionId}
+    RETURNING embedding_dimension`;
+  // A dimension met for the first time gets its HNSW index (where pgvector is).
+  if (row?.embedding_dimension) await ensureChunkVectorIndex(sql, row.embedding_dimension);
 }
 
 export interface ProcessingStatusRow {

@@ -95,25 +95,3 @@ export async function storeEmbeddings(
     FROM jsonb_to_recordset(${tx.json(vectors as never)}::jsonb) AS v(ordinal integer, embedding real[])
     WHERE c.document_id = ${documentId} AND c.ordinal = v.ordinal`;
 }
-
-export interface MentionInsert {
-  chunk_ordinal: number;
-  kind: string;
-  name: string;
-}
-
-/** Replaces a document's entity mentions, inside the caller's fenced transaction. */
-export async function replaceMentions(
-  tx: Transaction,
-  collectionId: string,
-  documentId: string,
-  mentions: MentionInsert[],
-): Promise<void> {
-  await tx`DELETE FROM entity_mentions WHERE document_id = ${documentId}`;
-  for (let i = 0; i < mentions.length; i += INSERT_BATCH) {
-    const rows = mentions
-      .slice(i, i + INSERT_BATCH)
-      .map((m) => ({ collection_id: collectionId, document_id: documentId, ...m }));
-    await tx`INSERT INTO entity_mentions ${tx(rows, 'collection_id', 'document_id', 'chunk_ordinal', 'kind', 'name')} ON CONFLICT DO NOTHING`;
-  }
-}

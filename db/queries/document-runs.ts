@@ -1,5 +1,6 @@
 import type postgres from 'postgres';
 import type { Sql } from '../pool.ts';
+import { withdrawDocuments } from './graph.ts';
 
 /**
  * Who may write a document's rows: one attempt of one processing activity.
@@ -265,9 +266,10 @@ export async function settleClosedDocument(
   }) as Promise<{ status: string; error: string | null } | undefined>;
 }
 
-/** What unfinished documents had written (chunks, with their mentions, and committed ranges) goes. */
+/** What unfinished documents had written (chunks, with their mentions and their share of the graph, and committed ranges) goes. */
 async function removePartialWork(tx: Transaction, documentIds: string[]): Promise<void> {
   if (documentIds.length === 0) return;
+  await withdrawDocuments(tx, documentIds);
   await tx`DELETE FROM chunks WHERE document_id = ANY(${documentIds})`;
   await tx`DELETE FROM document_ranges WHERE document_id = ANY(${documentIds})`;
 }

@@ -1,4 +1,5 @@
 import type { Sql } from '../pool.ts';
+import { withdrawDocuments } from './graph.ts';
 
 export interface NewDocumentRow {
   id: string;
@@ -35,9 +36,13 @@ export async function insertDocuments(sql: Sql, rows: NewDocumentRow[]): Promise
   return new Set(inserted.map((row) => row.id));
 }
 
-/** Deletes the row (its chunks cascade); the caller removes the file afterwards. */
+/** Deletes the row (its chunks and mentions cascade) and its share of the graph; the caller removes the file afterwards. */
 export async function deleteDocumentRow(sql: Sql, id: string): Promise<void> {
-  await sql`DELETE FROM documents WHERE id = ${id}`;
+  await sql.begin(async (tx) => {
+    await tx`SELECT 1 FROM documents WHERE id = ${id} FOR UPDATE`;
+    await withdrawDocuments(tx, [id]);
+    await tx`DELETE FROM documents WHERE id = ${id}`;
+  });
 }
 
 const UPLOAD_FAILED_PREFIX = 'upload failed: ';

@@ -60,7 +60,23 @@ for (const backend of STORAGE_BACKENDS) {
         max_file_size_bytes: MB,
         max_upload_request_bytes: 2 * MB,
         max_concurrent_uploads: 10,
-        allowed_extensions: ['pdf', 'epub', 'docx', 'txt', 'md', 'html', 'htm', 'png', 'jpg', 'jpeg', 'tif', 'tiff'],
+        allowed_extensions: [
+          'pdf',
+          'epub',
+          'docx',
+          'txt',
+          'md',
+          'html',
+          'htm',
+          'mobi',
+          'azw',
+          'azw3',
+          'png',
+          'jpg',
+          'jpeg',
+          'tif',
+          'tiff',
+        ],
       });
     });
 

@@ -58,7 +58,7 @@ describe('one table of formats: a format added in one place works end to end', (
   });
 
   test('a refusal lists it among the accepted types; its bytes are sniffed by its rule', async () => {
-    const refused = await judgeHead(Buffer.from('hello'), 'notes.mobi');
+    const refused = await judgeHead(Buffer.from('hello'), 'notes.kfx');
     assert.equal(refused.ok, false);
     assert.match((refused as { message: string }).message, /\.rst/);
     const binary = await judgeHead(Buffer.from([0, 1, 2, 3, 0, 0, 0, 255, 254]), 'notes.rst');

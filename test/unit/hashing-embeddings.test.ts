@@ -11,7 +11,7 @@ describe('hashing embeddings', () => {
   test('unit vectors of the configured dimension, the same for the same text, named by version and dimension', async () => {
     const text = mixedText(5_000, 31);
     const [first, again] = await provider.embed([text, text]);
-    assert.equal(provider.name, 'hashing-v1-384');
+    assert.equal(provider.name, 'hashing-v2-384');
     assert.equal(first.length, 384);
     assert.deepEqual(first, again);
     assert.ok(Math.abs(cosine(first, first) - 1) < 1e-9);

@@ -144,7 +144,7 @@ for (const backend of STORAGE_BACKENDS) {
         cancelled: 0,
       });
       assert.equal(processing.embedding_coverage, 1);
-      assert.equal(processing.embedding_provider, `hashing-v1-${stack.config.embedding_dimension}`);
+      assert.equal(processing.embedding_provider, `hashing-v2-${stack.config.embedding_dimension}`);
       assert.equal(processing.embedding_dimension, stack.config.embedding_dimension);
       assert.ok(processing.graph.entities > 0 && processing.graph.edges > 0);
       assert.equal(processing.running_task_id, null);

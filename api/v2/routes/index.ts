@@ -5,6 +5,7 @@ import { v2BatchRoutes } from './batches.ts';
 import { v2CollectionRoutes } from './collections.ts';
 import { v2DocumentRoutes } from './documents.ts';
 import { v2HealthRoutes } from './health.ts';
+import { v2QueryRoutes } from './query.ts';
 import { v2TaskRoutes } from './tasks.ts';
 import { v2UploadRoutes } from './uploads.ts';
 
@@ -23,5 +24,6 @@ export function compatRoutes(deps: ApiDeps): Router {
   router.use(v2TaskRoutes(deps));
   router.use(v2AnalysisRoutes(deps));
   router.use(v2DocumentRoutes(deps));
+  router.use(v2QueryRoutes(deps));
   return router;
 }

@@ -137,12 +137,8 @@ describe('/api/v2 answers the original FileIntel CLI (real stack)', () => {
     assert.ok(ambiguous.body.details.candidates.length >= 2);
     assertRefusal(await cli.getDocument('ffffffff-ffff-ffff-ffff-ffffffffffff'), 404, /not found/);
 
-    const refused = await cli.uploadDocument(
-      'conformance-docs',
-      'book.mobi',
-      Buffer.from('BOOKMOBI fake kindle bytes'),
-    );
-    assertRefusal(refused, 415, /MOBI.*not supported.*pdf, epub, docx, txt, md, html/);
+    const refused = await cli.uploadDocument('conformance-docs', 'book.kfx', Buffer.from('fake kindle bytes'));
+    assertRefusal(refused, 415, /KFX.*not supported.*pdf, epub, docx, txt, md, html, htm, mobi, azw, azw3/);
 
     const removed = await cli.deleteDocument(doc.document_id.slice(0, 13));
     assert.equal(removed.status, 200, JSON.stringify(removed.body));

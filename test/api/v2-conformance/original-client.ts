@@ -1,6 +1,6 @@
 // The requests the original FileIntel CLI sends, transcribed from its HTTP
 // client (TKontu/FileIntel, src/fileintel/cli/task_client.py) and commands
-// (src/fileintel/cli/{collections,documents,tasks,main}.py): path, method,
+// (src/fileintel/cli/{collections,documents,tasks,query,main}.py): path, method,
 // JSON body or multipart fields and query exactly as it builds them. Python
 // `requests` sends form booleans as the strings it is given ("true"/"false")
 // and the JSON null for None. Nothing here is the original's code.
@@ -28,6 +28,13 @@ export interface OriginalClient {
   batchCancel(taskIds: string[], terminate?: boolean): Promise<JsonResponse>;
   addDocuments(collection: string, filePaths: string[]): Promise<JsonResponse>;
   batchProcess(collectionIds: string[], workflowType?: string): Promise<JsonResponse>;
+  queryCollection(
+    collection: string,
+    question: string,
+    ragType?: string,
+    includeChunks?: boolean,
+  ): Promise<JsonResponse>;
+  queryDocument(collection: string, document: string, question: string, includeChunks?: boolean): Promise<JsonResponse>;
 }
 
 export function originalClient(baseUrl: string): OriginalClient {
@@ -95,6 +102,23 @@ export function originalClient(baseUrl: string): OriginalClient {
           parameters: {},
         })),
         workflow_type: workflowType,
+      }),
+    // query collection (src/fileintel/cli/query.py): --type auto|vector|graph|global|local mapped to
+    // search_type (auto → adaptive), --format default, --include-chunks false.
+    queryCollection: (collection, question, ragType = 'auto', includeChunks = false) =>
+      request('POST', url(`collections/${collection}/query`), {
+        question,
+        search_type: ragType === 'auto' ? 'adaptive' : ragType,
+        answer_format: 'default',
+        include_cited_chunks: includeChunks,
+      }),
+    // query document: search_type is always "vector".
+    queryDocument: (collection, document, question, includeChunks = false) =>
+      request('POST', url(`collections/${collection}/documents/${document}/query`), {
+        question,
+        search_type: 'vector',
+        answer_format: 'default',
+        include_cited_chunks: includeChunks,
       }),
   };
 }

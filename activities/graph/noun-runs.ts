@@ -1,0 +1,145 @@
+// What compromise would tag in a sentence that names nothing, without running
+// its tagger: the word-level part of it (its lexicon, its suffix rules, its
+// fallback to a noun), enough to find runs of nouns for key terms and to tell
+// which sentences may name a person, a place or an organisation.
+import nlp from 'compromise';
+
+interface TagInfo {
+  parents?: string[];
+}
+
+interface CompromiseModel {
+  one: { lexicon: Record<string, string | string[]>; tagSet: Record<string, TagInfo> };
+  two: {
+    suffixPatterns: (Record<string, string> | null)[];
+    orgWords: Record<string, boolean>;
+    placeWords: Record<string, boolean>;
+  };
+}
+
+const model = (nlp.world() as unknown as { model: CompromiseModel }).model;
+const { lexicon, tagSet } = model.one;
+
+const isA = (tag: string, ancestor: string) => tag === ancestor || (tagSet[tag]?.parents ?? []).includes(ancestor);
+const tagsOf = (word: string): string[] | undefined => {
+  if (!Object.hasOwn(lexicon, word)) return undefined;
+  const tags = lexicon[word];
+  return Array.isArray(tags) ? tags : [tags];
+};
+
+const NAMED = ['Person', 'Place', 'Organization', 'ProperNoun'];
+/** Not part of a key term even when a noun (the filter of entitiesOf). */
+const NOT_TERMS = ['Pronoun', 'Person', 'Place', 'Organization', 'Value', 'Date'];
+
+/** Lower-case words that alone may make compromise see a person, a place or an organisation. */
+const NAMING_WORDS = new Set<string>([...Object.keys(model.two.orgWords), ...Object.keys(model.two.placeWords)]);
+for (const [entry, tags] of Object.entries(lexicon)) {
+  const list = Array.isArray(tags) ? tags : [tags];
+  if (list.some((tag) => NAMED.some((named) => isA(tag, named)))) NAMING_WORDS.add(entry.split(' ').pop()!);
+}
+
+const UPPER = /\p{Lu}/u;
+const TITLE_CASE = /^\p{Lu}[\p{Ll}'’]/u;
+const LEADING_PUNCTUATION = /^[^\p{L}\p{M}\p{N}]+/u;
+const WORD = /\S+/g;
+const EDGE_PUNCTUATION = /^[^\p{L}\p{M}\p{N}]+|[^\p{L}\p{M}\p{N}]+$/gu;
+
+/**
+ * Whether compromise may find a person, place or organisation in `sentence`:
+ * a capital letter anywhere but at its start (compromise reads only those as
+ * proper nouns), or a word its lexicon knows as a name, place or organisation
+ * (or one of the words that make an organisation or a place, like
+ * "university" or "river"). On English text the others name nothing
+ * (test/unit/entities.test.ts); what is lost is compromise's reading of
+ * sentences in other scripts as all capitals, which made "organisations" of
+ * Cyrillic word pairs.
+ */
+export function mayName(sentence: string): boolean {
+  const start = sentence.search(/\S/);
+  if (start >= 0 && UPPER.test(sentence.slice(start + 1))) return true;
+  for (const [word] of sentence.matchAll(WORD)) {
+    if (NAMING_WORDS.has(word.toLowerCase().replace(EDGE_PUNCTUATION, ''))) return true;
+  }
+  return false;
+}
+
+/**
+ * The runs of nouns of a sentence that names nothing (see mayName), as
+ * compromise's word-level tagging finds them: a word its lexicon knows keeps
+ * its tag, an unknown one gets the tag of its ending, else it is a noun; a
+ * word that may be a noun or a verb ("signal", "study") is a noun after a
+ * noun, a determiner, an adjective or a preposition. Each run is the
+ * sentence's text from its first word to its last.
+ */
+export function nounRuns(sentence: string): string[] {
+  const runs: string[] = [];
+  let runStart = -1;
+  let runEnd = -1;
+  let previous = 'other' as WordClass;
+  let index = 0;
+  for (const match of sentence.matchAll(WORD)) {
+    const normal = match[0].toLowerCase().replace(EDGE_PUNCTUATION, '');
+    if (normal === '') continue;
+    const titleCased =
+      index++ > 0 && TITLE_CASE.test(match[0].replace(LEADING_PUNCTUATION, '')) && !/\d/.test(match[0]);
+    let wordClass = classOf(normal, titleCased);
+    if (wordClass === 'noun-or-verb') wordClass = previous === 'noun' || previous === 'before-noun' ? 'noun' : 'other';
+    previous = wordClass;
+    if (wordClass !== 'noun') {
+      if (runStart >= 0) runs.push(sentence.slice(runStart, runEnd));
+      runStart = -1;
+      continue;
+    }
+    if (runStart < 0) runStart = match.index;
+    runEnd = match.index + match[0].length;
+  }
+  if (runStart >= 0) runs.push(sentence.slice(runStart, runEnd));
+  return runs;
+}
+
+/** How a word takes part in a run of nouns; noun-or-verb is decided by the word before it. */
+type WordClass = 'noun' | 'noun-or-verb' | 'before-noun' | 'other';
+
+/** Tags compromise does not turn into a proper noun when capitalised (its checkCase). */
+const NOT_PROPER = ['Date', 'Month', 'WeekDay', 'Unit', 'Expression'];
+const BEFORE_NOUN = ['Determiner', 'Adjective', 'Preposition', 'Possessive'];
+const { switches } = (nlp.world() as unknown as { model: { two: { switches: Record<string, string> } } }).model.two;
+const classCache = new Map<string, WordClass>();
+
+/**
+ * A noun compromise would keep in a key term (not a name, place, organisation,
+ * pronoun, value or date; a capitalised word past the first is a proper noun),
+ * a word it may read as either, a word that leads into a noun, or none.
+ */
+function classOf(normal: string, titleCased: boolean): WordClass {
+  const key = titleCased ? `^${normal}` : normal;
+  let wordClass = classCache.get(key);
+  if (wordClass === undefined) {
+    let tags = /^\d/.test(normal) ? ['Value'] : (tagsOf(normal) ?? [suffixTag(normal) ?? 'Noun']);
+    if (titleCased && normal !== 'the' && !tags.some((tag) => NOT_PROPER.some((kind) => isA(tag, kind))))
+      tags = ['ProperNoun'];
+    const has = (kinds: string[]) => tags.some((tag) => kinds.some((kind) => isA(tag, kind)));
+    const switchable = Object.hasOwn(switches, normal) && /\bNoun\b/.test(switches[normal]);
+    wordClass =
+      has(['Noun']) && !has(NOT_TERMS)
+        ? 'noun'
+        : switchable || (tags.length === 1 && tags[0] === 'Infinitive')
+          ? 'noun-or-verb'
+          : has(BEFORE_NOUN)
+            ? 'before-noun'
+            : 'other';
+    if (classCache.size < 100_000) classCache.set(key, wordClass);
+  }
+  return wordClass;
+}
+
+/** compromise's tag for an unknown word by its ending (the longest of 7 to 2 characters it knows), as its tagger does. */
+function suffixTag(word: string): string | undefined {
+  const patterns = model.two.suffixPatterns;
+  for (let length = Math.min(7, word.length - 1); length > 1; length--) {
+    const table = patterns[length];
+    const suffix = word.slice(word.length - length);
+    if (table && Object.hasOwn(table, suffix)) return table[suffix];
+  }
+  return undefined;
+}

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import nlp from 'compromise';
+import { chunkSections } from '../../activities/chunking/chunker.ts';
+import { entitiesOf, type Entity } from '../../activities/graph/entities.ts';
+import { mayName, nounRuns } from '../../activities/graph/noun-runs.ts';
+import { prose, rng } from '../../bench/corpus.ts';
+import { prose as fixtureProse } from '../fixtures/documents.ts';
+import { mixedText } from '../fixtures/mixed-text.ts';
+
+const names = (entities: Entity[], kind: Entity['kind']) =>
+  entities
+    .filter((entity) => entity.kind === kind)
+    .map((entity) => entity.name)
+    .sort();
+
+/** What compromise finds when it reads the whole chunk (what entitiesOf did before it skipped sentences naming nothing). */
+function wholeChunk(text: string) {
+  const doc = nlp(text);
+  const normal = (list: string[]) =>
+    [
+      ...new Set(
+        list.map((name) =>
+          name
+            .replace(/\s+/g, ' ')
+            .replace(/^\W+|\W+$/g, '')
+            .toLowerCase(),
+        ),
+      ),
+    ]
+      .filter((name) => name.length >= 2)
+      .sort();
+  return {
+    person: normal(doc.people().out('array') as string[]),
+    organization: normal(doc.organizations().out('array') as string[]),
+    place: normal(doc.places().out('array') as string[]),
+  };
+}
+
+const chunksOf = (text: string) =>
+  chunkSections([{ text, page: 1 }], { chunkSize: 800, overlap: 80, maxTokens: 512 }).map((chunk) => chunk.text);
+
+describe('entity tagging', () => {
+  test('people, organisations, places and key terms of a chunk', () => {
+    const entities = entitiesOf(fixtureProse('radium', 8));
+    assert.deepEqual(names(entities, 'person'), ['albert einstein', 'marie curie']);
+    assert.ok(names(entities, 'place').includes('paris') && names(entities, 'place').includes('berlin'));
+    assert.ok(names(entities, 'organization').includes('royal society'));
+    assert.ok(names(entities, 'term').length > 0 && names(entities, 'term').length <= 3);
+  });
+
+  test('the same people, organisations and places as compromise reading every sentence', () => {
+    const corpora = {
+      prose: prose(rng(7), 'Results', 40_000, false),
+      fixture: fixtureProse('polonium', 60),
+      'lower-case names': 'we flew from paris to berlin with john. the university of warsaw sent mary a letter.',
+    };
+    for (const [corpus, text] of Object.entries(corpora)) {
+      for (const chunk of chunksOf(text)) {
+        const found = entitiesOf(chunk);
+        const expected = wholeChunk(chunk);
+        for (const kind of ['person', 'organization', 'place'] as const)
+          assert.deepEqual(names(found, kind), expected[kind], `${corpus}, ${kind}s of: ${chunk.slice(0, 80)}…`);
+      }
+    }
+  });
+
+  test('mixed document text: the same people and places as compromise reading every sentence', () => {
+    for (const chunk of chunksOf(mixedText(20_000, 4))) {
+      const found = entitiesOf(chunk);
+      const expected = wholeChunk(chunk);
+      for (const kind of ['person', 'place'] as const) assert.deepEqual(names(found, kind), expected[kind]);
+    }
+  });
+
+  test('which sentences may name something', () => {
+    assert.equal(mayName('Marie Curie measured it.'), true);
+    assert.equal(mayName('Then it went to CERN.'), true);
+    assert.equal(mayName('we flew to paris.'), true, 'a place compromise knows in lower case');
+    assert.equal(mayName('the university sent it.'), true, 'a word that makes an organisation');
+    assert.equal(mayName('The spectrum of the sample was recorded twice.'), false);
+    assert.equal(mayName(''), false);
+  });
+
+  test('runs of nouns in a sentence that names nothing', () => {
+    assert.deepEqual(nounRuns('The spectrum of the sample was recorded at the laboratory.'), [
+      'spectrum',
+      'sample',
+      'laboratory.',
+    ]);
+    assert.deepEqual(nounRuns('The measurement experiment result signal was repeated.'), [
+      'measurement experiment result signal',
+    ]);
+    assert.deepEqual(nounRuns('It was 1903 and they measured 12 samples.'), ['samples.']);
+  });
+});
