@@ -37,6 +37,10 @@ const BENCHMARKS: Record<
     title: 'Retrieval: recall@10 and MRR on the Python FAQ, search latency at 100,000 chunks',
     load: () => import('./retrieval.ts'),
   },
+  ocr: {
+    title: 'OCR of scanned pages against the tesseract command (pages per second, peak RSS)',
+    load: () => import('./ocr.ts'),
+  },
   text: {
     title: 'Text pipeline per MB (chunking, tokens, analysis, entities, embeddings)',
     load: () => import('./text-pipeline.ts'),
@@ -116,6 +120,19 @@ const GOALS: Record<string, Goal & { quick?: Goal }> = {
   text_entities_speedup: { goal: '(as measured, same texts, same run)', ok: () => true },
   text_entities_speedup_cpu: { goal: '(as measured, in CPU seconds)', ok: () => true },
   text_embeddings_s_per_mb: { goal: '(as measured)', ok: () => true },
+  // OCR against the machine's tesseract command on the same pages (bench/ocr.ts).
+  ocr_pages_per_s: { goal: '(as measured)', ok: () => true },
+  ocr_recognise_pages_per_s: { goal: '(as measured)', ok: () => true },
+  ocr_cli_pages_per_s: { goal: '(the reference)', ok: () => true },
+  ocr_speed_ratio_vs_cli: { goal: '(as measured)', ok: () => true },
+  ocr_peak_rss_mb: { goal: '(as measured)', ok: () => true },
+  ocr_cli_peak_rss_mb: { goal: '(the reference)', ok: () => true },
+  ocr_loop_delay_p99_ms: { goal: '< 100', ok: (v) => v < 100 },
+  ocr_word_recall: {
+    goal: '≥ ocr_cli_word_recall − 0.02',
+    ok: (v, f) => typeof f.ocr_cli_word_recall === 'number' && v >= f.ocr_cli_word_recall - 0.02,
+  },
+  ocr_cli_word_recall: { goal: '(the reference)', ok: () => true },
   // pgfmanual's 1.28 M characters took 39 s to chunk (extraction 2.3 s).
   text_pdf_like_chunking_s: { goal: '≤ 5', ok: (v) => v <= 5 },
   // Retrieval: hybrid must find at least what text alone finds; search under 100 ms at 100,000 chunks.

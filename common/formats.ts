@@ -6,7 +6,8 @@
 // is one entry here and one extractor there.
 
 /** A format's name, as extraction, routing and a document's metadata call it. */
-export type FormatName = 'pdf' | 'docx' | 'epub' | 'mobi' | 'azw3' | 'html' | 'markdown' | 'text';
+export type FormatName =
+  'pdf' | 'docx' | 'epub' | 'mobi' | 'azw3' | 'html' | 'markdown' | 'text' | 'png' | 'jpeg' | 'tiff';
 
 /** How an upload's first bytes must look for the name's extension to be believed. */
 export type SniffRule =
@@ -98,6 +99,31 @@ export const FORMATS: DocumentFormat[] = [
     sniff: { palmDatabase: 'BOOKMOBI', means: 'a Kindle (Mobipocket) book' },
     paged: false,
     rangeUnit: 'chapter',
+  },
+  // Images: one-page documents whose text is their OCR (activities/extraction/image.ts).
+  {
+    name: 'png',
+    extensions: ['png'],
+    mimeTypes: ['image/png'],
+    sniff: { magic: 'png' },
+    paged: false,
+    rangeUnit: 'page',
+  },
+  {
+    name: 'jpeg',
+    extensions: ['jpg', 'jpeg'],
+    mimeTypes: ['image/jpeg', 'image/jpg'],
+    sniff: { magic: 'jpg' },
+    paged: false,
+    rangeUnit: 'page',
+  },
+  {
+    name: 'tiff',
+    extensions: ['tif', 'tiff'],
+    mimeTypes: ['image/tiff'],
+    sniff: { magic: 'tif' },
+    paged: false,
+    rangeUnit: 'page',
   },
 ];
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { missingLanguages } from '../activities/extraction/ocr/languages.ts';
 
 /** A duration written as `<number><unit>` (ms, s, m, h, d), kept in milliseconds. */
 const duration = z
@@ -93,6 +94,11 @@ export const configSchema = z
     pdf_pages_per_range: positiveInt(100_000),
     document_heartbeat_timeout_seconds: positiveInt(3_600),
     text_worker_threads: z.number().int().min(0).max(256),
+    ocr_enabled: z.boolean(),
+    // Tesseract language codes (eng, deu, fra …), each from the npm package @tesseract.js-data/<code>.
+    ocr_languages: z
+      .array(z.string().regex(/^[a-z][a-z0-9_]*$/i, 'a Tesseract language code such as eng or chi_sim'))
+      .min(1),
 
     embedding_provider: z.enum(['hashing', 'openai']),
     embedding_dimension: positiveInt(8_192).min(16),
@@ -185,6 +191,16 @@ export const configSchema = z
     if (config.document_task_queue === config.task_queue) {
       const message = `must differ from task_queue (${config.task_queue})`;
       ctx.addIssue({ code: 'custom', path: ['document_task_queue'], message });
+    }
+    const missing = config.ocr_enabled ? missingLanguages(config.ocr_languages) : [];
+    if (missing.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ocr_languages'],
+        message:
+          `no language data installed for ${missing.join(', ')}: install ${missing.map((code) => `@tesseract.js-data/${code}`).join(' ')} ` +
+          'with npm, remove the language, or set ocr_enabled: false',
+      });
     }
     if (config.max_concurrent_activities > config.db_pool_size) {
       ctx.addIssue({

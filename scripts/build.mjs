@@ -14,7 +14,12 @@ const DIST = path.join(ROOT, 'dist');
 const BUILD_STAMP = path.join(DIST, '.build-stamp');
 
 /** Read at run time relative to the module that reads them (import.meta.url). */
-const ASSETS = ['config/default.yaml', 'db/migrations', 'activities/text-work/thread.mjs'];
+const ASSETS = [
+  'config/default.yaml',
+  'db/migrations',
+  'activities/text-work/thread.mjs',
+  'activities/extraction/ocr/tesseract-thread.mjs',
+];
 
 execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
   cwd: ROOT,

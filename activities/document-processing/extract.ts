@@ -11,6 +11,7 @@ import {
   type RangeRecord,
 } from '../../db/queries/document-runs.ts';
 import { isPaged, UnreadableDocumentError, type PageRange } from '../extraction/index.ts';
+import { textSourceOf } from '../extraction/ocr/text-source.ts';
 import { claim, inThread, type Step } from './attempt.ts';
 import type { ExtractionFacts, ExtractionRecord } from './types.ts';
 
@@ -56,7 +57,14 @@ export const extract: Step<{ chunks: number; pages: number | null }> = async (wo
         work,
         at,
         'extractRange',
-        { file, mimeType: row.mime_type, filename: row.original_filename, pages, limits },
+        {
+          file,
+          mimeType: row.mime_type,
+          filename: row.original_filename,
+          pages,
+          limits,
+          ocr: { enabled: config.ocr_enabled, languages: config.ocr_languages },
+        },
         where,
       );
       if (!outcome.ok) throw new UnreadableDocumentError(outcome.reason, outcome.message);
@@ -91,7 +99,12 @@ export const extract: Step<{ chunks: number; pages: number | null }> = async (wo
             token_count: chunk.tokenCount,
             page_start: chunk.pageStart,
             page_end: chunk.pageEnd,
-            metadata: { char_start: chunk.charStart, char_end: chunk.charEnd, own_start: chunk.ownStart },
+            metadata: {
+              char_start: chunk.charStart,
+              char_end: chunk.charEnd,
+              own_start: chunk.ownStart,
+              ...textSourceOf(chunk, outcome.ocrPages),
+            },
           })),
         );
         await insertRange(tx, documentId, range);

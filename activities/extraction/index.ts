@@ -4,8 +4,9 @@ import { acceptedExtensionsText, formatOfDocument, type FormatName } from '../..
 import { extractDocx } from './docx.ts';
 import { extractEpub } from './epub.ts';
 import { extractHtml } from './html.ts';
+import { extractImage } from './image.ts';
 import { extractMobi } from './mobi.ts';
-import { extractPdf } from './pdf.ts';
+import { extractPdf, type OnPage } from './pdf.ts';
 import { extractPlainText } from './plain-text.ts';
 import { cleanText } from './clean-text.ts';
 import {
@@ -13,6 +14,7 @@ import {
   type CleanedDocument,
   type ExtractedDocument,
   type FileProperties,
+  type OcrOptions,
   type PageRange,
 } from './types.ts';
 
@@ -23,6 +25,8 @@ export {
   type TextSection,
   type FileProperties,
   type PageRange,
+  type OcrOptions,
+  type TextSource,
   type UnreadableReason,
 } from './types.ts';
 
@@ -49,7 +53,9 @@ export interface ExtractOptions {
   /** Only these pages of a PDF (other formats have no pages and are read whole). */
   pages?: PageRange;
   /** Called after each page or chapter, so the caller can report progress. */
-  onPage?: () => void;
+  onPage?: OnPage;
+  /** OCR of PDF pages without a usable text layer, and of images; off when absent. */
+  ocr?: OcrOptions;
   /** How far a ZIP-based document may unpack (config max_archive_*); config/default.yaml's values when absent. */
   archive?: ArchiveLimits;
 }
@@ -100,7 +106,7 @@ function cleanProperties(properties: FileProperties): FileProperties {
 
 /** One extractor per format of the table: a format without one does not compile. */
 export const EXTRACTORS: Record<FormatName, Extractor> = {
-  pdf: (bytes, options) => extractPdf(bytes, options.onPage, options.pages),
+  pdf: (bytes, options) => extractPdf(bytes, options.onPage, options.pages, options.ocr),
   docx: (bytes, options) => extractDocx(bytes, options.archive),
   epub: (bytes, options) => extractEpub(bytes, options.onPage, options.archive),
   mobi: (bytes, options) => extractMobi(bytes, 'mobi', options.onPage),
@@ -108,6 +114,9 @@ export const EXTRACTORS: Record<FormatName, Extractor> = {
   html: (bytes) => extractHtml(bytes),
   markdown: (bytes) => extractPlainText(bytes, 'markdown'),
   text: (bytes) => extractPlainText(bytes, 'text'),
+  png: (bytes, options) => extractImage(bytes, 'png', options.ocr, options.onPage),
+  jpeg: (bytes, options) => extractImage(bytes, 'jpeg', options.ocr, options.onPage),
+  tiff: (bytes, options) => extractImage(bytes, 'tiff', options.ocr, options.onPage),
 };
 
 export type Extractor = (bytes: Uint8Array, options: ExtractOptions) => Promise<ExtractedDocument> | ExtractedDocument;

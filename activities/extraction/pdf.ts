@@ -1,16 +1,33 @@
 import { getDocumentProxy, getMeta } from 'unpdf';
-import { cleanProperties, isoDate, UnreadableDocumentError, type ExtractedDocument, type PageRange } from './types.ts';
+import { OcrEngineError } from './ocr/errors.ts';
+import { renderPageForOcr } from './ocr/render-page.ts';
+import { isUsablePageText } from './ocr/usable-text.ts';
+import {
+  cleanProperties,
+  isoDate,
+  UnreadableDocumentError,
+  type ExtractedDocument,
+  type OcrOptions,
+  type PageRange,
+  type TextSection,
+} from './types.ts';
+
+/** Told after each page; `ocr` when the page was recognised rather than read (it took seconds, not milliseconds). */
+export type OnPage = (page?: { ocr: boolean }) => void;
 
 /**
  * Text per page with pdf.js (through unpdf), and the file's own title, author
  * and dates. With `range`, only those pages are read (pdf.js loads pages
  * lazily), so memory follows the range, not the document; `pageCount` is
- * still the document's.
+ * still the document's. With `ocr` on, a page without a usable text layer
+ * (ocr/usable-text.ts) is rendered and recognised instead; the other pages
+ * are read as they are.
  */
 export async function extractPdf(
   bytes: Uint8Array,
-  onPage?: () => void,
+  onPage?: OnPage,
   range?: PageRange,
+  ocr?: OcrOptions,
 ): Promise<ExtractedDocument> {
   let pdf;
   try {
@@ -25,7 +42,7 @@ export async function extractPdf(
     const { info } = await getMeta(pdf);
     const fields = (info ?? {}) as Record<string, unknown>;
     // Page by page, so a long PDF heartbeats between pages and memory holds one page's items at a time.
-    const sections: { text: string; page: number }[] = [];
+    const sections: TextSection[] = [];
     const first = Math.max(1, range?.first ?? 1);
     const last = Math.min(pdf.numPages, range?.last ?? pdf.numPages);
     for (let number = first; number <= last; number++) {
@@ -37,8 +54,19 @@ export async function extractPdf(
         text += item.str + (item.hasEOL ? '\n' : '');
       }
       page.cleanup();
-      sections.push({ text, page: number });
-      onPage?.();
+      let section: TextSection = { text, page: number, source: 'text_layer' };
+      const needsOcr = ocr?.enabled === true && !isUsablePageText(text);
+      if (needsOcr) {
+        // Loaded on the first page that needs it: a worker that never OCRs never loads tesseract.js.
+        const { recognise } = await import('./ocr/engine.ts');
+        const recognised = await recognise(await renderPageForOcr(pdf, number), ocr.languages);
+        // A page OCR finds nothing on (a blank page) keeps whatever its text layer had.
+        if (/\S/.test(recognised.text)) {
+          section = { text: recognised.text, page: number, source: 'ocr', ocrConfidence: recognised.confidence };
+        }
+      }
+      sections.push(section);
+      onPage?.({ ocr: needsOcr });
     }
     return {
       format: 'pdf',
@@ -55,7 +83,8 @@ export async function extractPdf(
       }),
     };
   } catch (error) {
-    if (error instanceof UnreadableDocumentError) throw error;
+    // An engine failure is not the file's: it stays retryable.
+    if (error instanceof UnreadableDocumentError || error instanceof OcrEngineError) throw error;
     throw new UnreadableDocumentError('corrupt_file', `the PDF's pages cannot be read: ${(error as Error).message}`);
   } finally {
     await pdf.destroy().catch(() => {});

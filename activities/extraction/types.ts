@@ -4,6 +4,19 @@ import type { FormatName } from '../../common/formats.ts';
 export interface TextSection {
   text: string;
   page: number | null;
+  /** How the text was obtained: read from the file (absent means that too) or recognised in an image. */
+  source?: TextSource;
+  /** With `source: 'ocr'`: Tesseract's mean word confidence for the page, 0 to 100. */
+  ocrConfidence?: number;
+}
+
+export type TextSource = 'text_layer' | 'ocr';
+
+/** OCR of pages without a usable text layer, and of images (config `ocr_enabled`, `ocr_languages`). */
+export interface OcrOptions {
+  enabled: boolean;
+  /** Tesseract language codes, e.g. ["eng", "deu"]. */
+  languages: string[];
 }
 
 /** What the file says about itself (PDF info, docx core properties, epub OPF, html <title>). */
@@ -40,7 +53,7 @@ export interface PageRange {
   last: number;
 }
 
-/** too_large: a ZIP-based document over the archive limits (config max_archive_*). */
+/** too_large: a ZIP-based document over the archive limits (config max_archive_*), or an image over MAX_IMAGE_PIXELS (image.ts). */
 export type UnreadableReason = 'unsupported_type' | 'corrupt_file' | 'encrypted' | 'no_text' | 'too_large';
 
 /**

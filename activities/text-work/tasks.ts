@@ -13,9 +13,11 @@ import {
   extractDocument,
   UnreadableDocumentError,
   type CleanedDocument,
+  type OcrOptions,
   type PageRange,
   type UnreadableReason,
 } from '../extraction/index.ts';
+import { ocrPagesOf, type OcrPage } from '../extraction/ocr/text-source.ts';
 import { entitiesOf, type Entity } from '../graph/entities.ts';
 import { countWords, TextAnalyzer, type TextAnalysisPartial } from '../metadata/text-analysis.ts';
 
@@ -37,6 +39,8 @@ export type RangeOutcome =
       charCount: number;
       removedCharacters: number;
       analysis: TextAnalysisPartial;
+      /** The range's pages whose text is OCR's (each chunk's metadata says so). */
+      ocrPages: OcrPage[];
     }
   | { ok: false; reason: UnreadableReason; message: string };
 
@@ -72,17 +76,26 @@ export async function extractRange(
     filename: string;
     pages: PageRange | null;
     limits: ChunkingLimits & { archive?: ArchiveLimits };
+    /** Off when absent. */
+    ocr?: OcrOptions;
   },
 ): Promise<RangeOutcome> {
   const { progress } = input;
   progress.postMessage({ started: true });
   try {
     let pagesRead = 0;
+    let pagesOcr = 0;
     const extracted = await extractDocument(input.file, input.mimeType, input.filename, {
       pages: input.pages ?? undefined,
+      ocr: input.ocr,
       archive: input.limits.archive,
-      onPage: () => {
-        if (++pagesRead % PAGES_PER_REPORT === 0) progress.postMessage({ phase: 'extracting', pages_read: pagesRead });
+      onPage: (page) => {
+        pagesRead++;
+        // An OCR'd page takes seconds: each one is reported.
+        if (page?.ocr) pagesOcr++;
+        if (page?.ocr || pagesRead % PAGES_PER_REPORT === 0) {
+          progress.postMessage({ phase: 'extracting', pages_read: pagesRead, pages_ocr: pagesOcr });
+        }
       },
     });
     progress.postMessage({ phase: 'chunking', pages_read: pagesRead });
@@ -108,6 +121,7 @@ export async function extractRange(
       charCount,
       removedCharacters: extracted.removedCharacters,
       analysis: analyzer.toPartial(),
+      ocrPages: ocrPagesOf(extracted.sections),
     };
   } catch (error) {
     if (error instanceof UnreadableDocumentError) return { ok: false, reason: error.reason, message: error.message };

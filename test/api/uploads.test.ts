@@ -60,7 +60,23 @@ for (const backend of STORAGE_BACKENDS) {
         max_file_size_bytes: MB,
         max_upload_request_bytes: 2 * MB,
         max_concurrent_uploads: 10,
-        allowed_extensions: ['pdf', 'epub', 'docx', 'txt', 'md', 'html', 'htm', 'mobi', 'azw', 'azw3'],
+        allowed_extensions: [
+          'pdf',
+          'epub',
+          'docx',
+          'txt',
+          'md',
+          'html',
+          'htm',
+          'mobi',
+          'azw',
+          'azw3',
+          'png',
+          'jpg',
+          'jpeg',
+          'tif',
+          'tiff',
+        ],
       });
     });
 
@@ -176,7 +192,7 @@ for (const backend of STORAGE_BACKENDS) {
       const res = await postMultipart(batch(collection), [
         file('good.txt', makeText()),
         file('empty.txt', Buffer.alloc(0)),
-        file('photo.png', makePng()),
+        file('photo.webp', makePng()),
       ]);
       assert.equal(res.status, 422);
       assert.equal(res.body.error.code, 'upload_rejected');
@@ -189,7 +205,7 @@ for (const backend of STORAGE_BACKENDS) {
         [
           ['good.txt', 'rejected', 'batch_refused'],
           ['empty.txt', 'rejected', 'empty_file'],
-          ['photo.png', 'rejected', 'unsupported_extension'],
+          ['photo.webp', 'rejected', 'unsupported_extension'],
         ],
       );
       assert.deepEqual(res.body.error.details.counts, { total: 3, stored: 0, duplicate: 0, rejected: 3 });
