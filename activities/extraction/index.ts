@@ -1,11 +1,17 @@
 import { readFile } from 'node:fs/promises';
-import { acceptedExtensionsText, formatOfDocument, type FormatName } from '../../common/formats.ts';
+import {
+  acceptedExtensionsText,
+  formatOfDocument,
+  rangeUnitOf,
+  type FormatName,
+  type RangeUnit,
+} from '../../common/formats.ts';
 import { extractDocx } from './docx.ts';
 import { extractEpub } from './epub.ts';
 import { extractHtml } from './html.ts';
 import { extractPdf } from './pdf.ts';
 import { extractPlainText } from './plain-text.ts';
-import { cleanText } from './clean-text.ts';
+import { cleanSection, cleanText } from './clean-text.ts';
 import {
   UnreadableDocumentError,
   type CleanedDocument,
@@ -18,6 +24,7 @@ export {
   UnreadableDocumentError,
   type CleanedDocument,
   type ExtractedDocument,
+  type HeadingMark,
   type TextSection,
   type FileProperties,
   type PageRange,
@@ -43,11 +50,23 @@ export function isPaged(mimeType: string, filename: string): boolean {
   return formatOfDocument(mimeType, filename)?.paged ?? false;
 }
 
+/** What a stored document's ranges count (common/formats.ts rangeUnitOf); characters for an unknown type, which fails anyway. */
+export function rangeUnitOfDocument(mimeType: string, filename: string): RangeUnit {
+  const format = formatOfDocument(mimeType, filename);
+  return format ? rangeUnitOf(format) : 'character';
+}
+
 export interface ExtractOptions {
-  /** Only these pages of a PDF (other formats have no pages and are read whole). */
-  pages?: PageRange;
+  /**
+   * Only this range of the document, in its range unit (rangeUnitOfDocument):
+   * pages of a PDF, chapters of an EPUB, characters of the text of the others.
+   * Without it the whole document is read.
+   */
+  range?: PageRange;
   /** Called after each page or chapter, so the caller can report progress. */
   onPage?: () => void;
+  /** HTML bigger than this is streamed (no DOM, memory bounded by the range: html-stream.ts); default: never. */
+  htmlDomMaxBytes?: number;
 }
 
 /**
@@ -67,12 +86,12 @@ export async function extractDocument(
   const bytes = new Uint8Array(await readFile(file));
   const extracted = await extractByFormat(format, bytes, options);
   let removedCharacters = 0;
-  const sections = extracted.sections.map((section) => {
-    const { text, removed } = cleanText(section.text);
+  const sections = extracted.sections.map((raw) => {
+    const { section, removed } = cleanSection(raw);
     removedCharacters += removed;
-    return { ...section, text };
+    return section;
   });
-  if (!options.pages && !sections.some((section) => /\S/.test(section.text))) {
+  if (!options.range && !sections.some((section) => /\S/.test(section.text))) {
     throw new UnreadableDocumentError(
       'no_text',
       `no text could be extracted from ${filename} (empty, or scanned images without a text layer)`,
@@ -96,12 +115,12 @@ function cleanProperties(properties: FileProperties): FileProperties {
 
 /** One extractor per format of the table: a format without one does not compile. */
 export const EXTRACTORS: Record<FormatName, Extractor> = {
-  pdf: (bytes, options) => extractPdf(bytes, options.onPage, options.pages),
-  docx: (bytes) => extractDocx(bytes),
-  epub: (bytes, options) => extractEpub(bytes, options.onPage),
-  html: (bytes) => extractHtml(bytes),
-  markdown: (bytes) => extractPlainText(bytes, 'markdown'),
-  text: (bytes) => extractPlainText(bytes, 'text'),
+  pdf: (bytes, options) => extractPdf(bytes, options.onPage, options.range),
+  docx: (bytes, options) => extractDocx(bytes, { range: options.range, domMaxChars: options.htmlDomMaxBytes }),
+  epub: (bytes, options) => extractEpub(bytes, options.onPage, options.range),
+  html: (bytes, options) => extractHtml(bytes, { range: options.range, domMaxBytes: options.htmlDomMaxBytes }),
+  markdown: (bytes, options) => extractPlainText(bytes, 'markdown', options.range),
+  text: (bytes, options) => extractPlainText(bytes, 'text', options.range),
 };
 
 export type Extractor = (bytes: Uint8Array, options: ExtractOptions) => Promise<ExtractedDocument> | ExtractedDocument;

@@ -29,6 +29,8 @@ export type RangeOutcome =
       format: CleanedDocument['format'];
       encoding?: string;
       pageCount: number | null;
+      /** The document's length in its range unit (pages, chapters, characters); null when read whole. */
+      extent: number | null;
       pageUnit: CleanedDocument['pageUnit'];
       properties: CleanedDocument['properties'];
       chunks: Chunk[];
@@ -69,8 +71,11 @@ export async function extractRange(
     file: string;
     mimeType: string;
     filename: string;
+    /** The range to read in the format's range unit (pages, chapters or characters); null: the whole document. */
     pages: PageRange | null;
     limits: ChunkingLimits;
+    /** HTML bigger than this is streamed rather than parsed into a DOM (config html_dom_max_mb). */
+    htmlDomMaxBytes?: number;
   },
 ): Promise<RangeOutcome> {
   const { progress } = input;
@@ -78,7 +83,8 @@ export async function extractRange(
   try {
     let pagesRead = 0;
     const extracted = await extractDocument(input.file, input.mimeType, input.filename, {
-      pages: input.pages ?? undefined,
+      range: input.pages ?? undefined,
+      htmlDomMaxBytes: input.htmlDomMaxBytes,
       onPage: () => {
         if (++pagesRead % PAGES_PER_REPORT === 0) progress.postMessage({ phase: 'extracting', pages_read: pagesRead });
       },
@@ -99,6 +105,7 @@ export async function extractRange(
       format: extracted.format,
       encoding: extracted.encoding,
       pageCount: extracted.pageCount,
+      extent: extracted.extent ?? null,
       pageUnit: extracted.pageUnit,
       properties: extracted.properties,
       chunks,
