@@ -10,6 +10,7 @@ import {
   type PageRange,
 } from './types.ts';
 import { wordHtmlToText } from './html.ts';
+import type { TextSink } from './text-window.ts';
 import { splitAuthors } from './pdf.ts';
 
 /**
@@ -23,7 +24,7 @@ import { splitAuthors } from './pdf.ts';
  */
 export async function extractDocx(
   bytes: Uint8Array,
-  options: { range?: PageRange; domMaxChars?: number } = {},
+  options: { range?: PageRange; domMaxChars?: number; tee?: TextSink } = {},
 ): Promise<ExtractedDocument> {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let zip: JSZip;

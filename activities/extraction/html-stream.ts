@@ -1,7 +1,8 @@
-import { Parser } from 'htmlparser2';
+import { Parser, type Handler } from 'htmlparser2';
 import { MAX_HTML_DEPTH } from './html-depth.ts';
+import { SKIP_LINK } from './html-main-content.ts';
 import { needsSpace } from './html-render.ts';
-import { TextWindow } from './text-window.ts';
+import { TextWindow, type TextSink } from './text-window.ts';
 import { UnreadableDocumentError, type HeadingMark, type PageRange } from './types.ts';
 
 // The streaming reader of big HTML: htmlparser2's tokenizer, no tree. It keeps
@@ -99,9 +100,13 @@ interface Open {
  */
 export function streamHtmlText(
   pieces: Iterable<string>,
-  { range, inlineBoundariesAreSpaces = true }: { range?: PageRange; inlineBoundariesAreSpaces?: boolean } = {},
+  {
+    range,
+    tee,
+    inlineBoundariesAreSpaces = true,
+  }: { range?: PageRange; tee?: TextSink; inlineBoundariesAreSpaces?: boolean } = {},
 ): StreamedHtml {
-  const window = new TextWindow(range);
+  const window = new TextWindow(range, tee);
   const open: Open[] = [];
   const headings: { level: number; text: string }[] = [];
   let hidden = 0; // open elements that hide their content
@@ -120,10 +125,21 @@ export function streamHtmlText(
   let owedBreaks = 0;
   let owedSpace = false;
   let lastChar = '\n';
+  /** Line breaks at the end of what was written (a <pre> may end with its own). */
+  let trailingBreaks = 0;
+  /** Just after a cell's "| ": like a line start, no space owed. */
+  let atCellStart = false;
   let tagSinceText = false;
+  /** An in-page link's text, held until it closes: a "Skip to content" link is dropped. */
+  let inPageLink: { depth: number; text: string } | null = null;
   const emit = (text: string) => {
+    if (text === '') return;
     window.push(text);
     lastChar = text[text.length - 1];
+    const kept = text.replace(/\n+$/, '');
+    trailingBreaks =
+      kept.length === text.length ? 0 : kept.length === 0 ? trailingBreaks + text.length : text.length - kept.length;
+    atCellStart = false;
   };
   const breaks = (count: number) => {
     if (cellDepth > 0) {
@@ -134,7 +150,7 @@ export function streamHtmlText(
     owedSpace = false;
   };
   const settleBreaks = () => {
-    if (owedBreaks > 0 && written) emit('\n'.repeat(owedBreaks));
+    if (owedBreaks > trailingBreaks && written) emit('\n'.repeat(owedBreaks - trailingBreaks));
     owedBreaks = 0;
   };
   const write = (raw: string) => {
@@ -156,7 +172,7 @@ export function streamHtmlText(
     const trailingSpace = text.endsWith(' ');
     text = text.trim();
     settleBreaks();
-    const lineStart = !written || lastChar === '\n';
+    const lineStart = !written || lastChar === '\n' || atCellStart;
     if (
       !lineStart &&
       (owedSpace || leadingSpace || (inlineBoundariesAreSpaces && tagSinceText && needsSpace(lastChar, text[0])))
@@ -168,100 +184,107 @@ export function streamHtmlText(
     tagSinceText = false;
   };
 
-  const parser = new Parser(
-    {
-      onopentag(name, attributes) {
-        tagSinceText = true;
-        const element: Open = { name, hides: hides(name, attributes, sectioning), cells: 0, items: 0 };
-        open.push(element);
-        if (open.length > MAX_HTML_DEPTH)
-          throw new UnreadableDocumentError('corrupt_file', `HTML nested deeper than ${MAX_HTML_DEPTH} levels`);
-        if (name === 'html') language = attributes.lang || attributes['xml:lang'] || language;
-        if (name === 'body' && !language && attributes.lang) language = attributes.lang;
-        if (name === 'meta' && attributes.name?.toLowerCase() === 'author' && attributes.content?.trim())
-          authors = [attributes.content.trim()];
-        if (name === 'title' && title === undefined) inTitle = true;
-        if (SECTIONING.has(name)) sectioning++;
-        if (element.hides) hidden++;
-        if (hidden > 0) return;
-        if (PREFORMATTED.has(name)) preformatted++;
-        const level = HEADING.exec(name);
-        if (level && !heading && cellDepth === 0) {
-          heading = { level: Number(level[1]), text: '' };
-          breaks(2);
-          return;
-        }
-        if (name === 'br') {
-          if (cellDepth > 0 || heading) owedSpace = true;
-          else {
-            settleBreaks();
-            emit('\n');
-          }
-          return;
-        }
-        if (name === 'td' || name === 'th') {
-          const row = open.findLast((entry) => entry.name === 'tr');
+  const handler: Partial<Handler> = {
+    onopentag(name, attributes) {
+      tagSinceText = true;
+      const element: Open = { name, hides: hides(name, attributes, sectioning), cells: 0, items: 0 };
+      open.push(element);
+      if (open.length > MAX_HTML_DEPTH)
+        throw new UnreadableDocumentError('corrupt_file', `HTML nested deeper than ${MAX_HTML_DEPTH} levels`);
+      if (name === 'html') language = attributes.lang || attributes['xml:lang'] || language;
+      if (name === 'body' && !language && attributes.lang) language = attributes.lang;
+      if (name === 'meta' && attributes.name?.toLowerCase() === 'author' && attributes.content?.trim())
+        authors = [attributes.content.trim()];
+      if (name === 'title' && title === undefined) inTitle = true;
+      if (name === 'a' && !inPageLink && attributes.href?.startsWith('#'))
+        inPageLink = { depth: open.length, text: '' };
+      if (SECTIONING.has(name)) sectioning++;
+      if (element.hides) hidden++;
+      if (hidden > 0) return;
+      if (PREFORMATTED.has(name)) preformatted++;
+      const level = HEADING.exec(name);
+      if (level && !heading && cellDepth === 0) {
+        heading = { level: Number(level[1]), text: '' };
+        breaks(2);
+        return;
+      }
+      if (name === 'br') {
+        if (cellDepth > 0 || heading) owedSpace = true;
+        else {
           settleBreaks();
-          if (owedSpace) owedSpace = false;
-          emit(row && row.cells > 0 ? ' | ' : '| ');
+          emit('\n');
+        }
+        return;
+      }
+      if (name === 'td' || name === 'th') {
+        const row = open.findLast((entry) => entry.name === 'tr');
+        settleBreaks();
+        if (owedSpace) owedSpace = false;
+        emit(row && row.cells > 0 ? ' | ' : '| ');
+        written = true;
+        atCellStart = true;
+        if (row) row.cells++;
+        cellDepth++;
+        return;
+      }
+      if (name === 'li') {
+        breaks(1);
+        const list = open.findLast((entry) => entry.name === 'ol' || entry.name === 'ul');
+        if (cellDepth === 0) {
+          settleBreaks();
+          emit(list?.name === 'ol' ? `${++list.items}. ` : '* ');
           written = true;
-          if (row) row.cells++;
-          cellDepth++;
-          return;
         }
-        if (name === 'li') {
-          breaks(1);
-          const list = open.findLast((entry) => entry.name === 'ol' || entry.name === 'ul');
-          if (cellDepth === 0) {
-            settleBreaks();
-            emit(list?.name === 'ol' ? `${++list.items}. ` : '* ');
-            written = true;
-          }
-          return;
-        }
-        const blankLines = BLOCKS.get(name);
-        if (blankLines) breaks(blankLines);
-      },
-      ontext(text) {
-        if (inTitle) title = (title ?? '') + text;
-        if (hidden > 0) return;
-        if (heading) heading.text += text;
-        else write(text);
-      },
-      onclosetag(name) {
-        tagSinceText = true;
-        const element = open.pop();
-        if (!element) return;
-        if (name === 'title') inTitle = false;
-        if (SECTIONING.has(name)) sectioning--;
-        if (element.hides) {
-          hidden--;
-          return;
-        }
-        if (hidden > 0) return;
-        if (PREFORMATTED.has(name)) preformatted--;
-        const level = HEADING.exec(name);
-        if (level && heading && Number(level[1]) === heading.level) {
-          closeHeading(heading);
-          heading = null;
-          return;
-        }
-        if (name === 'td' || name === 'th') {
-          cellDepth--;
-          owedSpace = false;
-          return;
-        }
-        if (name === 'tr' && element.cells > 0) {
-          emit(' |');
-          breaks(1);
-          return;
-        }
-        const blankLines = BLOCKS.get(name);
-        if (blankLines) breaks(blankLines);
-      },
+        return;
+      }
+      const blankLines = BLOCKS.get(name);
+      if (blankLines) breaks(blankLines);
     },
-    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
-  );
+    ontext(text) {
+      if (inTitle) title = (title ?? '') + text;
+      if (hidden > 0) return;
+      if (heading) heading.text += text;
+      else if (inPageLink) inPageLink.text += text;
+      else write(text);
+    },
+    onclosetag(name) {
+      tagSinceText = true;
+      const element = open.pop();
+      if (!element) return;
+      if (name === 'title') inTitle = false;
+      if (inPageLink && open.length < inPageLink.depth) {
+        const { text } = inPageLink;
+        inPageLink = null;
+        if (hidden === 0 && !SKIP_LINK.test(text)) write(text);
+        tagSinceText = true;
+      }
+      if (SECTIONING.has(name)) sectioning--;
+      if (element.hides) {
+        hidden--;
+        return;
+      }
+      if (hidden > 0) return;
+      if (PREFORMATTED.has(name)) preformatted--;
+      const level = HEADING.exec(name);
+      if (level && heading && Number(level[1]) === heading.level) {
+        closeHeading(heading);
+        heading = null;
+        return;
+      }
+      if (name === 'td' || name === 'th') {
+        cellDepth--;
+        owedSpace = false;
+        return;
+      }
+      if (name === 'tr' && element.cells > 0) {
+        emit(' |');
+        breaks(1);
+        return;
+      }
+      const blankLines = BLOCKS.get(name);
+      if (blankLines) breaks(blankLines);
+    },
+  };
 
   function closeHeading({ level, text: raw }: { level: number; text: string }) {
     const text = raw.replace(/\s+/g, ' ').trim();
@@ -278,8 +301,18 @@ export function streamHtmlText(
     breaks(2);
   }
 
-  for (const piece of pieces) parser.write(piece);
-  parser.end();
+  let parser: Parser | undefined;
+  for (const piece of pieces) {
+    // XHTML (EPUB chapters, DocBook) writes empty elements as `<a id="x"/>`: closed, not opened.
+    parser ??= new Parser(handler, {
+      decodeEntities: true,
+      lowerCaseTags: true,
+      lowerCaseAttributeNames: true,
+      recognizeSelfClosing: isXhtml(piece),
+    });
+    parser.write(piece);
+  }
+  parser?.end();
   const clean = (value: string | undefined) => value?.replace(/\s+/g, ' ').trim() || undefined;
   const { text, headings: marks } = window.result();
   return {
@@ -291,6 +324,10 @@ export function streamHtmlText(
     authors,
   };
 }
+
+/** XHTML declares itself in its first bytes. */
+export const isXhtml = (start: string) =>
+  /^\s*<\?xml\b|xmlns\s*=\s*["']http:\/\/www\.w3\.org\/1999\/xhtml["']/i.test(start.slice(0, 4096));
 
 /** Whether an element hides what is inside it: invisible, hidden, or site chrome (a header or footer inside content is content). */
 function hides(name: string, attributes: Record<string, string>, sectioning: number): boolean {

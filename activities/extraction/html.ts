@@ -3,8 +3,8 @@ import { assertHtmlDepthWithinLimit } from './html-depth.ts';
 import { parseHtmlDocument, type HtmlDocument } from './html-dom.ts';
 import { mainContent, removeHiddenAndBoilerplate } from './html-main-content.ts';
 import { renderText, withoutMarkerCharacters } from './html-render.ts';
-import { streamHtmlText } from './html-stream.ts';
-import { windowOf } from './text-window.ts';
+import { isXhtml, streamHtmlText } from './html-stream.ts';
+import { windowOf, type TextSink } from './text-window.ts';
 import type { ExtractedDocument, HeadingMark, PageRange } from './types.ts';
 
 export { MAX_HTML_DEPTH } from './html-depth.ts';
@@ -40,13 +40,21 @@ export function htmlToText(html: string): {
  */
 export function wordHtmlToText(
   html: string,
-  { range, domMaxChars = Number.POSITIVE_INFINITY }: { range?: PageRange; domMaxChars?: number } = {},
+  {
+    range,
+    domMaxChars = Number.POSITIVE_INFINITY,
+    tee,
+  }: { range?: PageRange; domMaxChars?: number; tee?: TextSink } = {},
 ): { text: string; headings: HeadingMark[]; extent: number } {
-  if (html.length > domMaxChars) return streamHtmlText([html], { range, inlineBoundariesAreSpaces: false });
+  if (html.length > domMaxChars) return streamHtmlText([html], { range, tee, inlineBoundariesAreSpaces: false });
   const markup = withoutMarkerCharacters(html);
   assertHtmlDepthWithinLimit(markup);
   const document = parseHtmlDocument(`<html><body>${markup}</body></html>`);
-  return windowOf(renderText(document.body ?? document.documentElement, { inlineBoundariesAreSpaces: false }), range);
+  return windowOf(
+    renderText(document.body ?? document.documentElement, { inlineBoundariesAreSpaces: false }),
+    range,
+    tee,
+  );
 }
 
 function documentProperties(document: HtmlDocument): { title?: string; language?: string; authors?: string[] } {
@@ -60,10 +68,6 @@ function documentProperties(document: HtmlDocument): { title?: string; language?
   const author = clean(document.querySelector('meta[name="author"]')?.getAttribute('content'));
   return { title, language, authors: author ? [author] : undefined };
 }
-
-/** XHTML (EPUB chapters, DocBook output) declares itself in its first bytes. */
-const isXhtml = (html: string) =>
-  /^\s*<\?xml\b|xmlns\s*=\s*["']http:\/\/www\.w3\.org\/1999\/xhtml["']/i.test(html.slice(0, 4096));
 
 const VOID_ELEMENTS = /^(?:area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)$/i;
 
@@ -85,16 +89,20 @@ function expandSelfClosingTags(xhtml: string): string {
  */
 export function extractHtml(
   bytes: Uint8Array,
-  { range, domMaxBytes = Number.POSITIVE_INFINITY }: { range?: PageRange; domMaxBytes?: number } = {},
+  {
+    range,
+    domMaxBytes = Number.POSITIVE_INFINITY,
+    tee,
+  }: { range?: PageRange; domMaxBytes?: number; tee?: TextSink } = {},
 ): ExtractedDocument {
   if (bytes.length > domMaxBytes) {
     const { pieces, encoding } = decodeInPieces(bytes);
-    const { text, headings, extent, title, language, authors } = streamHtmlText(pieces, { range });
+    const { text, headings, extent, title, language, authors } = streamHtmlText(pieces, { range, tee });
     return htmlDocument(text, headings, extent, { title, language, authors }, encoding);
   }
   const { text: html, encoding } = decodeText(bytes);
   const { title, language, authors, ...rendered } = htmlToText(html);
-  const { text, headings, extent } = windowOf(rendered, range);
+  const { text, headings, extent } = windowOf(rendered, range, tee);
   return htmlDocument(text, headings, extent, { title, language, authors }, encoding);
 }
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import {
   acceptedExtensionsText,
+  FORMATS,
   formatOfDocument,
   rangeUnitOf,
   type FormatName,
@@ -12,6 +13,8 @@ import { extractHtml } from './html.ts';
 import { extractPdf } from './pdf.ts';
 import { extractPlainText } from './plain-text.ts';
 import { cleanSection, cleanText } from './clean-text.ts';
+import { RenderedTextCache } from './rendered-cache.ts';
+import type { TextSink } from './text-window.ts';
 import {
   UnreadableDocumentError,
   type CleanedDocument,
@@ -67,6 +70,14 @@ export interface ExtractOptions {
   onPage?: () => void;
   /** HTML bigger than this is streamed (no DOM, memory bounded by the range: html-stream.ts); default: never. */
   htmlDomMaxBytes?: number;
+  /**
+   * A directory of this attempt where a document read in ranges of characters
+   * keeps its whole rendered text (rendered-cache.ts): the first range renders
+   * it, the next ones read their window back.
+   */
+  renderedCacheDir?: string;
+  /** Receives the whole text as the extractor renders it (set by extractDocument for the cache). */
+  tee?: TextSink;
 }
 
 /**
@@ -83,8 +94,7 @@ export async function extractDocument(
   options: ExtractOptions = {},
 ): Promise<CleanedDocument> {
   const format = formatOf(mimeType, filename);
-  const bytes = new Uint8Array(await readFile(file));
-  const extracted = await extractByFormat(format, bytes, options);
+  const extracted = await extractThroughCache(file, format, options);
   let removedCharacters = 0;
   const sections = extracted.sections.map((raw) => {
     const { section, removed } = cleanSection(raw);
@@ -102,6 +112,27 @@ export async function extractDocument(
   return { ...extracted, sections, pageUnit, properties: cleanProperties(extracted.properties), removedCharacters };
 }
 
+/** Reads the file, or the range's window of its rendered text when an earlier range of this attempt kept it (rendered-cache.ts). */
+async function extractThroughCache(
+  file: string,
+  format: FormatName,
+  options: ExtractOptions,
+): Promise<ExtractedDocument> {
+  const cacheable = options.renderedCacheDir && options.range && rangeUnitOf(formatByName(format)) === 'character';
+  if (!cacheable) return extractByFormat(format, new Uint8Array(await readFile(file)), options);
+  const cache = new RenderedTextCache(options.renderedCacheDir!);
+  if (cache.complete) return cache.read(options.range!);
+  const writer = cache.writer();
+  const extracted = await extractByFormat(format, new Uint8Array(await readFile(file)), { ...options, tee: writer });
+  writer.finish({
+    format,
+    properties: extracted.properties,
+    encoding: extracted.encoding,
+    extent: extracted.extent ?? 0,
+  });
+  return extracted;
+}
+
 /** The file's own properties (a PDF's Info dictionary holds NULs as often as its text) cleaned the same way. */
 function cleanProperties(properties: FileProperties): FileProperties {
   const clean = (value: string) => cleanText(value).text.trim();
@@ -113,14 +144,18 @@ function cleanProperties(properties: FileProperties): FileProperties {
   ) as FileProperties;
 }
 
+const formatByName = (name: FormatName) => FORMATS.find((format) => format.name === name)!;
+
 /** One extractor per format of the table: a format without one does not compile. */
 export const EXTRACTORS: Record<FormatName, Extractor> = {
   pdf: (bytes, options) => extractPdf(bytes, options.onPage, options.range),
-  docx: (bytes, options) => extractDocx(bytes, { range: options.range, domMaxChars: options.htmlDomMaxBytes }),
+  docx: (bytes, options) =>
+    extractDocx(bytes, { range: options.range, domMaxChars: options.htmlDomMaxBytes, tee: options.tee }),
   epub: (bytes, options) => extractEpub(bytes, options.onPage, options.range),
-  html: (bytes, options) => extractHtml(bytes, { range: options.range, domMaxBytes: options.htmlDomMaxBytes }),
-  markdown: (bytes, options) => extractPlainText(bytes, 'markdown', options.range),
-  text: (bytes, options) => extractPlainText(bytes, 'text', options.range),
+  html: (bytes, options) =>
+    extractHtml(bytes, { range: options.range, domMaxBytes: options.htmlDomMaxBytes, tee: options.tee }),
+  markdown: (bytes, options) => extractPlainText(bytes, 'markdown', options.range, options.tee),
+  text: (bytes, options) => extractPlainText(bytes, 'text', options.range, options.tee),
 };
 
 export type Extractor = (bytes: Uint8Array, options: ExtractOptions) => Promise<ExtractedDocument> | ExtractedDocument;

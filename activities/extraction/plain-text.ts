@@ -1,5 +1,5 @@
 import { decodeText } from './decode-text.ts';
-import { windowOf } from './text-window.ts';
+import { windowOf, type TextSink } from './text-window.ts';
 import type { ExtractedDocument, HeadingMark, PageRange } from './types.ts';
 
 /** A heading's text longer than this is cut in its path. */
@@ -14,11 +14,16 @@ const FENCE = /^ {0,3}(`{3,}|~{3,})/;
  * heading marks, and its first `# heading` its title. Tables stay as written
  * (`| a | b |` rows).
  */
-export function extractPlainText(bytes: Uint8Array, format: 'text' | 'markdown', range?: PageRange): ExtractedDocument {
+export function extractPlainText(
+  bytes: Uint8Array,
+  format: 'text' | 'markdown',
+  range?: PageRange,
+  tee?: TextSink,
+): ExtractedDocument {
   const { text, encoding } = decodeText(bytes);
   const normalised = text.replace(/\r\n?/g, '\n');
   const headings = format === 'markdown' ? markdownHeadings(normalised) : [];
-  const windowed = windowOf({ text: normalised, headings }, range);
+  const windowed = windowOf({ text: normalised, headings }, range, tee);
   return {
     format,
     sections: [{ text: windowed.text, page: null, headings: windowed.headings }],

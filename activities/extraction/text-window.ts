@@ -1,5 +1,12 @@
 import type { HeadingMark, PageRange } from './types.ts';
 
+/** Where a whole text goes as it passes through a window (rendered-cache.ts keeps it for the next ranges). */
+export interface TextSink {
+  text(piece: string): void;
+  /** A heading starts at this offset of the whole text. */
+  heading(offset: number, path: string[]): void;
+}
+
 /** A range boundary falling inside a line longer than this is cut there, not at the line's end. */
 const LONGEST_LINE_SEARCHED = 10_000;
 
@@ -25,16 +32,33 @@ export class TextWindow {
   private readonly start: number;
   private readonly end: number;
 
-  constructor(range?: PageRange) {
+  /** `tee` receives the whole text, in and out of the window. */
+  constructor(
+    range?: PageRange,
+    private readonly tee?: TextSink,
+  ) {
     this.start = range ? Math.max(0, range.first - 1) : 0;
     this.end = range ? Math.max(this.start, range.last) : Number.POSITIVE_INFINITY;
     this.state = 'before';
     if (this.start === 0) this.enter();
   }
 
+  /**
+   * Starts the window's reading at `offset` of the text (before the range),
+   * under the headings in effect there: for a text read back from where it
+   * was kept, not from its beginning. Only before the first push.
+   */
+  resumeAt(offset: number, path: string[]): void {
+    if (offset <= 0 || this.state !== 'before') return;
+    this.seen = offset;
+    this.path = path;
+    this.atLineStart = false; // the window starts after the line start at `offset`, if it is one
+  }
+
   /** A heading starts here: the text after it is under `path`. */
   heading(path: string[]): void {
     this.path = path;
+    this.tee?.heading(this.seen, path);
     if (this.state === 'inside') this.marks.push({ offset: this.kept, path });
   }
 
@@ -60,22 +84,22 @@ export class TextWindow {
   }
 
   private pushPlain(piece: string): void {
+    if (piece !== '') this.tee?.text(piece);
     let from = 0;
-    while (from < piece.length && this.state !== 'after') {
-      const boundary = this.state === 'before' ? this.start : this.end;
-      const cut = this.cutIn(piece, from, boundary);
-      if (cut < 0) {
-        if (this.state === 'inside') this.keep(piece.slice(from));
-        from = piece.length;
-        break;
+    while (from < piece.length) {
+      if (this.state === 'after') {
+        this.advance(piece, from, piece.length);
+        return;
       }
-      if (this.state === 'inside') this.keep(piece.slice(from, cut));
-      this.advance(piece, from, cut);
-      from = cut;
+      const cut = this.cutIn(piece, from, this.state === 'before' ? this.start : this.end);
+      const to = cut < 0 ? piece.length : cut;
+      if (this.state === 'inside') this.keep(piece.slice(from, to));
+      this.advance(piece, from, to);
+      from = to;
+      if (cut < 0) return;
       if (this.state === 'before') this.enter();
       else this.state = 'after';
     }
-    if (from < piece.length) this.advance(piece, from, piece.length);
   }
 
   /**
@@ -125,9 +149,10 @@ export class TextWindow {
 export function windowOf(
   { text, headings }: { text: string; headings: HeadingMark[] },
   range: PageRange | undefined,
+  tee?: TextSink,
 ): { text: string; headings: HeadingMark[]; extent: number } {
-  if (!range) return { text, headings, extent: text.length };
-  const window = new TextWindow(range);
+  if (!range && !tee) return { text, headings, extent: text.length };
+  const window = new TextWindow(range, tee);
   window.push(text, headings);
   return { ...window.result(), extent: window.length };
 }

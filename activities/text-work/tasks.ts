@@ -76,6 +76,8 @@ export async function extractRange(
     limits: ChunkingLimits;
     /** HTML bigger than this is streamed rather than parsed into a DOM (config html_dom_max_mb). */
     htmlDomMaxBytes?: number;
+    /** This attempt's directory for the rendered text of a document read in ranges of characters (rendered-cache.ts). */
+    renderedCacheDir?: string;
   },
 ): Promise<RangeOutcome> {
   const { progress } = input;
@@ -85,6 +87,7 @@ export async function extractRange(
     const extracted = await extractDocument(input.file, input.mimeType, input.filename, {
       range: input.pages ?? undefined,
       htmlDomMaxBytes: input.htmlDomMaxBytes,
+      renderedCacheDir: input.renderedCacheDir,
       onPage: () => {
         if (++pagesRead % PAGES_PER_REPORT === 0) progress.postMessage({ phase: 'extracting', pages_read: pagesRead });
       },
