@@ -1,5 +1,13 @@
 import { getDocumentProxy, getMeta } from 'unpdf';
-import { cleanProperties, isoDate, UnreadableDocumentError, type ExtractedDocument, type PageRange } from './types.ts';
+import { outlineEntries, outlineMarks } from './pdf-outline.ts';
+import {
+  cleanProperties,
+  isoDate,
+  UnreadableDocumentError,
+  type ExtractedDocument,
+  type PageRange,
+  type TextSection,
+} from './types.ts';
 
 /**
  * Text per page with pdf.js (through unpdf), and the file's own title, author
@@ -25,7 +33,7 @@ export async function extractPdf(
     const { info } = await getMeta(pdf);
     const fields = (info ?? {}) as Record<string, unknown>;
     // Page by page, so a long PDF heartbeats between pages and memory holds one page's items at a time.
-    const sections: { text: string; page: number }[] = [];
+    const sections: TextSection[] = [];
     const first = Math.max(1, range?.first ?? 1);
     const last = Math.min(pdf.numPages, range?.last ?? pdf.numPages);
     for (let number = first; number <= last; number++) {
@@ -40,6 +48,9 @@ export async function extractPdf(
       sections.push({ text, page: number });
       onPage?.();
     }
+    // The outline (bookmarks) gives the pages their heading paths.
+    const marks = outlineMarks(await outlineEntries(pdf), sections);
+    sections.forEach((section, i) => (section.headings = marks[i]));
     return {
       format: 'pdf',
       sections,
