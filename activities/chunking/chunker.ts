@@ -29,6 +29,8 @@ export interface Chunk {
 const SECTION_SEPARATOR = '\n\n';
 /** A heading below the top level starts a new chunk once the current one holds this share of chunkSize. */
 const FULL_ENOUGH = 0.5;
+/** A top-level heading starts a new chunk unless the current one holds less than this share (a run of tiny sections shares chunks). */
+const NOT_TINY = 0.2;
 const wordSegmenter = new Intl.Segmenter('en', { granularity: 'word' });
 
 /**
@@ -39,10 +41,11 @@ const wordSegmenter = new Intl.Segmenter('en', { granularity: 'word' });
  * `maxTokens` tokens. Each chunk keeps the page range its characters came from
  * and the heading path its own text starts under.
  *
- * Sections: a chunk never runs on into a new top-level section (the shallowest
- * heading level that occurs more than once), and ends before any other heading
- * once it is reasonably full (FULL_ENOUGH); a chunk that starts at a heading
- * takes no overlap from the section before.
+ * Sections: a chunk does not run on into a new top-level section (the
+ * shallowest heading level that occurs more than once) unless it is tiny
+ * (NOT_TINY: tiny sections share a chunk rather than make tiny chunks), and
+ * ends before any other heading once it is reasonably full (FULL_ENOUGH); a
+ * chunk that starts at a heading takes no overlap from the section before.
  *
  * Time is linear in the text: every search is bounded by a chunk's length and
  * each chunk is tokenized a bounded number of times.
@@ -54,7 +57,7 @@ export function chunkSections(sections: TextSection[], limits: ChunkingLimits): 
   const top = topLevel(marks);
   /** Whether unit k starts a section the chunk whose own text begins at `ownStart` should end before. */
   const breaksBefore = (k: number, ownStart: number) =>
-    starts[k] > 0 && (starts[k] <= top || units[k].start - ownStart >= FULL_ENOUGH * limits.chunkSize);
+    starts[k] > 0 && units[k].start - ownStart >= (starts[k] <= top ? NOT_TINY : FULL_ENOUGH) * limits.chunkSize;
   const pathAt = headingPathAt(marks);
   const tokensIn = lastCounted();
   /** Whether the chunk [from, to) would stay within the cap; it is stored trimmed, so the trimmed text is counted. */
