@@ -119,11 +119,11 @@ async function extractThroughCache(
   options: ExtractOptions,
 ): Promise<ExtractedDocument> {
   const cacheable = options.renderedCacheDir && options.range && rangeUnitOf(formatByName(format)) === 'character';
-  if (!cacheable) return extractByFormat(format, new Uint8Array(await readFile(file)), options);
+  if (!cacheable) return extractByFormat(format, await readBytes(file), options);
   const cache = new RenderedTextCache(options.renderedCacheDir!);
   if (cache.complete) return cache.read(options.range!);
   const writer = cache.writer();
-  const extracted = await extractByFormat(format, new Uint8Array(await readFile(file)), { ...options, tee: writer });
+  const extracted = await extractByFormat(format, await readBytes(file), { ...options, tee: writer });
   writer.finish({
     format,
     properties: extracted.properties,
@@ -131,6 +131,12 @@ async function extractThroughCache(
     extent: extracted.extent ?? 0,
   });
   return extracted;
+}
+
+/** A file's bytes, without copying the Buffer readFile made (a 100 MB file is held once, not twice). */
+async function readBytes(file: string): Promise<Uint8Array> {
+  const buffer = await readFile(file);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
 /** The file's own properties (a PDF's Info dictionary holds NULs as often as its text) cleaned the same way. */
