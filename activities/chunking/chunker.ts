@@ -29,7 +29,7 @@ export interface Chunk {
 const SECTION_SEPARATOR = '\n\n';
 /** A heading below the top level starts a new chunk once the current one holds this share of chunkSize. */
 const FULL_ENOUGH = 0.5;
-/** A top-level heading starts a new chunk unless the current one holds less than this share (a run of tiny sections shares chunks). */
+/** A top-level heading starts a new chunk unless the current one is a section that holds less than this share (a run of tiny sections shares chunks). */
 const NOT_TINY = 0.2;
 const wordSegmenter = new Intl.Segmenter('en', { granularity: 'word' });
 
@@ -42,8 +42,9 @@ const wordSegmenter = new Intl.Segmenter('en', { granularity: 'word' });
  * and the heading path its own text starts under.
  *
  * Sections: a chunk does not run on into a new top-level section (the
- * shallowest heading level that occurs more than once) unless it is tiny
- * (NOT_TINY: tiny sections share a chunk rather than make tiny chunks), and
+ * shallowest heading level that occurs more than once) unless it is a tiny
+ * section of its own (NOT_TINY: tiny sections share a chunk rather than make
+ * tiny chunks), and
  * ends before any other heading once it is reasonably full (FULL_ENOUGH); a
  * chunk that starts at a heading takes no overlap from the section before.
  *
@@ -55,9 +56,14 @@ export function chunkSections(sections: TextSection[], limits: ChunkingLimits): 
   const units = sentenceUnits(text, Math.max(1, limits.chunkSize - limits.overlap), marks);
   const starts = sectionStarts(units, marks);
   const top = topLevel(marks);
-  /** Whether unit k starts a section the chunk whose own text begins at `ownStart` should end before. */
-  const breaksBefore = (k: number, ownStart: number) =>
-    starts[k] > 0 && units[k].start - ownStart >= (starts[k] <= top ? NOT_TINY : FULL_ENOUGH) * limits.chunkSize;
+  /** Whether unit k starts a section the chunk whose own text begins with unit i should end before. */
+  const breaksBefore = (k: number, i: number) => {
+    if (starts[k] === 0) return false;
+    const held = units[k].start - units[i].start;
+    // A top section ends the chunk, unless the chunk is a tiny section of its own (tiny sections share a chunk).
+    if (starts[k] <= top) return starts[i] === 0 || held >= NOT_TINY * limits.chunkSize;
+    return held >= FULL_ENOUGH * limits.chunkSize;
+  };
   const pathAt = headingPathAt(marks);
   const tokensIn = lastCounted();
   /** Whether the chunk [from, to) would stay within the cap; it is stored trimmed, so the trimmed text is counted. */
@@ -73,7 +79,7 @@ export function chunkSections(sections: TextSection[], limits: ChunkingLimits): 
         ? ownStart
         : overlapStart(text, previous, limits.overlap, ownStart);
     let j = i;
-    while (j + 1 < units.length && units[j + 1].end - start <= limits.chunkSize && !breaksBefore(j + 1, ownStart)) j++;
+    while (j + 1 < units.length && units[j + 1].end - start <= limits.chunkSize && !breaksBefore(j + 1, i)) j++;
     // The token cap: give back whole sentences first, as few as need be.
     if (j > i && !fits(start, units[j].end)) j = lastFitting(i, j - 1, (k) => fits(start, units[k].end));
     let end = units[j].end;
