@@ -165,14 +165,20 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
   return { figures, details, notes };
 }
 
-/** Text cut into pages of about PAGE_CHARS characters, after a line break where there is one, as extraction hands them over. */
+/**
+ * Text cut into pages of about PAGE_CHARS characters, after a line break where
+ * there is one, as extraction hands them over; each page starts a heading (a
+ * section every ten pages), so the chunker's section handling is timed too.
+ */
 function pages(text: string): TextSection[] {
   const sections: TextSection[] = [];
   for (let start = 0; start < text.length;) {
     let end = Math.min(text.length, start + PAGE_CHARS);
     const lineBreak = text.slice(start, end).lastIndexOf('\n');
     if (end < text.length && lineBreak > PAGE_CHARS / 2) end = start + lineBreak;
-    sections.push({ text: text.slice(start, end), page: sections.length + 1 });
+    const page = sections.length + 1;
+    const path = ['Benchmark', `Section ${Math.ceil(page / 10)}`, `Page ${page}`];
+    sections.push({ text: text.slice(start, end), page, headings: [{ offset: 0, path }] });
     start = end;
   }
   return sections;

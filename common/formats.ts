@@ -1,8 +1,8 @@
 // The one table of the document formats FileIntel reads. Upload validation
 // (which extensions, how the bytes are sniffed, the stored MIME type), the ZIP
 // check, extraction (activities/extraction/extractors.ts has one extractor per
-// format name), routing (paged formats get a workflow of their own and page
-// ranges), the OpenAPI descriptions and the CLI all read it. Adding a format
+// format name), routing (paged formats get a workflow of their own), ranges
+// (by page, chapter or characters: rangeUnitOf), the OpenAPI descriptions and the CLI all read it. Adding a format
 // is one entry here and one extractor there.
 
 /** A format's name, as extraction, routing and a document's metadata call it. */
@@ -29,7 +29,10 @@ export interface DocumentFormat {
   sniff: SniffRule;
   /** Read in ranges of pages (config pdf_pages_per_range), each committed before the next: such a document gets a workflow of its own. */
   paged: boolean;
-  /** What a section of its text belongs to: a page, a chapter, or nothing. */
+  /**
+   * What a section of its text belongs to: a page, a chapter, or nothing; also
+   * what its ranges count (see rangeUnitOf: characters of its text when null).
+   */
   rangeUnit: 'page' | 'chapter' | null;
 }
 
@@ -163,4 +166,15 @@ export function formatByMime(mimeType: string): DocumentFormat | undefined {
 /** A stored document's format: by the MIME type the upload recorded, else by its name; undefined when neither is known. */
 export function formatOfDocument(mimeType: string, filename: string): DocumentFormat | undefined {
   return formatByMime(mimeType) ?? formatByExtension(filename);
+}
+
+/**
+ * What a document's ranges count, each range committed before the next:
+ * pages (config pdf_pages_per_range), chapters (epub_chapters_per_range), or,
+ * for a format without either, characters of its text (text_chars_per_range).
+ */
+export type RangeUnit = 'page' | 'chapter' | 'character';
+
+export function rangeUnitOf(format: DocumentFormat): RangeUnit {
+  return format.rangeUnit ?? 'character';
 }

@@ -92,6 +92,10 @@ export const configSchema = z
     chunk_overlap: z.number().int().min(0),
     chunk_max_tokens: positiveInt(100_000),
     pdf_pages_per_range: positiveInt(100_000),
+    epub_chapters_per_range: positiveInt(100_000),
+    text_chars_per_range: positiveInt(1_000_000_000).min(10_000),
+    // 0: every HTML file is streamed.
+    html_dom_max_mb: z.number().min(0).max(1_000),
     document_heartbeat_timeout_seconds: positiveInt(3_600),
     text_worker_threads: z.number().int().min(0).max(256),
     ocr_enabled: z.boolean(),

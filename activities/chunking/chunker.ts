@@ -1,4 +1,4 @@
-import type { TextSection } from '../extraction/index.ts';
+import type { HeadingMark, TextSection } from '../extraction/index.ts';
 import { isLowSurrogate, sentenceRanges, type Range } from './sentences.ts';
 import { countTokens, decode, encode } from './tokenizer.ts';
 
@@ -22,9 +22,15 @@ export interface Chunk {
   ownStart: number;
   pageStart: number | null;
   pageEnd: number | null;
+  /** The headings this chunk's own text starts under, outermost first ([] when the text has none). */
+  headingPath: string[];
 }
 
 const SECTION_SEPARATOR = '\n\n';
+/** A heading below the top level starts a new chunk once the current one holds this share of chunkSize. */
+const FULL_ENOUGH = 0.5;
+/** A top-level heading starts a new chunk unless the current one is a section that holds less than this share (a run of tiny sections shares chunks). */
+const NOT_TINY = 0.2;
 const wordSegmenter = new Intl.Segmenter('en', { granularity: 'word' });
 
 /**
@@ -32,14 +38,33 @@ const wordSegmenter = new Intl.Segmenter('en', { granularity: 'word' });
  * while the chunk stays within `chunkSize`; a sentence longer than that is cut
  * at word boundaries; each chunk after the first begins with about `overlap`
  * characters of the previous one (starting on a word). No chunk exceeds
- * `maxTokens` tokens. Each chunk keeps the page range its characters came from.
+ * `maxTokens` tokens. Each chunk keeps the page range its characters came from
+ * and the heading path its own text starts under.
+ *
+ * Sections: a chunk does not run on into a new top-level section (the
+ * shallowest heading level that occurs more than once) unless it is a tiny
+ * section of its own (NOT_TINY: tiny sections share a chunk rather than make
+ * tiny chunks), and
+ * ends before any other heading once it is reasonably full (FULL_ENOUGH); a
+ * chunk that starts at a heading takes no overlap from the section before.
  *
  * Time is linear in the text: every search is bounded by a chunk's length and
  * each chunk is tokenized a bounded number of times.
  */
 export function chunkSections(sections: TextSection[], limits: ChunkingLimits): Chunk[] {
-  const { text, pageAt } = joinSections(sections);
-  const units = sentenceUnits(text, Math.max(1, limits.chunkSize - limits.overlap));
+  const { text, pageAt, marks } = joinSections(sections);
+  const units = sentenceUnits(text, Math.max(1, limits.chunkSize - limits.overlap), marks);
+  const starts = sectionStarts(units, marks);
+  const top = topLevel(marks);
+  /** Whether unit k starts a section the chunk whose own text begins with unit i should end before. */
+  const breaksBefore = (k: number, i: number) => {
+    if (starts[k] === 0) return false;
+    const held = units[k].start - units[i].start;
+    // A top section ends the chunk, unless the chunk is a tiny section of its own (tiny sections share a chunk).
+    if (starts[k] <= top) return starts[i] === 0 || held >= NOT_TINY * limits.chunkSize;
+    return held >= FULL_ENOUGH * limits.chunkSize;
+  };
+  const pathAt = headingPathAt(marks);
   const tokensIn = lastCounted();
   /** Whether the chunk [from, to) would stay within the cap; it is stored trimmed, so the trimmed text is counted. */
   const fits = (from: number, to: number) => tokensIn(trimmedText(text, from, to)) <= limits.maxTokens;
@@ -50,11 +75,11 @@ export function chunkSections(sections: TextSection[], limits: ChunkingLimits): 
   while (i < units.length) {
     const ownStart = units[i].start;
     let start =
-      previous === undefined || limits.overlap === 0
+      previous === undefined || limits.overlap === 0 || starts[i] > 0
         ? ownStart
         : overlapStart(text, previous, limits.overlap, ownStart);
     let j = i;
-    while (j + 1 < units.length && units[j + 1].end - start <= limits.chunkSize) j++;
+    while (j + 1 < units.length && units[j + 1].end - start <= limits.chunkSize && !breaksBefore(j + 1, i)) j++;
     // The token cap: give back whole sentences first, as few as need be.
     if (j > i && !fits(start, units[j].end)) j = lastFitting(i, j - 1, (k) => fits(start, units[k].end));
     let end = units[j].end;
@@ -69,6 +94,7 @@ export function chunkSections(sections: TextSection[], limits: ChunkingLimits): 
       end = cut;
       if (end < units[j].end) {
         units[j] = { start: end, end: units[j].end };
+        starts[j] = 0; // the rest of a sentence starts no section
         next = j; // the rest of this sentence starts the next chunk
       }
     }
@@ -84,6 +110,7 @@ export function chunkSections(sections: TextSection[], limits: ChunkingLimits): 
         ownStart: Math.max(ownStart, charStart),
         pageStart: pageAt(charStart),
         pageEnd: pageAt(charEnd - 1),
+        headingPath: pathAt(Math.max(ownStart, charStart)),
       });
     }
     previous = { start: ownStart, end };
@@ -92,9 +119,14 @@ export function chunkSections(sections: TextSection[], limits: ChunkingLimits): 
   return chunks;
 }
 
-/** The sections joined into one text, and a lookup from an offset to its page. */
-function joinSections(sections: TextSection[]): { text: string; pageAt: (offset: number) => number | null } {
+/** The sections joined into one text, a lookup from an offset to its page, and the heading marks at their offsets in the joined text. */
+function joinSections(sections: TextSection[]): {
+  text: string;
+  pageAt: (offset: number) => number | null;
+  marks: HeadingMark[];
+} {
   const starts: number[] = [];
+  const marks: HeadingMark[] = [];
   const pages: (number | null)[] = [];
   const parts: string[] = [];
   let length = 0;
@@ -105,6 +137,7 @@ function joinSections(sections: TextSection[]): { text: string; pageAt: (offset:
     }
     starts.push(length);
     pages.push(section.page);
+    for (const mark of section.headings ?? []) marks.push({ offset: length + mark.offset, path: mark.path });
     parts.push(section.text);
     length += section.text.length;
   }
@@ -118,26 +151,97 @@ function joinSections(sections: TextSection[]): { text: string; pageAt: (offset:
     }
     return pages[low] ?? null;
   };
-  return { text: parts.join(''), pageAt };
+  return { text: parts.join(''), pageAt, marks };
 }
 
-/** Sentence ranges (blank text dropped); a sentence longer than `maxChars` is cut between words. */
-function sentenceUnits(text: string, maxChars: number): Range[] {
-  const units: Range[] = [];
-  for (const { start: first, end } of sentenceRanges(text)) {
-    if (!/\S/.test(text.slice(first, end))) continue;
-    let start = first;
-    while (end - start > maxChars) {
-      // The last space within reach (searched in a slice: an unbounded lastIndexOf walks back through the whole text).
-      const space = text.slice(start + 1, start + maxChars + 1).lastIndexOf(' ');
-      let cut = space >= 0 ? start + 1 + space : start + maxChars;
-      if (space < 0 && isLowSurrogate(text, cut) && cut - 1 > start) cut--;
-      units.push({ start, end: cut });
-      start = cut;
+/**
+ * For each unit, the depth of the shallowest heading that starts at it or in the
+ * blank text before it (0: none), so the chunker knows where sections begin.
+ * One pass: marks and units are both in order.
+ */
+function sectionStarts(units: Range[], marks: HeadingMark[]): number[] {
+  const depths = new Array<number>(units.length).fill(0);
+  let m = 0;
+  for (let k = 0; k < units.length; k++) {
+    while (m < marks.length && marks[m].offset <= units[k].start) {
+      const depth = marks[m].path.length;
+      if (depth > 0 && (depths[k] === 0 || depth < depths[k])) depths[k] = depth;
+      m++;
     }
-    units.push({ start, end });
+  }
+  return depths;
+}
+
+/** The top level of a document's sections: the shallowest heading depth that occurs more than once (a lone title above them does not count). */
+function topLevel(marks: HeadingMark[]): number {
+  const seen = new Map<number, string>();
+  let top = Number.POSITIVE_INFINITY;
+  for (const { path } of marks) {
+    const depth = path.length;
+    if (depth === 0 || depth >= top) continue;
+    const key = path.join('\u0000');
+    const earlier = seen.get(depth);
+    if (earlier === undefined) seen.set(depth, key);
+    else if (earlier !== key) top = depth;
+  }
+  return top === Number.POSITIVE_INFINITY ? 0 : top;
+}
+
+/** The heading path in effect at an offset; offsets must be asked in increasing order (a pointer walks the marks once). */
+function headingPathAt(marks: HeadingMark[]): (offset: number) => string[] {
+  let m = 0;
+  let path: string[] = [];
+  return (offset) => {
+    while (m < marks.length && marks[m].offset <= offset) path = marks[m++].path;
+    return path;
+  };
+}
+
+/**
+ * Sentence ranges (blank text dropped), also cut where a heading starts; a
+ * sentence longer than `maxChars` is cut between words.
+ */
+function sentenceUnits(text: string, maxChars: number, marks: HeadingMark[]): Range[] {
+  const units: Range[] = [];
+  let m = 0;
+  for (const sentence of sentenceRanges(text)) {
+    for (const piece of cutAtMarks(sentence, marks, m)) {
+      m = piece.nextMark;
+      pushSentence(text, piece, maxChars, units);
+    }
   }
   return units;
+}
+
+/** A sentence cut at the heading marks inside it; `nextMark` is the first mark not yet passed. */
+function cutAtMarks(sentence: Range, marks: HeadingMark[], from: number): (Range & { nextMark: number })[] {
+  let m = from;
+  while (m < marks.length && marks[m].offset <= sentence.start) m++;
+  const pieces: (Range & { nextMark: number })[] = [];
+  let start = sentence.start;
+  while (m < marks.length && marks[m].offset < sentence.end) {
+    if (marks[m].offset > start) {
+      pieces.push({ start, end: marks[m].offset, nextMark: m });
+      start = marks[m].offset;
+    }
+    m++;
+  }
+  pieces.push({ start, end: sentence.end, nextMark: m });
+  return pieces;
+}
+
+function pushSentence(text: string, { start: first, end }: Range, maxChars: number, units: Range[]): void {
+  if (!/\S/.test(text.slice(first, end))) return;
+  let start = first;
+  while (end - start > maxChars) {
+    // The last space within reach (searched in a slice: an unbounded lastIndexOf walks back through the whole text).
+    const space = text.slice(start + 1, start + maxChars + 1).lastIndexOf(' ');
+    let cut = space >= 0 ? start + 1 + space : start + maxChars;
+    if (space < 0 && isLowSurrogate(text, cut) && cut - 1 > start) cut--;
+    units.push({ start, end: cut });
+    start = cut;
+  }
+  units.push({ start, end });
 }
 
 /**

@@ -27,12 +27,19 @@ export interface ExtractionRecord {
   chunk_count: number;
   /** Code points removed because PostgreSQL refuses them (NUL) or they are not text. */
   removed_characters: number;
-  /** Ranges the text was extracted and committed in (pages for a long PDF; 1 otherwise). */
+  /** Ranges the text was extracted and committed in (pages, chapters or characters: `range_unit`). */
   ranges: number;
+  /** What its ranges counted (common/formats.ts rangeUnitOf). */
+  range_unit?: 'page' | 'chapter' | 'character';
+  /** The document's length in that unit (pages, chapters, characters of text). */
+  extent?: number;
 }
 
 /** What is known of a document after its first range: kept so a resumed attempt need not read it again. */
-export type ExtractionFacts = Pick<ExtractionRecord, 'format' | 'encoding' | 'page_unit' | 'file_properties'>;
+export type ExtractionFacts = Pick<
+  ExtractionRecord,
+  'format' | 'encoding' | 'page_unit' | 'file_properties' | 'range_unit' | 'extent'
+>;
 
 /** How a document of a group ended. */
 export interface GroupDocumentOutcome {

@@ -1,3 +1,5 @@
+import type { HeadingMark } from './types.ts';
+
 /**
  * Code points that cannot or should not be stored as text: NUL (PostgreSQL's
  * text type refuses it: "invalid byte sequence for encoding UTF8: 0x00"), the
@@ -21,4 +23,32 @@ export function cleanText(text: string): { text: string; removed: number } {
     return found.charCodeAt(0) <= 0x9f ? ' ' : '';
   });
   return { text: cleaned, removed };
+}
+
+/**
+ * A section cleaned as cleanText does, its heading marks moved back by the code
+ * points removed before them, and their paths cleaned too (they are stored as
+ * JSON, which PostgreSQL refuses with a NUL).
+ */
+export function cleanSection<Section extends { text: string; headings?: HeadingMark[] }>(
+  section: Section,
+): { section: Section; removed: number } {
+  if (!section.headings?.length) {
+    const { text, removed } = cleanText(section.text);
+    return { section: { ...section, text }, removed };
+  }
+  let removed = 0;
+  const gone: number[] = []; // offsets (in the original text) of code points dropped, in order
+  const text = section.text.replace(UNSTORABLE, (found: string, at: number) => {
+    removed++;
+    if (found.charCodeAt(0) <= 0x9f) return ' ';
+    gone.push(at);
+    return '';
+  });
+  let g = 0;
+  const headings = section.headings.map((mark) => {
+    while (g < gone.length && gone[g] < mark.offset) g++;
+    return { offset: mark.offset - g, path: mark.path.map((name) => cleanText(name).text) };
+  });
+  return { section: { ...section, text, headings }, removed };
 }

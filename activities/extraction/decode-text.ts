@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import chardet from 'chardet';
 import { UnreadableDocumentError } from './types.ts';
 
@@ -18,34 +19,55 @@ const CONTROLS_ALWAYS_ALLOWED = 4;
  * binary (more than 1 % control bytes, and more than a few) are refused.
  */
 export function decodeText(bytes: Uint8Array): { text: string; encoding: string } {
+  const { label, encoding, skip } = textEncodingOf(bytes);
+  return { text: new TextDecoder(label).decode(bytes.subarray(skip)), encoding };
+}
+
+/** Characters decoded per piece by decodeInPieces. */
+const PIECE_BYTES = 1 << 20;
+
+/**
+ * The same text as decodeText, in pieces of about a megabyte, so a caller that
+ * streams it (a big HTML file) never holds the whole string.
+ */
+export function decodeInPieces(bytes: Uint8Array): { pieces: Iterable<string>; encoding: string } {
+  const { label, encoding, skip } = textEncodingOf(bytes);
+  function* pieces() {
+    const decoder = new TextDecoder(label);
+    for (let at = skip; at < bytes.length; at += PIECE_BYTES)
+      yield decoder.decode(bytes.subarray(at, Math.min(bytes.length, at + PIECE_BYTES)), { stream: true });
+    yield decoder.decode();
+  }
+  return { pieces: pieces(), encoding };
+}
+
+/**
+ * How to decode a text file (see decodeText): the TextDecoder label, the
+ * encoding to report, and the BOM's bytes to skip. Throws corrupt_file for binary data.
+ */
+function textEncodingOf(bytes: Uint8Array): { label: string; encoding: string; skip: number } {
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
-    return { text: new TextDecoder('utf-8').decode(bytes.subarray(3)), encoding: 'utf-8' };
-  if (bytes[0] === 0xff && bytes[1] === 0xfe)
-    return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16le' };
-  if (bytes[0] === 0xfe && bytes[1] === 0xff)
-    return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), encoding: 'utf-16be' };
+    return { label: 'utf-8', encoding: 'utf-8', skip: 3 };
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { label: 'utf-16le', encoding: 'utf-16le', skip: 2 };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { label: 'utf-16be', encoding: 'utf-16be', skip: 2 };
 
   const sample = bytes.subarray(0, 65_536);
   if (isBinarySample(sample)) {
     // UTF-16 without a BOM is possible; chardet recognises it, anything else this full of control bytes is binary.
     const guess = chardet.detect(sample);
     if (guess === 'UTF-16LE' || guess === 'UTF-16BE')
-      return { text: new TextDecoder(guess.toLowerCase()).decode(bytes), encoding: guess.toLowerCase() };
+      return { label: guess.toLowerCase(), encoding: guess.toLowerCase(), skip: 0 };
     throw new UnreadableDocumentError('corrupt_file', 'the file holds binary data, not text');
   }
-
-  try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8' };
-  } catch {
-    // not UTF-8: ask chardet below
-  }
+  if (isUtf8(bytes)) return { label: 'utf-8', encoding: 'utf-8', skip: 0 };
   const guess = (chardet.detect(sample) ?? 'windows-1252').toLowerCase();
   // ISO-8859-1 is decoded as windows-1252, its superset (what browsers do too).
   const label = guess === 'iso-8859-1' ? 'windows-1252' : guess;
   try {
-    return { text: new TextDecoder(label).decode(bytes), encoding: guess };
+    new TextDecoder(label);
+    return { label, encoding: guess, skip: 0 };
   } catch {
-    return { text: new TextDecoder('windows-1252').decode(bytes), encoding: 'windows-1252' };
+    return { label: 'windows-1252', encoding: 'windows-1252', skip: 0 };
   }
 }
 

@@ -6,8 +6,10 @@ import {
   UnreadableDocumentError,
   type ExtractedDocument,
   type FileProperties,
+  type PageRange,
 } from './types.ts';
 import { wordHtmlToText } from './html.ts';
+import type { TextSink } from './text-window.ts';
 import { splitAuthors } from './pdf.ts';
 import { BoundedZip } from './bounded-zip.ts';
 import type { ArchiveLimits } from '../../common/archive-limits.ts';
@@ -17,12 +19,17 @@ import type { ArchiveLimits } from '../../common/archive-limits.ts';
  * the body as HTML (headings, paragraphs, line breaks, lists, tables) and the HTML
  * renderer turns that into text: blocks and line breaks as lines, table rows one line
  * each. mammoth's raw-text mode drops line breaks inside a paragraph (gluing the lines)
- * and puts every table cell on a paragraph of its own.
+ * and puts every table cell on a paragraph of its own. mammoth maps Word's heading
+ * styles to h1–h6, which become the text's heading marks. With `range`, only those
+ * characters of the text are kept; Word HTML longer than `domMaxChars` is streamed.
  */
-export async function extractDocx(bytes: Uint8Array, limits?: ArchiveLimits): Promise<ExtractedDocument> {
+export async function extractDocx(
+  bytes: Uint8Array,
+  options: { range?: PageRange; domMaxChars?: number; tee?: TextSink; archive?: ArchiveLimits } = {},
+): Promise<ExtractedDocument> {
   let zip: BoundedZip;
   try {
-    zip = await BoundedZip.open(bytes, limits);
+    zip = await BoundedZip.open(bytes, options.archive);
   } catch (error) {
     if (error instanceof UnreadableDocumentError) throw error;
     throw new UnreadableDocumentError(
@@ -40,9 +47,11 @@ export async function extractDocx(bytes: Uint8Array, limits?: ArchiveLimits): Pr
     if (error instanceof UnreadableDocumentError) throw error;
     throw new UnreadableDocumentError('corrupt_file', `the docx cannot be read: ${(error as Error).message}`);
   }
+  const { text, headings, extent } = wordHtmlToText(html, options);
   return {
     format: 'docx',
-    sections: [{ text: wordHtmlToText(html), page: null }],
+    sections: [{ text, page: null, headings }],
+    extent,
     pageCount: null,
     pageUnit: null,
     properties: await coreProperties(zip),

@@ -8,6 +8,7 @@ import {
   isoDate,
   UnreadableDocumentError,
   type ExtractedDocument,
+  type PageRange,
   type TextSection,
 } from './types.ts';
 
@@ -22,10 +23,17 @@ const textOf = (value: unknown): string | undefined =>
       ? textOf((value as Record<string, unknown>)['#text'])
       : String(value);
 
-/** The chapters of an epub in reading order (the OPF spine), each one a "page", and its Dublin Core metadata. */
+/**
+ * The chapters of an epub in reading order (the OPF spine), each one a "page"
+ * numbered by its place in the spine, and its Dublin Core metadata. With
+ * `range`, only those chapters are read (a long book is committed a few
+ * chapters at a time); `pageCount` is still the book's. Each chapter's
+ * heading path starts afresh, so a range needs no chapter before it.
+ */
 export async function extractEpub(
   bytes: Uint8Array,
   onChapter?: () => void,
+  range?: PageRange,
   limits?: ArchiveLimits,
 ): Promise<ExtractedDocument> {
   let zip: BoundedZip;
@@ -56,13 +64,16 @@ export async function extractEpub(
 
   const sections: TextSection[] = [];
   const base = path.dirname(opfPath);
-  for (const ref of spine) {
-    const href = manifest.get(ref.idref);
-    if (!href) continue;
-    const file = zip.file(path.normalize(path.join(base, decodeURIComponent(href))));
-    if (!file) continue;
-    const { text } = htmlToText(await file.async('string'));
-    if (text.trim()) sections.push({ text, page: sections.length + 1 });
+  const first = Math.max(1, range?.first ?? 1);
+  const last = Math.min(spine.length, range?.last ?? spine.length);
+  for (let chapter = first; chapter <= last; chapter++) {
+    const href = manifest.get(spine[chapter - 1].idref);
+    const file = href ? zip.file(path.normalize(path.join(base, decodeURIComponent(href)))) : null;
+    if (file) {
+      const { text, headings } = htmlToText(await file.async('string'));
+      const fresh = headings[0]?.offset === 0 ? headings : [{ offset: 0, path: [] }, ...headings];
+      if (text.trim()) sections.push({ text, page: chapter, headings: fresh });
+    }
     onChapter?.();
   }
 
@@ -70,7 +81,8 @@ export async function extractEpub(
   return {
     format: 'epub',
     sections,
-    pageCount: sections.length,
+    pageCount: spine.length,
+    extent: spine.length,
     pageUnit: 'chapter',
     properties: cleanProperties({
       title: textOf(list(meta.title)[0]),

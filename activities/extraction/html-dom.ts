@@ -18,6 +18,7 @@ export interface HtmlElement extends HtmlNode {
   readonly parentElement: HtmlElement | null;
   readonly ownerDocument: HtmlDocument;
   append(...nodes: HtmlNode[]): void;
+  prepend(...nodes: (HtmlNode | string)[]): void;
   replaceWith(...nodes: HtmlNode[]): void;
   getAttribute(name: string): string | null;
   closest(selectors: string): HtmlElement | null;

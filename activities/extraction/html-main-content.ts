@@ -18,7 +18,7 @@ const BOILERPLATE =
 const SECTIONING = 'article, main, section, [role="main"]';
 /** EPUB footnotes are asides too, but content. */
 const NOTE_TYPES = /\b(?:footnote|endnote|rearnote|note)\b/;
-const SKIP_LINK =
+export const SKIP_LINK =
   /^\s*(?:skip|jump)\s+to\s+(?:the\s+)?(?:main\s+)?(?:content|navigation|text)\b|^\s*skip\s+navigation\b/i;
 
 /** Below this share of the page's text, a chosen region has missed the content (measured on real docs pages). */

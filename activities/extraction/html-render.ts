@@ -1,5 +1,6 @@
 import { compile, type FormatCallback } from 'html-to-text';
 import { NODE_TYPE, type HtmlElement, type HtmlNode } from './html-dom.ts';
+import type { HeadingMark } from './types.ts';
 
 /** Elements whose text is kept exactly as written: code listings and the like. */
 const PREFORMATTED = new Set(['pre', 'textarea', 'listing', 'xmp', 'plaintext']);
@@ -44,7 +45,7 @@ function spaceInlineBoundaries(root: HtmlElement): void {
   }
 }
 
-function needsSpace(before: string, after: string): boolean {
+export function needsSpace(before: string, after: string): boolean {
   const last = before[before.length - 1];
   const first = after[0];
   if (/\s/.test(last) || /\s/.test(first)) return false;
@@ -52,14 +53,22 @@ function needsSpace(before: string, after: string): boolean {
   return !(UNSPACED_SCRIPT.test(last) && UNSPACED_SCRIPT.test(first));
 }
 
-/** Table cells on one line per row, separated by " | ": readable, and no padding that grows with the widest cell. */
+/**
+ * Table cells on one line per row, as a Markdown table row (`| a | b |`):
+ * cells stay apart, and no padding grows with the widest cell.
+ */
 const tableCell: FormatCallback = (elem, walk, builder) => {
   // html-to-text's DomNode type leaves out htmlparser2's sibling links.
-  type Sibling = { type: string; prev: Sibling | null };
-  let previous = (elem as unknown as Sibling).prev;
-  while (previous && previous.type !== 'tag') previous = previous.prev;
-  if (previous) builder.addInline(' | ');
+  type Sibling = { type: string; prev: Sibling | null; next: Sibling | null };
+  const sibling = (from: Sibling | null, step: 'prev' | 'next') => {
+    let node = from;
+    while (node && node.type !== 'tag') node = node[step];
+    return node;
+  };
+  const cell = elem as unknown as Sibling;
+  builder.addInline(sibling(cell.prev, 'prev') ? ' | ' : '| ');
   walk(elem.children, builder);
+  if (!sibling(cell.next, 'next')) builder.addInline(' |');
 };
 
 const block = (selector: string) => ({
@@ -115,16 +124,65 @@ function inlineTableCellBlocks(root: HtmlElement): void {
   }
 }
 
+/** Private-use characters around a heading's number, put into the tree before rendering and taken out after (see markHeadings). */
+const MARK_OPEN = '\uE000';
+const MARK_CLOSE = '\uE001';
+const MARKER = /\uE000(\d+)\uE001[ \t]*/g;
+/** A heading's text longer than this is cut in its path (a paragraph styled as a heading). */
+const MAX_HEADING_CHARS = 200;
+
+/** Markup without the private-use characters the heading markers use, so a page cannot forge one. */
+export const withoutMarkerCharacters = (markup: string) => markup.replace(/[\uE000\uE001]/g, '');
+
+/**
+ * Puts a numbered marker at the start of each h1–h6 under `root` and returns
+ * each one's heading path (h1 > h2 > ...: a heading closes the deeper ones
+ * before it), so the rendered text says where its headings start.
+ */
+function markHeadings(root: HtmlElement): string[][] {
+  const paths: string[][] = [];
+  const open: { level: number; text: string }[] = [];
+  for (const heading of root.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
+    const text = (heading.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, MAX_HEADING_CHARS);
+    if (text === '') continue;
+    const level = Number(heading.localName.slice(1));
+    while (open.length > 0 && open[open.length - 1].level >= level) open.pop();
+    open.push({ level, text });
+    heading.prepend(`${MARK_OPEN}${paths.length}${MARK_CLOSE}`);
+    paths.push(open.map((entry) => entry.text));
+  }
+  return paths;
+}
+
+/** The rendered text without its markers, and where each marked heading starts in it. */
+function takeMarkers(rendered: string, paths: string[][]): { text: string; headings: HeadingMark[] } {
+  const headings: HeadingMark[] = [];
+  let removed = 0;
+  const text = rendered.replace(MARKER, (marker: string, index: string, at: number) => {
+    const path = paths[Number(index)];
+    if (path) headings.push({ offset: at - removed, path });
+    removed += marker.length;
+    return '';
+  });
+  return { text, headings };
+}
+
 /**
  * The text of an element: block boundaries as line breaks, code without its markup,
- * and inline boundaries as spaces unless `inlineBoundariesAreSpaces` is false (for
- * HTML rendered from a Word document, whose runs split words: "Spl<em>it</em>").
+ * tables as rows of cells, and inline boundaries as spaces unless
+ * `inlineBoundariesAreSpaces` is false (for HTML rendered from a Word document,
+ * whose runs split words: "Spl<em>it</em>"); with where its h1–h6 headings start.
  */
-export function renderText(element: HtmlElement, { inlineBoundariesAreSpaces = true } = {}): string {
+export function renderText(
+  element: HtmlElement,
+  { inlineBoundariesAreSpaces = true } = {},
+): { text: string; headings: HeadingMark[] } {
   inlineTableCellBlocks(element);
   if (inlineBoundariesAreSpaces) spaceInlineBoundaries(element);
-  return render(element.outerHTML)
+  const paths = markHeadings(element);
+  const rendered = render(element.outerHTML)
     .replace(/[ \t]+\n/g, '\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
+  return takeMarkers(rendered, paths);
 }

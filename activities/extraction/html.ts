@@ -1,9 +1,11 @@
-import { decodeText } from './decode-text.ts';
+import { decodeInPieces, decodeText } from './decode-text.ts';
 import { assertHtmlDepthWithinLimit } from './html-depth.ts';
 import { parseHtmlDocument, type HtmlDocument } from './html-dom.ts';
 import { mainContent, removeHiddenAndBoilerplate } from './html-main-content.ts';
-import { renderText } from './html-render.ts';
-import { type ExtractedDocument } from './types.ts';
+import { renderText, withoutMarkerCharacters } from './html-render.ts';
+import { isXhtml, streamHtmlText } from './html-stream.ts';
+import { windowOf, type TextSink } from './text-window.ts';
+import type { ExtractedDocument, HeadingMark, PageRange } from './types.ts';
 
 export { MAX_HTML_DEPTH } from './html-depth.ts';
 
@@ -15,14 +17,20 @@ export { MAX_HTML_DEPTH } from './html-depth.ts';
  * Pure: parses with linkedom, picks the content (html-main-content.ts) and renders
  * it with html-to-text (html-render.ts).
  */
-export function htmlToText(html: string): { text: string; title?: string; language?: string; authors?: string[] } {
-  const markup = isXhtml(html) ? expandSelfClosingTags(html) : html;
+export function htmlToText(html: string): {
+  text: string;
+  headings: HeadingMark[];
+  title?: string;
+  language?: string;
+  authors?: string[];
+} {
+  const markup = withoutMarkerCharacters(isXhtml(html) ? expandSelfClosingTags(html) : html);
   // Refuse hostile nesting before parsing: the parser's time grows with depth, and a stack overflow would be retried as transient.
   assertHtmlDepthWithinLimit(markup);
   const document = parseHtmlDocument(markup);
   const { title, language, authors } = documentProperties(document);
   removeHiddenAndBoilerplate(document);
-  return { text: renderText(mainContent(document)), title, language, authors };
+  return { ...renderText(mainContent(document)), title, language, authors };
 }
 
 /**
@@ -30,10 +38,23 @@ export function htmlToText(html: string): { text: string; title?: string; langua
  * no main content to choose, no chrome to drop, and tags never fall between words
  * (they mark Word's runs, which split words), so they add no spaces.
  */
-export function wordHtmlToText(html: string): string {
-  assertHtmlDepthWithinLimit(html);
-  const document = parseHtmlDocument(`<html><body>${html}</body></html>`);
-  return renderText(document.body ?? document.documentElement, { inlineBoundariesAreSpaces: false });
+export function wordHtmlToText(
+  html: string,
+  {
+    range,
+    domMaxChars = Number.POSITIVE_INFINITY,
+    tee,
+  }: { range?: PageRange; domMaxChars?: number; tee?: TextSink } = {},
+): { text: string; headings: HeadingMark[]; extent: number } {
+  if (html.length > domMaxChars) return streamHtmlText([html], { range, tee, inlineBoundariesAreSpaces: false });
+  const markup = withoutMarkerCharacters(html);
+  assertHtmlDepthWithinLimit(markup);
+  const document = parseHtmlDocument(`<html><body>${markup}</body></html>`);
+  return windowOf(
+    renderText(document.body ?? document.documentElement, { inlineBoundariesAreSpaces: false }),
+    range,
+    tee,
+  );
 }
 
 function documentProperties(document: HtmlDocument): { title?: string; language?: string; authors?: string[] } {
@@ -48,10 +69,6 @@ function documentProperties(document: HtmlDocument): { title?: string; language?
   return { title, language, authors: author ? [author] : undefined };
 }
 
-/** XHTML (EPUB chapters, DocBook output) declares itself in its first bytes. */
-const isXhtml = (html: string) =>
-  /^\s*<\?xml\b|xmlns\s*=\s*["']http:\/\/www\.w3\.org\/1999\/xhtml["']/i.test(html.slice(0, 4096));
-
 const VOID_ELEMENTS = /^(?:area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)$/i;
 
 /**
@@ -65,15 +82,44 @@ function expandSelfClosingTags(xhtml: string): string {
   );
 }
 
-export function extractHtml(bytes: Uint8Array): ExtractedDocument {
+/**
+ * An HTML file's text, or the range of its characters asked for. Up to
+ * `domMaxBytes` it is parsed into a DOM (the main content chosen, html.ts);
+ * above, it is streamed (html-stream.ts): memory then follows the range, not the file.
+ */
+export function extractHtml(
+  bytes: Uint8Array,
+  {
+    range,
+    domMaxBytes = Number.POSITIVE_INFINITY,
+    tee,
+  }: { range?: PageRange; domMaxBytes?: number; tee?: TextSink } = {},
+): ExtractedDocument {
+  if (bytes.length > domMaxBytes) {
+    const { pieces, encoding } = decodeInPieces(bytes);
+    const { text, headings, extent, title, language, authors } = streamHtmlText(pieces, { range, tee });
+    return htmlDocument(text, headings, extent, { title, language, authors }, encoding);
+  }
   const { text: html, encoding } = decodeText(bytes);
-  const { text, title, language, authors } = htmlToText(html);
+  const { title, language, authors, ...rendered } = htmlToText(html);
+  const { text, headings, extent } = windowOf(rendered, range, tee);
+  return htmlDocument(text, headings, extent, { title, language, authors }, encoding);
+}
+
+function htmlDocument(
+  text: string,
+  headings: HeadingMark[],
+  extent: number,
+  properties: ExtractedDocument['properties'],
+  encoding: string,
+): ExtractedDocument {
   return {
     format: 'html',
-    sections: [{ text, page: null }],
+    sections: [{ text, page: null, headings }],
     pageCount: null,
     pageUnit: null,
-    properties: { title, language, authors },
+    extent,
+    properties,
     encoding,
   };
 }

@@ -1,6 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import type { ArchiveLimits } from '../../common/archive-limits.ts';
-import { acceptedExtensionsText, formatOfDocument, type FormatName } from '../../common/formats.ts';
+import {
+  acceptedExtensionsText,
+  FORMATS,
+  formatOfDocument,
+  rangeUnitOf,
+  type FormatName,
+  type RangeUnit,
+} from '../../common/formats.ts';
 import { extractDocx } from './docx.ts';
 import { extractEpub } from './epub.ts';
 import { extractHtml } from './html.ts';
@@ -8,7 +15,9 @@ import { extractImage } from './image.ts';
 import { extractMobi } from './mobi.ts';
 import { extractPdf, type OnPage } from './pdf.ts';
 import { extractPlainText } from './plain-text.ts';
-import { cleanText } from './clean-text.ts';
+import { cleanSection, cleanText } from './clean-text.ts';
+import { RenderedTextCache } from './rendered-cache.ts';
+import type { TextSink } from './text-window.ts';
 import {
   UnreadableDocumentError,
   type CleanedDocument,
@@ -22,6 +31,7 @@ export {
   UnreadableDocumentError,
   type CleanedDocument,
   type ExtractedDocument,
+  type HeadingMark,
   type TextSection,
   type FileProperties,
   type PageRange,
@@ -49,15 +59,35 @@ export function isPaged(mimeType: string, filename: string): boolean {
   return formatOfDocument(mimeType, filename)?.paged ?? false;
 }
 
+/** What a stored document's ranges count (common/formats.ts rangeUnitOf); characters for an unknown type, which fails anyway. */
+export function rangeUnitOfDocument(mimeType: string, filename: string): RangeUnit {
+  const format = formatOfDocument(mimeType, filename);
+  return format ? rangeUnitOf(format) : 'character';
+}
+
 export interface ExtractOptions {
-  /** Only these pages of a PDF (other formats have no pages and are read whole). */
-  pages?: PageRange;
+  /**
+   * Only this range of the document, in its range unit (rangeUnitOfDocument):
+   * pages of a PDF, chapters of an EPUB, characters of the text of the others.
+   * Without it the whole document is read.
+   */
+  range?: PageRange;
   /** Called after each page or chapter, so the caller can report progress. */
   onPage?: OnPage;
   /** OCR of PDF pages without a usable text layer, and of images; off when absent. */
   ocr?: OcrOptions;
   /** How far a ZIP-based document may unpack (config max_archive_*); config/default.yaml's values when absent. */
   archive?: ArchiveLimits;
+  /** HTML bigger than this is streamed (no DOM, memory bounded by the range: html-stream.ts); default: never. */
+  htmlDomMaxBytes?: number;
+  /**
+   * A directory of this attempt where a document read in ranges of characters
+   * keeps its whole rendered text (rendered-cache.ts): the first range renders
+   * it, the next ones read their window back.
+   */
+  renderedCacheDir?: string;
+  /** Receives the whole text as the extractor renders it (set by extractDocument for the cache). */
+  tee?: TextSink;
 }
 
 /**
@@ -74,15 +104,14 @@ export async function extractDocument(
   options: ExtractOptions = {},
 ): Promise<CleanedDocument> {
   const format = formatOf(mimeType, filename);
-  const bytes = new Uint8Array(await readFile(file));
-  const extracted = await extractByFormat(format, bytes, options);
+  const extracted = await extractThroughCache(file, format, options);
   let removedCharacters = 0;
-  const sections = extracted.sections.map((section) => {
-    const { text, removed } = cleanText(section.text);
+  const sections = extracted.sections.map((raw) => {
+    const { section, removed } = cleanSection(raw);
     removedCharacters += removed;
-    return { ...section, text };
+    return section;
   });
-  if (!options.pages && !sections.some((section) => /\S/.test(section.text))) {
+  if (!options.range && !sections.some((section) => /\S/.test(section.text))) {
     throw new UnreadableDocumentError(
       'no_text',
       `no text could be extracted from ${filename} (empty, or scanned images without a text layer)`,
@@ -91,6 +120,33 @@ export async function extractDocument(
   // What a section belongs to is the table's word (common/formats.ts), whatever the extractor set.
   const pageUnit = formatOfDocument(mimeType, filename)?.rangeUnit ?? null;
   return { ...extracted, sections, pageUnit, properties: cleanProperties(extracted.properties), removedCharacters };
+}
+
+/** Reads the file, or the range's window of its rendered text when an earlier range of this attempt kept it (rendered-cache.ts). */
+async function extractThroughCache(
+  file: string,
+  format: FormatName,
+  options: ExtractOptions,
+): Promise<ExtractedDocument> {
+  const cacheable = options.renderedCacheDir && options.range && rangeUnitOf(formatByName(format)) === 'character';
+  if (!cacheable) return extractByFormat(format, await readBytes(file), options);
+  const cache = new RenderedTextCache(options.renderedCacheDir!);
+  if (cache.complete) return cache.read(options.range!);
+  const writer = cache.writer();
+  const extracted = await extractByFormat(format, await readBytes(file), { ...options, tee: writer });
+  writer.finish({
+    format,
+    properties: extracted.properties,
+    encoding: extracted.encoding,
+    extent: extracted.extent ?? 0,
+  });
+  return extracted;
+}
+
+/** A file's bytes, without copying the Buffer readFile made (a 100 MB file is held once, not twice). */
+async function readBytes(file: string): Promise<Uint8Array> {
+  const buffer = await readFile(file);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
 /** The file's own properties (a PDF's Info dictionary holds NULs as often as its text) cleaned the same way. */
@@ -104,16 +160,25 @@ function cleanProperties(properties: FileProperties): FileProperties {
   ) as FileProperties;
 }
 
+const formatByName = (name: FormatName) => FORMATS.find((format) => format.name === name)!;
+
 /** One extractor per format of the table: a format without one does not compile. */
 export const EXTRACTORS: Record<FormatName, Extractor> = {
-  pdf: (bytes, options) => extractPdf(bytes, options.onPage, options.pages, options.ocr),
-  docx: (bytes, options) => extractDocx(bytes, options.archive),
-  epub: (bytes, options) => extractEpub(bytes, options.onPage, options.archive),
-  mobi: (bytes, options) => extractMobi(bytes, 'mobi', options.onPage),
-  azw3: (bytes, options) => extractMobi(bytes, 'azw3', options.onPage),
-  html: (bytes) => extractHtml(bytes),
-  markdown: (bytes) => extractPlainText(bytes, 'markdown'),
-  text: (bytes) => extractPlainText(bytes, 'text'),
+  pdf: (bytes, options) => extractPdf(bytes, options.onPage, options.range, options.ocr),
+  docx: (bytes, options) =>
+    extractDocx(bytes, {
+      range: options.range,
+      domMaxChars: options.htmlDomMaxBytes,
+      tee: options.tee,
+      archive: options.archive,
+    }),
+  epub: (bytes, options) => extractEpub(bytes, options.onPage, options.range, options.archive),
+  mobi: (bytes, options) => extractMobi(bytes, 'mobi', options.onPage, options.range),
+  azw3: (bytes, options) => extractMobi(bytes, 'azw3', options.onPage, options.range),
+  html: (bytes, options) =>
+    extractHtml(bytes, { range: options.range, domMaxBytes: options.htmlDomMaxBytes, tee: options.tee }),
+  markdown: (bytes, options) => extractPlainText(bytes, 'markdown', options.range, options.tee),
+  text: (bytes, options) => extractPlainText(bytes, 'text', options.range, options.tee),
   png: (bytes, options) => extractImage(bytes, 'png', options.ocr, options.onPage),
   jpeg: (bytes, options) => extractImage(bytes, 'jpeg', options.ocr, options.onPage),
   tiff: (bytes, options) => extractImage(bytes, 'tiff', options.ocr, options.onPage),

@@ -2,6 +2,7 @@ import { getDocumentProxy, getMeta } from 'unpdf';
 import { OcrEngineError } from './ocr/errors.ts';
 import { renderPageForOcr } from './ocr/render-page.ts';
 import { isUsablePageText } from './ocr/usable-text.ts';
+import { outlineEntries, outlineMarks } from './pdf-outline.ts';
 import {
   cleanProperties,
   isoDate,
@@ -68,6 +69,9 @@ export async function extractPdf(
       sections.push(section);
       onPage?.({ ocr: needsOcr });
     }
+    // The outline (bookmarks) gives the pages their heading paths.
+    const marks = outlineMarks(await outlineEntries(pdf), sections);
+    sections.forEach((section, i) => (section.headings = marks[i]));
     return {
       format: 'pdf',
       sections,

@@ -1,6 +1,22 @@
 import type { FormatName } from '../../common/formats.ts';
 
-/** One stretch of a document's text; `page` is the page (pdf) or chapter (epub) it belongs to. */
+/**
+ * Where a heading starts in a section's text: from `offset` on (until the next
+ * mark), the text is under `path`, its headings outermost first (["SQL
+ * Commands", "CREATE INDEX"]). A mark starts a section of the document, so the
+ * chunker prefers to start a chunk there.
+ */
+export interface HeadingMark {
+  offset: number;
+  path: string[];
+}
+
+/**
+ * One stretch of a document's text, the form every extractor hands on: `page`
+ * is the page (pdf) or chapter (epub) it belongs to; `headings`, in order of
+ * offset, where its headings start (none: the path in effect goes on from the
+ * previous section).
+ */
 export interface TextSection {
   text: string;
   page: number | null;
@@ -8,6 +24,7 @@ export interface TextSection {
   source?: TextSource;
   /** With `source: 'ocr'`: Tesseract's mean word confidence for the page, 0 to 100. */
   ocrConfidence?: number;
+  headings?: HeadingMark[];
 }
 
 export type TextSource = 'text_layer' | 'ocr';
@@ -35,6 +52,12 @@ export interface ExtractedDocument {
   sections: TextSection[];
   /** Pages for pdf, chapters for epub, null when the format has none. */
   pageCount: number | null;
+  /**
+   * The whole document's length in its range unit (common/formats.ts `rangeUnit`:
+   * pages, chapters or characters of text), so the caller knows how many ranges
+   * remain; absent when the document was read whole.
+   */
+  extent?: number;
   pageUnit: 'page' | 'chapter' | null;
   properties: FileProperties;
   /** Character encoding the bytes were decoded from (text formats). */
@@ -47,7 +70,7 @@ export interface CleanedDocument extends ExtractedDocument {
   removedCharacters: number;
 }
 
-/** Pages `first` to `last` (1-based, inclusive) of a paged document. */
+/** Units `first` to `last` (1-based, inclusive) of a document read in ranges: pages, chapters or characters (common/formats.ts `rangeUnit`). */
 export interface PageRange {
   first: number;
   last: number;

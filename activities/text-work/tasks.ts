@@ -32,6 +32,8 @@ export type RangeOutcome =
       format: CleanedDocument['format'];
       encoding?: string;
       pageCount: number | null;
+      /** The document's length in its range unit (pages, chapters, characters); null when read whole. */
+      extent: number | null;
       pageUnit: CleanedDocument['pageUnit'];
       properties: CleanedDocument['properties'];
       chunks: Chunk[];
@@ -74,10 +76,15 @@ export async function extractRange(
     file: string;
     mimeType: string;
     filename: string;
+    /** The range to read in the format's range unit (pages, chapters or characters); null: the whole document. */
     pages: PageRange | null;
     limits: ChunkingLimits & { archive?: ArchiveLimits };
     /** Off when absent. */
     ocr?: OcrOptions;
+    /** HTML bigger than this is streamed rather than parsed into a DOM (config html_dom_max_mb). */
+    htmlDomMaxBytes?: number;
+    /** This attempt's directory for the rendered text of a document read in ranges of characters (rendered-cache.ts). */
+    renderedCacheDir?: string;
   },
 ): Promise<RangeOutcome> {
   const { progress } = input;
@@ -86,7 +93,9 @@ export async function extractRange(
     let pagesRead = 0;
     let pagesOcr = 0;
     const extracted = await extractDocument(input.file, input.mimeType, input.filename, {
-      pages: input.pages ?? undefined,
+      range: input.pages ?? undefined,
+      htmlDomMaxBytes: input.htmlDomMaxBytes,
+      renderedCacheDir: input.renderedCacheDir,
       ocr: input.ocr,
       archive: input.limits.archive,
       onPage: (page) => {
@@ -114,6 +123,7 @@ export async function extractRange(
       format: extracted.format,
       encoding: extracted.encoding,
       pageCount: extracted.pageCount,
+      extent: extracted.extent ?? null,
       pageUnit: extracted.pageUnit,
       properties: extracted.properties,
       chunks,

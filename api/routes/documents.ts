@@ -56,6 +56,7 @@ export function documentRoutes(deps: ApiDeps): Router {
         token_count: chunk.token_count,
         page_start: chunk.page_start,
         page_end: chunk.page_end,
+        heading_path: chunk.metadata.heading_path ?? [],
         has_embedding: chunk.has_embedding,
       }));
       const last = chunks[chunks.length - 1];

@@ -105,6 +105,10 @@ export const Chunk = z.object({
   token_count: z.number().int(),
   page_start: z.number().int().nullable(),
   page_end: z.number().int().nullable(),
+  heading_path: z.array(z.string()).openapi({
+    description:
+      "The headings the chunk's own text starts under, outermost first (HTML/EPUB h1–h6, DOCX heading styles, Markdown headings, a PDF's outline); [] when the document has none there",
+  }),
   has_embedding: z.boolean(),
 });
 

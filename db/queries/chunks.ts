@@ -17,7 +17,7 @@ export interface ChunkRow {
   token_count: number;
   page_start: number | null;
   page_end: number | null;
-  metadata: { char_start?: number; char_end?: number; own_start?: number };
+  metadata: { char_start?: number; char_end?: number; own_start?: number; heading_path?: string[] };
   has_embedding: boolean;
 }
 

@@ -210,7 +210,7 @@ describe('long and messy documents: ranges committed one by one, resumed, fenced
     assert.equal(doc.metadata.analysis.title, 'Properties  with NUL');
   });
 
-  test('5 MB of plain text in many scripts processes in one range, every chunk within the token cap', async () => {
+  test('5 MB of plain text in many scripts is read in ranges of characters, every chunk within the token cap', async () => {
     const documentId = await storedDocument(bigPlainText(5));
     const result = (await attemptEnvironment().env.run(steps.processDocument, {
       documentId,
@@ -220,6 +220,11 @@ describe('long and messy documents: ranges committed one by one, resumed, fenced
     const [over] =
       await sql`SELECT count(*)::int AS n FROM chunks WHERE document_id = ${documentId} AND token_count > ${config.chunk_max_tokens}`;
     assert.equal(over.n, 0);
-    assert.equal((await committedRanges(sql, documentId)).length, 1);
+    const [doc] = await sql`SELECT metadata FROM documents WHERE id = ${documentId}`;
+    const { extent, range_unit } = doc.metadata.extraction;
+    assert.equal(range_unit, 'character');
+    const ranges = await committedRanges(sql, documentId);
+    assert.equal(ranges.length, Math.ceil(extent / config.text_chars_per_range));
+    assert.ok(ranges.length > 1, `${ranges.length} ranges of ${extent} characters`);
   });
 });

@@ -36,8 +36,8 @@ function assertCleanText(text: string, what: string) {
     CODE_LINES,
     `${what}: code listing changed`,
   );
-  // Tables read a row per line.
-  for (const row of ['Mode | Meaning', 'r | open for reading', 'w | open for writing'])
+  // Tables read a row per line, cells apart as in a Markdown table.
+  for (const row of ['| Mode | Meaning |', '| r | open for reading |', '| w | open for writing |'])
     assert.ok(textLines.includes(row), `${what}: no table row "${row}"`);
 }
 
@@ -135,8 +135,8 @@ describe('clean text from HTML and EPUB shaped like real documentation', () => {
       'Second line',
       ' * First item',
       ' * Second item',
-      'Mode | Meaning',
-      'r | open for reading',
+      '| Mode | Meaning |',
+      '| r | open for reading |',
       SCRIPT_SENTENCES.japanese,
     ]);
   });
