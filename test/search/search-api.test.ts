@@ -94,7 +94,7 @@ describe('search through the real pipeline: upload, process, POST /collections/{
     assert.equal(top.document_id, ids['daemon.txt']);
     assert.equal(top.document_name, 'daemon.txt');
     assert.equal(top.ordinal, 0);
-    assert.equal(top.heading_path, null);
+    assert.deepEqual(top.heading_path, [], 'plain text: under no heading');
     assert.ok(top.scores.text > 0 && top.scores.vector > 0 && top.scores.fused > 0);
     const vector = await client.search('languages', 'daemon port taken', { mode: 'vector', k: 1 });
     assert.equal(vector.hits[0].document_id, ids['daemon.txt']);
