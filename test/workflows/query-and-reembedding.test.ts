@@ -251,7 +251,7 @@ describe('query and re-embedding workflows', () => {
         {
           task_id: undefined,
           collection_id: collectionId,
-          from: 'hashing-v1-384',
+          from: 'hashing-v2-384',
           to: 'openai:fake-embed',
           documents: 3,
         },
