@@ -186,7 +186,7 @@ describe('OCR: scanned pages and images', () => {
     assert.deepEqual(missingLanguages(['eng']), []);
     assert.deepEqual(missingLanguages(['eng', 'xyz', '../eng']), ['xyz', '../eng']);
     assert.throws(
-      () => loadConfig({ FILEINTEL_OCR_LANGUAGES: '[eng, xyz]' }),
+      () => loadConfig({ FILEINTEL_OCR_LANGUAGES: '[eng, xyz]', FILEINTEL_OCR_ENABLED: 'true' }),
       (error: Error) =>
         error instanceof ConfigError &&
         /ocr_languages/.test(error.message) &&
@@ -195,14 +195,17 @@ describe('OCR: scanned pages and images', () => {
     assert.deepEqual(loadConfig({ FILEINTEL_OCR_LANGUAGES: '[xyz]', FILEINTEL_OCR_ENABLED: 'false' }).ocr_languages, [
       'xyz',
     ]);
-    assert.deepEqual([loadConfig({}).ocr_enabled, loadConfig({}).ocr_languages], [true, ['eng']]);
+    assert.deepEqual([loadConfig({}).ocr_enabled, loadConfig({}).ocr_languages], [false, ['eng']]);
   });
 });
 
 describe('OCR in the extraction step: a mixed PDF, page ranges, heartbeats', () => {
   let harness: DocumentActivitiesHarness;
   before(async () => {
-    harness = await startDocumentActivities('scans', { FILEINTEL_PDF_PAGES_PER_RANGE: '2' });
+    harness = await startDocumentActivities('scans', {
+      FILEINTEL_PDF_PAGES_PER_RANGE: '2',
+      FILEINTEL_OCR_ENABLED: 'true',
+    });
   });
   after(() => harness?.teardown());
 

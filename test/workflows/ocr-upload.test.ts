@@ -15,7 +15,7 @@ const DRAWN = ['Receipt for seven radium samples', 'signed by Pierre Curie'];
 describe('a PNG upload is OCR’d through the real pipeline', () => {
   let stack: TestStack;
   before(async () => {
-    stack = await startTestStack();
+    stack = await startTestStack({ config: { ocr_enabled: true } });
   });
   after(() => stack?.teardown());
 
