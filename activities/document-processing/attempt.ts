@@ -121,7 +121,12 @@ async function isCurrentRun(): Promise<boolean> {
   }
 }
 
-/** A task in the thread pool, its reports turned into heartbeats; a cancel stops the thread at once. */
+/**
+ * A task in the thread pool, its reports turned into heartbeats; a cancel
+ * stops the thread at once. A task silent for the activity's heartbeat
+ * timeout is stopped too: Temporal has given this attempt up by then, and the
+ * thread would otherwise stay hung, holding a slot the retry waits for.
+ */
 export async function inThread<Name extends keyof TextTasks>(
   work: DocumentWork,
   at: StepAttempt,
@@ -133,6 +138,7 @@ export async function inThread<Name extends keyof TextTasks>(
     return await work.textWork.run(name, input, {
       signal: at.signal,
       onProgress: (progress) => at.beat({ ...where, ...progress }),
+      stallMs: Context.current().info.heartbeatTimeoutMs,
     });
   } catch (error) {
     at.checkpoint(where);

@@ -1,7 +1,7 @@
 import type { FormatName } from '../../common/formats.ts';
 import { UnreadableImageError } from './ocr/errors.ts';
 import { imageSize } from './ocr/image-size.ts';
-import type { OnPage } from './pdf.ts';
+import type { OnPage, OnRecognising } from './pdf.ts';
 import { UnreadableDocumentError, type ExtractedDocument, type OcrOptions } from './types.ts';
 
 export type ImageFormat = Extract<FormatName, 'png' | 'jpeg' | 'tiff'>;
@@ -19,6 +19,7 @@ export async function extractImage(
   format: ImageFormat,
   ocr: OcrOptions | undefined,
   onPage?: OnPage,
+  onRecognising?: OnRecognising,
 ): Promise<ExtractedDocument> {
   const name = format.toUpperCase();
   const size = imageSize(bytes);
@@ -37,7 +38,7 @@ export async function extractImage(
   let recognised;
   try {
     const { recognise } = await import('./ocr/engine.ts');
-    recognised = await recognise(bytes, ocr.languages);
+    recognised = await recognise(bytes, ocr.languages, (share) => onRecognising?.(share, 1));
   } catch (error) {
     if (error instanceof UnreadableImageError) {
       throw new UnreadableDocumentError('corrupt_file', `the ${name} image cannot be read: ${error.message}`);

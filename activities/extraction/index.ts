@@ -13,7 +13,7 @@ import { extractEpub } from './epub.ts';
 import { extractHtml } from './html.ts';
 import { extractImage } from './image.ts';
 import { extractMobi } from './mobi.ts';
-import { extractPdf, type OnPage } from './pdf.ts';
+import { extractPdf, type OnPage, type OnRecognising } from './pdf.ts';
 import { extractPlainText } from './plain-text.ts';
 import { cleanSection, cleanText } from './clean-text.ts';
 import { RenderedTextCache } from './rendered-cache.ts';
@@ -74,6 +74,8 @@ export interface ExtractOptions {
   range?: PageRange;
   /** Called after each page or chapter, so the caller can report progress. */
   onPage?: OnPage;
+  /** Called while a page is OCR'd, with the share of it recognised (0 to 1): one page can take a minute. */
+  onRecognising?: OnRecognising;
   /** OCR of PDF pages without a usable text layer, and of images; off when absent. */
   ocr?: OcrOptions;
   /** How far a ZIP-based document may unpack (config max_archive_*); config/default.yaml's values when absent. */
@@ -164,7 +166,7 @@ const formatByName = (name: FormatName) => FORMATS.find((format) => format.name 
 
 /** One extractor per format of the table: a format without one does not compile. */
 export const EXTRACTORS: Record<FormatName, Extractor> = {
-  pdf: (bytes, options) => extractPdf(bytes, options.onPage, options.range, options.ocr),
+  pdf: (bytes, options) => extractPdf(bytes, options.onPage, options.range, options.ocr, options.onRecognising),
   docx: (bytes, options) =>
     extractDocx(bytes, {
       range: options.range,
@@ -179,9 +181,9 @@ export const EXTRACTORS: Record<FormatName, Extractor> = {
     extractHtml(bytes, { range: options.range, domMaxBytes: options.htmlDomMaxBytes, tee: options.tee }),
   markdown: (bytes, options) => extractPlainText(bytes, 'markdown', options.range, options.tee),
   text: (bytes, options) => extractPlainText(bytes, 'text', options.range, options.tee),
-  png: (bytes, options) => extractImage(bytes, 'png', options.ocr, options.onPage),
-  jpeg: (bytes, options) => extractImage(bytes, 'jpeg', options.ocr, options.onPage),
-  tiff: (bytes, options) => extractImage(bytes, 'tiff', options.ocr, options.onPage),
+  png: (bytes, options) => extractImage(bytes, 'png', options.ocr, options.onPage, options.onRecognising),
+  jpeg: (bytes, options) => extractImage(bytes, 'jpeg', options.ocr, options.onPage, options.onRecognising),
+  tiff: (bytes, options) => extractImage(bytes, 'tiff', options.ocr, options.onPage, options.onRecognising),
 };
 
 export type Extractor = (bytes: Uint8Array, options: ExtractOptions) => Promise<ExtractedDocument> | ExtractedDocument;

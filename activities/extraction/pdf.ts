@@ -1,3 +1,4 @@
+import './array-buffer-transfer.ts';
 import { getDocumentProxy, getMeta } from 'unpdf';
 import { OcrEngineError } from './ocr/errors.ts';
 import { renderPageForOcr } from './ocr/render-page.ts';
@@ -15,6 +16,8 @@ import {
 
 /** Told after each page; `ocr` when the page was recognised rather than read (it took seconds, not milliseconds). */
 export type OnPage = (page?: { ocr: boolean }) => void;
+/** Told while a page is recognised: the share of it done (0 to 1) and its number. */
+export type OnRecognising = (share: number, page: number) => void;
 
 /**
  * Text per page with pdf.js (through unpdf), and the file's own title, author
@@ -29,6 +32,7 @@ export async function extractPdf(
   onPage?: OnPage,
   range?: PageRange,
   ocr?: OcrOptions,
+  onRecognising?: OnRecognising,
 ): Promise<ExtractedDocument> {
   let pdf;
   try {
@@ -60,7 +64,9 @@ export async function extractPdf(
       if (needsOcr) {
         // Loaded on the first page that needs it: a worker that never OCRs never loads tesseract.js.
         const { recognise } = await import('./ocr/engine.ts');
-        const recognised = await recognise(await renderPageForOcr(pdf, number), ocr.languages);
+        const recognised = await recognise(await renderPageForOcr(pdf, number), ocr.languages, (share) =>
+          onRecognising?.(share, number),
+        );
         // A page OCR finds nothing on (a blank page) keeps whatever its text layer had.
         if (/\S/.test(recognised.text)) {
           section = { text: recognised.text, page: number, source: 'ocr', ocrConfidence: recognised.confidence };

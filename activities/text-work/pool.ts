@@ -12,6 +12,12 @@ export interface TextWorkOptions {
   signal?: AbortSignal;
   /** Called for each report of the thread, and every few seconds while the task waits for one. */
   onProgress?: (progress: ThreadProgress) => void;
+  /**
+   * A started task that reports nothing for this long is stopped (its thread
+   * terminated) and fails with TextTaskStalledError, so a hung parser cannot
+   * hold a thread of the pool for good. Absent: no limit.
+   */
+  stallMs?: number;
 }
 
 /**
@@ -40,10 +46,16 @@ function textWorkerThreads(config: Pick<Config, 'text_worker_threads'>): number 
   return config.text_worker_threads > 0 ? config.text_worker_threads : Math.max(1, availableParallelism() - 1);
 }
 
-export function createTextWorkPool(config: Pick<Config, 'text_worker_threads'>): TextWork {
+/** The module the threads run; tests give one of their own (e.g. a task that hangs). */
+const THREAD_ENTRY = new URL('./thread.mjs', import.meta.url);
+
+export function createTextWorkPool(
+  config: Pick<Config, 'text_worker_threads'>,
+  threadEntry: URL = THREAD_ENTRY,
+): TextWork {
   const threads = textWorkerThreads(config);
   const pool = new Piscina({
-    filename: new URL('./thread.mjs', import.meta.url).href,
+    filename: threadEntry.href,
     minThreads: 0,
     maxThreads: threads,
     // Threads are kept for a minute after their last task: a collection's documents reuse them.
@@ -56,9 +68,20 @@ export function createTextWorkPool(config: Pick<Config, 'text_worker_threads'>):
     async run(name, input, options = {}) {
       const { port1, port2 } = new MessageChannel();
       let started = false;
+      let lastReport: unknown;
+      const stall = new AbortController();
+      let stallTimer: NodeJS.Timeout | undefined;
+      const rearmStallTimer = () => {
+        clearTimeout(stallTimer);
+        if (options.stallMs !== undefined) stallTimer = setTimeout(() => stall.abort(), options.stallMs);
+      };
       port1.on('message', (message: { started?: true } & Record<string, unknown>) => {
+        rearmStallTimer();
         if (message.started) started = true;
-        else options.onProgress?.(message);
+        else {
+          lastReport = message;
+          options.onProgress?.(message);
+        }
       });
       const queued = setInterval(() => {
         if (!started) options.onProgress?.({ queued: true });
@@ -66,9 +89,19 @@ export function createTextWorkPool(config: Pick<Config, 'text_worker_threads'>):
       try {
         return await pool.run(
           { ...input, progress: port2 },
-          { name, transferList: [port2], signal: options.signal ?? null },
+          {
+            name,
+            transferList: [port2],
+            signal: options.signal ? AbortSignal.any([options.signal, stall.signal]) : stall.signal,
+          },
         );
       } catch (error) {
+        if (stall.signal.aborted && !options.signal?.aborted) {
+          throw new TextTaskStalledError(
+            `the ${name} task reported nothing for ${options.stallMs! / 1000} s, so its thread was stopped` +
+              ` (its last report: ${lastReport === undefined ? 'none' : JSON.stringify(lastReport)})`,
+          );
+        }
         if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
           throw new ThreadOutOfMemoryError(
             `the document needed more than ${THREAD_HEAP_MB} MB of memory to process one range`,
@@ -77,6 +110,7 @@ export function createTextWorkPool(config: Pick<Config, 'text_worker_threads'>):
         throw error;
       } finally {
         clearInterval(queued);
+        clearTimeout(stallTimer);
         port1.close();
       }
     },
@@ -89,5 +123,13 @@ export class ThreadOutOfMemoryError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ThreadOutOfMemoryError';
+  }
+}
+
+/** A task went silent for longer than its limit (stallMs): its thread was terminated. Another attempt may fare better. */
+export class TextTaskStalledError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TextTaskStalledError';
   }
 }

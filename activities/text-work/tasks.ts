@@ -68,6 +68,8 @@ function releaseMemory(): void {
 
 /** Pages between progress reports while a PDF range is read. */
 const PAGES_PER_REPORT = 10;
+/** While a page is OCR'd, at most one report per this many ms (tesseract.js tells of every few percent). */
+const RECOGNISING_REPORT_MS = 2_000;
 /** Chunks between progress reports while tagging or embedding. */
 const ITEMS_PER_REPORT = 25;
 
@@ -92,12 +94,18 @@ export async function extractRange(
   try {
     let pagesRead = 0;
     let pagesOcr = 0;
+    let lastRecognisingReport = 0;
     const extracted = await extractDocument(input.file, input.mimeType, input.filename, {
       range: input.pages ?? undefined,
       htmlDomMaxBytes: input.htmlDomMaxBytes,
       renderedCacheDir: input.renderedCacheDir,
       ocr: input.ocr,
       archive: input.limits.archive,
+      onRecognising: (share, page) => {
+        if (Date.now() - lastRecognisingReport < RECOGNISING_REPORT_MS) return;
+        lastRecognisingReport = Date.now();
+        progress.postMessage({ phase: 'recognising', page, recognised: Math.round(share * 100) / 100 });
+      },
       onPage: (page) => {
         pagesRead++;
         // An OCR'd page takes seconds: each one is reported.

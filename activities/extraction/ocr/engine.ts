@@ -22,12 +22,20 @@ export const THREAD_ENTRY = fileURLToPath(new URL('./tesseract-thread.mjs', impo
 
 let current: { languages: string; worker: Promise<Worker>; idle?: NodeJS.Timeout } | undefined;
 
+/** Told of the page being recognised (share done, 0 to 1); tesseract.js has one logger per engine, so it is set per page. */
+let reportRecognition: ((share: number) => void) | undefined;
+
 /**
  * Recognises an image (PNG, JPEG, TIFF or BMP bytes). One engine per thread,
  * kept between pages and documents and ended when idle; a different language
- * list replaces it.
+ * list replaces it. `onProgress` hears how far recognition is, so a page that
+ * takes a minute on a loaded machine still heartbeats.
  */
-export async function recognise(image: Uint8Array, languages: readonly string[]): Promise<Recognised> {
+export async function recognise(
+  image: Uint8Array,
+  languages: readonly string[],
+  onProgress?: (share: number) => void,
+): Promise<Recognised> {
   const key = languages.join('+');
   if (current && current.languages !== key) await endEngine();
   current ??= { languages: key, worker: startEngine(languages) };
@@ -37,6 +45,7 @@ export async function recognise(image: Uint8Array, languages: readonly string[])
     const worker = await engine.worker.catch((error: unknown) => {
       throw new OcrEngineError(`the OCR engine did not start: ${messageOf(error)}`);
     });
+    reportRecognition = onProgress;
     const { data } = await worker
       .recognize(Buffer.from(image.buffer, image.byteOffset, image.byteLength))
       .catch((error: unknown) => {
@@ -47,6 +56,7 @@ export async function recognise(image: Uint8Array, languages: readonly string[])
       });
     return { text: data.text, confidence: data.confidence };
   } finally {
+    reportRecognition = undefined;
     if (current === engine) engine.idle = setTimeout(() => void endEngine(), IDLE_MS).unref();
   }
 }
@@ -82,7 +92,9 @@ async function startEngine(languages: readonly string[]): Promise<Worker> {
     workerPath: THREAD_ENTRY,
     // No cache: it would write <lang>.traineddata into the working directory.
     cacheMethod: 'none',
-    logger: () => {},
+    logger: (message: { status: string; progress: number }) => {
+      if (message.status === 'recognizing text') reportRecognition?.(message.progress);
+    },
     // Without a handler tesseract.js throws a failed job's error from an event listener, past our await.
     errorHandler: (error: unknown) => failStart(new Error(messageOf(error))),
   });

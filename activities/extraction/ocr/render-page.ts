@@ -1,3 +1,4 @@
+import '../array-buffer-transfer.ts';
 import { renderPageAsImage } from 'unpdf';
 
 type PdfDocument = Parameters<typeof renderPageAsImage>[0] & { getPage(number: number): Promise<PdfPageSize> };
