@@ -174,6 +174,12 @@ describe('OCR: scanned pages and images', () => {
     assert.equal(isUsablePageText('\uFFFD'.repeat(40) + ' ab'), false);
     assert.equal(isUsablePageText(TEXT_PAGE), true);
     assert.equal(isUsablePageText('Σύνοψη της μελέτης για το ράδιο και το πολώνιο'), true, 'any script');
+    // Control characters among ASCII punctuation: a font's codes passed through unmapped (seen in compound.pdf).
+    assert.equal(isUsablePageText('\x02\x01\x04\x03\x06\x05"!$#%&\x14!\x04\x0e\'&$(\x1a)\x14*\x13+\x16'), false);
+    assert.equal(isUsablePageText('!"#$%&()*+,/:;<=>?@[]^`{|}~!"#$%&'), false, 'punctuation alone');
+    // Contents and index pages are mostly leader dots, and are good text.
+    assert.equal(isUsablePageText('6.3.4 Footnotes . . . . . . . . . . . . . . . . . . . . . . . . 112'), true);
+    assert.equal(isUsablePageText('10.1 目次の類 ....................................... 99'), true);
   });
 
   test("a chunk's text source: ocr with the mean confidence of the OCR'd pages it covers", () => {

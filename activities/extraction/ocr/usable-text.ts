@@ -5,16 +5,30 @@
 export const MIN_PAGE_CHARACTERS = 20;
 
 /**
- * Below this share of letters and digits among its visible characters, a
- * page's text is glyph garbage: a font without a Unicode map gives private-use
- * code points, replacement characters, or control characters.
+ * A font without a Unicode map gives code points that are no text: private
+ * use, unassigned, control characters, surrogates, or the replacement
+ * character. At this share of the visible characters, the page is garbage.
+ */
+export const MAX_GARBAGE_SHARE = 0.1;
+const GARBAGE = /[\p{Co}\p{Cn}\p{Cc}\p{Cs}\uFFFD]/gu;
+
+/**
+ * Below this share of letters and digits (leader dots and rules aside), a
+ * page's text is garbage mapped to punctuation. Leaders are left out so a
+ * table of contents ("Footnotes . . . . . 12") counts as the text it is: on
+ * the real corpus (14,677 TeX Live and Debian PDF pages) counting them sent
+ * about 100 more pages to OCR, most of them contents and index pages.
  */
 export const MIN_WORD_CHARACTER_SHARE = 0.5;
+const LEADERS = /[.\u00B7\u2026\u22EF_-]/gu;
 
 /** Whether a page's text layer can be used as its text; if not, the page is OCR'd. */
 export function isUsablePageText(text: string): boolean {
   const visible = text.replace(/\s+/gu, '');
   if (visible.length < MIN_PAGE_CHARACTERS) return false;
-  const wordCharacters = visible.match(/[\p{L}\p{N}]/gu)?.length ?? 0;
-  return wordCharacters / visible.length >= MIN_WORD_CHARACTER_SHARE;
+  const garbage = visible.match(GARBAGE)?.length ?? 0;
+  if (garbage / visible.length >= MAX_GARBAGE_SHARE) return false;
+  const withoutLeaders = visible.replace(LEADERS, '');
+  const wordCharacters = withoutLeaders.match(/[\p{L}\p{N}]/gu)?.length ?? 0;
+  return wordCharacters / Math.max(1, withoutLeaders.length) >= MIN_WORD_CHARACTER_SHARE;
 }
