@@ -1,6 +1,7 @@
 import './array-buffer-transfer.ts';
 import { getDocumentProxy, getMeta } from 'unpdf';
 import { OcrEngineError } from './ocr/errors.ts';
+import { PDF_DATA_FILES } from './pdf-data-files.ts';
 import { renderPageForOcr } from './ocr/render-page.ts';
 import { isUsablePageText } from './ocr/usable-text.ts';
 import { outlineEntries, outlineMarks } from './pdf-outline.ts';
@@ -37,7 +38,7 @@ export async function extractPdf(
   let pdf;
   try {
     // pdf.js takes ownership of (detaches) the buffer it is given: hand it a copy.
-    pdf = await getDocumentProxy(new Uint8Array(bytes));
+    pdf = await getDocumentProxy(new Uint8Array(bytes), PDF_DATA_FILES);
   } catch (error) {
     const name = (error as Error).name;
     if (name === 'PasswordException') throw new UnreadableDocumentError('encrypted', 'the PDF is password-protected');
