@@ -1,6 +1,7 @@
 // The embeddings step: a vector for every chunk.
 import { eachChunk, storeEmbeddings } from '../../db/queries/chunks.ts';
 import { fencedWrite } from '../../db/queries/document-runs.ts';
+import { ensureVectorIndexEarly } from '../../db/queries/vector-index-early.ts';
 import { HashingEmbeddingProvider } from '../embeddings/hashing.ts';
 import { createEmbeddingProvider } from '../embeddings/provider.ts';
 import { claim, inThread, type Step } from './attempt.ts';
@@ -34,6 +35,8 @@ export const embeddings: Step<{ embedded: number; provider: string; dimension: n
         page.map((chunk, k) => ({ ordinal: chunk.ordinal, embedding: vectors[k] })),
       ),
     );
+    // After the write, outside its transaction: an index build must not hold the document's fence.
+    if (embedded === 0 && vectors.length > 0) await ensureVectorIndexEarly(sql, vectors[0].length);
     embedded += page.length;
     at.checkpoint({ embedded });
   }

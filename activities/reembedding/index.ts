@@ -1,6 +1,7 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Config } from '../../config/schema.ts';
 import { recordEmbeddingProvider } from '../../db/queries/analysis.ts';
+import { ensureVectorIndexEarly } from '../../db/queries/vector-index-early.ts';
 import { eachChunk } from '../../db/queries/chunks.ts';
 import { findEmbeddingProvider } from '../../db/queries/collections.ts';
 import {
@@ -86,6 +87,7 @@ export function createReembeddingActivities(deps: ReembeddingDeps) {
         documentId,
         page.map((chunk, k) => ({ ordinal: chunk.ordinal, text: chunk.text, embedding: vectors[k] })),
       );
+      if (vectors.length > 0) await ensureVectorIndexEarly(sql, vectors[0].length);
     }
     return written;
   }
