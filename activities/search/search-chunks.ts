@@ -17,6 +17,7 @@ import {
 import { reciprocalRankFusion, type FusedCandidate } from './fusion.ts';
 import { queryEmbedderFor } from './query-embedder.ts';
 import { REEMBEDDING_LABEL_PREFIX } from '../../workflows/reembedding-contract.ts';
+import type { ChunkLocation } from '../../workflows/search-contract.ts';
 
 export type SearchMode = 'hybrid' | 'text' | 'vector';
 /** How the vector list was found: pgvector's HNSW index, exact cosine (no index or no pgvector), or not at all. */
@@ -33,14 +34,7 @@ export interface SearchRequest {
   filters?: SearchFilters;
 }
 
-export interface SearchHit {
-  documentId: string;
-  documentName: string;
-  ordinal: number;
-  pageStart: number | null;
-  pageEnd: number | null;
-  /** Headings above the chunk, outermost first, where the format has them. */
-  headingPath: string[] | null;
+export interface SearchHit extends ChunkLocation {
   text: string;
   /** The best passages of the chunk, query words between « and ». */
   snippet: string;
