@@ -71,7 +71,14 @@ export async function searchChunks(sql: Sql, settings: SearchSettings, request: 
   const scope: SearchScope = { collectionId: collection.id, filters: request.filters };
   await checkDocumentsBelong(sql, collection, request.filters?.documentIds);
 
-  const limit = Math.max(request.k, settings.search_candidates);
+  const context: SearchContext = {
+    sql,
+    settings,
+    collection,
+    scope,
+    query,
+    limit: Math.max(request.k, settings.search_candidates),
+  };
   let mode = request.mode;
   let notice: string | undefined;
   let vector: { list: Candidate[]; kind: VectorSearchKind } = { list: [], kind: 'none' };
@@ -82,10 +89,10 @@ export async function searchChunks(sql: Sql, settings: SearchSettings, request: 
       mode = 'text';
       notice = `answered by full text alone: ${unusable.message}`;
     } else {
-      vector = await vectorList(sql, settings, collection, scope, query, limit);
+      vector = await vectorList(context);
     }
   }
-  const text = mode === 'vector' ? [] : await textList(sql, settings, collection, scope, query, limit);
+  const text = mode === 'vector' ? [] : await textList(context);
 
   const fused = reciprocalRankFusion(
     { text: mode === 'vector' ? undefined : text, vector: mode === 'text' ? undefined : vector.list },
@@ -175,14 +182,25 @@ function vectorsUnusable(
   return undefined;
 }
 
-async function vectorList(
-  sql: Sql,
-  settings: SearchSettings,
-  collection: CollectionSearchInfo,
-  scope: SearchScope,
-  query: string,
-  limit: number,
-): Promise<{ list: Candidate[]; kind: VectorSearchKind }> {
+/** What each signal's list is searched with: one request's collection, scope, query and candidate count. */
+interface SearchContext {
+  sql: Sql;
+  settings: SearchSettings;
+  collection: CollectionSearchInfo;
+  scope: SearchScope;
+  query: string;
+  /** Candidates each list hands to fusion (at least k). */
+  limit: number;
+}
+
+async function vectorList({
+  sql,
+  settings,
+  collection,
+  scope,
+  query,
+  limit,
+}: SearchContext): Promise<{ list: Candidate[]; kind: VectorSearchKind }> {
   const embedder = queryEmbedderFor(settings, collection.embedding_provider!)!;
   const [queryVector] = await embedder.embed([query]);
   const dimension = collection.embedding_dimension!;
@@ -211,14 +229,7 @@ async function vectorList(
 }
 
 /** Chunks with every word of the query first; when they are too few, chunks with any of its words after them. */
-async function textList(
-  sql: Sql,
-  settings: SearchSettings,
-  collection: CollectionSearchInfo,
-  scope: SearchScope,
-  query: string,
-  limit: number,
-): Promise<Candidate[]> {
+async function textList({ sql, settings, collection, scope, query, limit }: SearchContext): Promise<Candidate[]> {
   const configs = collection.text_search_configs;
   const bounds = { maxWordChunks: settings.search_common_word_chunks, rankLimit: settings.search_text_rank_limit };
   const all = await textCandidates(sql, scope, { query, configs, all: true, limit, ...bounds });
