@@ -191,7 +191,7 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
         await sql.begin((tx) => cancelDocumentsInWork(tx, collectionId, reason));
       }
       if (input.status) await setCollectionOutcome(sql, collectionId, input.status, input.lastError);
-      // Search reads word frequencies from the planner's statistics (PGlite keeps none by itself).
+      // Search reads word frequencies from the planner's statistics: refreshed where no autovacuum will (PGlite).
       if (input.status) await refreshSearchStatistics(sql);
       // Labels the collection with its provider, or starts re-embedding it when its vectors are another provider's.
       if (input.recordEmbeddings) await recordProviderOrReembed(sql, config, collectionId);

@@ -59,11 +59,24 @@ export async function vectorStorage(sql: Sql): Promise<VectorStorage> {
 
 /**
  * Refreshes the planner's statistics of chunks, whose word frequencies
- * any-word queries read (textCandidates). PostgreSQL's autovacuum does it too;
- * PGlite has none, so the end of an analysis run asks.
+ * any-word queries read (textCandidates), where nothing else will: PGlite is
+ * one session without background workers, so no autovacuum. On PostgreSQL
+ * the autovacuum launcher analyzes a table once enough of it changed; an
+ * ANALYZE of the whole table at the end of every collection's run would
+ * repeat that work (a sample of every collection's chunks) for one
+ * collection's change. True when it analyzed.
  */
-export async function refreshSearchStatistics(sql: Sql): Promise<void> {
+export async function refreshSearchStatistics(sql: Sql): Promise<boolean> {
+  if (await autovacuumRuns(sql)) return false;
   await sql`ANALYZE chunks`;
+  return true;
+}
+
+/** Whether the database's autovacuum launcher is running (never on PGlite; off when autovacuum is disabled). */
+export async function autovacuumRuns(sql: Sql): Promise<boolean> {
+  const [row] = await sql<{ running: boolean }[]>`
+    SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE backend_type = 'autovacuum launcher') AS running`;
+  return row.running;
 }
 
 /** Whether the HNSW index of this dimension exists (see ensureChunkVectorIndex). */

@@ -8,7 +8,13 @@ import { migrate } from '../../db/migrate.ts';
 import { createPool, type Sql } from '../../db/pool.ts';
 import { recordEmbeddingProvider } from '../../db/queries/analysis.ts';
 import { storeEmbeddings } from '../../db/queries/chunks.ts';
-import { hasVectorIndex, setDocumentTextSearchConfig, vectorStorage } from '../../db/queries/search.ts';
+import {
+  autovacuumRuns,
+  hasVectorIndex,
+  refreshSearchStatistics,
+  setDocumentTextSearchConfig,
+  vectorStorage,
+} from '../../db/queries/search.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 const DIMENSION = 64;
@@ -208,6 +214,20 @@ describe('searchChunks: text, vector and hybrid over chunks', () => {
     assert.equal(hybrid.vectorSearch, 'none');
     assert.match(hybrid.notice!, /no embeddings/);
     assert.equal(hybrid.hits[0].documentId, ids.plain);
+  });
+
+  test('word statistics are refreshed where no autovacuum will (PGlite), left to autovacuum on PostgreSQL', async () => {
+    const running = await autovacuumRuns(sql);
+    if (database.kind === 'pglite') assert.equal(running, false);
+    const analyzed = await refreshSearchStatistics(sql);
+    assert.equal(analyzed, !running);
+    if (analyzed) {
+      // What any-word queries read: the chunks' word frequencies.
+      const [row] = await sql`
+        SELECT count(*)::int AS stats FROM pg_stats
+        WHERE schemaname = current_schema() AND tablename = 'chunks' AND attname = 'text_search'`;
+      assert.equal(row.stats, 1);
+    }
   });
 
   test('bad inputs are refused with their reason', async () => {
