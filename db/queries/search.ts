@@ -72,6 +72,19 @@ export async function refreshSearchStatistics(sql: Sql): Promise<boolean> {
   return true;
 }
 
+/**
+ * Merges the pending list of the chunks' full-text index into the index
+ * (migration 009 bounds it; every search reads it whole), so the search after
+ * a run reads none. On every database: autovacuum merges it only when the
+ * table changed by a share of its size, which one collection's chunks of a
+ * large table do not reach. Returns the pages merged.
+ */
+export async function mergeTextSearchPendingList(sql: Sql): Promise<number> {
+  const [row] = await sql<{ pages: number }[]>`
+    SELECT gin_clean_pending_list('chunks_text_search'::regclass)::int AS pages`;
+  return row.pages;
+}
+
 /** Whether the database's autovacuum launcher is running (never on PGlite; off when autovacuum is disabled). */
 export async function autovacuumRuns(sql: Sql): Promise<boolean> {
   const [row] = await sql<{ running: boolean }[]>`

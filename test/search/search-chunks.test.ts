@@ -11,6 +11,7 @@ import { storeEmbeddings } from '../../db/queries/chunks.ts';
 import {
   autovacuumRuns,
   hasVectorIndex,
+  mergeTextSearchPendingList,
   refreshSearchStatistics,
   setDocumentTextSearchConfig,
   vectorStorage,
@@ -228,6 +229,28 @@ describe('searchChunks: text, vector and hybrid over chunks', () => {
         WHERE schemaname = current_schema() AND tablename = 'chunks' AND attname = 'text_search'`;
       assert.equal(row.stats, 1);
     }
+  });
+
+  test("new chunks wait in the full-text index's bounded pending list, are found there, and are merged after a run", async () => {
+    const [index] = await sql`SELECT reloptions FROM pg_class WHERE oid = 'chunks_text_search'::regclass`;
+    assert.ok(index.reloptions.includes('gin_pending_list_limit=256'), String(index.reloptions));
+    await mergeTextSearchPendingList(sql);
+    const pendingCollection = await seedCollection(sql, 'pending');
+    const documentId = await seedDocument(sql, pendingCollection, 'late.txt', [{ text: 'A quokka crossed late.' }], {
+      embed: false,
+    });
+    const find = () =>
+      searchChunks(sql, config, { collectionId: pendingCollection, query: 'quokka', k: 5, mode: 'text' });
+    assert.deepEqual(
+      (await find()).hits.map((hit) => hit.documentId),
+      [documentId],
+    );
+    assert.ok((await mergeTextSearchPendingList(sql)) >= 1);
+    assert.equal(await mergeTextSearchPendingList(sql), 0);
+    assert.deepEqual(
+      (await find()).hits.map((hit) => hit.documentId),
+      [documentId],
+    );
   });
 
   test('bad inputs are refused with their reason', async () => {
