@@ -20,7 +20,7 @@ import type {
 import { isPaged } from './extraction/index.ts';
 import { workflowIds } from '../workflows/ids.ts';
 import { recordProviderOrReembed } from './reembedding/after-analysis.ts';
-import { refreshSearchStatistics } from '../db/queries/search.ts';
+import { mergeTextSearchPendingList, refreshSearchStatistics } from '../db/queries/search.ts';
 
 export interface CollectionAnalysisDeps {
   config: Config;
@@ -191,8 +191,10 @@ export function createCollectionAnalysisActivities(deps: CollectionAnalysisDeps)
         await sql.begin((tx) => cancelDocumentsInWork(tx, collectionId, reason));
       }
       if (input.status) await setCollectionOutcome(sql, collectionId, input.status, input.lastError);
-      // Search reads word frequencies from the planner's statistics (PGlite keeps none by itself).
+      // Search reads word frequencies from the planner's statistics: refreshed where no autovacuum will (PGlite).
       if (input.status) await refreshSearchStatistics(sql);
+      // New chunks' words wait in the full-text index's pending list, which every search reads whole.
+      if (input.status) await mergeTextSearchPendingList(sql);
       // Labels the collection with its provider, or starts re-embedding it when its vectors are another provider's.
       if (input.recordEmbeddings) await recordProviderOrReembed(sql, config, collectionId);
       if (input.runKey !== null) await advanceAnalysisRun(sql, collectionId, input.runKey);

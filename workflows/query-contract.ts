@@ -1,5 +1,7 @@
 // The contract of the query workflow (FileIntel's question over a collection), shared by the API and the activities.
 
+import type { ChunkLocation } from './search-contract.ts';
+
 /** How passages are found: both signals fused (default), full text only, or vectors only. */
 export type RetrievalMode = 'hybrid' | 'text' | 'vector';
 
@@ -27,13 +29,7 @@ export interface QueryInput {
  * matched, with a short snippet, never the chunk's whole text (the answer
  * activity reads that from the database).
  */
-export interface PassageRef {
-  documentId: string;
-  documentName: string;
-  ordinal: number;
-  pageStart: number | null;
-  pageEnd: number | null;
-  headingPath: string[] | null;
+export interface PassageRef extends ChunkLocation {
   /** The score it was ranked by (fused for hybrid). */
   score: number;
   /** Each signal's score, as the search gave them. */

@@ -1,6 +1,11 @@
 import { wordsOf } from '../text/words.ts';
 import type { EmbeddingProvider } from './provider.ts';
 
+/**
+ * The name's version: bumped whenever the same text would get another vector.
+ * v2: words keep their combining marks and unspaced scripts are cut into words (v1 split Hindi at every vowel sign).
+ */
+const NAME_PREFIX = 'hashing-v2-';
 const NGRAM = 3;
 const NGRAM_WEIGHT = 0.5;
 const FNV_OFFSET = 0x811c9dc5;
@@ -19,8 +24,20 @@ export class HashingEmbeddingProvider implements EmbeddingProvider {
     readonly dimension: number,
     readonly batchSize: number,
   ) {
-    // v2: words keep their combining marks and unspaced scripts are cut into words (v1 split Hindi at every vowel sign).
-    this.name = `hashing-v2-${dimension}`;
+    this.name = `${NAME_PREFIX}${dimension}`;
+  }
+
+  /**
+   * The provider a recorded name stands for (`hashing-v2-<dimension>`), to
+   * embed a query beside the vectors it made; undefined for another version's
+   * name (its vectors never compare with this one's) or any other name.
+   */
+  static fromName(name: string, batchSize: number): HashingEmbeddingProvider | undefined {
+    if (!name.startsWith(NAME_PREFIX)) return undefined;
+    const digits = name.slice(NAME_PREFIX.length);
+    const dimension = Number(digits);
+    if (!/^[1-9]\d*$/.test(digits) || !Number.isSafeInteger(dimension)) return undefined;
+    return new HashingEmbeddingProvider(dimension, batchSize);
   }
 
   async embed(texts: string[]): Promise<number[][]> {

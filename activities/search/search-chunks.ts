@@ -17,6 +17,7 @@ import {
 import { reciprocalRankFusion, type FusedCandidate } from './fusion.ts';
 import { queryEmbedderFor } from './query-embedder.ts';
 import { REEMBEDDING_LABEL_PREFIX } from '../../workflows/reembedding-contract.ts';
+import type { ChunkLocation } from '../../workflows/search-contract.ts';
 
 export type SearchMode = 'hybrid' | 'text' | 'vector';
 /** How the vector list was found: pgvector's HNSW index, exact cosine (no index or no pgvector), or not at all. */
@@ -33,14 +34,7 @@ export interface SearchRequest {
   filters?: SearchFilters;
 }
 
-export interface SearchHit {
-  documentId: string;
-  documentName: string;
-  ordinal: number;
-  pageStart: number | null;
-  pageEnd: number | null;
-  /** Headings above the chunk, outermost first, where the format has them. */
-  headingPath: string[] | null;
+export interface SearchHit extends ChunkLocation {
   text: string;
   /** The best passages of the chunk, query words between « and ». */
   snippet: string;
@@ -77,7 +71,14 @@ export async function searchChunks(sql: Sql, settings: SearchSettings, request: 
   const scope: SearchScope = { collectionId: collection.id, filters: request.filters };
   await checkDocumentsBelong(sql, collection, request.filters?.documentIds);
 
-  const limit = Math.max(request.k, settings.search_candidates);
+  const context: SearchContext = {
+    sql,
+    settings,
+    collection,
+    scope,
+    query,
+    limit: Math.max(request.k, settings.search_candidates),
+  };
   let mode = request.mode;
   let notice: string | undefined;
   let vector: { list: Candidate[]; kind: VectorSearchKind } = { list: [], kind: 'none' };
@@ -88,10 +89,10 @@ export async function searchChunks(sql: Sql, settings: SearchSettings, request: 
       mode = 'text';
       notice = `answered by full text alone: ${unusable.message}`;
     } else {
-      vector = await vectorList(sql, settings, collection, scope, query, limit);
+      vector = await vectorList(context);
     }
   }
-  const text = mode === 'vector' ? [] : await textList(sql, settings, collection, scope, query, limit);
+  const text = mode === 'vector' ? [] : await textList(context);
 
   const fused = reciprocalRankFusion(
     { text: mode === 'vector' ? undefined : text, vector: mode === 'text' ? undefined : vector.list },
@@ -181,14 +182,25 @@ function vectorsUnusable(
   return undefined;
 }
 
-async function vectorList(
-  sql: Sql,
-  settings: SearchSettings,
-  collection: CollectionSearchInfo,
-  scope: SearchScope,
-  query: string,
-  limit: number,
-): Promise<{ list: Candidate[]; kind: VectorSearchKind }> {
+/** What each signal's list is searched with: one request's collection, scope, query and candidate count. */
+interface SearchContext {
+  sql: Sql;
+  settings: SearchSettings;
+  collection: CollectionSearchInfo;
+  scope: SearchScope;
+  query: string;
+  /** Candidates each list hands to fusion (at least k). */
+  limit: number;
+}
+
+async function vectorList({
+  sql,
+  settings,
+  collection,
+  scope,
+  query,
+  limit,
+}: SearchContext): Promise<{ list: Candidate[]; kind: VectorSearchKind }> {
   const embedder = queryEmbedderFor(settings, collection.embedding_provider!)!;
   const [queryVector] = await embedder.embed([query]);
   const dimension = collection.embedding_dimension!;
@@ -217,14 +229,7 @@ async function vectorList(
 }
 
 /** Chunks with every word of the query first; when they are too few, chunks with any of its words after them. */
-async function textList(
-  sql: Sql,
-  settings: SearchSettings,
-  collection: CollectionSearchInfo,
-  scope: SearchScope,
-  query: string,
-  limit: number,
-): Promise<Candidate[]> {
+async function textList({ sql, settings, collection, scope, query, limit }: SearchContext): Promise<Candidate[]> {
   const configs = collection.text_search_configs;
   const bounds = { maxWordChunks: settings.search_common_word_chunks, rankLimit: settings.search_text_rank_limit };
   const all = await textCandidates(sql, scope, { query, configs, all: true, limit, ...bounds });

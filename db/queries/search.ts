@@ -59,11 +59,37 @@ export async function vectorStorage(sql: Sql): Promise<VectorStorage> {
 
 /**
  * Refreshes the planner's statistics of chunks, whose word frequencies
- * any-word queries read (textCandidates). PostgreSQL's autovacuum does it too;
- * PGlite has none, so the end of an analysis run asks.
+ * any-word queries read (textCandidates), where nothing else will: PGlite is
+ * one session without background workers, so no autovacuum. On PostgreSQL
+ * the autovacuum launcher analyzes a table once enough of it changed; an
+ * ANALYZE of the whole table at the end of every collection's run would
+ * repeat that work (a sample of every collection's chunks) for one
+ * collection's change. True when it analyzed.
  */
-export async function refreshSearchStatistics(sql: Sql): Promise<void> {
+export async function refreshSearchStatistics(sql: Sql): Promise<boolean> {
+  if (await autovacuumRuns(sql)) return false;
   await sql`ANALYZE chunks`;
+  return true;
+}
+
+/**
+ * Merges the pending list of the chunks' full-text index into the index
+ * (migration 009 bounds it; every search reads it whole), so the search after
+ * a run reads none. On every database: autovacuum merges it only when the
+ * table changed by a share of its size, which one collection's chunks of a
+ * large table do not reach. Returns the pages merged.
+ */
+export async function mergeTextSearchPendingList(sql: Sql): Promise<number> {
+  const [row] = await sql<{ pages: number }[]>`
+    SELECT gin_clean_pending_list('chunks_text_search'::regclass)::int AS pages`;
+  return row.pages;
+}
+
+/** Whether the database's autovacuum launcher is running (never on PGlite; off when autovacuum is disabled). */
+export async function autovacuumRuns(sql: Sql): Promise<boolean> {
+  const [row] = await sql<{ running: boolean }[]>`
+    SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE backend_type = 'autovacuum launcher') AS running`;
+  return row.running;
 }
 
 /** Whether the HNSW index of this dimension exists (see ensureChunkVectorIndex). */

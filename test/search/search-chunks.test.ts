@@ -8,7 +8,14 @@ import { migrate } from '../../db/migrate.ts';
 import { createPool, type Sql } from '../../db/pool.ts';
 import { recordEmbeddingProvider } from '../../db/queries/analysis.ts';
 import { storeEmbeddings } from '../../db/queries/chunks.ts';
-import { hasVectorIndex, setDocumentTextSearchConfig, vectorStorage } from '../../db/queries/search.ts';
+import {
+  autovacuumRuns,
+  hasVectorIndex,
+  mergeTextSearchPendingList,
+  refreshSearchStatistics,
+  setDocumentTextSearchConfig,
+  vectorStorage,
+} from '../../db/queries/search.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 const DIMENSION = 64;
@@ -208,6 +215,42 @@ describe('searchChunks: text, vector and hybrid over chunks', () => {
     assert.equal(hybrid.vectorSearch, 'none');
     assert.match(hybrid.notice!, /no embeddings/);
     assert.equal(hybrid.hits[0].documentId, ids.plain);
+  });
+
+  test('word statistics are refreshed where no autovacuum will (PGlite), left to autovacuum on PostgreSQL', async () => {
+    const running = await autovacuumRuns(sql);
+    if (database.kind === 'pglite') assert.equal(running, false);
+    const analyzed = await refreshSearchStatistics(sql);
+    assert.equal(analyzed, !running);
+    if (analyzed) {
+      // What any-word queries read: the chunks' word frequencies.
+      const [row] = await sql`
+        SELECT count(*)::int AS stats FROM pg_stats
+        WHERE schemaname = current_schema() AND tablename = 'chunks' AND attname = 'text_search'`;
+      assert.equal(row.stats, 1);
+    }
+  });
+
+  test("new chunks wait in the full-text index's bounded pending list, are found there, and are merged after a run", async () => {
+    const [index] = await sql`SELECT reloptions FROM pg_class WHERE oid = 'chunks_text_search'::regclass`;
+    assert.ok(index.reloptions.includes('gin_pending_list_limit=256'), String(index.reloptions));
+    await mergeTextSearchPendingList(sql);
+    const pendingCollection = await seedCollection(sql, 'pending');
+    const documentId = await seedDocument(sql, pendingCollection, 'late.txt', [{ text: 'A quokka crossed late.' }], {
+      embed: false,
+    });
+    const find = () =>
+      searchChunks(sql, config, { collectionId: pendingCollection, query: 'quokka', k: 5, mode: 'text' });
+    assert.deepEqual(
+      (await find()).hits.map((hit) => hit.documentId),
+      [documentId],
+    );
+    assert.ok((await mergeTextSearchPendingList(sql)) >= 1);
+    assert.equal(await mergeTextSearchPendingList(sql), 0);
+    assert.deepEqual(
+      (await find()).hits.map((hit) => hit.documentId),
+      [documentId],
+    );
   });
 
   test('bad inputs are refused with their reason', async () => {

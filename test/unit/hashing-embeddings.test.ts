@@ -18,6 +18,29 @@ describe('hashing embeddings', () => {
     assert.ok(provider.vector('').every((value) => value === 0));
   });
 
+  test('the provider parses its own name: a recorded name gives back the same provider, another version or name none', async () => {
+    const rebuilt = HashingEmbeddingProvider.fromName(provider.name, 7);
+    assert.ok(rebuilt);
+    assert.equal(rebuilt.name, provider.name);
+    assert.equal(rebuilt.dimension, 384);
+    assert.equal(rebuilt.batchSize, 7);
+    assert.deepEqual(await rebuilt.embed(['same space']), await provider.embed(['same space']));
+    assert.equal(HashingEmbeddingProvider.fromName(new HashingEmbeddingProvider(64, 1).name, 1)?.dimension, 64);
+    // Another version's vectors never compare with this one's; names that only look alike are no dimension.
+    for (const name of [
+      'hashing-v1-384',
+      'hashing-v3-384',
+      'hashing-v2-',
+      'hashing-v2-0',
+      'hashing-v2-038',
+      'hashing-v2-3.5',
+      'hashing-v2-384x',
+      'hashing-v2-99999999999999999999',
+      'openai:text-embedding-3-small',
+    ])
+      assert.equal(HashingEmbeddingProvider.fromName(name, 1), undefined, name);
+  });
+
   test('texts sharing words are closer than texts that do not', () => {
     const a = provider.vector('Marie Curie measured the radiation of radium in Paris.');
     const b = provider.vector('The radiation of radium was measured again in Paris.');

@@ -1,0 +1,11 @@
+-- Every full-text search reads the whole pending list of the chunks' GIN
+-- index: with fastupdate (the default) new chunks' words wait there, unsorted,
+-- until the list outgrows gin_pending_list_limit (4 MB by default) or a
+-- vacuum merges it. Right after a collection's load, on PGlite (no
+-- autovacuum) and on a large table (whose autovacuum thresholds one
+-- collection's chunks do not reach), searches scanned up to 4 MB each: at
+-- 100,000 chunks, 143 pending pages made a text search's median 130 ms
+-- against 7 ms once merged (BENCHMARKS.md, Retrieval). 256 kB bounds that to
+-- 32 pages; inserts merge eight times as often, which cost less than
+-- fastupdate off (a merge per row) in the same measurement.
+ALTER INDEX chunks_text_search SET (gin_pending_list_limit = 256);
