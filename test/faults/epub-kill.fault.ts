@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import { decodeTimeoutType } from '@temporalio/common';
 import { startCollectionAnalysis } from '../../api/analysis/start.ts';
 import type { CollectionAnalysisResult } from '../../workflows/collection-analysis-contract.ts';
+import { workflowIds } from '../../workflows/ids.ts';
 import type { FixtureFile } from '../fixtures/documents.ts';
 import { prose } from '../fixtures/documents.ts';
 import { longEpub } from '../fixtures/structured-documents.ts';
@@ -25,7 +26,7 @@ import { startTestStack, type TestStack } from '../support/stack.ts';
 const CHAPTERS = 60;
 const PARAGRAPHS = 20;
 const CHAPTERS_PER_RANGE = 3;
-/** The smallest range of characters the config allows: the HTML book below is about 20 of them. */
+/** A small range of characters (the config allows 10,000 and up): the HTML page below takes about 20. */
 const CHARS_PER_RANGE = 20_000;
 /** Ranges committed when the worker is killed (of about 20): the retry has several to leave alone. */
 const KILL_AFTER_RANGES = 5;
@@ -64,6 +65,8 @@ interface KillCase {
   /** What a paragraph of section n begins with, and the heading path its chunk must carry. */
   section: string;
   headingPath: (n: number) => string[];
+  /** How the analysis runs it: both files are small (under 1 MB), so in a group activity, unless `small_document_mb` is 0. */
+  unitOfWork: 'group' | 'own workflow';
 }
 
 const CASES: KillCase[] = [
@@ -73,6 +76,7 @@ const CASES: KillCase[] = [
     file: () => longEpub(CHAPTERS, PARAGRAPHS),
     section: 'Chapter',
     headingPath: (n) => [`Chapter ${n}`],
+    unitOfWork: 'group',
   },
   {
     name: `a ${CHAPTERS}-section HTML page read ${CHARS_PER_RANGE} characters a range`,
@@ -80,6 +84,7 @@ const CASES: KillCase[] = [
     file: async () => longHtml(CHAPTERS, PARAGRAPHS),
     section: 'Section',
     headingPath: (n) => ['A Long Page', `Section ${n}`],
+    unitOfWork: 'own workflow',
   },
 ];
 
@@ -129,7 +134,12 @@ describe('a worker SIGKILLed mid-document resumes a long EPUB, and a long HTML p
     await stack?.teardown();
   });
 
-  const startWorker = () => forkWorkerChild(stack, RANGE_CONFIG);
+  /** The analysis's planning (which documents go in groups) runs in the worker, on the worker's config. */
+  const startWorker = (kase: KillCase) =>
+    forkWorkerChild(stack, {
+      ...RANGE_CONFIG,
+      ...(kase.unitOfWork === 'own workflow' ? { small_document_mb: 0 } : {}),
+    });
 
   /** A collection holding `file` as its one uploaded document. */
   async function collectionWith(name: string, file: FixtureFile) {
@@ -217,11 +227,11 @@ describe('a worker SIGKILLed mid-document resumes a long EPUB, and a long HTML p
   }
 
   for (const kase of CASES) {
-    test(`${kase.name}: processed, the chunks of a clean run, the committed ranges not read again`, async () => {
+    test(`${kase.name}, in its ${kase.unitOfWork}: processed, the chunks of a clean run, the committed ranges not read again`, async () => {
       const started = Date.now();
       const file = await kase.file();
       const killed = await collectionWith(`kill-${kase.unit}`, file);
-      worker = await startWorker();
+      worker = await startWorker(kase);
       const taskId = await analyse(killed.collectionId);
 
       // The moment: a quarter of the ranges committed (polled closely: a range takes a tenth of a second or more), then SIGKILL.
@@ -235,7 +245,7 @@ describe('a worker SIGKILLed mid-document resumes a long EPUB, and a long HTML p
       const killedAt = new Date();
       const beforeKill = [...(await rangesOf(killed.documentId))];
 
-      worker = await startWorker();
+      worker = await startWorker(kase);
       const restartMs = Date.now() - killedAt.getTime();
       // The reference: the same file in another collection, processed without a kill (while the killed attempt's heartbeat times out).
       const reference = await collectionWith(`reference-${kase.unit}`, {
@@ -299,7 +309,16 @@ describe('a worker SIGKILLed mid-document resumes a long EPUB, and a long HTML p
 
       // The history: the killed attempt timed out on its heartbeat, and the attempt that resumed is its retry.
       const runKey = taskId.split(':').pop()!;
-      const workflows = [...(await runsOf(stack.temporal, taskId)), `document:${killed.documentId}:${runKey}`];
+      const documentWorkflow = workflowIds.documentProcessing(killed.documentId, runKey);
+      const workflows = [...(await runsOf(stack.temporal, taskId)), documentWorkflow];
+      const ranOwnWorkflow = await stack.temporal.workflow
+        .getHandle(documentWorkflow)
+        .describe()
+        .then(
+          () => true,
+          () => false,
+        );
+      assert.equal(ranOwnWorkflow ? 'own workflow' : 'group', kase.unitOfWork, 'the document ran where the case says');
       const history = await retriesInHistory(stack.temporal, workflows);
       assert.ok(
         history.activityAttemptsAfterFirst >= 1,
@@ -312,6 +331,7 @@ describe('a worker SIGKILLed mid-document resumes a long EPUB, and a long HTML p
       );
 
       reportFigures(`epub-kill ${kase.unit}`, {
+        unit_of_work: kase.unitOfWork,
         database: stack.databaseKind,
         ranges: total,
         committed_before_kill: beforeKill.length,
