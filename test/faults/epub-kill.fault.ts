@@ -222,7 +222,11 @@ describe('a worker SIGKILLed mid-document resumes a long EPUB, and a long HTML p
         ),
         `${label}: ${kase.section} ${n}'s chunks are under ${wanted}: ${JSON.stringify(own.map((c) => c.path))}`,
       );
-      if (kase.unit === 'chapter') assert.ok(own.every((chunk) => chunk.page === n));
+      if (kase.unit === 'chapter')
+        assert.ok(
+          own.every((chunk) => chunk.page === n),
+          `${label}: chapter ${n}'s chunks on its page`,
+        );
     }
   }
 
