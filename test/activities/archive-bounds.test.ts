@@ -13,12 +13,12 @@ import { createInflateRaw } from 'node:zlib';
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../../common/archive-limits.ts';
 import { extractDocument, UnreadableDocumentError } from '../../activities/extraction/index.ts';
 import {
-  chapterXhtml,
-  docxWith,
-  documentXml,
+  ARCHIVE_FORMATS,
+  ARCHIVES,
+  archiveWith,
   entry,
-  epubWith,
   lyingAbout,
+  textPart,
   zerosEntry,
   zipOf,
   type ZipEntrySpec,
@@ -26,8 +26,8 @@ import {
 
 const MiB = 1024 * 1024;
 const GiB_IN_MiB = 1024;
-const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
-const EPUB = 'application/epub+zip';
+const DOCX = ARCHIVES.docx.mimeType;
+const EPUB = ARCHIVES.epub.mimeType;
 /** What memory may grow by while a bomb is refused or stopped: far below the 1 GB it would inflate to. */
 const FLAT_BYTES = 48 * MiB;
 
@@ -78,14 +78,10 @@ describe('archives bounded in the worker', () => {
     // The bomb is one deflated MiB repeated: 16 of them inflate to 16 MiB, so 1,024 inflate to 1 GiB.
     assert.equal(await inflatedSize(zerosEntry('probe', 16)), 16 * MiB, 'the construction inflates as declared');
     const bomb = zerosEntry('word/document.xml', GiB_IN_MiB);
-    const docx = docxWith(bomb);
-    const epub = epubWith({ ...bomb, name: 'OEBPS/ch1.xhtml' });
-    assert.ok(docx.length < 1.1 * MiB && epub.length < 1.1 * MiB, `${docx.length} and ${epub.length} bytes on disk`);
-    for (const [name, mime, bytes] of [
-      ['bomb.docx', DOCX, docx],
-      ['bomb.epub', EPUB, epub],
-    ] as const) {
-      const { error, grown } = await failureWithMemory(name, mime, bytes);
+    for (const format of ARCHIVE_FORMATS) {
+      const [name, bytes] = [`bomb.${format}`, archiveWith(format, bomb)];
+      assert.ok(bytes.length < 1.1 * MiB, `${name}: ${bytes.length} bytes on disk`);
+      const { error, grown } = await failureWithMemory(name, ARCHIVES[format].mimeType, bytes);
       assert.equal(error.reason, 'too_large');
       assert.match(
         error.message,
@@ -98,11 +94,9 @@ describe('archives bounded in the worker', () => {
 
   test('a central directory that lies (2 KB declared, 1 GB inside): stopped at the declared size, too_large, memory flat', async () => {
     const bomb = lyingAbout(zerosEntry('word/document.xml', GiB_IN_MiB), 2048);
-    for (const [name, mime, bytes] of [
-      ['liar.docx', DOCX, docxWith(bomb)],
-      ['liar.epub', EPUB, epubWith({ ...bomb, name: 'OEBPS/ch1.xhtml' })],
-    ] as const) {
-      const { error, grown } = await failureWithMemory(name, mime, bytes);
+    for (const format of ARCHIVE_FORMATS) {
+      const name = `liar.${format}`;
+      const { error, grown } = await failureWithMemory(name, ARCHIVES[format].mimeType, archiveWith(format, bomb));
       assert.equal(error.reason, 'too_large', error.message);
       assert.match(
         error.message,
@@ -114,14 +108,14 @@ describe('archives bounded in the worker', () => {
   });
 
   test('the other limits: an entry inflating 1,000 times, too many entries', async () => {
-    const ratio = await failureWithMemory('ratio.epub', EPUB, epubWith(zerosEntry('OEBPS/ch1.xhtml', 4)));
+    const ratio = await failureWithMemory('ratio.epub', EPUB, archiveWith('epub', zerosEntry('OEBPS/ch1.xhtml', 4)));
     assert.equal(ratio.error.reason, 'too_large');
     assert.match(
       ratio.error.message,
       /OEBPS\/ch1\.xhtml inflates \d{3,4} times .* more than max_archive_ratio \(100\)/,
     );
 
-    const docx = docxWith(entry('word/document.xml', documentXml('Five entries are too many here')));
+    const docx = archiveWith('docx', textPart('docx', 'Five entries are too many here'));
     const few = { ...DEFAULT_ARCHIVE_LIMITS, maxEntries: 2 };
     const entries = await failureWithMemory('entries.docx', DOCX, docx, few);
     assert.equal(entries.error.reason, 'too_large');
@@ -130,28 +124,24 @@ describe('archives bounded in the worker', () => {
 
   test('honest archives within the limits read as before, ZIP64 too; encrypted and damaged entries say so', async () => {
     const text = 'The bounded archive reads normally.';
-    const docx = await extract('ok.docx', DOCX, docxWith(entry('word/document.xml', documentXml(text))));
+    const docx = await extract('ok.docx', DOCX, archiveWith('docx', textPart('docx', text)));
     assert.match(docx.sections[0].text, /bounded archive reads normally/);
-    const zip64 = await extract(
-      'ok64.docx',
-      DOCX,
-      docxWith(entry('word/document.xml', documentXml(text)), { zip64: true }),
-    );
+    const zip64 = await extract('ok64.docx', DOCX, archiveWith('docx', textPart('docx', text), { zip64: true }));
     assert.match(zip64.sections[0].text, /bounded archive reads normally/);
-    const epub = await extract('ok.epub', EPUB, epubWith(entry('OEBPS/ch1.xhtml', chapterXhtml(text))));
+    const epub = await extract('ok.epub', EPUB, archiveWith('epub', textPart('epub', text)));
     assert.match(epub.sections[0].text, /bounded archive reads normally/);
 
     const locked = await failureWithMemory(
       'locked.docx',
       DOCX,
-      docxWith({ ...entry('word/document.xml', documentXml(text)), encrypted: true }),
+      archiveWith('docx', { ...textPart('docx', text), encrypted: true }),
     );
     assert.equal(locked.error.reason, 'encrypted');
-    const damaged = entry('word/document.xml', documentXml(text));
+    const damaged = textPart('docx', text);
     const wrongSum = await failureWithMemory(
       'damaged.docx',
       DOCX,
-      docxWith({ ...damaged, crc: (damaged.crc ^ 1) >>> 0 }),
+      archiveWith('docx', { ...damaged, crc: (damaged.crc ^ 1) >>> 0 }),
     );
     assert.equal(wrongSum.error.reason, 'corrupt_file');
     assert.match(wrongSum.error.message, /does not match its declared size and checksum/);

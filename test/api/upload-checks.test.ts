@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { eventually } from '../support/eventually.ts';
 import { field, file, postMultipart } from '../fixtures/multipart.ts';
 import { makeText } from '../fixtures/upload-files.ts';
-import { docxWith, epubWith, lyingAbout, zerosEntry } from '../fixtures/zip-bombs.ts';
+import { archiveWith, lyingAbout, zerosEntry } from '../fixtures/zip-bombs.ts';
 import { EBOOK } from '../fixtures/ebooks/ebook-text.ts';
 import { request } from '../support/http.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -29,8 +29,8 @@ describe('upload checks: Kindle books accepted, archive bombs refused (real API,
   before(async () => {
     stack = await startTestStack({ config: { max_file_size_mb: 4 } });
     const gigabyte = zerosEntry('word/document.xml', 1024);
-    docxBomb = docxWith(gigabyte);
-    epubBomb = epubWith({ ...gigabyte, name: 'OEBPS/ch1.xhtml' });
+    docxBomb = archiveWith('docx', gigabyte);
+    epubBomb = archiveWith('epub', gigabyte);
   });
   after(() => stack?.teardown());
 
@@ -88,7 +88,7 @@ describe('upload checks: Kindle books accepted, archive bombs refused (real API,
   test('processed by the worker: the books with their title and author, the lying DOCX failed as too_large', async () => {
     const ebooks = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/ebooks');
     const collection = await newCollection();
-    const liar = docxWith(lyingAbout(zerosEntry('word/document.xml', 1024), 2048));
+    const liar = archiveWith('docx', lyingAbout(zerosEntry('word/document.xml', 1024), 2048));
     const res = await postMultipart(`${stack.apiUrl}/collections/${collection}/upload-and-process`, [
       file('book.mobi', await readFile(path.join(ebooks, 'book.mobi'))),
       file('book.azw3', await readFile(path.join(ebooks, 'book.azw3'))),
@@ -158,7 +158,7 @@ describe('upload checks: Kindle books accepted, archive bombs refused (real API,
     const collection = await newCollection();
     const res = await postMultipart(`${stack.apiUrl}/collections/${collection}/upload-and-process`, [
       file('fine.txt', makeText()),
-      file('ratio.epub', epubWith(zerosEntry('OEBPS/ch1.xhtml', 8))),
+      file('ratio.epub', archiveWith('epub', zerosEntry('OEBPS/ch1.xhtml', 8))),
       field('atomic', 'false'),
     ]);
     assert.equal(res.status, 413, JSON.stringify(res.body));
