@@ -1,5 +1,6 @@
 import nlp from 'compromise';
 import { wordsOf } from '../text/words.ts';
+import { withFasterSweep } from './compromise-sweep.ts';
 import { mayName, nounRuns } from './noun-runs.ts';
 
 export type EntityKind = 'person' | 'organization' | 'place' | 'term';
@@ -46,7 +47,7 @@ export function entitiesOf(text: string): Entity[] {
     else nouns.push(...nounRuns(sentence));
   }
   if (naming.length > 0) {
-    const doc = nlp.tokenize(naming.join('')).compute(TAGGING) as ReturnType<typeof nlp>;
+    const doc = withFasterSweep(() => nlp.tokenize(naming.join('')).compute(TAGGING) as ReturnType<typeof nlp>);
     for (const name of doc.people().out('array') as string[]) add('person', name);
     for (const name of doc.organizations().out('array') as string[]) add('organization', name);
     for (const name of doc.places().out('array') as string[]) add('place', name);
