@@ -3,9 +3,9 @@
 // picks the rules a clause may need by walking every one of the net's 730
 // hooks for each clause and concatenating their lists, then filters the list
 // three times: a fixed cost per clause that was a fifth of entitiesOf's time.
-// Here each word and tag of the clause is looked up among the hooks instead,
-// the hooks it finds are taken in the net's own order (so the rules run in the
-// same order), and the list is filtered in one pass. compromise is MIT licensed;
+// Here each rule is filed once under a key it cannot run without, a clause
+// finds its rules from its own words and tags, and they run in the place
+// compromise's walk would give them (so in the same order). compromise is MIT licensed;
 // the steps follow its src/1-one/sweep/methods/sweep (v14.17, pinned in
 // package.json); test/unit/compromise-sweep.test.ts compares the two.
 import nlp from 'compromise';
@@ -39,42 +39,73 @@ export interface SweepMethods {
 
 type Found = Rule & { pointer: number[] };
 
-/** A net's hook lists in the net's order (Object.keys, as compromise walks them), and each hook's place in it. */
-interface HookIndex {
-  rankOf: Map<string, number>;
-  lists: Rule[][];
+/**
+ * A net ready for picking a clause's rules. Each rule is filed under one key a
+ * clause must hold for it to run (a word it needs, else the tag it needs that
+ * fewest rules need; a rule needing nothing under each of its wants), so a
+ * clause finds its rules from its own words and tags. Each rule also keeps its
+ * places in compromise's walk (the net's hooks in Object.keys order, each
+ * hook's list in order): its first place among the clause's keys is where
+ * compromise would take it.
+ */
+interface NetIndex {
+  filed: Map<string, Rule[]>;
+  places: Map<Rule, { key: string; place: number }[]>;
 }
-const indexes = new WeakMap<Net, HookIndex>();
+/** Rules apart in a hook's list: a place is rank × this + position in the list. */
+const LIST_SPAN = 1 << 20;
+const indexes = new WeakMap<Net, NetIndex>();
 
-function indexOf(net: Net): HookIndex {
+/**
+ * The net's index. compromise drops a rule met before by its match text; its
+ * buildNet already kept only the first rule of each match text in every hook's
+ * list, so the rules here are one per match text, and met is met by identity.
+ */
+function indexOf(net: Net): NetIndex {
   let index = indexes.get(net);
-  if (index === undefined) {
-    const names = Object.keys(net.hooks);
-    index = { rankOf: new Map(names.map((name, rank) => [name, rank])), lists: names.map((name) => net.hooks[name]) };
-    indexes.set(net, index);
+  if (index !== undefined) return index;
+  const places = new Map<Rule, { key: string; place: number }[]>();
+  Object.entries(net.hooks).forEach(([key, rules], rank) =>
+    rules.forEach((rule, position) => {
+      const list = places.get(rule) ?? [];
+      if (list.length === 0) places.set(rule, list);
+      list.push({ key, place: rank * LIST_SPAN + position });
+    }),
+  );
+  const filed = new Map<string, Rule[]>();
+  const file = (key: string, rule: Rule) => {
+    const list = filed.get(key) ?? [];
+    if (list.length === 0) filed.set(key, list);
+    list.push(rule);
+  };
+  for (const rule of places.keys()) {
+    const words = rule.needs.filter((need) => !need.startsWith('#'));
+    const rarest = [...rule.needs].sort((a, b) => net.hooks[a].length - net.hooks[b].length)[0];
+    if (words.length > 0) file(words[0], rule);
+    else if (rarest !== undefined) file(rarest, rule);
+    else for (const want of rule.wants) file(want, rule);
   }
+  index = { filed, places };
+  indexes.set(net, index);
   return index;
 }
 
 /** The rules compromise's getHooks, trimDown and tooSmall keep for one clause, in the order it keeps them. */
 function rulesFor(net: Net, have: Set<string>, termCount: number): Rule[] {
-  const { rankOf, lists } = indexOf(net);
-  const hits: number[] = [];
-  for (const item of have) {
-    const rank = rankOf.get(item);
-    if (rank !== undefined) hits.push(rank);
-  }
-  hits.sort((a, b) => a - b);
-  const seen = new Set<string>();
-  const rules: Rule[] = [];
-  for (const rank of hits) {
-    for (const rule of lists[rank]) {
-      // compromise drops a rule seen before by its match text, before checking it
-      if (seen.has(rule.match)) continue;
-      seen.add(rule.match);
-      if (usable(rule, have)) rules.push(rule);
+  const { filed, places } = indexOf(net);
+  const found: { rule: Rule; place: number }[] = [];
+  const met = new Set<Rule>();
+  for (const key of have) {
+    for (const rule of filed.get(key) ?? []) {
+      if (met.has(rule)) continue;
+      met.add(rule);
+      if (!usable(rule, have)) continue;
+      let first = Infinity;
+      for (const { key: listed, place } of places.get(rule)!) if (place < first && have.has(listed)) first = place;
+      found.push({ rule, place: first });
     }
   }
+  const rules = found.sort((a, b) => a.place - b.place).map(({ rule }) => rule);
   rules.push(...net.always);
   return rules.filter((rule) => termCount >= rule.minWords);
 }
