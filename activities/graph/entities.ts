@@ -1,5 +1,5 @@
 import nlp from 'compromise';
-import { wordsOf } from '../text/words.ts';
+import { trimToWord, wordsOf } from '../text/words.ts';
 import { withFasterSweep } from './compromise-sweep.ts';
 import { mayName, nounRuns } from './noun-runs.ts';
 
@@ -126,9 +126,7 @@ const LETTER = /\p{L}/u;
 const LATIN = /\p{Script=Latin}/u;
 
 function normaliseName(raw: string): string {
-  return raw
-    .replace(/[\s\u00a0]+/g, ' ')
-    .replace(/^[^\p{L}\p{M}\p{N}]+|[^\p{L}\p{M}\p{N}]+$/gu, '')
+  return trimToWord(raw.replace(/[\s\u00a0]+/g, ' '))
     .toLowerCase()
     .trim();
 }

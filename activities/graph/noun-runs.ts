@@ -3,6 +3,7 @@
 // fallback to a noun), enough to find runs of nouns for key terms and to tell
 // which sentences may name a person, a place or an organisation.
 import nlp from 'compromise';
+import { trimToWord } from '../text/words.ts';
 
 interface TagInfo {
   parents?: string[];
@@ -40,11 +41,9 @@ for (const [entry, tags] of Object.entries(lexicon)) {
 
 const UPPER = /\p{Lu}/u;
 const TITLE_CASE = /^\p{Lu}[\p{Ll}'’]/u;
-const LEADING_PUNCTUATION = /^[^\p{L}\p{M}\p{N}]+/u;
 const WORD = /\S+/g;
-const EDGE_PUNCTUATION = /^[^\p{L}\p{M}\p{N}]+|[^\p{L}\p{M}\p{N}]+$/gu;
-/** Around a term compromise strips what is not a letter or a number (a combining mark too). */
-const TERM_EDGES = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
+/** compromise strips a combining mark at a term's start too (not a letter to it). */
+const LEADING_MARKS = /^\p{M}+/u;
 /** compromise cuts a word into terms at dashes ("Franco-Prussian"); a slash keeps it whole. */
 const DASH = /[-–—]/;
 const PIECES = /[-–—/]/;
@@ -85,7 +84,7 @@ function hasProperTerm(word: string, first: boolean): boolean {
   const terms = DASH.test(word) ? [word, ...word.split(DASH)] : [word];
   // the first word, whole or as the first of its pieces, is the sentence's first term
   for (let i = first ? 2 : 0; i < terms.length; i++) {
-    const term = terms[i].replace(TERM_EDGES, '');
+    const term = trimToWord(terms[i]).replace(LEADING_MARKS, '');
     if (TITLE_CASE.test(term) && !ASCII_DIGIT.test(term)) return true;
     if (ACRONYM.test(term) && term !== 'I' && term !== 'A') return true;
   }
@@ -94,13 +93,11 @@ function hasProperTerm(word: string, first: boolean): boolean {
 
 /** Whether the word, or a piece of it between dashes or slashes, is a naming word, with or without its accents (compromise's normal form drops them). */
 function isNamingWord(word: string): boolean {
-  const normal = word.toLowerCase().replace(EDGE_PUNCTUATION, '');
+  const normal = trimToWord(word.toLowerCase());
   if (NAMING_WORDS.has(normal)) return true;
   const plain = NOT_ASCII.test(normal) ? normal.normalize('NFD').replace(MARKS, '') : normal;
   if (plain !== normal && NAMING_WORDS.has(plain)) return true;
-  return (
-    PIECES.test(plain) && plain.split(PIECES).some((piece) => NAMING_WORDS.has(piece.replace(EDGE_PUNCTUATION, '')))
-  );
+  return PIECES.test(plain) && plain.split(PIECES).some((piece) => NAMING_WORDS.has(trimToWord(piece)));
 }
 
 /**
@@ -118,10 +115,9 @@ export function nounRuns(sentence: string): string[] {
   let previous = 'other' as WordClass;
   let index = 0;
   for (const match of sentence.matchAll(WORD)) {
-    const normal = match[0].toLowerCase().replace(EDGE_PUNCTUATION, '');
+    const normal = trimToWord(match[0].toLowerCase());
     if (normal === '') continue;
-    const titleCased =
-      index++ > 0 && TITLE_CASE.test(match[0].replace(LEADING_PUNCTUATION, '')) && !/\d/.test(match[0]);
+    const titleCased = index++ > 0 && TITLE_CASE.test(trimToWord(match[0])) && !/\d/.test(match[0]);
     let wordClass = classOf(normal, titleCased);
     if (wordClass === 'noun-or-verb') wordClass = previous === 'noun' || previous === 'before-noun' ? 'noun' : 'other';
     previous = wordClass;
