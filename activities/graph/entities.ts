@@ -29,8 +29,9 @@ const TAGGING = world.hooks.filter((hook) => hook !== 'chunks');
  * normalised (whitespace, case) so the same entity meets itself across chunks.
  *
  * compromise tags sentence by sentence, and its tagger is most of the cost, so
- * it runs only over the sentences that may name something (mayName: a capital
- * past the first letter, or a word it knows as a name or place); the others
+ * it runs only over the sentences that may name something (mayName: a term it
+ * reads as a proper noun by its case, or a word it knows as a name or place),
+ * with its post-tagger's rules picked faster (compromise-sweep.ts); the others
  * give their key terms by its word-level tagging alone (nounRuns).
  */
 export function entitiesOf(text: string): Entity[] {
