@@ -1,5 +1,6 @@
 import nlp from 'compromise';
-import { wordsOf } from '../text/words.ts';
+import { trimToWord, wordsOf } from '../text/words.ts';
+import { withFasterSweep } from './compromise-sweep.ts';
 import { mayName, nounRuns } from './noun-runs.ts';
 
 export type EntityKind = 'person' | 'organization' | 'place' | 'term';
@@ -28,8 +29,9 @@ const TAGGING = world.hooks.filter((hook) => hook !== 'chunks');
  * normalised (whitespace, case) so the same entity meets itself across chunks.
  *
  * compromise tags sentence by sentence, and its tagger is most of the cost, so
- * it runs only over the sentences that may name something (mayName: a capital
- * past the first letter, or a word it knows as a name or place); the others
+ * it runs only over the sentences that may name something (mayName: a term it
+ * reads as a proper noun by its case, or a word it knows as a name or place),
+ * with its post-tagger's rules picked faster (compromise-sweep.ts); the others
  * give their key terms by its word-level tagging alone (nounRuns).
  */
 export function entitiesOf(text: string): Entity[] {
@@ -39,22 +41,26 @@ export function entitiesOf(text: string): Entity[] {
     if (name.length < 2 || name.length > MAX_NAME_LENGTH) return;
     found.set(`${kind}\u0000${name}`, { kind, name });
   };
+  // key terms of text in other scripts are its frequent words, not compromise's nouns
+  const latin = isMostlyLatin(text);
   const nouns: string[] = [];
   const naming: string[] = [];
   for (const sentence of sentencesOf(text)) {
     if (mayName(sentence)) naming.push(sentence);
-    else nouns.push(...nounRuns(sentence));
+    else if (latin) nouns.push(...nounRuns(sentence));
   }
   if (naming.length > 0) {
-    const doc = nlp.tokenize(naming.join('')).compute(TAGGING) as ReturnType<typeof nlp>;
+    const doc = withFasterSweep(() => nlp.tokenize(naming.join('')).compute(TAGGING) as ReturnType<typeof nlp>);
     for (const name of doc.people().out('array') as string[]) add('person', name);
     for (const name of doc.organizations().out('array') as string[]) add('organization', name);
     for (const name of doc.places().out('array') as string[]) add('place', name);
-    const tagged = doc.match('#Noun+').not('(#Pronoun|#Person|#Place|#Organization|#Value|#Date)');
-    nouns.push(...(tagged.out('array') as string[]));
+    if (latin) {
+      const tagged = doc.match('#Noun+').not('(#Pronoun|#Person|#Place|#Organization|#Value|#Date)');
+      nouns.push(...(tagged.out('array') as string[]));
+    }
   }
 
-  const terms = isMostlyLatin(text) ? countNouns(nouns) : frequentWords(text);
+  const terms = latin ? countNouns(nouns) : frequentWords(text);
   const top = [...terms.entries()]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .slice(0, KEY_TERMS_PER_CHUNK);
@@ -91,18 +97,37 @@ function frequentWords(text: string): Map<string, number> {
 function isMostlyLatin(text: string): boolean {
   let letters = 0;
   let latin = 0;
-  for (const [letter] of text.matchAll(/\p{L}/gu)) {
-    letters++;
-    if (LATIN.test(letter)) latin++;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.codePointAt(i)!;
+    if (code > 0xffff) i++;
+    const kind = letterKind(code);
+    if (kind !== NOT_A_LETTER) letters++;
+    if (kind === LATIN_LETTER) latin++;
   }
   return latin * 2 >= letters;
 }
+
+const NOT_A_LETTER = 1;
+const OTHER_LETTER = 2;
+const LATIN_LETTER = 3;
+/** Each character's kind once known, for the Basic Multilingual Plane (0: not yet asked). */
+const kinds = new Uint8Array(0x10000);
+
+/** Whether a character is a letter (\p{L}), and a Latin one: a look-up once the regexes have been asked, which is most of the cost per character. */
+function letterKind(code: number): number {
+  let kind = code <= 0xffff ? kinds[code] : 0;
+  if (kind === 0) {
+    const char = String.fromCodePoint(code);
+    kind = !LETTER.test(char) ? NOT_A_LETTER : LATIN.test(char) ? LATIN_LETTER : OTHER_LETTER;
+    if (code <= 0xffff) kinds[code] = kind;
+  }
+  return kind;
+}
+const LETTER = /\p{L}/u;
 const LATIN = /\p{Script=Latin}/u;
 
 function normaliseName(raw: string): string {
-  return raw
-    .replace(/[\s\u00a0]+/g, ' ')
-    .replace(/^[^\p{L}\p{M}\p{N}]+|[^\p{L}\p{M}\p{N}]+$/gu, '')
+  return trimToWord(raw.replace(/[\s\u00a0]+/g, ' '))
     .toLowerCase()
     .trim();
 }

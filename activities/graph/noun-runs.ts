@@ -3,6 +3,7 @@
 // fallback to a noun), enough to find runs of nouns for key terms and to tell
 // which sentences may name a person, a place or an organisation.
 import nlp from 'compromise';
+import { trimToWord } from '../text/words.ts';
 
 interface TagInfo {
   parents?: string[];
@@ -40,27 +41,63 @@ for (const [entry, tags] of Object.entries(lexicon)) {
 
 const UPPER = /\p{Lu}/u;
 const TITLE_CASE = /^\p{Lu}[\p{Ll}'’]/u;
-const LEADING_PUNCTUATION = /^[^\p{L}\p{M}\p{N}]+/u;
 const WORD = /\S+/g;
-const EDGE_PUNCTUATION = /^[^\p{L}\p{M}\p{N}]+|[^\p{L}\p{M}\p{N}]+$/gu;
+/** compromise strips a combining mark at a term's start too (not a letter to it). */
+const LEADING_MARKS = /^\p{M}+/u;
+/** compromise cuts a word into terms at dashes ("Franco-Prussian"); a slash keeps it whole. */
+const DASH = /[-–—]/;
+const PIECES = /[-–—/]/;
+const ASCII_DIGIT = /[0-9]/;
+/** ASCII capitals, maybe with dots, hyphens or a plural s: what compromise may read as an acronym. */
+const ACRONYM = /^[A-Z][A-Z.'’-]*s?$/;
+const MARKS = /\p{M}/gu;
+const NOT_ASCII = /[^\0-\x7f]/;
 
 /**
  * Whether compromise may find a person, place or organisation in `sentence`:
- * a capital letter anywhere but at its start (compromise reads only those as
- * proper nouns), or a word its lexicon knows as a name, place or organisation
- * (or one of the words that make an organisation or a place, like
- * "university" or "river"). On English text the others name nothing
- * (test/unit/entities.test.ts); what is lost is compromise's reading of
- * sentences in other scripts as all capitals, which made "organisations" of
- * Cyrillic word pairs.
+ * a term it reads as a proper noun by its case, or a word its lexicon knows
+ * as a name, place or organisation (or one of the words that make an
+ * organisation or a place, like "university" or "river"). On English text the
+ * others name nothing (test/unit/entities.test.ts); what is lost is
+ * compromise's reading of sentences in other scripts as all capitals, which
+ * made "organisations" of Cyrillic word pairs.
  */
 export function mayName(sentence: string): boolean {
-  const start = sentence.search(/\S/);
-  if (start >= 0 && UPPER.test(sentence.slice(start + 1))) return true;
+  let first = true;
   for (const [word] of sentence.matchAll(WORD)) {
-    if (NAMING_WORDS.has(word.toLowerCase().replace(EDGE_PUNCTUATION, ''))) return true;
+    if (isNamingWord(word)) return true;
+    if (UPPER.test(word) && hasProperTerm(word, first)) return true;
+    first = false;
   }
   return false;
+}
+
+/**
+ * Whether a word holds a term compromise reads as a proper noun by its case
+ * (its checkCase and isAcronym): title case without an ASCII digit, not the
+ * sentence's first term; or ASCII capitals, as an acronym. A capital inside a
+ * word ("iPhone"), or in a word with digits (base64, "Edges.....456"), is
+ * neither. The word is read whole and cut at its dashes, as compromise may
+ * or may not cut it.
+ */
+function hasProperTerm(word: string, first: boolean): boolean {
+  const terms = DASH.test(word) ? [word, ...word.split(DASH)] : [word];
+  // the first word, whole or as the first of its pieces, is the sentence's first term
+  for (let i = first ? 2 : 0; i < terms.length; i++) {
+    const term = trimToWord(terms[i]).replace(LEADING_MARKS, '');
+    if (TITLE_CASE.test(term) && !ASCII_DIGIT.test(term)) return true;
+    if (ACRONYM.test(term) && term !== 'I' && term !== 'A') return true;
+  }
+  return false;
+}
+
+/** Whether the word, or a piece of it between dashes or slashes, is a naming word, with or without its accents (compromise's normal form drops them). */
+function isNamingWord(word: string): boolean {
+  const normal = trimToWord(word.toLowerCase());
+  if (NAMING_WORDS.has(normal)) return true;
+  const plain = NOT_ASCII.test(normal) ? normal.normalize('NFD').replace(MARKS, '') : normal;
+  if (plain !== normal && NAMING_WORDS.has(plain)) return true;
+  return PIECES.test(plain) && plain.split(PIECES).some((piece) => NAMING_WORDS.has(trimToWord(piece)));
 }
 
 /**
@@ -78,10 +115,9 @@ export function nounRuns(sentence: string): string[] {
   let previous = 'other' as WordClass;
   let index = 0;
   for (const match of sentence.matchAll(WORD)) {
-    const normal = match[0].toLowerCase().replace(EDGE_PUNCTUATION, '');
+    const normal = trimToWord(match[0].toLowerCase());
     if (normal === '') continue;
-    const titleCased =
-      index++ > 0 && TITLE_CASE.test(match[0].replace(LEADING_PUNCTUATION, '')) && !/\d/.test(match[0]);
+    const titleCased = index++ > 0 && TITLE_CASE.test(trimToWord(match[0])) && !/\d/.test(match[0]);
     let wordClass = classOf(normal, titleCased);
     if (wordClass === 'noun-or-verb') wordClass = previous === 'noun' || previous === 'before-noun' ? 'noun' : 'other';
     previous = wordClass;

@@ -8,13 +8,35 @@ import { isLowSurrogate } from '../chunking/sentences.ts';
  * spaces between words (Thai, Lao, Khmer, Myanmar, Chinese, Japanese) are cut
  * into words by Intl.Segmenter's dictionaries.
  */
-const RUN = /[\p{L}\p{M}\p{N}]+(?:['’-][\p{L}\p{M}\p{N}]+)*/gu;
+const WORD_CHARACTERS = '\\p{L}\\p{M}\\p{N}';
+const RUN = new RegExp(`[${WORD_CHARACTERS}]+(?:['’-][${WORD_CHARACTERS}]+)*`, 'gu');
+const EDGES = new RegExp(`^[^${WORD_CHARACTERS}]+|[^${WORD_CHARACTERS}]+$`, 'gu');
 const UNSPACED =
   /[\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
 const LETTER = /[\p{L}\p{N}]/u;
 const wordSegmenter = new Intl.Segmenter(undefined, { granularity: 'word' });
 /** Intl.Segmenter's time grows with the whole string on each segment it yields (see chunking/sentences.ts): it sees windows of this many characters at most. */
 const WINDOW = 1_024;
+
+/**
+ * `text` without what cannot be part of a word at its ends ("(Paris)," →
+ * "Paris", "नमस्ते।" → "नमस्ते"): the same word characters as wordsOf, so a
+ * name or a term is compared by what wordsOf would read in it.
+ */
+export function trimToWord(text: string): string {
+  // most words start and end with an ASCII letter or digit: nothing to trim, no regex to run
+  if (
+    text.length > 0 &&
+    isAsciiAlphanumeric(text.charCodeAt(0)) &&
+    isAsciiAlphanumeric(text.charCodeAt(text.length - 1))
+  )
+    return text;
+  return text.replace(EDGES, '');
+}
+
+function isAsciiAlphanumeric(code: number): boolean {
+  return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+}
 
 /** The words of `text`, in order. */
 export function* wordsOf(text: string): Generator<string> {

@@ -53,7 +53,9 @@ describe('entity tagging', () => {
     const corpora = {
       prose: prose(rng(7), 'Results', 40_000, false),
       fixture: fixtureProse('polonium', 60),
-      'lower-case names': 'we flew from paris to berlin with john. the university of warsaw sent mary a letter.',
+      'lower-case names':
+        'we flew from paris to berlin with john. the university of warsaw sent mary a letter. ' +
+        'we met in zürich. the road paris/london was long. the new-york office closed.',
     };
     for (const [corpus, text] of Object.entries(corpora)) {
       for (const chunk of chunksOf(text)) {
@@ -78,7 +80,13 @@ describe('entity tagging', () => {
     assert.equal(mayName('Then it went to CERN.'), true);
     assert.equal(mayName('we flew to paris.'), true, 'a place compromise knows in lower case');
     assert.equal(mayName('the university sent it.'), true, 'a word that makes an organisation');
+    assert.equal(mayName('we met in zürich.'), true, 'compromise reads it without its accent');
+    assert.equal(mayName('the road paris/london was long.'), true, 'a place between slashes');
+    assert.equal(mayName('Anglo-French relations.'), true, 'the second term of the first word');
     assert.equal(mayName('The spectrum of the sample was recorded twice.'), false);
+    assert.equal(mayName('He bought an iPhone.'), false, 'a capital inside a word');
+    assert.equal(mayName('4 Introduction......456'), false, 'a word with digits: not a proper noun to compromise');
+    assert.equal(mayName('U0Qu0oxcjIpDCGXQ2T+U4+TuExLMzguUyCuGkGnq52+S9+eD6FU7m5h+eWn1lrb7lpI11M'), false, 'base64');
     assert.equal(mayName(''), false);
   });
 

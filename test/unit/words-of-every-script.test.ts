@@ -6,7 +6,8 @@ import { describe, test } from 'node:test';
 import { HashingEmbeddingProvider } from '../../activities/embeddings/hashing.ts';
 import { entitiesOf } from '../../activities/graph/entities.ts';
 import { countWords, TextAnalyzer } from '../../activities/metadata/text-analysis.ts';
-import { wordsOf } from '../../activities/text/words.ts';
+import { trimToWord, wordsOf } from '../../activities/text/words.ts';
+import { mixedText } from '../fixtures/mixed-text.ts';
 
 const HINDI =
   'भारत दक्षिण एशिया में स्थित एक विशाल देश है। दिल्ली भारत की राजधानी है और मुंबई भारत का सबसे बड़ा शहर है। ' +
@@ -93,6 +94,22 @@ describe('words of every script', () => {
     const words = [...wordsOf(long)];
     assert.equal(words.join(''), long);
     for (const word of words) assert.ok(isWholeThai(word), `"${word}" is not a Thai word`);
+  });
+
+  test('a word trimmed of its edges keeps its marks and letters of every script', () => {
+    assert.equal(trimToWord('(Paris),'), 'Paris');
+    assert.equal(trimToWord('«Zürich»'), 'Zürich');
+    assert.equal(trimToWord('नमस्ते।'), 'नमस्ते', 'the danda goes, the virama and vowel signs stay');
+    assert.equal(trimToWord('"nai\u0308ve".'), 'nai\u0308ve');
+    assert.equal(trimToWord('cafe\u0301!'), 'cafe\u0301', 'a combining mark ends the word');
+    assert.equal(trimToWord('...'), '');
+    assert.equal(trimToWord(''), '');
+    assert.equal(trimToWord('marie curie'), 'marie curie', 'inside, nothing changes');
+    assert.equal(trimToWord('"Curie\'s"'), "Curie's");
+  });
+
+  test('every word wordsOf reads is already trimmed: one pattern for both', () => {
+    for (const word of wordsOf(`${mixedText(30_000, 3)} ${HINDI} ${THAI}`)) assert.equal(trimToWord(word), word);
   });
 
   test('keywords of a Hindi and a Thai text are whole words, the frequent ones first', () => {
