@@ -177,6 +177,11 @@ describe('OCR: scanned pages and images', () => {
     // Control characters among ASCII punctuation: a font's codes passed through unmapped (seen in compound.pdf).
     assert.equal(isUsablePageText('\x02\x01\x04\x03\x06\x05"!$#%&\x14!\x04\x0e\'&$(\x1a)\x14*\x13+\x16'), false);
     assert.equal(isUsablePageText('!"#$%&()*+,/:;<=>?@[]^`{|}~!"#$%&'), false, 'punctuation alone');
+    assert.equal(
+      isUsablePageText('Polonium\u0000was\u0000found\u0000in\u0000pitchblende'),
+      true,
+      'NULs between good words',
+    );
     // Contents and index pages are mostly leader dots, and are good text.
     assert.equal(isUsablePageText('6.3.4 Footnotes . . . . . . . . . . . . . . . . . . . . . . . . 112'), true);
     assert.equal(isUsablePageText('10.1 目次の類 ....................................... 99'), true);

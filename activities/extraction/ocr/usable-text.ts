@@ -6,11 +6,13 @@ export const MIN_PAGE_CHARACTERS = 20;
 
 /**
  * A font without a Unicode map gives code points that are no text: private
- * use, unassigned, control characters, surrogates, or the replacement
- * character. At this share of the visible characters, the page is garbage.
+ * use, unassigned, surrogates, or the replacement character. At this share of
+ * the visible characters, the page is garbage. Control characters are left to
+ * the share below: a broken map that puts a NUL between good words is text
+ * once cleaned, while control characters among punctuation fail that share.
  */
 export const MAX_GARBAGE_SHARE = 0.1;
-const GARBAGE = /[\p{Co}\p{Cn}\p{Cc}\p{Cs}\uFFFD]/gu;
+const GARBAGE = /[\p{Co}\p{Cn}\p{Cs}\uFFFD]/gu;
 
 /**
  * Below this share of letters and digits (leader dots and rules aside), a
