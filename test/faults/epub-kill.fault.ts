@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { decodeTimeoutType } from '@temporalio/common';
-import { startCollectionAnalysis } from '../../api/analysis/start.ts';
-import type { CollectionAnalysisResult } from '../../workflows/collection-analysis-contract.ts';
 import { workflowIds } from '../../workflows/ids.ts';
 import type { FixtureFile } from '../fixtures/documents.ts';
 import { prose } from '../fixtures/documents.ts';
@@ -21,6 +17,7 @@ import {
   stopChild,
   type Child,
 } from '../support/faults.ts';
+import { analyseAll, analysisOutcome, collectionWith } from '../support/one-document-collections.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 const CHAPTERS = 60;
@@ -32,7 +29,6 @@ const CHARS_PER_RANGE = 20_000;
 const KILL_AFTER_RANGES = 5;
 /** Short, so the retry on the restarted worker starts seconds after the kill, not the default minute. */
 const HEARTBEAT_TIMEOUT_SECONDS = 5;
-const ALL_STEPS = { build_graph: true, extract_metadata: true, generate_embeddings: true };
 /** The same keys for the stack (whose config the analysis is started with) and for every worker child. */
 const RANGE_CONFIG = {
   epub_chapters_per_range: CHAPTERS_PER_RANGE,
@@ -141,28 +137,6 @@ describe('a worker SIGKILLed mid-document resumes a long EPUB, and a long HTML p
       ...(kase.unitOfWork === 'own workflow' ? { small_document_mb: 0 } : {}),
     });
 
-  /** A collection holding `file` as its one uploaded document. */
-  async function collectionWith(name: string, file: FixtureFile) {
-    const [{ id: collectionId }] = await stack.sql`INSERT INTO collections (name) VALUES (${name}) RETURNING id`;
-    const key = `${collectionId}/${file.filename}`;
-    await mkdir(path.dirname(stack.storage.localPath(key)), { recursive: true });
-    await writeFile(stack.storage.localPath(key), file.bytes);
-    const [{ id: documentId }] = await stack.sql`
-      INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
-      VALUES (${collectionId}, ${file.filename}, ${key}, ${file.mimeType}, ${file.bytes.length}, ${name}) RETURNING id`;
-    return { collectionId: collectionId as string, documentId: documentId as string };
-  }
-
-  async function analyse(collectionId: string): Promise<string> {
-    const deps = { temporal: stack.temporal, config: stack.config, sql: stack.sql };
-    return (await startCollectionAnalysis(deps, { collectionId, selection: 'pending', options: ALL_STEPS })).task_id;
-  }
-
-  const outcomeOf = async (taskId: string) => {
-    const result = (await stack.temporal.workflow.getHandle(taskId).result()) as CollectionAnalysisResult;
-    return { status: result.status, processed: result.processed, failed: result.failed };
-  };
-
   const rangesOf = (documentId: string) =>
     stack.sql<RangeRow[]>`
       SELECT range_index, page_start, page_end, first_ordinal, chunk_count, attempt, committed_at
@@ -234,9 +208,9 @@ describe('a worker SIGKILLed mid-document resumes a long EPUB, and a long HTML p
     test(`${kase.name}, in its ${kase.unitOfWork}: processed, the chunks of a clean run, the committed ranges not read again`, async () => {
       const started = Date.now();
       const file = await kase.file();
-      const killed = await collectionWith(`kill-${kase.unit}`, file);
+      const killed = await collectionWith(stack, `kill-${kase.unit}`, file);
       worker = await startWorker(kase);
-      const taskId = await analyse(killed.collectionId);
+      const taskId = await analyseAll(stack, killed.collectionId);
 
       // The moment: a quarter of the ranges committed (polled closely: a range takes a tenth of a second or more), then SIGKILL.
       await eventually(
@@ -252,13 +226,13 @@ describe('a worker SIGKILLed mid-document resumes a long EPUB, and a long HTML p
       worker = await startWorker(kase);
       const restartMs = Date.now() - killedAt.getTime();
       // The reference: the same file in another collection, processed without a kill (while the killed attempt's heartbeat times out).
-      const reference = await collectionWith(`reference-${kase.unit}`, {
+      const reference = await collectionWith(stack, `reference-${kase.unit}`, {
         ...file,
         filename: `reference-${file.filename}`,
       });
-      const referenceTaskId = await analyse(reference.collectionId);
-      assert.deepEqual(await outcomeOf(taskId), { status: 'completed', processed: 1, failed: 0 });
-      assert.deepEqual(await outcomeOf(referenceTaskId), { status: 'completed', processed: 1, failed: 0 });
+      const referenceTaskId = await analyseAll(stack, reference.collectionId);
+      assert.deepEqual(await analysisOutcome(stack, taskId), { status: 'completed', processed: 1, failed: 0 });
+      assert.deepEqual(await analysisOutcome(stack, referenceTaskId), { status: 'completed', processed: 1, failed: 0 });
 
       const [row] = await stack.sql`SELECT status, error, metadata FROM documents WHERE id = ${killed.documentId}`;
       assert.deepEqual({ status: row.status, error: row.error }, { status: 'processed', error: null });

@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startCollectionAnalysis } from '../../api/analysis/start.ts';
 import { committedRanges } from '../../db/queries/document-runs.ts';
-import type { CollectionAnalysisResult } from '../../workflows/collection-analysis-contract.ts';
 import { killHard, stopChild, type Child, forkWorkerChild } from '../support/faults.ts';
 import { eventually } from '../support/eventually.ts';
-import type { FixtureFile } from '../fixtures/documents.ts';
 import { longPdf } from '../fixtures/long-documents.ts';
+import { analyseAll, analysisOutcome, collectionWith } from '../support/one-document-collections.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 const PAGES = 100;
@@ -17,7 +13,6 @@ const PAGES_PER_RANGE = 10;
 const RANGES = PAGES / PAGES_PER_RANGE;
 /** Short, so the retry on the second worker starts seconds after the kill, not the default minute. */
 const HEARTBEAT_TIMEOUT_SECONDS = 5;
-const ALL_STEPS = { build_graph: true, extract_metadata: true, generate_embeddings: true };
 
 /**
  * The quick worker-kill test of the default suite (the long one is
@@ -42,31 +37,6 @@ describe('a worker SIGKILLed mid-document: the document finishes on a second wor
     await stack?.teardown();
   });
 
-  /** A collection holding `file` as its one uploaded document. */
-  async function collectionWith(
-    name: string,
-    file: FixtureFile,
-  ): Promise<{ collectionId: string; documentId: string }> {
-    const [{ id: collectionId }] = await stack.sql`INSERT INTO collections (name) VALUES (${name}) RETURNING id`;
-    const key = `${collectionId}/${file.filename}`;
-    await mkdir(path.dirname(stack.storage.localPath(key)), { recursive: true });
-    await writeFile(stack.storage.localPath(key), file.bytes);
-    const [{ id: documentId }] = await stack.sql`
-      INSERT INTO documents (collection_id, original_filename, storage_key, mime_type, size_bytes, content_hash)
-      VALUES (${collectionId}, ${file.filename}, ${key}, ${file.mimeType}, ${file.bytes.length}, ${name}) RETURNING id`;
-    return { collectionId, documentId };
-  }
-
-  async function analyse(collectionId: string): Promise<string> {
-    const deps = { temporal: stack.temporal, config: stack.config, sql: stack.sql };
-    return (await startCollectionAnalysis(deps, { collectionId, selection: 'pending', options: ALL_STEPS })).task_id;
-  }
-
-  const outcomeOf = async (taskId: string) => {
-    const result = (await stack.temporal.workflow.getHandle(taskId).result()) as CollectionAnalysisResult;
-    return { status: result.status, processed: result.processed, failed: result.failed };
-  };
-
   /** The document's chunks in order, each as ordinal and a hash of its text. */
   async function chunksOf(documentId: string): Promise<string[]> {
     const rows = await stack.sql<{ ordinal: number; text: string; embedded: boolean }[]>`
@@ -80,12 +50,12 @@ describe('a worker SIGKILLed mid-document: the document finishes on a second wor
 
   test('the ranges once each, the same chunks as an undisturbed run, the row processed', async () => {
     const manual = await longPdf(PAGES);
-    const killed = await collectionWith('worker-kill', manual);
+    const killed = await collectionWith(stack, 'worker-kill', manual);
     worker = await forkWorkerChild(stack, {
       pdf_pages_per_range: PAGES_PER_RANGE,
       document_heartbeat_timeout_seconds: HEARTBEAT_TIMEOUT_SECONDS,
     });
-    const taskId = await analyse(killed.collectionId);
+    const taskId = await analyseAll(stack, killed.collectionId);
 
     const committed = async () => (await committedRanges(stack.sql, killed.documentId)).length;
     await eventually(committed, (n) => n >= 1, 'a range committed', { timeoutMs: 5 * 60_000, everyMs: 10 });
@@ -96,13 +66,13 @@ describe('a worker SIGKILLed mid-document: the document finishes on a second wor
     await stack.startWorker();
     // The same file in another collection, processed by the surviving worker without a kill, is the reference;
     // it runs while the killed attempt's heartbeat times out.
-    const reference = await collectionWith('worker-kill-reference', {
+    const reference = await collectionWith(stack, 'worker-kill-reference', {
       ...manual,
       filename: `reference-${manual.filename}`,
     });
-    const referenceTaskId = await analyse(reference.collectionId);
-    assert.deepEqual(await outcomeOf(taskId), { status: 'completed', processed: 1, failed: 0 });
-    assert.deepEqual(await outcomeOf(referenceTaskId), { status: 'completed', processed: 1, failed: 0 });
+    const referenceTaskId = await analyseAll(stack, reference.collectionId);
+    assert.deepEqual(await analysisOutcome(stack, taskId), { status: 'completed', processed: 1, failed: 0 });
+    assert.deepEqual(await analysisOutcome(stack, referenceTaskId), { status: 'completed', processed: 1, failed: 0 });
 
     const ranges = await committedRanges(stack.sql, killed.documentId);
     assert.deepEqual(
