@@ -1,19 +1,11 @@
 // The embeddings step: a vector for every chunk.
 import { eachChunk, storeEmbeddings } from '../../db/queries/chunks.ts';
-import { isEmbeddedPglite } from '../../db/pool.ts';
 import { fencedWrite } from '../../db/queries/document-runs.ts';
 import { ensureVectorIndexEarly } from '../../db/queries/vector-index-early.ts';
+import { vectorWrites } from '../../db/vectors-per-write.ts';
 import { HashingEmbeddingProvider } from '../embeddings/hashing.ts';
 import { createEmbeddingProvider } from '../embeddings/provider.ts';
 import { claim, inThread, type Step } from './attempt.ts';
-
-/**
- * Vectors per transaction on embedded PGlite. Its one session serves the API
- * too, and each vector written into the HNSW index costs it about 9 ms
- * (WebAssembly): 100 per statement held the API's health query for a second
- * (p99 1,024 ms on the real corpus); 10 hold it for about 100 ms.
- */
-const PGLITE_VECTORS_PER_WRITE = 10;
 
 /** The hashing provider in the thread pool, a remote one `embedding_batch_size` chunks per call. */
 export const embeddings: Step<{ embedded: number; provider: string; dimension: number }> = async (
@@ -24,7 +16,6 @@ export const embeddings: Step<{ embedded: number; provider: string; dimension: n
   const { config, sql } = work;
   await claim(sql, at, { fresh: false });
   const provider = createEmbeddingProvider(config);
-  const perWrite = isEmbeddedPglite() ? PGLITE_VECTORS_PER_WRITE : Number.POSITIVE_INFINITY;
   let embedded = 0;
   for await (const page of eachChunk(sql, documentId, provider.batchSize * 4)) {
     const texts = page.map((chunk) => chunk.text);
@@ -39,8 +30,8 @@ export const embeddings: Step<{ embedded: number; provider: string; dimension: n
       }
     }
     const rows = page.map((chunk, k) => ({ ordinal: chunk.ordinal, embedding: vectors[k] }));
-    for (let i = 0; i < rows.length; i += perWrite) {
-      await fencedWrite(sql, at.fence, (tx) => storeEmbeddings(tx, documentId, rows.slice(i, i + perWrite)));
+    for (const write of vectorWrites(rows)) {
+      await fencedWrite(sql, at.fence, (tx) => storeEmbeddings(tx, documentId, write));
     }
     // After the write, outside its transaction: an index build must not hold the document's fence.
     if (embedded === 0 && vectors.length > 0) await ensureVectorIndexEarly(sql, vectors[0].length);

@@ -2,6 +2,7 @@ import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activ
 import type { Config } from '../../config/schema.ts';
 import { recordEmbeddingProvider } from '../../db/queries/analysis.ts';
 import { ensureVectorIndexEarly } from '../../db/queries/vector-index-early.ts';
+import { vectorWrites } from '../../db/vectors-per-write.ts';
 import { eachChunk } from '../../db/queries/chunks.ts';
 import { findEmbeddingProvider } from '../../db/queries/collections.ts';
 import {
@@ -82,11 +83,8 @@ export function createReembeddingActivities(deps: ReembeddingDeps) {
         page.map((chunk) => chunk.text),
         context.cancellationSignal,
       );
-      written += await replaceVectorsOfUnchangedChunks(
-        sql,
-        documentId,
-        page.map((chunk, k) => ({ ordinal: chunk.ordinal, text: chunk.text, embedding: vectors[k] })),
-      );
+      const rows = page.map((chunk, k) => ({ ordinal: chunk.ordinal, text: chunk.text, embedding: vectors[k] }));
+      for (const write of vectorWrites(rows)) written += await replaceVectorsOfUnchangedChunks(sql, documentId, write);
       if (vectors.length > 0) await ensureVectorIndexEarly(sql, vectors[0].length);
     }
     return written;
