@@ -80,10 +80,20 @@ export async function refreshSearchStatistics(sql: Sql): Promise<boolean> {
  * large table do not reach. Returns the pages merged.
  */
 export async function mergeTextSearchPendingList(sql: Sql): Promise<number> {
-  const [row] = await sql<{ pages: number }[]>`
-    SELECT gin_clean_pending_list('chunks_text_search'::regclass)::int AS pages`;
-  return row.pages;
+  try {
+    const [row] = await sql<{ pages: number }[]>`
+      SELECT gin_clean_pending_list('chunks_text_search'::regclass)::int AS pages`;
+    return row.pages;
+  } catch (error) {
+    // Only the index's owner may merge it (as with VACUUM). A service role that
+    // does not own the schema leaves the list to autovacuum rather than fail the
+    // end of every run.
+    if ((error as { code?: string }).code === INSUFFICIENT_PRIVILEGE) return 0;
+    throw error;
+  }
 }
+
+const INSUFFICIENT_PRIVILEGE = '42501';
 
 /** Whether the database's autovacuum launcher is running (never on PGlite; off when autovacuum is disabled). */
 export async function autovacuumRuns(sql: Sql): Promise<boolean> {
