@@ -1,5 +1,5 @@
 import type { Sql } from '../pool.ts';
-import { ensureChunkVectorIndex } from './search.ts';
+import { ensureVectorIndexEarly } from './vector-index-early.ts';
 
 /** Which documents a run takes: not yet processed (default), only the failed ones, or all (force). */
 export type DocumentSelection = 'pending' | 'only_failed' | 'all';
@@ -111,8 +111,9 @@ export async function recordEmbeddingProvider(sql: Sql, collectionId: string, pr
         LIMIT 1)
     WHERE id = ${collectionId}
     RETURNING embedding_dimension`;
-  // A dimension met for the first time gets its HNSW index (where pgvector is).
-  if (row?.embedding_dimension) await ensureChunkVectorIndex(sql, row.embedding_dimension);
+  // Normally built with the dimension's first vectors already; checked by name first, since CREATE INDEX IF
+  // NOT EXISTS would still take a lock on chunks that waits for other runs' writes.
+  if (row?.embedding_dimension) await ensureVectorIndexEarly(sql, row.embedding_dimension);
 }
 
 export interface ProcessingStatusRow {
