@@ -66,6 +66,8 @@ export const configSchema = z
     max_concurrent_workflow_tasks: positiveInt(10_000),
     max_concurrent_bookkeeping_activities: positiveInt(1_000),
     fairness: z.boolean(),
+    // The largest fairness weight of a small collection's run (workflows/fairness-weight.ts); 1: equal shares.
+    fairness_max_weight: positiveInt(1_000),
     // Temporal's default range: 1 (first) to 5 (last).
     interactive_priority: z.number().int().min(1).max(5),
     batch_priority: z.number().int().min(1).max(5),

@@ -29,6 +29,8 @@ export interface BatchRouting {
   taskQueue: string;
   priorityKey?: number;
   fairness: boolean;
+  /** The largest fairness weight of a small collection's run (DocumentRouting.fairnessMaxWeight). */
+  fairnessMaxWeight?: number;
 }
 
 /** What became of one collection of the batch. */

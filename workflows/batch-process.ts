@@ -189,8 +189,12 @@ async function runCollection(input: BatchProcessInput, item: BatchItemState, ind
 /** A collection's routing in the batch: the batch's queue and priority, its own id as fairness key (fairness on). */
 function documentRoutingOf(routing: BatchRouting | undefined, collectionId: string): DocumentRouting | undefined {
   if (!routing) return undefined;
-  const priority = { priorityKey: routing.priorityKey, ...(routing.fairness ? { fairnessKey: collectionId } : {}) };
-  return { taskQueue: routing.taskQueue, priority };
+  if (!routing.fairness) return { taskQueue: routing.taskQueue, priority: { priorityKey: routing.priorityKey } };
+  return {
+    taskQueue: routing.taskQueue,
+    priority: { priorityKey: routing.priorityKey, fairnessKey: collectionId },
+    ...(routing.fairnessMaxWeight ? { fairnessMaxWeight: routing.fairnessMaxWeight } : {}),
+  };
 }
 
 function isFailure(item: BatchItemState): boolean {

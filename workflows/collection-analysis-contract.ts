@@ -41,9 +41,15 @@ export interface DocumentRouting {
   taskQueue: string;
   /**
    * Of the document work and document workflows: priorityKey (1 runs first),
-   * fairnessKey = the collection id when fairness is on.
+   * fairnessKey = the collection id when fairness is on, fairnessWeight = the
+   * run's weight once it knows its size (workflows/fairness-weight.ts).
    */
-  priority: { priorityKey?: number; fairnessKey?: string };
+  priority: { priorityKey?: number; fairnessKey?: string; fairnessWeight?: number };
+  /**
+   * With fairness on (config fairness_max_weight): the largest weight a small
+   * run gets. Absent (runs started before weights, or 1): equal shares.
+   */
+  fairnessMaxWeight?: number;
 }
 
 /** The small state one run hands the next when it continues as new. */

@@ -9,7 +9,7 @@ import {
   type CollectionOutcome,
 } from './collection-analysis-contract.ts';
 import { collection, graphActivities } from './collection-analysis/activities.ts';
-import { lastErrorOf, newRun, progressOf, recordOutcome, resultOf } from './collection-analysis/run.ts';
+import { documentRoutingOf, lastErrorOf, newRun, progressOf, recordOutcome, resultOf } from './collection-analysis/run.ts';
 import { cancelChildren, cancelWindow, checkForClosedChildren, settleChild } from './collection-analysis/settling.ts';
 import { runWindow } from './collection-analysis/window.ts';
 
@@ -65,7 +65,7 @@ export async function collectionAnalysis(input: CollectionAnalysisInput): Promis
     // Nothing settled here yet nothing failed: another run finished what this one took (a reset's earlier run).
     const outcome = state.processed + state.failed === 0 ? 'completed' : outcomeOf(state.processed, state.failed);
     if (options.build_graph && state.processed > 0)
-      await graphActivities(input.routing).rebuildCollectionGraph({ collectionId });
+      await graphActivities(documentRoutingOf(run)).rebuildCollectionGraph({ collectionId });
     await finish(outcome, lastErrorOf(run, outcome), options.generate_embeddings && state.processed > 0);
     run.phase = 'done';
     return resultOf(run, outcome);

@@ -13,6 +13,7 @@ import type {
   CollectionAnalysisInput,
   CollectionAnalysisResult,
 } from '../../workflows/collection-analysis-contract.ts';
+import { fairnessWeightOf } from '../../workflows/fairness-weight.ts';
 import { workflowIds } from '../../workflows/ids.ts';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -29,7 +30,11 @@ describe('task queues by kind', () => {
   let url: string;
   before(async () => {
     // Groups of three small documents and a PDF in a workflow of its own: both kinds of document work.
-    stack = await startTestStack({ worker: false, config: { group_max_documents: 3, max_concurrent_documents: 4 } });
+    // A cap above 1,000 / 3 documents, so each collection's weight tells its size.
+    stack = await startTestStack({
+      worker: false,
+      config: { group_max_documents: 3, max_concurrent_documents: 4, fairness_max_weight: 1_000 },
+    });
     url = stack.apiUrl;
   });
   after(() => stack?.teardown());
@@ -149,6 +154,7 @@ describe('task queues by kind', () => {
       assert.equal(attributes?.taskQueue?.name, config.document_task_queue);
       assert.equal(attributes?.priority?.priorityKey, config.interactive_priority);
       assert.equal(attributes?.priority?.fairnessKey, collectionId);
+      assert.equal(attributes?.priority?.fairnessWeight, fairnessWeightOf(8, 1_000), 'weighed by its 8 documents');
     }
     for (const type of ['beginCollectionRun', 'nextWorkUnits', 'finishCollectionRun']) {
       for (const attributes of scheduled(analysis, type))
@@ -157,6 +163,7 @@ describe('task queues by kind', () => {
     const childStart = child[0].workflowExecutionStartedEventAttributes!;
     assert.equal(childStart.taskQueue?.name, config.task_queue, 'document workflows are orchestration');
     assert.equal(childStart.priority?.fairnessKey, collectionId);
+    assert.equal(childStart.priority?.fairnessWeight, fairnessWeightOf(8, 1_000));
     assert.equal(
       analysis[0].workflowExecutionStartedEventAttributes?.priority?.priorityKey,
       config.interactive_priority,
@@ -196,6 +203,7 @@ describe('task queues by kind', () => {
     for (const attributes of documentWork) {
       assert.equal(attributes?.taskQueue?.name, stack.config.task_queue);
       assert.ok(!attributes?.priority?.fairnessKey);
+      assert.ok(!attributes?.priority?.fairnessWeight);
     }
     await stop();
   });
@@ -217,7 +225,10 @@ describe('task queues by kind', () => {
       (await events(submitted.body.data.task_id))[0].workflowExecutionStartedEventAttributes?.priority?.priorityKey,
       config.batch_priority,
     );
-    for (const collectionId of [first, second]) {
+    for (const [collectionId, documents] of [
+      [first, 4],
+      [second, 3],
+    ] as const) {
       const item = batch.result.collections.find((c: { collection_id: string }) => c.collection_id === collectionId);
       const analysis = await events(item.task_id);
       const start = analysis[0].workflowExecutionStartedEventAttributes!;
@@ -231,6 +242,7 @@ describe('task queues by kind', () => {
         assert.equal(attributes?.taskQueue?.name, config.document_task_queue);
         assert.equal(attributes?.priority?.priorityKey, config.batch_priority);
         assert.equal(attributes?.priority?.fairnessKey, collectionId);
+        assert.equal(attributes?.priority?.fairnessWeight, fairnessWeightOf(documents, 1_000), 'its own size');
       }
     }
     await stop();

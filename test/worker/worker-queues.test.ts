@@ -121,6 +121,7 @@ describe('routing of document work', () => {
     assert.deepEqual(documentRouting(config, 'c-1', 'interactive'), {
       taskQueue: 'fileintel-documents',
       priority: { priorityKey: config.interactive_priority, fairnessKey: 'c-1' },
+      fairnessMaxWeight: config.fairness_max_weight,
     });
   });
 
@@ -133,14 +134,15 @@ describe('routing of document work', () => {
       taskQueue: 'fileintel-documents',
       priorityKey: config.batch_priority,
       fairness: true,
+      fairnessMaxWeight: config.fairness_max_weight,
     });
   });
 
   test('fairness off: no fairness key (first come, first served within a priority); the priority stays', () => {
     const unfair = loadConfig({ FILEINTEL_FAIRNESS: 'false' });
-    assert.deepEqual(documentRouting(unfair, 'c-3', 'interactive').priority, {
-      priorityKey: unfair.interactive_priority,
-    });
+    const routing = documentRouting(unfair, 'c-3', 'interactive');
+    assert.deepEqual(routing.priority, { priorityKey: unfair.interactive_priority });
+    assert.equal(routing.fairnessMaxWeight, undefined, 'no weight without a key');
     assert.equal(batchRouting(unfair).fairness, false);
   });
 });

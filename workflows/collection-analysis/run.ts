@@ -4,12 +4,14 @@ import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow'
 import type {
   AnalysisContinuation,
   CollectionAnalysisInput,
+  DocumentRouting,
   CollectionAnalysisProgress,
   CollectionAnalysisResult,
   CollectionOutcome,
   InFlightDocument,
   UnitDocument,
 } from '../collection-analysis-contract.ts';
+import { fairnessWeightOf } from '../fairness-weight.ts';
 import { OutcomeKey } from '../search-attributes.ts';
 
 export type Phase = 'starting' | 'processing' | 'finalizing' | 'done' | 'cancelling' | 'cancelled' | 'failed';
@@ -56,6 +58,19 @@ export function newRun(input: CollectionAnalysisInput): AnalysisRun {
     cancelling: false,
     closedChildCheckMs: state.closedChildCheckMs ?? DEFAULT_CLOSED_CHILD_CHECK_MS,
   };
+}
+
+/**
+ * Where the run's document work goes: the routing it was started with, and
+ * with fairness weights on, the run's weight by its size (the documents it
+ * selected, carried across continue-as-new), so every unit of one run weighs
+ * the same.
+ */
+export function documentRoutingOf(run: AnalysisRun): DocumentRouting | undefined {
+  const routing = run.input.routing;
+  if (!routing?.priority.fairnessKey || !routing.fairnessMaxWeight || run.state.total < 1) return routing;
+  const fairnessWeight = fairnessWeightOf(run.state.total, routing.fairnessMaxWeight);
+  return { ...routing, priority: { ...routing.priority, fairnessWeight } };
 }
 
 /** Units in flight: each child and each group counts one. */

@@ -30,7 +30,7 @@ import {
   WorkflowKind,
 } from '../search-attributes.ts';
 import { collection, groupActivities, groupSettlement } from './activities.ts';
-import { showProgress, unitsInFlight, type AnalysisRun } from './run.ts';
+import { documentRoutingOf, showProgress, unitsInFlight, type AnalysisRun } from './run.ts';
 import { cancelChild, count, settleChild, settleClosedChildren } from './settling.ts';
 
 /**
@@ -111,6 +111,7 @@ export async function runWindow(run: AnalysisRun): Promise<void> {
 /** A document of its own: a documentProcessing child that outlives this run and reports by signal. */
 function startDocument(run: AnalysisRun, document: UnitDocument): void {
   const { input } = run;
+  const routing = documentRoutingOf(run);
   const options = documentWorkflowOptions(run, document);
   run.children.set(document.id, {
     workflow_id: options.workflowId,
@@ -124,7 +125,7 @@ function startDocument(run: AnalysisRun, document: UnitDocument): void {
     try {
       handle = await startChild(documentProcessing, {
         ...options,
-        ...(input.routing ? { priority: input.routing.priority } : {}),
+        ...(routing ? { priority: routing.priority } : {}),
         args: [
           {
             documentId: document.id,
@@ -132,7 +133,7 @@ function startDocument(run: AnalysisRun, document: UnitDocument): void {
             options: input.options,
             batchId: input.batchId,
             reportTo: workflowInfo().workflowId,
-            routing: input.routing,
+            routing,
             heartbeatTimeoutMs: run.heartbeatTimeoutMs,
           },
         ],
@@ -175,7 +176,7 @@ async function runGroup(run: AnalysisRun, documents: UnitDocument[]): Promise<vo
         0,
         400,
       );
-    const group = groupActivities(run.input.routing, run.heartbeatTimeoutMs, summary);
+    const group = groupActivities(documentRoutingOf(run), run.heartbeatTimeoutMs, summary);
     result = await group.processDocumentGroup({ documents, options: run.input.options });
   } catch (error) {
     // The analysis was cancelled: the activity left its unfinished documents `cancelled`.
