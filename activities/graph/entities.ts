@@ -1,6 +1,8 @@
 import nlp from 'compromise';
 import { trimToWord, wordsOf } from '../text/words.ts';
-import { withFasterSweep } from './compromise-sweep.ts';
+import { BoundedCache } from './bounded-cache.ts';
+import { findingsOf, type SentenceFindings } from './compromise-findings.ts';
+import { withFasterIsSentence } from './compromise-is-sentence.ts';
 import { mayName, nounRuns } from './noun-runs.ts';
 
 export type EntityKind = 'person' | 'organization' | 'place' | 'term';
@@ -14,14 +16,20 @@ const KEY_TERMS_PER_CHUNK = 3;
 const MAX_NAME_LENGTH = 120;
 
 interface CompromiseWorld {
-  hooks: string[];
   methods: { one: { tokenize: { splitSentences(text: string, world: unknown): string[] } } };
 }
 const world = nlp.world() as unknown as CompromiseWorld;
 /** compromise's own sentence splitter: the sentences its tagger would see. */
 const sentencesOf = (text: string) => world.methods.one.tokenize.splitSentences(text, world);
-/** Everything nlp() computes but the noun-phrase chunker, which no query here reads (a quarter of the time). */
-const TAGGING = world.hooks.filter((hook) => hook !== 'chunks');
+
+/**
+ * Findings of sentences already tagged, by their text: documents repeat
+ * sentences (headers, footers, licence boilerplate, the overlap of chunks).
+ * Bounded in entries and in each sentence's length, so at most a few MB per thread.
+ */
+export const CACHED_SENTENCES = 5_000;
+export const CACHED_SENTENCE_LENGTH = 1_000;
+export const sentenceFindings = new BoundedCache<string, SentenceFindings>(CACHED_SENTENCES);
 
 /**
  * People, organisations and places named in a chunk (compromise's named-entity
@@ -35,6 +43,10 @@ const TAGGING = world.hooks.filter((hook) => hook !== 'chunks');
  * give their key terms by its word-level tagging alone (nounRuns).
  */
 export function entitiesOf(text: string): Entity[] {
+  return withFasterIsSentence(() => entitiesOfText(text));
+}
+
+function entitiesOfText(text: string): Entity[] {
   const found = new Map<string, Entity>();
   const add = (kind: EntityKind, raw: string) => {
     const name = normaliseName(raw);
@@ -50,14 +62,11 @@ export function entitiesOf(text: string): Entity[] {
     else if (latin) nouns.push(...nounRuns(sentence));
   }
   if (naming.length > 0) {
-    const doc = withFasterSweep(() => nlp.tokenize(naming.join('')).compute(TAGGING) as ReturnType<typeof nlp>);
-    for (const name of doc.people().out('array') as string[]) add('person', name);
-    for (const name of doc.organizations().out('array') as string[]) add('organization', name);
-    for (const name of doc.places().out('array') as string[]) add('place', name);
-    if (latin) {
-      const tagged = doc.match('#Noun+').not('(#Pronoun|#Person|#Place|#Organization|#Value|#Date)');
-      nouns.push(...(tagged.out('array') as string[]));
-    }
+    const findings = findingsOfNaming(naming);
+    for (const { people } of findings) for (const name of people) add('person', name);
+    for (const { organizations } of findings) for (const name of organizations) add('organization', name);
+    for (const { places } of findings) for (const name of places) add('place', name);
+    if (latin) for (const sentence of findings) nouns.push(...sentence.nouns);
   }
 
   const terms = latin ? countNouns(nouns) : frequentWords(text);
@@ -66,6 +75,32 @@ export function entitiesOf(text: string): Entity[] {
     .slice(0, KEY_TERMS_PER_CHUNK);
   for (const [term] of top) add('term', term);
   return [...found.values()];
+}
+
+/**
+ * What compromise finds in the sentences that may name something, read
+ * together as one text as compromise would read it (its splitter may join two
+ * of them once the sentences between are gone), each sentence tagged once
+ * while it stays in the cache.
+ */
+function findingsOfNaming(naming: string[]): SentenceFindings[] {
+  const sentences = sentencesOf(naming.join(''));
+  const findings: SentenceFindings[] = new Array(sentences.length);
+  const untagged: number[] = [];
+  sentences.forEach((sentence, i) => {
+    const known = sentence.length <= CACHED_SENTENCE_LENGTH ? sentenceFindings.get(sentence) : undefined;
+    if (known !== undefined) findings[i] = known;
+    else untagged.push(i);
+  });
+  if (untagged.length === 0) return findings;
+  const tagged = findingsOf(untagged.map((i) => sentences[i]));
+  // one finding for them all: compromise did not keep one sentence per sentence (never seen); nothing is cached
+  if (tagged.length !== untagged.length) return [...findings.filter((known) => known !== undefined), ...tagged];
+  untagged.forEach((i, k) => {
+    findings[i] = tagged[k];
+    if (sentences[i].length <= CACHED_SENTENCE_LENGTH) sentenceFindings.set(sentences[i], tagged[k]);
+  });
+  return findings;
 }
 
 /** Key terms among compromise's runs of nouns, and how often each occurs. */

@@ -65,11 +65,32 @@ const NOT_ASCII = /[^\0-\x7f]/;
 export function mayName(sentence: string): boolean {
   let first = true;
   for (const [word] of sentence.matchAll(WORD)) {
-    if (isNamingWord(word)) return true;
-    if (UPPER.test(word) && hasProperTerm(word, first)) return true;
+    if ((namingOf(word) & (first ? NAMES_AS_FIRST : NAMES_PAST_FIRST)) !== 0) return true;
     first = false;
   }
   return false;
+}
+
+/** Whether a word may name something as the sentence's first word, and past it (bits of namingOf). */
+const NAMES_AS_FIRST = 1;
+const NAMES_PAST_FIRST = 2;
+/** Words are read again and again (text repeats its words): each word's answer once, for words of up to this many characters. */
+const CACHED_WORD_LENGTH = 40;
+const CACHED_WORDS = 50_000;
+const namingCache = new Map<string, number>();
+
+/** What mayName needs to know of a word, whatever its place: NAMES_AS_FIRST and NAMES_PAST_FIRST. */
+function namingOf(word: string): number {
+  let naming = namingCache.get(word);
+  if (naming !== undefined) return naming;
+  if (isNamingWord(word)) naming = NAMES_AS_FIRST | NAMES_PAST_FIRST;
+  else if (!UPPER.test(word)) naming = 0;
+  else naming = (hasProperTerm(word, true) ? NAMES_AS_FIRST : 0) | (hasProperTerm(word, false) ? NAMES_PAST_FIRST : 0);
+  if (word.length <= CACHED_WORD_LENGTH) {
+    if (namingCache.size >= CACHED_WORDS) namingCache.clear();
+    namingCache.set(word, naming);
+  }
+  return naming;
 }
 
 /**
