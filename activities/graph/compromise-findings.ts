@@ -114,7 +114,11 @@ function runsOf(terms: Term[], test: (term: Term) => boolean): string[] {
  * holding a term it cannot match without: the others cannot give it one, and
  * the query's time is per sentence it reads.
  */
-function* matchesOf(doc: View, needed: (term: Term) => boolean, query: (view: View) => View): Generator<[number, string]> {
+function* matchesOf(
+  doc: View,
+  needed: (term: Term) => boolean,
+  query: (view: View) => View,
+): Generator<[number, string]> {
   const { document } = doc;
   const holding: Pointer[] = [];
   document.forEach((terms, n) => {

@@ -65,7 +65,7 @@ const NOT_ASCII = /[^\0-\x7f]/;
 export function mayName(sentence: string): boolean {
   let first = true;
   for (const [word] of sentence.matchAll(WORD)) {
-    if ((namingOf(word) & (first ? NAMES_AS_FIRST : NAMES_PAST_FIRST)) !== 0) return true;
+    if (namesSomething(word, first)) return true;
     first = false;
   }
   return false;
@@ -79,18 +79,21 @@ const CACHED_WORD_LENGTH = 40;
 const CACHED_WORDS = 50_000;
 const namingCache = new Map<string, number>();
 
-/** What mayName needs to know of a word, whatever its place: NAMES_AS_FIRST and NAMES_PAST_FIRST. */
-function namingOf(word: string): number {
+/** Whether a word is a naming word or holds a proper noun (see mayName), as the sentence's first word or past it. */
+function namesSomething(word: string, first: boolean): boolean {
+  if (!hasLetterLike(word)) return false;
+  // long words (base64, dotted leaders, URLs) seldom come again: answered for their place only, and not kept
+  if (word.length > CACHED_WORD_LENGTH) return isNamingWord(word) || (UPPER.test(word) && hasProperTerm(word, first));
   let naming = namingCache.get(word);
-  if (naming !== undefined) return naming;
-  if (isNamingWord(word)) naming = NAMES_AS_FIRST | NAMES_PAST_FIRST;
-  else if (!UPPER.test(word)) naming = 0;
-  else naming = (hasProperTerm(word, true) ? NAMES_AS_FIRST : 0) | (hasProperTerm(word, false) ? NAMES_PAST_FIRST : 0);
-  if (word.length <= CACHED_WORD_LENGTH) {
+  if (naming === undefined) {
+    if (isNamingWord(word)) naming = NAMES_AS_FIRST | NAMES_PAST_FIRST;
+    else if (!UPPER.test(word)) naming = 0;
+    else
+      naming = (hasProperTerm(word, true) ? NAMES_AS_FIRST : 0) | (hasProperTerm(word, false) ? NAMES_PAST_FIRST : 0);
     if (namingCache.size >= CACHED_WORDS) namingCache.clear();
     namingCache.set(word, naming);
   }
-  return naming;
+  return (naming & (first ? NAMES_AS_FIRST : NAMES_PAST_FIRST)) !== 0;
 }
 
 /**
@@ -111,6 +114,25 @@ function hasProperTerm(word: string, first: boolean): boolean {
   }
   return false;
 }
+
+/**
+ * Whether a word may be a naming word or hold a proper noun: it has an ASCII
+ * letter, a character past ASCII, or a character of a naming word without
+ * letters (compromise's lexicon has "6"). Most numbers and punctuation
+ * ("12.50", "....") are none of these, and are answered without a look-up.
+ */
+function hasLetterLike(word: string): boolean {
+  for (let i = 0; i < word.length; i++) {
+    const code = word.charCodeAt(i);
+    const lower = code | 0x20;
+    if ((lower >= 0x61 && lower <= 0x7a) || code >= 0x80 || IN_LETTERLESS_NAMING_WORDS[code] === 1) return true;
+  }
+  return false;
+}
+/** The ASCII characters of naming words that have no letter. */
+const IN_LETTERLESS_NAMING_WORDS = new Uint8Array(0x80);
+for (const word of NAMING_WORDS)
+  if (!/[a-z\u0080-\uffff]/i.test(word)) for (const char of word) IN_LETTERLESS_NAMING_WORDS[char.charCodeAt(0)] = 1;
 
 /** Whether the word, or a piece of it between dashes or slashes, is a naming word, with or without its accents (compromise's normal form drops them). */
 function isNamingWord(word: string): boolean {

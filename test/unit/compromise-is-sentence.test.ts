@@ -91,7 +91,11 @@ describe('compromise isSentence', () => {
         own,
       );
       for (const piece of text.split(/(?<=[.!?] )/).slice(0, 2_000))
-        assert.equal(isSentence(piece, abbreviations), tokenize.isSentence(piece, abbreviations), JSON.stringify(piece));
+        assert.equal(
+          isSentence(piece, abbreviations),
+          tokenize.isSentence(piece, abbreviations),
+          JSON.stringify(piece),
+        );
     }
   });
 
