@@ -33,9 +33,12 @@ interface View {
 }
 interface Tokenize {
   splitSentences(text: string, world: unknown): string[];
+  fromString(text: string, world: unknown): Term[][];
 }
 const world = nlp.world() as unknown as { hooks: string[]; methods: { one: { tokenize: Tokenize } } };
 const { tokenize } = world.methods.one;
+/** compromise's View class (a document's), which nlp() makes from the tokens. */
+const ViewOfCompromise = (nlp('') as unknown as { constructor: new (document: Term[][]) => View }).constructor;
 /** Everything nlp() computes but the noun-phrase chunker, which nothing here reads (a quarter of the time). */
 const TAGGING = world.hooks.filter((hook) => hook !== 'chunks');
 
@@ -59,13 +62,18 @@ export function findingsOf(sentences: string[]): SentenceFindings[] {
   return findings;
 }
 
-/** nlp.tokenize of the sentences joined, with compromise's splitter answering with the sentences themselves. */
+/**
+ * The sentences joined, tokenised as nlp() does before it computes its hooks
+ * (its handleInputs), with compromise's splitter answering with the sentences
+ * themselves. Not nlp.tokenize, which also computes four of the hooks that
+ * the tagging then computes again.
+ */
 function tokenized(sentences: string[]): View {
   const joined = sentences.join('');
   const own = tokenize.splitSentences;
   tokenize.splitSentences = (text, world) => (text === joined ? [...sentences] : own(text, world));
   try {
-    return nlp.tokenize(joined) as unknown as View;
+    return new ViewOfCompromise(tokenize.fromString(joined, world));
   } finally {
     tokenize.splitSentences = own;
   }

@@ -9,15 +9,6 @@
 import nlp from 'compromise';
 
 const HAS_LETTER = /\p{L}/u;
-/** What compromise strips from the end before reading the last word: . ! ? ‽ ⸘ ‼ ⁇ ⁈ ⁉ */
-const isEndMark = (code: number) =>
-  code === 0x2e ||
-  code === 0x21 ||
-  code === 0x3f ||
-  code === 0x203d ||
-  code === 0x2e18 ||
-  code === 0x203c ||
-  (code >= 0x2047 && code <= 0x2049);
 const isAsciiLetter = (code: number) => (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
 const SPACE = 0x20;
 const DOT = 0x2e;

@@ -107,11 +107,29 @@ function findingsOfNaming(naming: string[]): SentenceFindings[] {
 function countNouns(nouns: string[]): Map<string, number> {
   const terms = new Map<string, number>();
   for (const noun of nouns) {
-    const term = normaliseName(noun).replace(/^(the|a|an|this|that|these|those|its|their|our|his|her) /, '');
-    if (term.length < 4 || /^\d/.test(term)) continue;
-    terms.set(term, (terms.get(term) ?? 0) + 1);
+    const term = keyTermOf(noun);
+    if (term !== '') terms.set(term, (terms.get(term) ?? 0) + 1);
   }
   return terms;
+}
+
+/** Runs of nouns come again and again ("temperature", "the sample."): each one's key term once, for this many. */
+const CACHED_NOUNS = 50_000;
+const CACHED_NOUN_LENGTH = 60;
+const keyTerms = new Map<string, string>();
+
+/** The key term a run of nouns counts as, normalised without a leading determiner; '' for none (short, or a number). */
+function keyTermOf(noun: string): string {
+  let term = keyTerms.get(noun);
+  if (term === undefined) {
+    term = normaliseName(noun).replace(/^(the|a|an|this|that|these|those|its|their|our|his|her) /, '');
+    if (term.length < 4 || /^\d/.test(term)) term = '';
+    if (noun.length <= CACHED_NOUN_LENGTH) {
+      if (keyTerms.size >= CACHED_NOUNS) keyTerms.clear();
+      keyTerms.set(noun, term);
+    }
+  }
+  return term;
 }
 
 /**
