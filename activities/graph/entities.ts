@@ -43,17 +43,40 @@ export const sentenceFindings = new BoundedCache<string, SentenceFindings>(CACHE
  * give their key terms by its word-level tagging alone (nounRuns).
  */
 export function entitiesOf(text: string): Entity[] {
-  return withFasterIsSentence(() => entitiesOfText(text));
+  return entitiesOfEach([text])[0];
 }
 
-function entitiesOfText(text: string): Entity[] {
-  const found = new Map<string, Entity>();
-  const add = (kind: EntityKind, raw: string) => {
-    const name = normaliseName(raw);
-    if (name.length < 2 || name.length > MAX_NAME_LENGTH) return;
-    found.set(`${kind}\u0000${name}`, { kind, name });
-  };
-  // key terms of text in other scripts are its frequent words, not compromise's nouns
+/**
+ * entitiesOf of each text, the same entities, with the sentences of all of
+ * them that compromise is to tag tagged together: its fixed cost per call (a
+ * document, its hooks, its queries) is paid once for the texts, not once per text.
+ */
+export function entitiesOfEach(texts: string[]): Entity[][] {
+  return withFasterIsSentence(() => {
+    const entities: Entity[][] = [];
+    for (let start = 0; start < texts.length; start += TEXTS_PER_DOCUMENT) {
+      const readings = texts.slice(start, start + TEXTS_PER_DOCUMENT).map(readingOf);
+      const findings = findingsOfNaming(readings.map((reading) => reading.naming));
+      readings.forEach((reading, i) => entities.push(entitiesFrom(reading, findings[i])));
+    }
+    return entities;
+  });
+}
+
+/** Texts whose sentences are tagged in one compromise document: most of the gain, a document of a few tens of KB at most. */
+const TEXTS_PER_DOCUMENT = 25;
+
+/** A text's sentences sorted: those compromise is to tag, and the key terms of the others. */
+interface Reading {
+  text: string;
+  /** Whether most letters are Latin: key terms of text in other scripts are its frequent words, not compromise's nouns. */
+  latin: boolean;
+  nouns: string[];
+  /** The sentences that may name something, as compromise would split them read together. */
+  naming: string[];
+}
+
+function readingOf(text: string): Reading {
   const latin = isMostlyLatin(text);
   const nouns: string[] = [];
   const naming: string[] = [];
@@ -61,13 +84,21 @@ function entitiesOfText(text: string): Entity[] {
     if (mayName(sentence)) naming.push(sentence);
     else if (latin) nouns.push(...nounRuns(sentence));
   }
-  if (naming.length > 0) {
-    const findings = findingsOfNaming(naming);
-    for (const { people } of findings) for (const name of people) add('person', name);
-    for (const { organizations } of findings) for (const name of organizations) add('organization', name);
-    for (const { places } of findings) for (const name of places) add('place', name);
-    if (latin) for (const sentence of findings) nouns.push(...sentence.nouns);
-  }
+  // read together as one text as compromise would read it: its splitter may join two of them once the sentences between are gone
+  return { text, latin, nouns, naming: naming.length > 0 ? sentencesOf(naming.join('')) : [] };
+}
+
+function entitiesFrom({ text, latin, nouns }: Reading, findings: SentenceFindings[]): Entity[] {
+  const found = new Map<string, Entity>();
+  const add = (kind: EntityKind, raw: string) => {
+    const name = normaliseName(raw);
+    if (name.length < 2 || name.length > MAX_NAME_LENGTH) return;
+    found.set(`${kind}\u0000${name}`, { kind, name });
+  };
+  for (const { people } of findings) for (const name of people) add('person', name);
+  for (const { organizations } of findings) for (const name of organizations) add('organization', name);
+  for (const { places } of findings) for (const name of places) add('place', name);
+  if (latin) for (const sentence of findings) nouns.push(...sentence.nouns);
 
   const terms = latin ? countNouns(nouns) : frequentWords(text);
   const top = [...terms.entries()]
@@ -78,29 +109,28 @@ function entitiesOfText(text: string): Entity[] {
 }
 
 /**
- * What compromise finds in the sentences that may name something, read
- * together as one text as compromise would read it (its splitter may join two
- * of them once the sentences between are gone), each sentence tagged once
- * while it stays in the cache.
+ * What compromise finds in each sentence of each list: each sentence tagged
+ * once (once in all the lists, and not again while it stays in the cache),
+ * all that are not known tagged in one document.
  */
-function findingsOfNaming(naming: string[]): SentenceFindings[] {
-  const sentences = sentencesOf(naming.join(''));
-  const findings: SentenceFindings[] = new Array(sentences.length);
-  const untagged: number[] = [];
-  sentences.forEach((sentence, i) => {
-    const known = sentence.length <= CACHED_SENTENCE_LENGTH ? sentenceFindings.get(sentence) : undefined;
-    if (known !== undefined) findings[i] = known;
-    else untagged.push(i);
-  });
-  if (untagged.length === 0) return findings;
-  const tagged = findingsOf(untagged.map((i) => sentences[i]));
-  // one finding for them all: compromise did not keep one sentence per sentence (never seen); nothing is cached
-  if (tagged.length !== untagged.length) return [...findings.filter((known) => known !== undefined), ...tagged];
-  untagged.forEach((i, k) => {
-    findings[i] = tagged[k];
-    if (sentences[i].length <= CACHED_SENTENCE_LENGTH) sentenceFindings.set(sentences[i], tagged[k]);
-  });
-  return findings;
+function findingsOfNaming(lists: string[][]): SentenceFindings[][] {
+  const known = new Map<string, SentenceFindings | undefined>();
+  for (const sentences of lists)
+    for (const sentence of sentences)
+      if (!known.has(sentence))
+        known.set(sentence, sentence.length <= CACHED_SENTENCE_LENGTH ? sentenceFindings.get(sentence) : undefined);
+  const untagged = [...known.keys()].filter((sentence) => known.get(sentence) === undefined);
+  if (untagged.length > 0) {
+    const tagged = findingsOf(untagged);
+    // compromise did not keep one sentence per sentence (never seen): each list is tagged alone, and nothing is kept
+    if (tagged.length !== untagged.length)
+      return lists.map((sentences) => (sentences.length > 0 ? findingsOf(sentences) : []));
+    untagged.forEach((sentence, i) => {
+      known.set(sentence, tagged[i]);
+      if (sentence.length <= CACHED_SENTENCE_LENGTH) sentenceFindings.set(sentence, tagged[i]);
+    });
+  }
+  return lists.map((sentences) => sentences.map((sentence) => known.get(sentence)!));
 }
 
 /** Key terms among compromise's runs of nouns, and how often each occurs. */

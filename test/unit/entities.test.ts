@@ -6,6 +6,7 @@ import {
   CACHED_SENTENCE_LENGTH,
   CACHED_SENTENCES,
   entitiesOf,
+  entitiesOfEach,
   sentenceFindings,
   type Entity,
 } from '../../activities/graph/entities.ts';
@@ -97,6 +98,25 @@ describe('entity tagging', () => {
     const warm = [...chunks, ...chunks].map(entitiesOf);
     assert.ok(sentenceFindings.size > 0, 'sentences were kept');
     assert.deepEqual(warm, [...cold, ...cold]);
+  });
+
+  test('entitiesOfEach gives each text what entitiesOf gives it', () => {
+    const texts = [
+      ...chunksOf(mixedText(30_000, 9)),
+      ...chunksOf(prose(rng(11), 'Results', 20_000, false)),
+      fixtureProse('radium', 2),
+      fixtureProse('radium', 2), // the same text twice in one batch
+      '',
+      'nothing to name here.',
+    ];
+    assert.ok(texts.length > 50, 'more texts than one document takes');
+    const alone = texts.map((text) => {
+      sentenceFindings.clear();
+      return entitiesOf(text);
+    });
+    sentenceFindings.clear();
+    assert.deepEqual(entitiesOfEach(texts), alone);
+    assert.deepEqual(entitiesOfEach([]), []);
   });
 
   test('the cache of sentences is bounded in entries and in a sentence’s length', () => {
