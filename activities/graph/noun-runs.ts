@@ -117,22 +117,45 @@ function hasProperTerm(word: string, first: boolean): boolean {
 
 /**
  * Whether a word may be a naming word or hold a proper noun: it has an ASCII
- * letter, a character past ASCII, or a character of a naming word without
+ * letter or a Latin one (every naming word has an ASCII letter, and
+ * compromise's normal form takes accents off: "zürich"), a capital of any
+ * script (a proper noun by its case), or a character of a naming word without
  * letters (compromise's lexicon has "6"). Most numbers and punctuation
- * ("12.50", "....") are none of these, and are answered without a look-up.
+ * ("12.50", "....") and words of other scripts (a Thai or Japanese run without
+ * spaces is one long word) are none of these, and are answered in one pass.
  */
 function hasLetterLike(word: string): boolean {
   for (let i = 0; i < word.length; i++) {
     const code = word.charCodeAt(i);
-    const lower = code | 0x20;
-    if ((lower >= 0x61 && lower <= 0x7a) || code >= 0x80 || IN_LETTERLESS_NAMING_WORDS[code] === 1) return true;
+    let kind = characterKinds[code];
+    if (kind === UNKNOWN) kind = characterKinds[code] = kindOf(code);
+    if (kind === MAY_NAME) return true;
   }
   return false;
 }
-/** The ASCII characters of naming words that have no letter. */
-const IN_LETTERLESS_NAMING_WORDS = new Uint8Array(0x80);
+
+const UNKNOWN = 0;
+const MAY_NAME = 1;
+const NAMES_NOTHING = 2;
+/** Each UTF-16 code unit's kind once known (surrogates: MAY_NAME, as the character is not read). */
+const characterKinds = new Uint8Array(0x10000);
+const LATIN_OR_CAPITAL = /[\p{Script=Latin}\p{Lu}]/u;
+
+function kindOf(code: number): number {
+  if (code >= 0xd800 && code <= 0xdfff) return MAY_NAME;
+  if (IN_NAMING_WORDS_WITHOUT_ASCII_LETTERS[code] === 1) return MAY_NAME;
+  if (code < 0x80) {
+    const lower = code | 0x20;
+    return lower >= 0x61 && lower <= 0x7a ? MAY_NAME : NAMES_NOTHING;
+  }
+  return LATIN_OR_CAPITAL.test(String.fromCharCode(code)) ? MAY_NAME : NAMES_NOTHING;
+}
+
+/** The characters of naming words without an ASCII letter (in compromise 14.17: only "6"), which must be read. */
+const IN_NAMING_WORDS_WITHOUT_ASCII_LETTERS = new Uint8Array(0x10000);
 for (const word of NAMING_WORDS)
-  if (!/[a-z\u0080-\uffff]/i.test(word)) for (const char of word) IN_LETTERLESS_NAMING_WORDS[char.charCodeAt(0)] = 1;
+  if (!/[a-z]/i.test(word))
+    for (let i = 0; i < word.length; i++) IN_NAMING_WORDS_WITHOUT_ASCII_LETTERS[word.charCodeAt(i)] = 1;
 
 /** Whether the word, or a piece of it between dashes or slashes, is a naming word, with or without its accents (compromise's normal form drops them). */
 function isNamingWord(word: string): boolean {

@@ -148,6 +148,14 @@ describe('entity tagging', () => {
     assert.equal(mayName('the Results were good.'), true);
     assert.equal(mayName('Results were good.'), false);
     assert.equal(mayName(`Edges${'.'.repeat(60)}456 and ${'x'.repeat(50)}Paris`), false, 'long words too');
+    assert.equal(mayName('測定の結果は温度が上昇した。'), false, 'Japanese: no capitals, no Latin letters');
+    assert.equal(mayName('การวัดอุณหภูมิผลของทดลอง'), false, 'Thai');
+    assert.equal(
+      mayName('измерение и Температура.'),
+      true,
+      'a Cyrillic capital past the first word is a proper noun by its case',
+    );
+    assert.equal(mayName('温度 6 度'), true, 'a naming word without letters ("6" in compromise 14.17) is read');
     assert.equal(mayName(`Go to ${'x'.repeat(50)}/paris/${'y'.repeat(50)} now.`), true, 'a place inside a long word');
   });
 
