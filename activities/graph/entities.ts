@@ -25,7 +25,9 @@ const sentencesOf = (text: string) => world.methods.one.tokenize.splitSentences(
 /**
  * Findings of sentences already tagged, by their text: documents repeat
  * sentences (headers, footers, licence boilerplate, the overlap of chunks).
- * Bounded in entries and in each sentence's length, so at most a few MB per thread.
+ * Bounded in entries and in each sentence's length: at most 5,000 sentences
+ * of up to 1,000 characters per thread (10 MB of keys at worst, a few hundred
+ * KB on prose).
  */
 export const CACHED_SENTENCES = 5_000;
 export const CACHED_SENTENCE_LENGTH = 1_000;
@@ -40,7 +42,9 @@ export const sentenceFindings = new BoundedCache<string, SentenceFindings>(CACHE
  * it runs only over the sentences that may name something (mayName: a term it
  * reads as a proper noun by its case, or a word it knows as a name or place),
  * with its post-tagger's rules picked faster (compromise-sweep.ts); the others
- * give their key terms by its word-level tagging alone (nounRuns).
+ * give their key terms by its word-level tagging alone (nounRuns). What it
+ * finds is read sentence by sentence off its tags (compromise-findings.ts) and
+ * kept per sentence (sentenceFindings), so a sentence met again is not tagged again.
  */
 export function entitiesOf(text: string): Entity[] {
   return entitiesOfEach([text])[0];
