@@ -152,7 +152,12 @@ function rulesFor(net: Net, have: Set<string>, termCount: number): Rule[] {
       met.add(rule);
       if (!usable(rule, have)) continue;
       let first = Infinity;
-      for (const { key: listed, place } of places.get(rule)!) if (place < first && have.has(listed)) first = place;
+      // a rule's places are listed in the walk's order: the first one the clause holds is where compromise takes it
+      for (const { key: listed, place } of places.get(rule)!)
+        if (have.has(listed)) {
+          first = place;
+          break;
+        }
       found.push({ rule, place: first });
     }
   }
