@@ -41,8 +41,8 @@ type Found = Rule & { pointer: number[] };
 
 /**
  * A net ready for picking a clause's rules. Each rule is filed under one key a
- * clause must hold for it to run (a word it needs, else the tag it needs that
- * fewest rules need; a rule needing nothing under each of its wants), so a
+ * clause must hold for it to run (its need that fewest clauses hold, see
+ * COMMON_KEYS; a rule needing nothing under each of its wants), so a
  * clause finds its rules from its own words and tags. Each rule also keeps its
  * places in compromise's walk (the net's hooks in Object.keys order, each
  * hook's list in order): its first place among the clause's keys is where
@@ -79,16 +79,67 @@ function indexOf(net: Net): NetIndex {
     list.push(rule);
   };
   for (const rule of places.keys()) {
-    const words = rule.needs.filter((need) => !need.startsWith('#'));
-    const rarest = [...rule.needs].sort((a, b) => net.hooks[a].length - net.hooks[b].length)[0];
-    if (words.length > 0) file(words[0], rule);
-    else if (rarest !== undefined) file(rarest, rule);
+    const rarest = [...rule.needs].sort(
+      (a, b) =>
+        commonness(a) - commonness(b) ||
+        Number(a.startsWith('#')) - Number(b.startsWith('#')) ||
+        net.hooks[a].length - net.hooks[b].length,
+    )[0];
+    if (rarest !== undefined) file(rarest, rule);
     else for (const want of rule.wants) file(want, rule);
   }
   index = { filed, places };
   indexes.set(net, index);
   return index;
 }
+
+/**
+ * Keys most clauses hold (tags and words of English text, most common first):
+ * a rule filed under one of them would be looked at for most clauses, so a
+ * rule is filed under its least common need. Only the time depends on this
+ * choice: a rule runs only when all its needs are there, wherever it is filed.
+ */
+const COMMON_KEYS = [
+  '#Noun',
+  '#Singular',
+  '#Verb',
+  '%Noun|Verb%',
+  '#Determiner',
+  'the',
+  '#Preposition',
+  '#Adjective',
+  '#ProperNoun',
+  '#Plural',
+  '#PresentTense',
+  '#PastTense',
+  '#Conjunction',
+  '#Adverb',
+  '#Pronoun',
+  '#Infinitive',
+  'of',
+  'and',
+  'to',
+  'in',
+  'a',
+  '#Value',
+  '#Cardinal',
+  '#NumericValue',
+  '#Copula',
+  'is',
+  '#Auxiliary',
+  '#Modal',
+  'that',
+  'for',
+  '#Person',
+  '#FirstName',
+  '#Place',
+  '#Date',
+  '#Year',
+];
+const commonness = (key: string) => {
+  const rank = COMMON_KEYS.indexOf(key);
+  return rank < 0 ? 0 : COMMON_KEYS.length - rank;
+};
 
 /** The rules compromise's getHooks, trimDown and tooSmall keep for one clause, in the order it keeps them. */
 function rulesFor(net: Net, have: Set<string>, termCount: number): Rule[] {
@@ -101,7 +152,12 @@ function rulesFor(net: Net, have: Set<string>, termCount: number): Rule[] {
       met.add(rule);
       if (!usable(rule, have)) continue;
       let first = Infinity;
-      for (const { key: listed, place } of places.get(rule)!) if (place < first && have.has(listed)) first = place;
+      // a rule's places are listed in the walk's order: the first one the clause holds is where compromise takes it
+      for (const { key: listed, place } of places.get(rule)!)
+        if (have.has(listed)) {
+          first = place;
+          break;
+        }
       found.push({ rule, place: first });
     }
   }

@@ -65,11 +65,35 @@ const NOT_ASCII = /[^\0-\x7f]/;
 export function mayName(sentence: string): boolean {
   let first = true;
   for (const [word] of sentence.matchAll(WORD)) {
-    if (isNamingWord(word)) return true;
-    if (UPPER.test(word) && hasProperTerm(word, first)) return true;
+    if (namesSomething(word, first)) return true;
     first = false;
   }
   return false;
+}
+
+/** Whether a word may name something as the sentence's first word, and past it (bits of namingOf). */
+const NAMES_AS_FIRST = 1;
+const NAMES_PAST_FIRST = 2;
+/** Words are read again and again (text repeats its words): each word's answer once, for words of up to this many characters. */
+const CACHED_WORD_LENGTH = 40;
+const CACHED_WORDS = 50_000;
+const namingCache = new Map<string, number>();
+
+/** Whether a word is a naming word or holds a proper noun (see mayName), as the sentence's first word or past it. */
+function namesSomething(word: string, first: boolean): boolean {
+  if (!hasLetterLike(word)) return false;
+  // long words (base64, dotted leaders, URLs) seldom come again: answered for their place only, and not kept
+  if (word.length > CACHED_WORD_LENGTH) return isNamingWord(word) || (UPPER.test(word) && hasProperTerm(word, first));
+  let naming = namingCache.get(word);
+  if (naming === undefined) {
+    if (isNamingWord(word)) naming = NAMES_AS_FIRST | NAMES_PAST_FIRST;
+    else if (!UPPER.test(word)) naming = 0;
+    else
+      naming = (hasProperTerm(word, true) ? NAMES_AS_FIRST : 0) | (hasProperTerm(word, false) ? NAMES_PAST_FIRST : 0);
+    if (namingCache.size >= CACHED_WORDS) namingCache.clear();
+    namingCache.set(word, naming);
+  }
+  return (naming & (first ? NAMES_AS_FIRST : NAMES_PAST_FIRST)) !== 0;
 }
 
 /**
@@ -90,6 +114,48 @@ function hasProperTerm(word: string, first: boolean): boolean {
   }
   return false;
 }
+
+/**
+ * Whether a word may be a naming word or hold a proper noun: it has an ASCII
+ * letter or a Latin one (every naming word has an ASCII letter, and
+ * compromise's normal form takes accents off: "zürich"), a capital of any
+ * script (a proper noun by its case), or a character of a naming word without
+ * letters (compromise's lexicon has "6"). Most numbers and punctuation
+ * ("12.50", "....") and words of other scripts (a Thai or Japanese run without
+ * spaces is one long word) are none of these, and are answered in one pass.
+ */
+function hasLetterLike(word: string): boolean {
+  for (let i = 0; i < word.length; i++) {
+    const code = word.charCodeAt(i);
+    let kind = characterKinds[code];
+    if (kind === UNKNOWN) kind = characterKinds[code] = kindOf(code);
+    if (kind === MAY_NAME) return true;
+  }
+  return false;
+}
+
+const UNKNOWN = 0;
+const MAY_NAME = 1;
+const NAMES_NOTHING = 2;
+/** Each UTF-16 code unit's kind once known (surrogates: MAY_NAME, as the character is not read). */
+const characterKinds = new Uint8Array(0x10000);
+const LATIN_OR_CAPITAL = /[\p{Script=Latin}\p{Lu}]/u;
+
+function kindOf(code: number): number {
+  if (code >= 0xd800 && code <= 0xdfff) return MAY_NAME;
+  if (IN_NAMING_WORDS_WITHOUT_ASCII_LETTERS[code] === 1) return MAY_NAME;
+  if (code < 0x80) {
+    const lower = code | 0x20;
+    return lower >= 0x61 && lower <= 0x7a ? MAY_NAME : NAMES_NOTHING;
+  }
+  return LATIN_OR_CAPITAL.test(String.fromCharCode(code)) ? MAY_NAME : NAMES_NOTHING;
+}
+
+/** The characters of naming words without an ASCII letter (in compromise 14.17: only "6"), which must be read. */
+const IN_NAMING_WORDS_WITHOUT_ASCII_LETTERS = new Uint8Array(0x10000);
+for (const word of NAMING_WORDS)
+  if (!/[a-z]/i.test(word))
+    for (let i = 0; i < word.length; i++) IN_NAMING_WORDS_WITHOUT_ASCII_LETTERS[word.charCodeAt(i)] = 1;
 
 /** Whether the word, or a piece of it between dashes or slashes, is a naming word, with or without its accents (compromise's normal form drops them). */
 function isNamingWord(word: string): boolean {

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import nlp from 'compromise';
 import { chunkSections } from '../../activities/chunking/chunker.ts';
-import { entitiesOf, type Entity } from '../../activities/graph/entities.ts';
+import {
+  CACHED_SENTENCE_LENGTH,
+  CACHED_SENTENCES,
+  entitiesOf,
+  entitiesOfEach,
+  sentenceFindings,
+  type Entity,
+} from '../../activities/graph/entities.ts';
 import { mayName, nounRuns } from '../../activities/graph/noun-runs.ts';
 import { prose, rng } from '../../bench/corpus.ts';
 import { prose as fixtureProse } from '../fixtures/documents.ts';
@@ -75,6 +82,54 @@ describe('entity tagging', () => {
     }
   });
 
+  test('sentences found in the cache give what tagging them again gives', () => {
+    // boilerplate repeated (licence text, headers), chunks that overlap, and the same chunk again
+    const boilerplate = 'Licensed to the Apache Software Foundation in Forest Hill, Maryland. ';
+    const text = Array.from(
+      { length: 12 },
+      (_, i) => `${boilerplate}${prose(rng(i), 'Results', 1_500, false)}\n\nPage ${i} of the Manual by John Smith.\n\n`,
+    ).join('');
+    const chunks = chunksOf(text);
+    const cold = chunks.map((chunk) => {
+      sentenceFindings.clear();
+      return entitiesOf(chunk);
+    });
+    sentenceFindings.clear();
+    const warm = [...chunks, ...chunks].map(entitiesOf);
+    assert.ok(sentenceFindings.size > 0, 'sentences were kept');
+    assert.deepEqual(warm, [...cold, ...cold]);
+  });
+
+  test('entitiesOfEach gives each text what entitiesOf gives it', () => {
+    const texts = [
+      ...chunksOf(mixedText(30_000, 9)),
+      ...chunksOf(prose(rng(11), 'Results', 20_000, false)),
+      fixtureProse('radium', 2),
+      fixtureProse('radium', 2), // the same text twice in one batch
+      '',
+      'nothing to name here.',
+    ];
+    assert.ok(texts.length > 50, 'more texts than one document takes');
+    const alone = texts.map((text) => {
+      sentenceFindings.clear();
+      return entitiesOf(text);
+    });
+    sentenceFindings.clear();
+    assert.deepEqual(entitiesOfEach(texts), alone);
+    assert.deepEqual(entitiesOfEach([]), []);
+  });
+
+  test('the cache of sentences is bounded in entries and in a sentence’s length', () => {
+    assert.equal(sentenceFindings.capacity, CACHED_SENTENCES);
+    sentenceFindings.clear();
+    const long = `Marie Curie measured ${'the sample and '.repeat(Math.ceil(CACHED_SENTENCE_LENGTH / 15))}it.`;
+    assert.ok(long.length > CACHED_SENTENCE_LENGTH);
+    assert.deepEqual(names(entitiesOf(long), 'person'), ['marie curie']);
+    assert.equal(sentenceFindings.size, 0, 'a sentence longer than the bound is not kept');
+    entitiesOf('Marie Curie measured it.');
+    assert.equal(sentenceFindings.size, 1);
+  });
+
   test('which sentences may name something', () => {
     assert.equal(mayName('Marie Curie measured it.'), true);
     assert.equal(mayName('Then it went to CERN.'), true);
@@ -88,6 +143,20 @@ describe('entity tagging', () => {
     assert.equal(mayName('4 Introduction......456'), false, 'a word with digits: not a proper noun to compromise');
     assert.equal(mayName('U0Qu0oxcjIpDCGXQ2T+U4+TuExLMzguUyCuGkGnq52+S9+eD6FU7m5h+eWn1lrb7lpI11M'), false, 'base64');
     assert.equal(mayName(''), false);
+    // a word's answer is kept, but it depends on the word's place (the first term is no proper noun by its case)
+    assert.equal(mayName('Results were good.'), false);
+    assert.equal(mayName('the Results were good.'), true);
+    assert.equal(mayName('Results were good.'), false);
+    assert.equal(mayName(`Edges${'.'.repeat(60)}456 and ${'x'.repeat(50)}Paris`), false, 'long words too');
+    assert.equal(mayName('測定の結果は温度が上昇した。'), false, 'Japanese: no capitals, no Latin letters');
+    assert.equal(mayName('การวัดอุณหภูมิผลของทดลอง'), false, 'Thai');
+    assert.equal(
+      mayName('измерение и Температура.'),
+      true,
+      'a Cyrillic capital past the first word is a proper noun by its case',
+    );
+    assert.equal(mayName('温度 6 度'), true, 'a naming word without letters ("6" in compromise 14.17) is read');
+    assert.equal(mayName(`Go to ${'x'.repeat(50)}/paris/${'y'.repeat(50)} now.`), true, 'a place inside a long word');
   });
 
   test('runs of nouns in a sentence that names nothing', () => {
