@@ -97,6 +97,13 @@ export async function setCollectionOutcome(
     WHERE id = ${collectionId}`;
 }
 
+/** Whether an analysis of another collection is under way (its collection marked processing by beginRun). */
+export async function anotherAnalysisRunning(sql: Sql, collectionId: string): Promise<boolean> {
+  const [row] = await sql<{ running: boolean }[]>`
+    SELECT EXISTS (SELECT 1 FROM collections WHERE status = 'processing' AND id <> ${collectionId}) AS running`;
+  return row.running;
+}
+
 /**
  * Records which provider made the collection's vectors, with the dimension
  * read from a stored vector itself: a remote model decides it.
