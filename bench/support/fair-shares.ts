@@ -176,10 +176,16 @@ export const modeNote = (name: string, small: number, mode: ModeResult) =>
   `runs alone ${mode.aloneMs.map(seconds).join(' / ')} s, beside ${mode.contendedMs.map(seconds).join(' / ')} s); ` +
   `the large one processed ${mode.largeProcessedWhileSmallRan} documents meanwhile (per small run)`;
 
-/** Where a small run's time went: start → its documents' activities scheduled, their wait for a slot, their run. */
+/**
+ * Where a small run's time went: start → its documents' activities scheduled, start → the last of them done (the
+ * rest of total is the run's end: graph check, finish), their wait for a slot, their run.
+ */
 interface Timeline {
   total_ms: number;
   until_scheduled_ms: number;
+  documents_done_ms: number;
+  /** The run's other activities (its start and end steps), scheduled → completed, by name. */
+  steps_ms: Record<string, number>;
   wait_mean_ms: number;
   wait_max_ms: number;
   run_mean_ms: number;
@@ -193,23 +199,34 @@ async function timelineOf(client: Client, workflowId: string): Promise<Timeline>
   const waits: number[] = [];
   const runs: number[] = [];
   const startedAt = new Map<number, number>();
+  let lastDone = at(events[0]);
+  const stepScheduled = new Map<number, { name: string; at: number }>();
+  const steps: Record<string, number> = {};
   for (const event of events) {
     const attributes = event.activityTaskScheduledEventAttributes;
     if (attributes?.activityType?.name === 'processDocumentGroup') scheduled.set(Number(event.eventId), at(event));
+    else if (attributes?.activityType?.name)
+      stepScheduled.set(Number(event.eventId), { name: attributes.activityType.name, at: at(event) });
     const started = event.activityTaskStartedEventAttributes;
     if (started && scheduled.has(Number(started.scheduledEventId))) {
       waits.push(at(event) - scheduled.get(Number(started.scheduledEventId))!);
       startedAt.set(Number(started.scheduledEventId), at(event));
     }
     const done = event.activityTaskCompletedEventAttributes;
-    if (done && startedAt.has(Number(done.scheduledEventId)))
+    const step = done && stepScheduled.get(Number(done.scheduledEventId));
+    if (step) steps[step.name] = round((steps[step.name] ?? 0) + at(event) - step.at, 0);
+    if (done && startedAt.has(Number(done.scheduledEventId))) {
       runs.push(at(event) - startedAt.get(Number(done.scheduledEventId))!);
+      lastDone = at(event);
+    }
   }
   const mean = (values: number[]) =>
     round(values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length), 0);
   return {
     total_ms: round(at(events[events.length - 1]) - at(events[0]), 0),
     until_scheduled_ms: round(Math.max(...scheduled.values()) - at(events[0]), 0),
+    documents_done_ms: round(lastDone - at(events[0]), 0),
+    steps_ms: steps,
     wait_mean_ms: mean(waits),
     wait_max_ms: round(Math.max(...waits), 0),
     run_mean_ms: mean(runs),
