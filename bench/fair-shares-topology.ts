@@ -4,10 +4,10 @@
 // a worker per task queue. The small collections go through one API, the large
 // one through the other; the document work is the documents worker's. Same
 // measurement as P6 (bench/support/fair-shares.ts), at a scale where the small
-// collection's own time dominates its start-up: 40 documents of 64 to 128 KB
-// (about 10 s alone on this machine), beside a large one sized from that pace
-// (about a thousand documents: minutes of work), with a window in flight of
-// three small collections (120 documents). Fairness on (FileIntel sets the
+// collection's own time dominates its start-up: 150 documents of 64 to 128 KB
+// (10 s or more alone on this machine), beside a large one sized from that pace
+// (thousands of documents: minutes of work), with a window in flight of
+// three small collections (450 documents). Fairness on (FileIntel sets the
 // collection id as fairness key) and off (no key: first come, first served),
 // each on a fresh topology, in the same run. Quick: 20 documents of 8 to 16 KB,
 // a window of 60.
@@ -32,7 +32,7 @@ const HEAD_START_MS = 5_000;
  * `requestedLarge`, sized from the pace; `pool` documents are generated for it.
  */
 const SIZES = {
-  full: { small: 40, minKb: 64, maxKb: 128, window: 120, requestedLarge: 400, pool: 1_400 },
+  full: { small: 150, minKb: 64, maxKb: 128, window: 450, requestedLarge: 400, pool: 5_000 },
   quick: { small: 20, minKb: 8, maxKb: 16, window: 60, requestedLarge: 200, pool: 700 },
 };
 

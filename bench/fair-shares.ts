@@ -1,6 +1,6 @@
 // P6: fair shares of the document slots, at a scale where the small
-// collection's own work dominates its start-up: 40 documents of 64 to 128 KB
-// (10 s or more alone on this machine) beside a large collection sized from
+// collection's own work dominates its start-up: 150 documents of 64 to 128 KB
+// (10 s or more alone on this machine, quiet) beside a large collection sized from
 // that pace (minutes of work; at least BENCH_P6_DOCUMENTS, bench/support/fair-shares.ts).
 // The large one starts, 5 s later a small one, then two more one after the
 // other; figure: how long a small one takes against its time alone (ratio of
@@ -30,8 +30,8 @@ const REPEATS = 3;
 const HEAD_START_MS = 5_000;
 /** The small collection, its documents' size, the window in flight per collection, the large one's least size and pool. */
 const SIZES = {
-  full: { small: 40, minKb: 64, maxKb: 128, window: 120, requestedLarge: 400, pool: 1_400 },
-  quick: { small: 20, minKb: 8, maxKb: 16, window: 60, requestedLarge: 200, pool: 700 },
+  full: { small: 150, minKb: 64, maxKb: 128, window: 450, requestedLarge: 400, pool: 5_000 },
+  quick: { small: 20, minKb: 8, maxKb: 16, window: 60, requestedLarge: 200, pool: 2_000 },
 };
 
 export async function run({ quick }: BenchOptions): Promise<BenchResult> {
