@@ -18,41 +18,30 @@ import { createPool } from '../db/pool.ts';
 import { createStorage } from '../storage/index.ts';
 import { startComposeTopology, TOPOLOGY_API_KEY } from '../test/faults/compose-topology.ts';
 import { corpusFiles, textDocuments } from './corpus.ts';
-import { measureFairShares, modeDetail, modeNote, type ModeResult } from './support/fair-shares.ts';
+import {
+  competingConfig,
+  FAIR_SHARES_SIZES,
+  measureFairShares,
+  modeDetail,
+  modeNote,
+  type ModeResult,
+} from './support/fair-shares.ts';
 import type { BenchOptions, BenchResult } from './support/result.ts';
 import { log, round } from './support/stack.ts';
 
 const REPEATS = 3;
 const HEAD_START_MS = 5_000;
-/**
- * The small collection's documents, their size, and the window in flight per collection (max_concurrent_documents):
- * three times the small collection, so the large one keeps a backlog on the document queue three times the small
- * collection's work (at P6's 40 against 40 documents, fairness off costs the small one a single window: 1.87 to
- * 1.88× against 1.38 to 1.69× with it on, too close to tell apart on this machine). The large collection: at least
- * `requestedLarge`, sized from the pace; `pool` documents are generated for it.
- */
-const SIZES = {
-  full: { small: 150, minKb: 64, maxKb: 128, window: 450, requestedLarge: 400, pool: 5_000 },
-  quick: { small: 20, minKb: 8, maxKb: 16, window: 60, requestedLarge: 200, pool: 700 },
-};
-
 export async function run({ quick }: BenchOptions): Promise<BenchResult> {
-  const size = quick ? SIZES.quick : SIZES.full;
+  const size = quick ? FAIR_SHARES_SIZES.quick : FAIR_SHARES_SIZES.full;
   const small = Number(process.env.BENCH_P6_TOPOLOGY_SMALL ?? size.small);
   const pool = Math.max(size.pool, Number(process.env.BENCH_P6_TOPOLOGY_DOCUMENTS ?? 0));
   const files = await corpusFiles(
     await textDocuments({ count: pool + small, minKb: size.minKb, maxKb: size.maxKb, seed: 60_623 }),
   );
   // As P6: one activity per document (no child workflow), 4 document slots on the documents worker.
-  const competingConfig = {
-    small_document_mb: 1,
-    group_max_documents: 1,
-    max_concurrent_documents: size.window,
-    max_concurrent_activities: 4,
-    page_size: 200,
-  };
+  const setting = competingConfig(size.window);
   const env = Object.fromEntries(
-    Object.entries(competingConfig).map(([key, value]) => [`FILEINTEL_${key.toUpperCase()}`, JSON.stringify(value)]),
+    Object.entries(setting).map(([key, value]) => [`FILEINTEL_${key.toUpperCase()}`, JSON.stringify(value)]),
   );
 
   const measure = async (fairness: boolean): Promise<ModeResult> => {
@@ -108,7 +97,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       small_documents: small,
       document_kb: [size.minKb, size.maxKb],
       head_start_ms: HEAD_START_MS,
-      config: competingConfig,
+      config: setting,
       fairness_on: modeDetail(on),
       fairness_off: modeDetail(off),
     },
@@ -117,7 +106,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       modeNote('fairness off', small, off),
       'topology: docker-compose.yml as processes (2 APIs, a worker per task queue, the dev server with ' +
         'docker/temporal-dynamic-config.yaml, PostgreSQL or PGlite, rclone serve s3); small collections through ' +
-        `one API, the large one through the other; setting ${JSON.stringify(competingConfig)}`,
+        `one API, the large one through the other; setting ${JSON.stringify(setting)}`,
     ],
   };
 }

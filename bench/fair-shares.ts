@@ -21,36 +21,31 @@
 // one small collection, off and on could not be told apart here).
 import { FileIntelClient } from '../api/client/index.ts';
 import { corpusFiles, textDocuments } from './corpus.ts';
-import { measureFairShares, modeDetail, modeNote, type ModeResult } from './support/fair-shares.ts';
+import {
+  competingConfig,
+  FAIR_SHARES_SIZES,
+  measureFairShares,
+  modeDetail,
+  modeNote,
+  type ModeResult,
+} from './support/fair-shares.ts';
 import type { BenchOptions, BenchResult } from './support/result.ts';
 import { log, round, startBenchStack } from './support/stack.ts';
 
 /** Small runs alone and beside the large one; the figure is the ratio of their medians (a shared machine varies). */
 const REPEATS = 3;
 const HEAD_START_MS = 5_000;
-/** The small collection, its documents' size, the window in flight per collection, the large one's least size and pool. */
-const SIZES = {
-  full: { small: 150, minKb: 64, maxKb: 128, window: 450, requestedLarge: 400, pool: 5_000 },
-  quick: { small: 20, minKb: 8, maxKb: 16, window: 60, requestedLarge: 200, pool: 2_000 },
-};
-
 export async function run({ quick }: BenchOptions): Promise<BenchResult> {
-  const size = quick ? SIZES.quick : SIZES.full;
+  const size = quick ? FAIR_SHARES_SIZES.quick : FAIR_SHARES_SIZES.full;
   const requested = Number(process.env.BENCH_P6_DOCUMENTS ?? size.requestedLarge);
   const pool = Math.max(size.pool, requested);
   const files = await corpusFiles(
     await textDocuments({ count: pool + size.small, minKb: size.minKb, maxKb: size.maxKb, seed: 60_606 }),
   );
-  const competingConfig = {
-    small_document_mb: 1,
-    group_max_documents: 1,
-    max_concurrent_documents: size.window,
-    max_concurrent_activities: 4,
-    page_size: 200,
-  };
+  const setting = competingConfig(size.window);
 
   const measure = async (fairness: boolean, largeAs: 'interactive' | 'batch'): Promise<ModeResult> => {
-    const stack = await startBenchStack({ config: { ...competingConfig, fairness } });
+    const stack = await startBenchStack({ config: { ...setting, fairness } });
     try {
       const client = new FileIntelClient({ baseUrl: stack.apiUrl });
       const mode = await measureFairShares(
@@ -65,7 +60,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
           // alone (3 to 4.7 on the topology); 6 leaves room, and the backlog outlasts that half again.
           worstContendedFactor: 6,
           safety: 1.5,
-          inFlight: competingConfig.max_concurrent_documents,
+          inFlight: setting.max_concurrent_documents,
           largeAs,
           sizeVariable: 'BENCH_P6_DOCUMENTS',
         },
@@ -96,7 +91,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       small_documents: size.small,
       document_kb: [size.minKb, size.maxKb],
       head_start_ms: HEAD_START_MS,
-      config: competingConfig,
+      config: setting,
       fairness_on: modeDetail(on),
       fairness_off: modeDetail(off),
       large_as_batch: modeDetail(bulk),
@@ -105,7 +100,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       modeNote('fairness on (both interactive)', size.small, on),
       modeNote('fairness off (both interactive)', size.small, off),
       modeNote('fairness on, large as a batch (priority 4 against 2)', size.small, bulk),
-      `setting: ${JSON.stringify(competingConfig)}: ` +
+      `setting: ${JSON.stringify(setting)}: ` +
         `one activity per document, ${size.window} in flight per collection, 4 document slots`,
     ],
   };

@@ -16,6 +16,26 @@ import { log, round, seconds } from './stack.ts';
 
 export const PROCESS_OPTIONS = { extract_metadata: true, generate_embeddings: true, build_graph: false };
 
+/**
+ * Both P6 benchmarks' sizes: the small collection (10 s or more alone at full size), its documents' size, the window
+ * in flight per collection (max_concurrent_documents: three small collections' work, so with fairness off the large
+ * one keeps that backlog ahead of the small one; at a window of one small collection, off and on could not be told
+ * apart here), the large one's least size and the documents generated for it (it is sized from the pace).
+ */
+export const FAIR_SHARES_SIZES = {
+  full: { small: 150, minKb: 64, maxKb: 128, window: 450, requestedLarge: 400, pool: 5_000 },
+  quick: { small: 20, minKb: 8, maxKb: 16, window: 60, requestedLarge: 200, pool: 2_000 },
+};
+
+/** The setting that makes the collections compete for the same slots: one activity per document, 4 document slots. */
+export const competingConfig = (window: number) => ({
+  small_document_mb: 1,
+  group_max_documents: 1,
+  max_concurrent_documents: window,
+  max_concurrent_activities: 4,
+  page_size: 200,
+});
+
 /** Where the collections go: the API each goes through (the same one on a one-API stack), Temporal, the database, storage. */
 export interface FairSharesTarget {
   smallApi: FileIntelClient;
