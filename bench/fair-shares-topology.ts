@@ -9,8 +9,8 @@
 // (thousands of documents: minutes of work), with a window in flight of
 // three small collections (450 documents). Fairness on (FileIntel sets the
 // collection id as fairness key) and off (no key: first come, first served),
-// each on a fresh topology, in the same run. Quick: 20 documents of 8 to 16 KB,
-// a window of 60.
+// each on a fresh topology, in the same run. Quick: 40 documents, a window of
+// 120 (bench/support/fair-shares.ts).
 import { FileIntelClient } from '../api/client/index.ts';
 import { loadConfig } from '../config/load.ts';
 import { migrate } from '../db/migrate.ts';

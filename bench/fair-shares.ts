@@ -9,8 +9,8 @@
 // document queue in FIFO order), each on a fresh stack, in the same run. Goal
 // ≤ 1.5 with fairness on. Both are started as single-collection analyses (the
 // same priority), so the figure is fairness alone; a third mode starts the
-// large one as a batch (bulk priority) to show what priority adds. Quick: 20
-// documents of 8 to 16 KB.
+// large one as a batch (bulk priority) to show what priority adds. Quick: 40
+// documents, a window of 120 (bench/support/fair-shares.ts).
 //
 // The setting that makes the two compete for the same slots: every document
 // is a unit of its own (group_max_documents 1: one activity each, no child
