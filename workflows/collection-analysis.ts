@@ -9,7 +9,14 @@ import {
   type CollectionOutcome,
 } from './collection-analysis-contract.ts';
 import { collection, graphActivities } from './collection-analysis/activities.ts';
-import { documentRoutingOf, lastErrorOf, newRun, progressOf, recordOutcome, resultOf } from './collection-analysis/run.ts';
+import {
+  documentRoutingOf,
+  lastErrorOf,
+  newRun,
+  progressOf,
+  recordOutcome,
+  resultOf,
+} from './collection-analysis/run.ts';
 import { cancelChildren, cancelWindow, checkForClosedChildren, settleChild } from './collection-analysis/settling.ts';
 import { runWindow } from './collection-analysis/window.ts';
 

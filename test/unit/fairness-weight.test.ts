@@ -49,7 +49,10 @@ test("a run's document routing carries its weight, kept across continue-as-new b
   const next = newRun({ ...input(routing), continuation: continuation(5_000) });
   assert.deepEqual(documentRoutingOf(next)?.priority, { priorityKey: 2, fairnessKey: 'c-1', fairnessWeight: 1 });
   assert.equal(routing.priority.fairnessKey, 'c-1');
-  assert.ok(!('fairnessWeight' in routing.priority), 'the input routing is left as it was (continue-as-new carries it)');
+  assert.ok(
+    !('fairnessWeight' in routing.priority),
+    'the input routing is left as it was (continue-as-new carries it)',
+  );
 });
 
 test('no weight without a fairness key, without a cap (runs started before weights), or without routing', () => {
