@@ -139,7 +139,7 @@ async function runCollection(input: BatchProcessInput, item: BatchItemState, ind
       item.reason = 'the collection was deleted';
       return;
     }
-    const routing = documentRoutingOf(input.routing, collection.collection_id);
+    const routing = collectionRoutingOf(input.routing, collection.collection_id);
     const childInput: CollectionAnalysisInput = {
       collectionId: collection.collection_id,
       options: collection.options,
@@ -187,7 +187,7 @@ async function runCollection(input: BatchProcessInput, item: BatchItemState, ind
 }
 
 /** A collection's routing in the batch: the batch's queue and priority, its own id as fairness key (fairness on). */
-function documentRoutingOf(routing: BatchRouting | undefined, collectionId: string): DocumentRouting | undefined {
+function collectionRoutingOf(routing: BatchRouting | undefined, collectionId: string): DocumentRouting | undefined {
   if (!routing) return undefined;
   if (!routing.fairness) return { taskQueue: routing.taskQueue, priority: { priorityKey: routing.priorityKey } };
   return {
